@@ -1,0 +1,181 @@
+//! The command line: clap types only. Doc comments here are the `--help` text; `crate::app`
+//! turns the parsed arguments into settings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::body::BodyFormat;
+
+/// The exit codes, shared by the help texts.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
+  0  success
+  1  problems found: errors, or warnings with --strict (no body was written or sent)
+  2  the command could not run: unreadable input, invalid template, bad arguments
+  3  submit: the submission failed (network, authentication, or an error from Relatics)
+  4  submit: refused by a safety check (deletions or an empty body without permission)"
+    };
+}
+
+#[cfg(test)]
+const EXIT_CODES: &str = exit_codes!();
+
+const MAIN_HELP: &str = concat!(
+    "Examples:
+  relsync convert requirements.xlsx -t templates/requirements.toml -o requirements.json
+  relsync check requirements.xlsx -t templates/requirements.toml
+  relsync submit requirements.xlsx -t templates/requirements.toml --dry-run
+
+",
+    exit_codes!(),
+    "
+
+Environment:
+  NO_COLOR  set to turn colour off"
+);
+
+/// Turn Excel and CSV exports into Relatics synchronizing-interface bodies: every cell checked,
+/// JSON or XML written, and optionally submitted.
+#[derive(Debug, Parser)]
+#[command(name = "relsync", version, after_long_help = MAIN_HELP, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// When to colour the report: auto (only on a terminal, and not if NO_COLOR is set),
+    /// always, never
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+
+    /// Do not show the progress bar
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Convert a sheet into a Relatics sync body (JSON or XML); nothing is written if any cell
+    /// has an error
+    #[command(after_long_help = CONVERT_HELP)]
+    Convert(ConvertArgs),
+
+    /// Check a sheet against a template and report every problem; writes no body
+    #[command(after_long_help = CHECK_HELP)]
+    Check(CheckArgs),
+}
+
+const CONVERT_HELP: &str = "\
+Examples:
+  relsync convert requirements.xlsx --template templates/requirements.toml --output requirements.json
+  relsync convert objects.csv -t templates/objects.toml -o objects.xml     # XML from the extension
+  relsync convert export.xlsx -t t.toml --sheet 'Eisen 2026' > body.json    # body on stdout
+
+The body goes to --output, or to standard output if it is '-' or not given. Problems and a
+summary go to standard error. The body is written whole or not at all: with any error (or any
+warning with --strict) no file is created and an existing file is left as it was.
+
+Exit codes:
+  0  the body was written
+  1  problems found: errors, or warnings with --strict (no body was written)
+  2  the command could not run: unreadable input, invalid template, bad arguments";
+
+const CHECK_HELP: &str = "\
+Examples:
+  relsync check requirements.xlsx -t templates/requirements.toml
+  relsync check requirements.xlsx -t templates/requirements.toml --report json
+  relsync check export.csv -t templates/objects.toml --report-file problems.json
+
+The report goes to standard output: one line per problem, sorted by row and column, then a
+summary. --report json prints every problem as JSON instead.
+
+Exit codes:
+  0  no errors (and no warnings with --strict)
+  1  problems found: errors, or warnings with --strict
+  2  the command could not run: unreadable input, invalid template, bad arguments";
+
+/// What every command that reads a sheet takes.
+#[derive(Debug, Args)]
+pub struct SheetArgs {
+    /// The sheet: .xlsx, .xlsm, .xlsb, .xls, .ods, .csv, .tsv or .txt ('-' reads CSV from
+    /// standard input)
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+
+    /// The column template (TOML) that maps sheet columns to properties and relations
+    #[arg(short, long, value_name = "FILE")]
+    pub template: PathBuf,
+
+    /// The sheet to read [default: the template's source.sheet, else the first sheet]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// Treat warnings as errors
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Also write the JSON report, with every problem, to FILE
+    #[arg(long, value_name = "FILE")]
+    pub report_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    pub sheet: SheetArgs,
+
+    /// Where to write the body ('-' for standard output)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Body format [default: from the --output extension, else json]
+    #[arg(short, long, value_enum)]
+    pub format: Option<BodyFormat>,
+
+    /// Write the body on one line instead of indented
+    #[arg(long)]
+    pub compact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub sheet: SheetArgs,
+
+    /// Report format on standard output
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text, value_name = "FORMAT")]
+    pub report: ReportFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn exit_codes_are_in_the_help() {
+        let help = Cli::command().render_long_help().to_string();
+        for line in super::EXIT_CODES.lines().skip(1) {
+            assert!(help.contains(line.trim()), "missing {line:?}");
+        }
+    }
+}

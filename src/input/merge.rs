@@ -1,0 +1,281 @@
+//! Assembling workbook cells into rows, with merged ranges filled in.
+//!
+//! Excel shows the value of a merged range in every cell of the range, but stores it only in the
+//! top-left cell. [`Assembler`] collects the cells of one row, gives every cell of a merged range
+//! the top-left value, and hands complete rows to the sink. Rows inside a vertical merge that
+//! the file leaves out entirely are produced too, so what is sent is what the engineer sees.
+
+use super::{Cell, Row, RowSink, Stopped};
+
+/// A merged range, 0-based and inclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region {
+    pub first_row: u32,
+    pub first_col: u32,
+    pub last_row: u32,
+    pub last_col: u32,
+}
+
+/// The top-left value of an active region, owned so it outlives its row.
+#[derive(Clone, Debug)]
+enum Anchor {
+    Text(String),
+    Other(Cell<'static>),
+}
+
+struct Active {
+    region: Region,
+    anchor: Option<Anchor>,
+}
+
+/// Fills merged ranges row by row. Regions are visited in row order, so only the regions that
+/// span the current row are held.
+struct MergeFill {
+    pending: Vec<Region>,
+    next: usize,
+    active: Vec<Active>,
+}
+
+impl MergeFill {
+    fn new(mut regions: Vec<Region>) -> MergeFill {
+        // Single cells are not merges; drop them.
+        regions.retain(|r| r.first_row != r.last_row || r.first_col != r.last_col);
+        regions.sort_by_key(|r| (r.first_row, r.first_col));
+        MergeFill {
+            pending: regions,
+            next: 0,
+            active: Vec::new(),
+        }
+    }
+
+    /// Brings the active set to row `r` (0-based).
+    fn advance(&mut self, r: u32) {
+        self.active.retain(|a| a.region.last_row >= r);
+        while let Some(region) = self.pending.get(self.next) {
+            if region.first_row > r {
+                break;
+            }
+            if region.last_row >= r {
+                self.active.push(Active {
+                    region: *region,
+                    anchor: None,
+                });
+            }
+            self.next += 1;
+        }
+    }
+
+    /// The first row after `after` and before `before` that an active region with a value
+    /// covers; such rows must be produced even though the file has no cells in them.
+    fn covered_row_between(&self, after: u32, before: u32) -> Option<u32> {
+        let r = after + 1;
+        if r >= before {
+            return None;
+        }
+        self.active
+            .iter()
+            .any(|a| a.anchor.is_some() && a.region.last_row >= r)
+            .then_some(r)
+    }
+
+    /// Gives every cell of the active regions in `row` (0-based `r`) the top-left value.
+    fn apply(&mut self, r: u32, row: &mut Row) {
+        self.advance(r);
+        for a in &mut self.active {
+            let region = a.region;
+            if r == region.first_row {
+                a.anchor = match row.cell(region.first_col) {
+                    Cell::Empty => None,
+                    Cell::Text(t) => Some(Anchor::Text(t.to_owned())),
+                    Cell::Number(x) => Some(Anchor::Other(Cell::Number(x))),
+                    Cell::Bool(b) => Some(Anchor::Other(Cell::Bool(b))),
+                    Cell::DateTime(d) => Some(Anchor::Other(Cell::DateTime(d))),
+                    Cell::Time(t) => Some(Anchor::Other(Cell::Time(t))),
+                    Cell::Duration(d) => Some(Anchor::Other(Cell::Duration(d))),
+                    Cell::Error(e) => Some(Anchor::Other(Cell::Error(e))),
+                };
+            }
+            let Some(anchor) = &a.anchor else { continue };
+            for col in region.first_col..=region.last_col {
+                if r == region.first_row && col == region.first_col {
+                    continue;
+                }
+                match anchor {
+                    Anchor::Text(t) => row.set_text(col, t),
+                    Anchor::Other(c) => row.set(col, *c),
+                }
+            }
+        }
+    }
+
+    fn last_covered_row(&self) -> Option<u32> {
+        self.active
+            .iter()
+            .filter(|a| a.anchor.is_some())
+            .map(|a| a.region.last_row)
+            .max()
+    }
+}
+
+/// Collects cells (in sheet order) into rows and pushes them into a sink.
+pub struct Assembler<'s, S: RowSink> {
+    sink: &'s mut S,
+    fill: Option<MergeFill>,
+    row: Row,
+    current: Option<u32>,
+    last_emitted: Option<u32>,
+}
+
+impl<'s, S: RowSink> Assembler<'s, S> {
+    pub fn new(sink: &'s mut S, merges: Vec<Region>) -> Assembler<'s, S> {
+        let fill = (!merges.is_empty()).then(|| MergeFill::new(merges));
+        Assembler {
+            sink,
+            fill,
+            row: Row::default(),
+            current: None,
+            last_emitted: None,
+        }
+    }
+
+    /// Adds a cell at 0-based `(r, c)`.
+    pub fn cell(&mut self, r: u32, c: u32, cell: Cell<'_>) -> Result<(), Stopped> {
+        if self.current != Some(r) {
+            self.flush()?;
+            self.current = Some(r);
+            self.row.reset(r + 1);
+        }
+        if !matches!(cell, Cell::Empty) {
+            self.row.set(c, cell);
+        }
+        Ok(())
+    }
+
+    /// Emits rows that exist only through a vertical merge, up to (not including) `before`.
+    fn emit_covered_rows(&mut self, before: u32) -> Result<(), Stopped> {
+        let Some(fill) = &mut self.fill else { return Ok(()) };
+        let mut after = match self.last_emitted {
+            Some(r) => r,
+            None => return Ok(()),
+        };
+        let mut extra = Row::default();
+        while let Some(r) = fill.covered_row_between(after, before) {
+            extra.reset(r + 1);
+            extra.progress = u64::from(r) + 1;
+            fill.apply(r, &mut extra);
+            if extra.width() > 0 {
+                self.sink.row(&mut extra)?;
+            }
+            after = r;
+        }
+        self.last_emitted = Some(after);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), Stopped> {
+        let Some(r) = self.current.take() else { return Ok(()) };
+        self.emit_covered_rows(r)?;
+        if let Some(fill) = &mut self.fill {
+            fill.apply(r, &mut self.row);
+        }
+        self.row.progress = u64::from(r) + 1;
+        if self.row.width() > 0 {
+            self.sink.row(&mut self.row)?;
+        }
+        self.last_emitted = Some(r);
+        Ok(())
+    }
+
+    /// Emits the last row and any rows a vertical merge extends below it.
+    pub fn finish(mut self) -> Result<(), Stopped> {
+        self.flush()?;
+        if let Some(last) = self.fill.as_ref().and_then(MergeFill::last_covered_row) {
+            self.emit_covered_rows(last + 1)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::SheetInfo;
+    use super::*;
+
+    #[derive(Default)]
+    struct Collect(Vec<(u32, Vec<String>)>);
+
+    impl RowSink for Collect {
+        fn start(&mut self, _: SheetInfo) -> Result<(), Stopped> {
+            Ok(())
+        }
+        fn row(&mut self, row: &mut Row) -> Result<(), Stopped> {
+            let cells = row
+                .cells()
+                .map(|(_, c)| match c {
+                    Cell::Text(t) => t.to_owned(),
+                    Cell::Empty => String::new(),
+                    other => format!("{other:?}"),
+                })
+                .collect();
+            self.0.push((row.number, cells));
+            Ok(())
+        }
+    }
+
+    fn region(first_row: u32, first_col: u32, last_row: u32, last_col: u32) -> Region {
+        Region {
+            first_row,
+            first_col,
+            last_row,
+            last_col,
+        }
+    }
+
+    #[test]
+    fn rows_without_merges_pass_through() {
+        let mut sink = Collect::default();
+        let mut a = Assembler::new(&mut sink, Vec::new());
+        a.cell(0, 0, Cell::Text("ID")).unwrap();
+        a.cell(0, 1, Cell::Text("Name")).unwrap();
+        a.cell(3, 1, Cell::Text("x")).unwrap();
+        a.cell(4, 0, Cell::Empty).unwrap();
+        a.finish().unwrap();
+        assert_eq!(
+            sink.0,
+            vec![(1, vec!["ID".into(), "Name".into()]), (4, vec!["".into(), "x".into()])]
+        );
+    }
+
+    #[test]
+    fn merged_ranges_fill_every_cell_including_missing_rows() {
+        let mut sink = Collect::default();
+        // B2:C2 horizontal, A3:A5 vertical (rows 4 and 5 absent from the file).
+        let mut a = Assembler::new(&mut sink, vec![region(1, 1, 1, 2), region(2, 0, 4, 0)]);
+        a.cell(0, 0, Cell::Text("h")).unwrap();
+        a.cell(1, 1, Cell::Text("wide")).unwrap();
+        a.cell(2, 0, Cell::Text("tall")).unwrap();
+        a.cell(2, 1, Cell::Text("b3")).unwrap();
+        a.finish().unwrap();
+        let expected = vec![
+            (1, vec!["h".to_owned()]),
+            (2, vec!["".into(), "wide".into(), "wide".into()]),
+            (3, vec!["tall".into(), "b3".into()]),
+            (4, vec!["tall".into()]),
+            (5, vec!["tall".into()]),
+        ];
+        assert_eq!(sink.0, expected);
+    }
+
+    #[test]
+    fn a_vertical_merge_continues_into_present_rows() {
+        let mut sink = Collect::default();
+        let mut a = Assembler::new(&mut sink, vec![region(1, 0, 3, 0)]);
+        a.cell(1, 0, Cell::Number(7.0)).unwrap();
+        a.cell(2, 1, Cell::Text("x")).unwrap();
+        a.cell(6, 1, Cell::Text("y")).unwrap();
+        a.finish().unwrap();
+        let numbers: Vec<u32> = sink.0.iter().map(|(n, _)| *n).collect();
+        assert_eq!(numbers, [2, 3, 4, 7]);
+        assert_eq!(sink.0[1].1, vec!["Number(7.0)".to_owned(), "x".into()]);
+    }
+}

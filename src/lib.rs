@@ -1,0 +1,21 @@
+//! relsync: from Excel and CSV exports to Relatics synchronizing-interface bodies.
+//!
+//! Data flows one way: `input` reads rows, `mapper` maps and checks them against the
+//! `template`, `body` encodes elements, `output` writes them atomically, and (for submit) one
+//! module talks to Relatics. `pipeline` drives the flow; `app` and `cmd` are the command line.
+
+pub mod app;
+pub mod body;
+pub mod cli;
+pub mod cmd;
+pub mod input;
+pub mod mapper;
+pub mod names;
+pub mod output;
+pub mod pipeline;
+pub mod problem;
+pub mod progress;
+pub mod report;
+pub mod suggest;
+pub mod template;
+pub mod value;

@@ -1,0 +1,265 @@
+//! Rendering problems for people (text) and programs (JSON).
+//!
+//! Both reports are rendered from the same [`Problems`]. The text report shows one line per
+//! problem, sorted by row then column, folds long runs of the same code in the same column, and
+//! ends with a summary line. The JSON report lists every problem, unfolded.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::mapper::{Stats, quote_sheet};
+use crate::problem::{Problem, Problems, Severity, cell_name, column_letters};
+
+/// What the report is about.
+pub struct Context<'a> {
+    pub input: &'a Path,
+    /// Sheet name (workbooks) or `None` (delimited text).
+    pub sheet: Option<&'a str>,
+    pub template: &'a Path,
+    pub stats: Stats,
+}
+
+/// Colours for the text report (ANSI), or none.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, text: &str, code: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn severity(&self, s: Severity) -> String {
+        match s {
+            Severity::Error => self.paint("error", "1;31"),
+            Severity::Warning => self.paint("warning", "1;33"),
+        }
+    }
+}
+
+/// Where a problem is, as the text report shows it: `Requirements!C17`, `Requirements!1:1`
+/// for a whole row, `C17 (line 18)` for CSV.
+pub fn location(p: &Problem, ctx: &Context<'_>) -> String {
+    let place = match (p.row, p.col) {
+        (Some(r), Some(c)) => cell_name(r, c),
+        (Some(r), None) => format!("{r}:{r}"),
+        _ => String::new(),
+    };
+    let mut loc = match (ctx.sheet, place.is_empty()) {
+        (Some(s), false) => format!("{}!{place}", quote_sheet(s)),
+        (Some(s), true) => quote_sheet(s),
+        (None, false) => place,
+        (None, true) => ctx
+            .input
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
+    if let Some(line) = p.line {
+        loc.push_str(&format!(" (line {line})"));
+    }
+    loc
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// The summary line: rows read, elements, errors, warnings.
+pub fn summary(ctx: &Context<'_>, problems: &Problems, style: Style) -> String {
+    let s = ctx.stats;
+    let mut line = format!(
+        "{}, {}, {}, {}",
+        plural(s.rows, "row read", "rows read"),
+        plural(s.elements, "element", "elements"),
+        plural(problems.errors(), "error", "errors"),
+        plural(problems.warnings(), "warning", "warnings"),
+    );
+    if s.empty_rows > 0 {
+        line.push_str(&format!(
+            " ({} skipped)",
+            plural(s.empty_rows, "empty row", "empty rows")
+        ));
+    }
+    if style.color && problems.errors() > 0 {
+        line = style.paint(&line, "1");
+    }
+    line
+}
+
+/// Writes the text report: problem lines, folded remainders, and the summary line.
+pub fn write_text(out: &mut dyn Write, ctx: &Context<'_>, problems: &Problems, style: Style) -> io::Result<()> {
+    let (shown, folds) = problems.for_text_report();
+    for p in shown {
+        writeln!(
+            out,
+            "{}  {}  {}  {}",
+            location(p, ctx),
+            style.severity(p.severity()),
+            p.code,
+            p.message
+        )?;
+    }
+    for ((code, col), fold) in &folds {
+        let column = col
+            .map(|c| format!(" in column {}", column_letters(c)))
+            .unwrap_or_default();
+        let rows = match (fold.first_row, fold.last_row) {
+            (Some(a), Some(b)) if a != b => format!(" (rows {a}-{b})"),
+            (Some(a), _) => format!(" (row {a})"),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "... {} more {code}{column}{rows} folded; --report json or --report-file lists every problem",
+            fold.count
+        )?;
+    }
+    writeln!(out, "{}", summary(ctx, problems, style))
+}
+
+#[derive(Serialize)]
+struct JsonHeader<'a> {
+    input: String,
+    sheet: Option<&'a str>,
+    template: String,
+    rows: u64,
+    empty_rows: u64,
+    elements: u64,
+    errors: u64,
+    warnings: u64,
+}
+
+/// Writes the JSON report: an object with the counts and every problem.
+pub fn write_json(out: &mut dyn Write, ctx: &Context<'_>, problems: &mut Problems) -> io::Result<()> {
+    let header = JsonHeader {
+        input: ctx.input.display().to_string(),
+        sheet: ctx.sheet,
+        template: ctx.template.display().to_string(),
+        rows: ctx.stats.rows,
+        empty_rows: ctx.stats.empty_rows,
+        elements: ctx.stats.elements,
+        errors: problems.errors(),
+        warnings: problems.warnings(),
+    };
+    let head = serde_json::to_string_pretty(&header)?;
+    // Reopen the object to append the problem list, one problem per line.
+    let head = head.trim_end().trim_end_matches('}').trim_end();
+    write!(out, "{head},\n  \"problems\": [")?;
+    let n = {
+        let mut items = LeadingNewline {
+            out: &mut *out,
+            started: false,
+        };
+        problems.write_json_items(&mut items, ctx.sheet, "    ")?
+    };
+    if n > 0 {
+        out.write_all(b"\n  ]\n}\n")
+    } else {
+        out.write_all(b"]\n}\n")
+    }
+}
+
+/// The problem items start on a new line after `[`; this writes that line break lazily so an
+/// empty list stays `[]`.
+struct LeadingNewline<'w> {
+    out: &'w mut dyn Write,
+    started: bool,
+}
+
+impl Write for LeadingNewline<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if !self.started && !buf.is_empty() {
+            self.out.write_all(b"\n")?;
+            self.started = true;
+        }
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::Code;
+
+    fn ctx(sheet: Option<&str>) -> Context<'_> {
+        Context {
+            input: Path::new("dir/in.xlsx"),
+            sheet,
+            template: Path::new("t.toml"),
+            stats: Stats {
+                rows: 3,
+                empty_rows: 1,
+                elements: 2,
+            },
+        }
+    }
+
+    #[test]
+    fn locations() {
+        let p = Problem::new(Code::NotADate, "m").at(17, Some(2));
+        assert_eq!(location(&p, &ctx(Some("Requirements"))), "Requirements!C17");
+        assert_eq!(location(&p, &ctx(Some("Eisen 2026"))), "'Eisen 2026'!C17");
+        assert_eq!(location(&p, &ctx(None)), "C17");
+        let p = Problem::new(Code::MissingColumn, "m").at(1, None);
+        assert_eq!(location(&p, &ctx(Some("R"))), "R!1:1");
+        let p = Problem::new(Code::EmptyBody, "m");
+        assert_eq!(location(&p, &ctx(None)), "in.xlsx");
+        let p = Problem::new(Code::NotADate, "m").at(4, Some(0)).line(Some(6));
+        assert_eq!(location(&p, &ctx(None)), "A4 (line 6)");
+    }
+
+    #[test]
+    fn text_report_lines_and_summary() {
+        let mut problems = Problems::new(false).unwrap();
+        problems.set_header_row(1);
+        problems
+            .push(Problem::new(Code::NotADate, "'Due date': found text '31-02-2026' (no such day)").at(17, Some(2)))
+            .unwrap();
+        let mut out = Vec::new();
+        write_text(&mut out, &ctx(Some("Requirements")), &problems, Style { color: false }).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "Requirements!C17  error  not-a-date  'Due date': found text '31-02-2026' (no such day)\n\
+             3 rows read, 2 elements, 1 error, 0 warnings (1 empty row skipped)\n"
+        );
+    }
+
+    #[test]
+    fn json_report_parses_and_counts() {
+        let mut problems = Problems::new(true).unwrap();
+        problems.set_header_row(1);
+        problems
+            .push(Problem::new(Code::NotADate, "m").at(5, Some(1)).value("x"))
+            .unwrap();
+        let mut out = Vec::new();
+        write_json(&mut out, &ctx(None), &mut problems).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["errors"], 1);
+        assert_eq!(v["sheet"], serde_json::Value::Null);
+        assert_eq!(v["problems"][0]["cell"], "B5");
+        assert_eq!(v["problems"][0]["sheet"], serde_json::Value::Null);
+
+        let mut none = Problems::new(true).unwrap();
+        let mut out = Vec::new();
+        write_json(&mut out, &ctx(Some("S")), &mut none).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["problems"], serde_json::json!([]));
+    }
+}
