@@ -578,6 +578,11 @@ impl<'t> Mapper<'t> {
                     Cell::Text(t) => value::parse_date(t, &self.template.source.date_formats).map_err(|e| match e {
                         DateError::NoSuchDay => format!("found text '{}' (no such day)", t.trim()),
                         DateError::UnknownFormat => format!("found text '{}' (not a date in a known format)", t.trim()),
+                        DateError::OtherFormat(f) => format!(
+                            "found text '{}', a date in a format the template does not accept; add \"{f}\" to \
+                             source.date_formats if the sheet writes dates that way",
+                            t.trim()
+                        ),
                     }),
                     Cell::Time(t) => Err(format!("found the time {t} without a date")),
                     other => Err(format!("found {}", describe(other))),

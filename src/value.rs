@@ -171,9 +171,7 @@ pub fn parse_number(text: &str, decimal_comma: bool) -> Result<f64, NumberError>
     // (or a space, as Dutch and French exports write them).
     let mut digits = String::with_capacity(s.len());
     digits.push_str(sign);
-    let groups: Vec<&str> = int_part
-        .split([group, ' ', '\u{a0}', '\u{202f}'])
-        .collect();
+    let groups: Vec<&str> = int_part.split([group, ' ', '\u{a0}', '\u{202f}']).collect();
     if groups.len() > 1 {
         let well_grouped = (1..=3).contains(&groups[0].len())
             && groups[1..].iter().all(|g| g.len() == 3)
@@ -248,11 +246,19 @@ impl DateValue {
 pub enum DateError {
     /// Matches a format but names a day that does not exist (`31-02-2026`).
     NoSuchDay,
+    /// A date in a common format that the template does not accept (the format is given).
+    OtherFormat(&'static str),
     /// Matches no accepted format.
     UnknownFormat,
 }
 
 /// ISO forms always accepted for dates written as text.
+/// Common ways of writing dates, tried only to explain a failure (an impossible day, or which
+/// format to add to `source.date_formats`); never accepted unless the template lists them.
+const DIAGNOSTIC_FORMATS: [&str; 7] = [
+    "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%Y", "%Y/%m/%d", "%d-%m-%y", "%d/%m/%y",
+];
+
 const ISO_FORMATS: [&str; 4] = [
     "%Y-%m-%d",
     "%Y-%m-%dT%H:%M:%S%.f",
@@ -272,11 +278,18 @@ pub fn parse_date(text: &str, formats: &[String]) -> Result<DateValue, DateError
             Err(NoMatch::Shape) => {}
         }
     }
-    Err(if no_such_day {
-        DateError::NoSuchDay
-    } else {
-        DateError::UnknownFormat
-    })
+    if no_such_day {
+        return Err(DateError::NoSuchDay);
+    }
+    let mut other = None;
+    for format in DIAGNOSTIC_FORMATS {
+        match parse_with(s, format) {
+            Ok(_) => other = other.or(Some(format)),
+            Err(NoMatch::Impossible) => return Err(DateError::NoSuchDay),
+            Err(NoMatch::Shape) => {}
+        }
+    }
+    Err(other.map_or(DateError::UnknownFormat, DateError::OtherFormat))
 }
 
 enum NoMatch {
@@ -449,7 +462,8 @@ mod tests {
         assert_eq!(parse_date("2026-03-01 00:00", &[]).unwrap().time, None);
         assert_eq!(parse_date("31-02-2026", &dutch), Err(DateError::NoSuchDay));
         assert_eq!(parse_date("2026-02-30", &[]), Err(DateError::NoSuchDay));
-        assert_eq!(parse_date("01-03-2026", &[]), Err(DateError::UnknownFormat));
+        assert_eq!(parse_date("01-03-2026", &[]), Err(DateError::OtherFormat("%d-%m-%Y")));
+        assert_eq!(parse_date("31-02-2026", &[]), Err(DateError::NoSuchDay));
         assert_eq!(parse_date("soon", &dutch), Err(DateError::UnknownFormat));
         assert_eq!(parse_date("29-02-2025", &dutch), Err(DateError::NoSuchDay));
         assert_eq!(parse_date("29-02-2028", &dutch).unwrap().date, ymd(2028, 2, 29));

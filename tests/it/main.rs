@@ -1,0 +1,10 @@
+//! Integration tests: the real `relsync` binary on real workbooks and CSV files.
+
+mod check;
+mod convert;
+mod delimited;
+mod robustness;
+mod samples;
+mod support;
+mod template;
+mod values;
