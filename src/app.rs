@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use clap::Parser;
 
-use crate::cli::{Cli, ColorWhen, Command, SheetArgs};
+use crate::cli::{Cli, ColorWhen, Command};
 use crate::input::{DelimitedOptions, InputFormat, InputSpec};
 use crate::report::Style;
 use crate::template::{self, Template};
@@ -118,6 +118,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Convert(args) => crate::cmd::convert::run(&args, &global),
         Command::Check(args) => crate::cmd::check::run(&args, &global),
+        Command::Submit(args) => crate::cmd::submit::run(&args, &global),
     }
 }
 
@@ -126,28 +127,28 @@ pub fn load_template(path: &Path) -> anyhow::Result<Template> {
     Ok(template::load(path)?)
 }
 
-/// What to read, from the arguments and the template.
-pub fn input_spec(args: &SheetArgs, template: &Template) -> anyhow::Result<InputSpec> {
-    let Some(format) = InputFormat::of(&args.input) else {
+/// What to read, from the input path, the `--sheet` flag and the template.
+pub fn input_spec(input: &Path, sheet: Option<&str>, template: &Template) -> anyhow::Result<InputSpec> {
+    let Some(format) = InputFormat::of(input) else {
         bail!(
             "cannot read {}: relsync reads {} files (the format comes from the extension)",
-            args.input.display(),
+            input.display(),
             InputFormat::EXTENSIONS
         );
     };
-    if format.is_delimited() && args.sheet.is_some() {
+    if format.is_delimited() && sheet.is_some() {
         bail!(
             "--sheet applies to workbooks; {} is delimited text with a single sheet",
-            args.input.display()
+            input.display()
         );
     }
     let sheet = if format.is_delimited() {
         None
     } else {
-        args.sheet.clone().or_else(|| template.source.sheet.clone())
+        sheet.map(str::to_owned).or_else(|| template.source.sheet.clone())
     };
     Ok(InputSpec {
-        path: args.input.clone(),
+        path: input.to_owned(),
         format,
         sheet,
         delimited: DelimitedOptions {

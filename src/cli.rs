@@ -64,6 +64,11 @@ pub enum Command {
     /// Check a sheet against a template and report every problem; writes no body
     #[command(after_long_help = CHECK_HELP)]
     Check(CheckArgs),
+
+    /// Send a body to a Relatics synchronizing interface: converts and checks a sheet first, or
+    /// sends a .json/.xml body made earlier; refuses to delete elements unless told to
+    #[command(after_long_help = SUBMIT_HELP)]
+    Submit(SubmitArgs),
 }
 
 const CONVERT_HELP: &str = "\
@@ -94,6 +99,35 @@ Exit codes:
   0  no errors (and no warnings with --strict)
   1  problems found: errors, or warnings with --strict
   2  the command could not run: unreadable input, invalid template, bad arguments";
+
+const SUBMIT_HELP: &str = "\
+Examples:
+  export RELATICS_CLIENT_ID=... RELATICS_CLIENT_SECRET=...
+  relsync submit requirements.xlsx -t templates/requirements.toml
+  relsync submit requirements.json --endpoint https://acme.relatics.com/api/v1/workspaces/<uuid>/interfaces/synchronizing/requirements
+  relsync submit requirements.xlsx -t templates/requirements.toml --dry-run
+
+Relatics deletes every element of the type that is not in the body. relsync keeps a receipt of
+every successful submit (in --state-dir) and refuses (exit 4) to send a body that would delete
+elements sent last time, unless --allow-deletions is given or you confirm at the prompt. A body
+without elements is refused unless --allow-empty.
+
+Endpoint: --endpoint, else RELATICS_ENDPOINT, else the template's target.endpoint. It must be
+https:// (plain http only for 127.0.0.1, localhost and [::1]).
+
+Authentication (secrets are never taken on the command line):
+  RELATICS_TOKEN or --token-file FILE   a ready access token
+  RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET
+                                         OAuth2 client credentials; the token endpoint comes from
+                                         --token-url, RELATICS_TOKEN_URL or target.token_url
+Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured.
+
+Exit codes:
+  0  sent and accepted (2xx), or a dry run
+  1  problems in the sheet or body: nothing was sent
+  2  the command could not run: unreadable input, invalid template or endpoint, no credentials
+  3  the submission failed: network, authentication, or an error status from Relatics
+  4  refused by a safety check: deletions or an empty body without permission";
 
 /// What every command that reads a sheet takes.
 #[derive(Debug, Args)]
@@ -146,6 +180,83 @@ pub struct CheckArgs {
     /// Report format on standard output
     #[arg(long, value_enum, default_value_t = ReportFormat::Text, value_name = "FORMAT")]
     pub report: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// A sheet (.xlsx, .xlsm, .xlsb, .xls, .ods, .csv, .tsv, .txt) to convert and check, or a
+    /// body made earlier (.json, .xml) to send as it is
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+
+    /// The column template (required for a sheet; optional for a body, where it can supply the
+    /// endpoint and token URL)
+    #[arg(short, long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+
+    /// The synchronizing interface URL [default: RELATICS_ENDPOINT, else target.endpoint]
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    /// Body format for a sheet [default: json]
+    #[arg(short, long, value_enum)]
+    pub format: Option<BodyFormat>,
+
+    /// Do everything except fetching a token and sending: show what would be sent and what
+    /// Relatics would create, keep and delete
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Send even if Relatics would delete elements that the last submit sent
+    #[arg(long)]
+    pub allow_deletions: bool,
+
+    /// Send even a body without elements (Relatics would delete every element of the type)
+    #[arg(long)]
+    pub allow_empty: bool,
+
+    /// Where receipts of earlier submits are kept [default: $XDG_STATE_HOME/relsync, else
+    /// ~/.local/state/relsync]
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// Time limit for the whole request, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+
+    /// Retries after a connection failure, timeout, 429, 502, 503 or 504 (waiting 1 s, 2 s,
+    /// 4 s, ...)
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+
+    /// Response format to ask Relatics for
+    #[arg(long, value_enum, default_value_t = BodyFormat::Json, value_name = "FORMAT")]
+    pub accept: BodyFormat,
+
+    /// Read the access token from FILE instead of RELATICS_TOKEN
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+
+    /// OAuth2 token endpoint for client credentials [default: RELATICS_TOKEN_URL, else
+    /// target.token_url]
+    #[arg(long, value_name = "URL")]
+    pub token_url: Option<String>,
+
+    /// Show the HTTP requests and responses (the token is shown as ***)
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// The sheet to read [default: the template's source.sheet, else the first sheet]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// Treat warnings in the sheet as errors
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Also write the JSON report of the sheet's problems to FILE
+    #[arg(long, value_name = "FILE")]
+    pub report_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod problem;
 pub mod progress;
 pub mod report;
+pub mod submit;
 pub mod suggest;
 pub mod template;
 pub mod value;

@@ -132,6 +132,7 @@ pub struct Mapper<'t> {
     row_problems: Vec<Problem>,
     row_number: u32,
     row_line: Option<u64>,
+    allow_empty: bool,
 }
 
 impl<'t> Mapper<'t> {
@@ -148,7 +149,13 @@ impl<'t> Mapper<'t> {
             row_problems: Vec::new(),
             row_number: 0,
             row_line: None,
+            allow_empty: false,
         }
+    }
+
+    /// A sheet without data rows is allowed (`submit --allow-empty`), not an `empty-body` error.
+    pub fn set_allow_empty(&mut self, allow: bool) {
+        self.allow_empty = allow;
     }
 
     /// The sheet name, for cell references in messages (`None` for CSV).
@@ -245,6 +252,7 @@ impl<'t> Mapper<'t> {
     pub fn finish(&mut self, problems: &mut Problems) -> io::Result<()> {
         let header_row = self.template.source.header_row;
         match &self.header {
+            Header::Pending if self.allow_empty => {}
             Header::Pending => {
                 let message = format!(
                     "the sheet has no rows at or below the header row (row {header_row}, source.header_row); \
@@ -290,7 +298,7 @@ impl<'t> Mapper<'t> {
                         problems.push(p)?;
                     }
                 }
-                if self.stats.elements == 0 {
+                if self.stats.elements == 0 && !self.allow_empty {
                     let message = format!(
                         "the sheet has no data rows below the header row (row {header_row}); an empty body would delete \
                          every {} in Relatics",

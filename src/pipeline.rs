@@ -32,6 +32,8 @@ pub struct Job<'a> {
     pub strict: bool,
     /// Return the external ids (for submit receipts).
     pub collect_ids: bool,
+    /// A sheet without data rows is not a problem (`submit --allow-empty`).
+    pub allow_empty: bool,
     pub progress: Progress,
 }
 
@@ -108,11 +110,13 @@ pub fn run<W: Write>(job: Job<'_>, mut body: Option<&mut BodyWriter<'_, W>>) -> 
         spool_problems,
         strict,
         collect_ids,
+        allow_empty,
         mut progress,
     } = job;
     let mut problems = Problems::new(spool_problems).context("creating a temporary file for the problem list")?;
     problems.set_header_row(template.source.header_row);
     let mut mapper = Mapper::new(template);
+    mapper.set_allow_empty(allow_empty);
     let mut info = SheetInfo::default();
 
     let (tx, rx) = sync_channel::<Message>(IN_FLIGHT);

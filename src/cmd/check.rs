@@ -11,13 +11,14 @@ use crate::report;
 
 pub fn run(args: &CheckArgs, global: &Global) -> anyhow::Result<Exit> {
     let template = load_template(&args.sheet.template)?;
-    let spec = input_spec(&args.sheet, &template)?;
+    let spec = input_spec(&args.sheet.input, args.sheet.sheet.as_deref(), &template)?;
     let job = Job {
         spec: &spec,
         template: &template,
         spool_problems: args.report == ReportFormat::Json || args.sheet.report_file.is_some(),
         strict: args.sheet.strict,
         collect_ids: false,
+        allow_empty: false,
         progress: Progress::new(!global.quiet),
     };
     let mut outcome = pipeline::run::<std::io::Sink>(job, None)?;

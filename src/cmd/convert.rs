@@ -1,20 +1,15 @@
 //! `relsync convert`: sheet + template -> checked body (JSON or XML), written atomically.
 
-use std::io::Write;
-
 use anyhow::bail;
 
 use crate::app::{Exit, Global, input_spec, load_template};
-use crate::body::{BodyFormat, BodyWriter};
+use crate::body::BodyFormat;
 use crate::cli::ConvertArgs;
 use crate::output::{Destination, Staged, human_size};
-use crate::pipeline::{self, Job};
-use crate::progress::Progress;
-use crate::report;
 
 pub fn run(args: &ConvertArgs, global: &Global) -> anyhow::Result<Exit> {
     let template = load_template(&args.sheet.template)?;
-    let spec = input_spec(&args.sheet, &template)?;
+    let spec = input_spec(&args.sheet.input, args.sheet.sheet.as_deref(), &template)?;
     let destination = Destination::from_arg(args.output.as_deref());
     let format = args
         .format
@@ -27,41 +22,18 @@ pub fn run(args: &ConvertArgs, global: &Global) -> anyhow::Result<Exit> {
     }
 
     let mut staged = Staged::new(destination.clone())?;
-    let mut writer = BodyWriter::new(staged.writer(), &template, format, !args.compact);
-    let job = Job {
+    let run = super::SheetRun {
         spec: &spec,
         template: &template,
-        spool_problems: args.sheet.report_file.is_some(),
+        template_path: &args.sheet.template,
         strict: args.sheet.strict,
+        report_file: args.sheet.report_file.as_deref(),
         collect_ids: false,
-        progress: Progress::new(!global.quiet),
+        allow_empty: false,
     };
-    let mut outcome = pipeline::run(job, Some(&mut writer))?;
-    let elements = writer.count();
-
-    let style = global.style(false);
-    {
-        let ctx = report::Context {
-            input: &args.sheet.input,
-            sheet: outcome.info.sheet.as_deref(),
-            template: &args.sheet.template,
-            stats: outcome.stats,
-        };
-        let stderr = std::io::stderr();
-        let mut err = stderr.lock();
-        report::write_text(&mut err, &ctx, &outcome.problems, style)?;
-        err.flush()?;
-    }
-    if let Some(path) = &args.sheet.report_file {
-        super::write_report_file(path, &args.sheet.input, &args.sheet.template, &mut outcome)?;
-    }
-    if !outcome.body_complete {
-        let why = if outcome.problems.errors() > 0 {
-            "errors"
-        } else {
-            "warnings (--strict)"
-        };
-        eprintln!("no body written: fix the {why} above and run again");
+    let result = super::convert_sheet(&run, staged.writer(), format, args.compact, global)?;
+    if !result.outcome.body_complete {
+        eprintln!("no body written: {}", super::blocked_message(&result.outcome));
         return Ok(Exit::Problems);
     }
     let size = staged.commit()?;
@@ -70,7 +42,7 @@ pub fn run(args: &ConvertArgs, global: &Global) -> anyhow::Result<Exit> {
             "wrote {} ({}, {} elements, {})",
             destination.describe(),
             format.name(),
-            elements,
+            result.elements,
             human_size(size)
         );
     }

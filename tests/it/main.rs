@@ -5,6 +5,8 @@ mod convert;
 mod delimited;
 mod robustness;
 mod samples;
+mod server;
+mod submit;
 mod support;
 mod template;
 mod values;
