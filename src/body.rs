@@ -8,7 +8,7 @@
 
 use std::io::{self, Write};
 
-use crate::mapper::{Element, Value, target_type_key};
+use crate::mapper::{Element, Value};
 use crate::template::{FieldKind, Template};
 
 /// The body formats Relatics accepts.
@@ -50,16 +50,67 @@ pub struct BodyWriter<'t, W: Write> {
     format: BodyFormat,
     pretty: bool,
     count: u64,
+    /// Per field, the bytes around its value, worked out once (the hot path only copies).
+    fields: Vec<FieldBytes>,
+}
+
+/// What is written around one field's value.
+struct FieldBytes {
+    /// JSON: `,\n      "Key": `. XML: `\n      <Key>`.
+    open: Vec<u8>,
+    /// XML: `</Key>`.
+    close: Vec<u8>,
+    /// XML: `\n      <Key />`.
+    empty: Vec<u8>,
+    /// XML: `\n        <TargetType id="`, per target type.
+    target_open: Vec<Vec<u8>>,
 }
 
 impl<'t, W: Write> BodyWriter<'t, W> {
     pub fn new(out: W, template: &'t Template, format: BodyFormat, pretty: bool) -> BodyWriter<'t, W> {
+        let (nl, i3, i4) = if pretty {
+            ("\n", "      ", "        ")
+        } else {
+            ("", "", "")
+        };
+        let fields = template
+            .fields
+            .iter()
+            .map(|f| {
+                let key = &f.key;
+                let targets: Vec<&str> = match &f.kind {
+                    FieldKind::Relation(r) => match &r.targets {
+                        crate::template::TargetTypes::One(t) => vec![t.as_str()],
+                        crate::template::TargetTypes::ByPrefix(p) => p.iter().map(|(_, t)| t.as_str()).collect(),
+                    },
+                    FieldKind::Property(_) => Vec::new(),
+                };
+                match format {
+                    BodyFormat::Json => FieldBytes {
+                        open: format!(",{nl}{i3}\"{key}\":{}", if pretty { " " } else { "" }).into_bytes(),
+                        close: Vec::new(),
+                        empty: Vec::new(),
+                        target_open: Vec::new(),
+                    },
+                    BodyFormat::Xml => FieldBytes {
+                        open: format!("{nl}{i3}<{key}>").into_bytes(),
+                        close: format!("</{key}>").into_bytes(),
+                        empty: format!("{nl}{i3}<{key} />").into_bytes(),
+                        target_open: targets
+                            .iter()
+                            .map(|t| format!("{nl}{i4}<{t} id=\"").into_bytes())
+                            .collect(),
+                    },
+                }
+            })
+            .collect();
         BodyWriter {
             out,
             template,
             format,
             pretty,
             count: 0,
+            fields,
         }
     }
 
@@ -107,35 +158,38 @@ impl<'t, W: Write> BodyWriter<'t, W> {
     }
 
     fn json_element(&mut self, element: &Element) -> io::Result<()> {
-        let (nl, i3, i4, i5, i6, colon) = if self.pretty {
-            ("\n", "    ", "      ", "        ", "          ", ": ")
-        } else {
-            ("", "", "", "", "", ":")
-        };
+        let pretty = self.pretty;
         let out = &mut self.out;
-        if self.count > 0 {
-            out.write_all(b",")?;
-        }
-        write!(out, "{nl}{i3}{{{nl}{i4}\"@externalid\"{colon}")?;
+        let start: &[u8] = match (self.count > 0, pretty) {
+            (true, true) => b",\n    {\n      \"@externalid\": ",
+            (false, true) => b"\n    {\n      \"@externalid\": ",
+            (true, false) => b",{\"@externalid\":",
+            (false, false) => b"{\"@externalid\":",
+        };
+        out.write_all(start)?;
         json_string(out, &element.external_id)?;
-        for (field, value) in self.template.fields.iter().zip(&element.values) {
-            let prefix = |out: &mut W| -> io::Result<()> { write!(out, ",{nl}{i4}\"{}\"{colon}", field.key) };
+        let (target_start, target_sep, target_end, targets_close): (&[u8], &[u8], &[u8], &[u8]) = if pretty {
+            (b"\n        {\n          \"@id\": ", b",", b"\n        }", b"\n      ]")
+        } else {
+            (b"{\"@id\":", b",", b"}", b"]")
+        };
+        for ((bytes, value), _) in self.fields.iter().zip(&element.values).zip(&self.template.fields) {
             match value {
                 Value::Omit => {}
                 Value::Null => {
-                    prefix(out)?;
+                    out.write_all(&bytes.open)?;
                     out.write_all(b"null")?;
                 }
                 Value::Text(r) => {
-                    prefix(out)?;
+                    out.write_all(&bytes.open)?;
                     json_string(out, element.str(r))?;
                 }
                 Value::Number(r) => {
-                    prefix(out)?;
+                    out.write_all(&bytes.open)?;
                     out.write_all(element.str(r).as_bytes())?;
                 }
                 Value::Targets(r) => {
-                    prefix(out)?;
+                    out.write_all(&bytes.open)?;
                     let targets = &element.targets[r.start as usize..r.end as usize];
                     if targets.is_empty() {
                         out.write_all(b"[]")?;
@@ -144,56 +198,56 @@ impl<'t, W: Write> BodyWriter<'t, W> {
                     out.write_all(b"[")?;
                     for (i, t) in targets.iter().enumerate() {
                         if i > 0 {
-                            out.write_all(b",")?;
+                            out.write_all(target_sep)?;
                         }
-                        write!(out, "{nl}{i5}{{{nl}{i6}\"@id\"{colon}")?;
+                        out.write_all(target_start)?;
                         json_string(out, element.str(&t.id))?;
-                        write!(out, "{nl}{i5}}}")?;
+                        out.write_all(target_end)?;
                     }
-                    write!(out, "{nl}{i4}]")?;
+                    out.write_all(targets_close)?;
                 }
             }
         }
-        write!(out, "{nl}{i3}}}")
+        out.write_all(if pretty { b"\n    }" } else { b"}" })
     }
 
     fn xml_element(&mut self, element: &Element) -> io::Result<()> {
-        let (nl, i2, i3, i4) = if self.pretty {
-            ("\n", "    ", "      ", "        ")
-        } else {
-            ("", "", "", "")
-        };
+        let (nl, i2) = if self.pretty { ("\n", "    ") } else { ("", "") };
         let type_key = &self.template.target.type_key;
         let out = &mut self.out;
         write!(out, "{nl}{i2}<{type_key} externalid=\"")?;
         xml_escape(out, &element.external_id, true)?;
         out.write_all(b"\">")?;
-        for (field, value) in self.template.fields.iter().zip(&element.values) {
-            let key = &field.key;
+        let close_role: &[u8] = if self.pretty { b"\n      </" } else { b"</" };
+        for (bytes, value) in self.fields.iter().zip(&element.values) {
             match value {
                 Value::Omit => {}
-                Value::Null => write!(out, "{nl}{i3}<{key} />")?,
+                Value::Null => out.write_all(&bytes.empty)?,
                 Value::Text(r) | Value::Number(r) => {
-                    write!(out, "{nl}{i3}<{key}>")?;
+                    out.write_all(&bytes.open)?;
                     xml_escape(out, element.str(r), false)?;
-                    write!(out, "</{key}>")?;
+                    out.write_all(&bytes.close)?;
                 }
                 Value::Targets(r) => {
                     let targets = &element.targets[r.start as usize..r.end as usize];
                     if targets.is_empty() {
-                        write!(out, "{nl}{i3}<{key} />")?;
+                        out.write_all(&bytes.empty)?;
                         continue;
                     }
-                    let FieldKind::Relation(relation) = &field.kind else {
-                        continue;
-                    };
-                    write!(out, "{nl}{i3}<{key}>")?;
+                    out.write_all(&bytes.open)?;
                     for t in targets {
-                        write!(out, "{nl}{i4}<{} id=\"", target_type_key(relation, t))?;
+                        let open = bytes
+                            .target_open
+                            .get(t.type_index as usize)
+                            .map(Vec::as_slice)
+                            .unwrap_or(b"");
+                        out.write_all(open)?;
                         xml_escape(out, element.str(&t.id), true)?;
                         out.write_all(b"\" />")?;
                     }
-                    write!(out, "{nl}{i3}</{key}>")?;
+                    out.write_all(close_role)?;
+                    // `close` is `</Key>`; the role's closing tag goes on its own line.
+                    out.write_all(&bytes.close[2..])?;
                 }
             }
         }
@@ -201,26 +255,54 @@ impl<'t, W: Write> BodyWriter<'t, W> {
     }
 }
 
+/// Index of the first byte in `bytes[from..]` that `special` flags, looking at eight bytes at a
+/// time: most text needs no escaping at all, and this finds that out quickly.
+#[inline]
+fn next_special(bytes: &[u8], from: usize, special: impl Fn(u8) -> bool, swar: impl Fn(u64) -> bool) -> Option<usize> {
+    let mut i = from;
+    while i + 8 <= bytes.len() {
+        let word = u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or([0; 8]));
+        if swar(word) {
+            break;
+        }
+        i += 8;
+    }
+    bytes[i..].iter().position(|&b| special(b)).map(|p| p + i)
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Does any byte of `word` equal `b`?
+#[inline]
+fn has_byte(word: u64, b: u8) -> bool {
+    let x = word ^ (ONES * u64::from(b));
+    (x.wrapping_sub(ONES) & !x & HIGHS) != 0
+}
+
+/// Is any byte of `word` below 0x20? (may say yes for bytes >= 0x80 next to such a byte; the
+/// caller then checks byte by byte)
+#[inline]
+fn has_control(word: u64) -> bool {
+    (word.wrapping_sub(ONES * 0x20) & !word & HIGHS) != 0
+}
+
 /// Writes `s` as a JSON string literal.
 pub fn json_string(out: &mut impl Write, s: &str) -> io::Result<()> {
     out.write_all(b"\"")?;
     let bytes = s.as_bytes();
+    let special = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+    let swar = |w: u64| has_control(w) || has_byte(w, b'"') || has_byte(w, b'\\');
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x00..=0x1F => b"",
-            _ => continue,
-        };
+    while let Some(i) = next_special(bytes, start, special, swar) {
         out.write_all(&bytes[start..i])?;
-        if escape.is_empty() {
-            write!(out, "\\u{b:04x}")?;
-        } else {
-            out.write_all(escape)?;
+        match bytes[i] {
+            b'"' => out.write_all(b"\\\"")?,
+            b'\\' => out.write_all(b"\\\\")?,
+            b'\n' => out.write_all(b"\\n")?,
+            b'\r' => out.write_all(b"\\r")?,
+            b'\t' => out.write_all(b"\\t")?,
+            b => write!(out, "\\u{b:04x}")?,
         }
         start = i + 1;
     }
@@ -231,19 +313,26 @@ pub fn json_string(out: &mut impl Write, s: &str) -> io::Result<()> {
 /// Writes `s` escaped for XML text (`attribute = false`) or a double-quoted attribute value.
 pub fn xml_escape(out: &mut impl Write, s: &str, attribute: bool) -> io::Result<()> {
     let bytes = s.as_bytes();
+    let special = |b: u8| matches!(b, b'&' | b'<' | b'>' | b'\r') || (attribute && matches!(b, b'"' | b'\n' | b'\t'));
+    let swar = |w: u64| {
+        has_byte(w, b'&')
+            || has_byte(w, b'<')
+            || has_byte(w, b'>')
+            || has_byte(w, b'\r')
+            || (attribute && (has_byte(w, b'"') || has_byte(w, b'\n') || has_byte(w, b'\t')))
+    };
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
+    while let Some(i) = next_special(bytes, start, special, swar) {
+        out.write_all(&bytes[start..i])?;
+        let escape: &[u8] = match bytes[i] {
             b'&' => b"&amp;",
             b'<' => b"&lt;",
             b'>' => b"&gt;",
-            b'"' if attribute => b"&quot;",
-            b'\n' if attribute => b"&#10;",
+            b'"' => b"&quot;",
+            b'\n' => b"&#10;",
             b'\r' => b"&#13;",
-            b'\t' if attribute => b"&#9;",
-            _ => continue,
+            _ => b"&#9;",
         };
-        out.write_all(&bytes[start..i])?;
         out.write_all(escape)?;
         start = i + 1;
     }

@@ -8,6 +8,7 @@ pub mod app;
 pub mod body;
 pub mod cli;
 pub mod cmd;
+pub mod ids;
 pub mod input;
 pub mod mapper;
 pub mod names;

@@ -6,11 +6,11 @@
 //! rule of the README's "Values" section is applied here, and each broken rule becomes a
 //! [`Problem`] pointing at its cell. The mapper never stops early: one run reports everything.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io;
 use std::ops::Range;
 
+use crate::ids::IdSet;
 use crate::input::{Cell, Row};
 use crate::problem::{Code, Problem, Problems, cell_name, column_letters};
 use crate::suggest;
@@ -123,7 +123,7 @@ pub struct Mapper<'t> {
     sheet: Option<String>,
     header: Header,
     /// External ids seen so far, with the row where each first appeared.
-    seen_ids: HashMap<Box<str>, u32>,
+    seen_ids: IdSet,
     /// Non-empty cells per column that is neither mapped nor ignored.
     unmapped: Vec<u64>,
     stats: Stats,
@@ -133,6 +133,9 @@ pub struct Mapper<'t> {
     row_number: u32,
     row_line: Option<u64>,
     allow_empty: bool,
+    /// Reusable text buffer.
+    scratch: String,
+    date_formats: value::DateFormats,
 }
 
 impl<'t> Mapper<'t> {
@@ -141,7 +144,7 @@ impl<'t> Mapper<'t> {
             template,
             sheet: None,
             header: Header::Pending,
-            seen_ids: HashMap::new(),
+            seen_ids: IdSet::default(),
             unmapped: Vec::new(),
             stats: Stats::default(),
             last_row: template.source.header_row,
@@ -150,6 +153,8 @@ impl<'t> Mapper<'t> {
             row_number: 0,
             row_line: None,
             allow_empty: false,
+            scratch: String::new(),
+            date_formats: value::DateFormats::new(&template.source.date_formats),
         }
     }
 
@@ -169,7 +174,7 @@ impl<'t> Mapper<'t> {
 
     /// The external ids of all elements so far (for receipts), in no particular order.
     pub fn external_ids(&self) -> impl Iterator<Item = &str> {
-        self.seen_ids.keys().map(|k| &**k)
+        self.seen_ids.iter()
     }
 
     fn cell_ref(&self, row: u32, col: u32) -> String {
@@ -474,26 +479,25 @@ impl<'t> Mapper<'t> {
             );
             self.problem(Code::ControlCharacter, col, layout, None, msg);
         }
-        let len = value::relatics_len(&id);
+        let len = if id.len() <= MAX_EXTERNAL_ID {
+            0
+        } else {
+            value::relatics_len(&id)
+        };
         if len > MAX_EXTERNAL_ID {
             let msg = format!("the external id is {len} characters long; Relatics allows at most {MAX_EXTERNAL_ID}");
             let shown = crate::problem::clip(&id, 60);
             self.problem(Code::ExternalIdTooLong, col, layout, None, msg).value = Some(shown);
         }
-        match self.seen_ids.get(id.as_str()) {
-            Some(&first_row) => {
-                let msg = format!(
-                    "external id '{}' is used again; it first appears at {}. External ids must be unique: \
-                     Relatics would treat both rows as one element",
-                    crate::problem::clip(&id, 60),
-                    self.cell_ref(first_row, col)
-                );
-                let shown = id.clone();
-                self.problem(Code::DuplicateExternalId, col, layout, None, msg).value = Some(shown);
-            }
-            None => {
-                self.seen_ids.insert(id.as_str().into(), self.row_number);
-            }
+        if let Some(first_row) = self.seen_ids.insert(&id, self.row_number) {
+            let msg = format!(
+                "external id '{}' is used again; it first appears at {}. External ids must be unique: \
+                 Relatics would treat both rows as one element",
+                crate::problem::clip(&id, 60),
+                self.cell_ref(first_row, col)
+            );
+            let shown = id.clone();
+            self.problem(Code::DuplicateExternalId, col, layout, None, msg).value = Some(shown);
         }
         self.element.external_id = id;
     }
@@ -583,7 +587,7 @@ impl<'t> Mapper<'t> {
             PropertyType::Date => {
                 let date = match cell {
                     Cell::DateTime(dt) => Ok(value::DateValue::from_datetime(dt)),
-                    Cell::Text(t) => value::parse_date(t, &self.template.source.date_formats).map_err(|e| match e {
+                    Cell::Text(t) => self.date_formats.parse(t).map_err(|e| match e {
                         DateError::NoSuchDay => format!("found text '{}' (no such day)", t.trim()),
                         DateError::UnknownFormat => format!("found text '{}' (not a date in a known format)", t.trim()),
                         DateError::OtherFormat(f) => format!(
@@ -597,7 +601,7 @@ impl<'t> Mapper<'t> {
                 };
                 match date {
                     Ok(d) => {
-                        let _ = write!(self.element.text, "{}", d.date.format("%Y-%m-%d"));
+                        value::push_date(&mut self.element.text, d.date);
                         if let Some(time) = d.time {
                             let msg = format!(
                                 "'{}': the date has a time of day ({time}), which is dropped; Relatics dates have no time",
@@ -664,8 +668,13 @@ impl<'t> Mapper<'t> {
     /// Length, line breaks and control characters of a text value.
     fn check_text(&mut self, layout: &Layout, field: &Field, col: u32, range: &Range<u32>, single_line: bool) {
         let text = self.element.str(range);
-        let len = value::relatics_len(text);
         let max = if single_line { MAX_SINGLE_LINE_TEXT } else { MAX_TEXT };
+        // UTF-8 bytes are never fewer than UTF-16 units: short texts need no count.
+        let len = if text.len() <= max {
+            0
+        } else {
+            value::relatics_len(text)
+        };
         let line_break = single_line && text.contains('\n');
         let forbidden = value::forbidden_char(text);
         if len <= max && !line_break && forbidden.is_none() {
@@ -699,68 +708,20 @@ impl<'t> Mapper<'t> {
     }
 
     fn map_relation(&mut self, layout: &Layout, field: &Field, relation: &Relation, col: u32, cell: Cell<'_>) -> Value {
-        let mut raw = String::new();
+        let mut raw = std::mem::take(&mut self.scratch);
+        raw.clear();
         cell_text(cell, &mut raw);
         let first = self.element.targets.len() as u32;
-        let separator = relation.separator.as_deref();
-        let parts = raw.split(|c: char| c == '\n' || c == '\r' || (separator.is_none() && c == ';'));
-        let parts: Box<dyn Iterator<Item = &str>> = match separator {
-            None => Box::new(parts),
-            Some(sep) => Box::new(parts.flat_map(move |p| p.split(sep))),
-        };
-        for part in parts {
-            let id = part.trim();
-            if id.is_empty() {
-                continue;
+        // Line breaks always separate targets; then ';', or the template's separator.
+        for line in raw.split(['\n', '\r']) {
+            match relation.separator.as_deref() {
+                None => line
+                    .split(';')
+                    .for_each(|part| self.add_target(layout, field, relation, col, first, part)),
+                Some(sep) => line
+                    .split(sep)
+                    .for_each(|part| self.add_target(layout, field, relation, col, first, part)),
             }
-            let existing = self.element.targets[first as usize..]
-                .iter()
-                .any(|t| self.element.str(&t.id) == id);
-            if existing {
-                let msg = format!(
-                    "'{}': target '{id}' is listed more than once; it is sent once",
-                    field.name
-                );
-                self.problem(Code::DuplicateTarget, col, layout, Some(field), msg).value = Some(id.to_owned());
-                continue;
-            }
-            let type_index = match &relation.targets {
-                TargetTypes::One(_) => 0,
-                TargetTypes::ByPrefix(prefixes) => {
-                    match prefixes.iter().position(|(p, _)| id.starts_with(p.as_str())) {
-                        Some(i) => i as u16,
-                        None => {
-                            let known = prefixes
-                                .iter()
-                                .map(|(p, _)| format!("'{p}'"))
-                                .collect::<Vec<_>>()
-                                .join(", ");
-                            let msg = format!(
-                                "'{}': target '{id}' starts with none of the prefixes in 'targets' ({known}), so its type is unknown",
-                                field.name
-                            );
-                            self.problem(Code::UnknownTargetType, col, layout, Some(field), msg)
-                                .value = Some(id.to_owned());
-                            continue;
-                        }
-                    }
-                }
-            };
-            if let Some(c) = value::forbidden_char(id) {
-                let msg = format!(
-                    "'{}': target '{id}' contains the control character U+{:04X}; remove it",
-                    field.name, c as u32
-                );
-                self.problem(Code::ControlCharacter, col, layout, Some(field), msg);
-                continue;
-            }
-            let start = self.element.mark();
-            self.element.text.push_str(id);
-            let end = self.element.mark();
-            self.element.targets.push(TargetRef {
-                id: start..end,
-                type_index,
-            });
         }
         let last = self.element.targets.len() as u32;
         if relation.cardinality == Cardinality::Single && last - first > 1 {
@@ -776,7 +737,62 @@ impl<'t> Mapper<'t> {
             let msg = format!("'{}' is required but the cell names no target", field.name);
             self.problem(Code::RequiredEmpty, col, layout, Some(field), msg);
         }
+        self.scratch = raw;
         Value::Targets(first..last)
+    }
+
+    /// One part of a relation cell: trimmed, checked, and added unless empty or a repeat.
+    fn add_target(&mut self, layout: &Layout, field: &Field, relation: &Relation, col: u32, first: u32, part: &str) {
+        let id = part.trim();
+        if id.is_empty() {
+            return;
+        }
+        let repeated = self.element.targets[first as usize..]
+            .iter()
+            .any(|t| self.element.str(&t.id) == id);
+        if repeated {
+            let msg = format!(
+                "'{}': target '{id}' is listed more than once; it is sent once",
+                field.name
+            );
+            self.problem(Code::DuplicateTarget, col, layout, Some(field), msg).value = Some(id.to_owned());
+            return;
+        }
+        let type_index = match &relation.targets {
+            TargetTypes::One(_) => 0,
+            TargetTypes::ByPrefix(prefixes) => match prefixes.iter().position(|(p, _)| id.starts_with(p.as_str())) {
+                Some(i) => i as u16,
+                None => {
+                    let known = prefixes
+                        .iter()
+                        .map(|(p, _)| format!("'{p}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let msg = format!(
+                        "'{}': target '{id}' starts with none of the prefixes in 'targets' ({known}), so its type is unknown",
+                        field.name
+                    );
+                    self.problem(Code::UnknownTargetType, col, layout, Some(field), msg)
+                        .value = Some(id.to_owned());
+                    return;
+                }
+            },
+        };
+        if let Some(c) = value::forbidden_char(id) {
+            let msg = format!(
+                "'{}': target '{id}' contains the control character U+{:04X}; remove it",
+                field.name, c as u32
+            );
+            self.problem(Code::ControlCharacter, col, layout, Some(field), msg);
+            return;
+        }
+        let start = self.element.mark();
+        self.element.text.push_str(id);
+        let end = self.element.mark();
+        self.element.targets.push(TargetRef {
+            id: start..end,
+            type_index,
+        });
     }
 }
 
@@ -799,7 +815,7 @@ pub fn cell_text(cell: Cell<'_>, out: &mut String) {
         Cell::Bool(false) => out.push_str("FALSE"),
         Cell::DateTime(dt) => {
             let d = value::DateValue::from_datetime(dt);
-            let _ = write!(out, "{}", d.date.format("%Y-%m-%d"));
+            value::push_date(out, d.date);
             if let Some(t) = d.time {
                 let _ = write!(out, " {}", t.format("%H:%M:%S"));
             }
@@ -865,8 +881,39 @@ fn number_error_text(text: &str, e: &NumberError) -> String {
     }
 }
 
+/// A plain `http(s)://host/path` URL in the characters RFC 3986 allows, so certainly valid:
+/// checked without the full parser, which is slow for a column of a million links.
+fn plain_http_url(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://")) else {
+        return false;
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (host, port) = authority.split_once(':').unwrap_or((authority, ""));
+    let host_ok = !host.is_empty()
+        && host
+            .split('.')
+            .all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    let port_ok =
+        port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit()) && (port.is_empty() != authority.contains(':'));
+    let bytes = tail.as_bytes();
+    let tail_ok = bytes.iter().enumerate().all(|(i, &b)| match b {
+        b'%' => bytes
+            .get(i + 1..i + 3)
+            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)),
+        b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => true,
+        b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' => true,
+        b':' | b'@' | b'/' | b'?' | b'#' => true,
+        _ => false,
+    });
+    host_ok && port_ok && tail_ok
+}
+
 /// An absolute http, https or mailto URL.
 fn check_url(text: &str) -> Result<(), String> {
+    if plain_http_url(text) {
+        return Ok(());
+    }
     match url::Url::parse(text) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
         Ok(u) if u.scheme() == "mailto" && u.path().contains('@') => Ok(()),
@@ -894,6 +941,31 @@ fn _uses(_: &Target) {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_urls_agree_with_the_parser() {
+        for url in [
+            "https://example.com",
+            "http://a.b-c.nl:8080/x/y?q=1&r=%20#frag",
+            "https://docs.example.nl/pve/hoofdstuk-3/eis-17",
+            "https://x/",
+            "https://exa mple.com",
+            "https://ex..com/",
+            "https://example.com:/x",
+            "https://example.com/a b",
+            "https://example.com/%zz",
+            "https://-x.com/",
+            "http://[::1]/",
+            "https://user@host/",
+        ] {
+            if plain_http_url(url) {
+                let parsed = url::Url::parse(url);
+                assert!(parsed.is_ok_and(|u| u.host().is_some()), "fast path accepted {url}");
+            }
+        }
+        assert!(plain_http_url("https://docs.example.nl/pve/hoofdstuk-3/eis-17"));
+        assert!(!plain_http_url("https://exa mple.com"));
+    }
 
     #[test]
     fn urls() {

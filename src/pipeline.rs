@@ -1,12 +1,11 @@
 //! The pipeline: read -> map -> check -> encode, one row at a time.
 //!
-//! Reading runs on its own thread and hands rows over in small batches through a bounded
-//! channel; mapping, checking and encoding run on the calling thread. On two cores this hides
-//! most of the encoding cost behind the reading (the slow part for workbooks). Row buffers go
-//! back to the reader for reuse, so memory stays flat however long the sheet is.
+//! `crate::input` reads (on a helper thread where that pays: the calamine cell stream, CSV
+//! parsing) and hands each row to [`Stages`] on this thread, which maps and checks it and, while
+//! no problem blocks the body, encodes the element straight into the body writer. Nothing is
+//! kept per row except the set of external ids seen.
 
 use std::io::Write;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use anyhow::Context as _;
 
@@ -17,10 +16,8 @@ use crate::problem::Problems;
 use crate::progress::Progress;
 use crate::template::Template;
 
-/// Rows per batch handed from the reader to the mapper.
-const BATCH: usize = 512;
-/// Batches in flight.
-const IN_FLIGHT: usize = 4;
+/// Rows between progress updates.
+const PROGRESS_EVERY: u64 = 4096;
 
 /// What to do.
 pub struct Job<'a> {
@@ -55,47 +52,58 @@ impl Outcome {
     }
 }
 
-enum Message {
-    Start(SheetInfo),
-    Rows(Vec<Row>),
+/// Map, check and encode, as a sink for the reader.
+struct Stages<'t, 'b, 'w, W: Write> {
+    mapper: Mapper<'t>,
+    problems: Problems,
+    body: Option<&'b mut BodyWriter<'w, W>>,
+    strict: bool,
+    info: SheetInfo,
+    progress: Progress,
+    rows_seen: u64,
+    /// Why the sink stopped the reader, if it did.
+    failure: Option<anyhow::Error>,
 }
 
-/// The reader's end of the channel: batches rows, reuses the buffers the mapper sends back.
-struct ChannelSink {
-    tx: SyncSender<Message>,
-    recycled: Receiver<Vec<Row>>,
-    batch: Vec<Row>,
-    spare: Vec<Row>,
-}
+impl<W: Write> Stages<'_, '_, '_, W> {
+    fn blocked(&self) -> bool {
+        self.problems.errors() > 0 || (self.strict && self.problems.warnings() > 0)
+    }
 
-impl ChannelSink {
-    fn flush(&mut self) -> Result<(), Stopped> {
-        if self.batch.is_empty() {
-            return Ok(());
-        }
-        let next = match self.recycled.try_recv() {
-            Ok(mut used) => {
-                self.spare.append(&mut used);
-                used
-            }
-            Err(_) => Vec::with_capacity(BATCH),
-        };
-        let full = std::mem::replace(&mut self.batch, next);
-        self.tx.send(Message::Rows(full)).map_err(|_| Stopped)
+    fn fail(&mut self, e: anyhow::Error) -> Stopped {
+        self.failure = Some(e);
+        Stopped
     }
 }
 
-impl RowSink for ChannelSink {
+impl<W: Write> RowSink for Stages<'_, '_, '_, W> {
     fn start(&mut self, info: SheetInfo) -> Result<(), Stopped> {
-        self.tx.send(Message::Start(info)).map_err(|_| Stopped)
+        self.mapper.set_sheet(info.sheet.clone());
+        self.progress.start(&info);
+        self.info = info;
+        Ok(())
     }
 
     fn row(&mut self, row: &mut Row) -> Result<(), Stopped> {
-        let mut slot = self.spare.pop().unwrap_or_default();
-        std::mem::swap(&mut slot, row);
-        self.batch.push(slot);
-        if self.batch.len() >= BATCH {
-            self.flush()?;
+        let element = match self.mapper.row(row, &mut self.problems) {
+            Ok(e) => e,
+            Err(e) => {
+                let e = anyhow::Error::new(e).context("recording problems");
+                return Err(self.fail(e));
+            }
+        };
+        // Once the body is blocked it will not be written; stop spending time encoding it.
+        let blocked = self.problems.errors() > 0 || (self.strict && self.problems.warnings() > 0);
+        if let (Some(element), Some(body)) = (element, self.body.as_deref_mut())
+            && !blocked
+            && let Err(e) = body.element(element)
+        {
+            let e = anyhow::Error::new(e).context("writing the body");
+            return Err(self.fail(e));
+        }
+        self.rows_seen += 1;
+        if self.rows_seen.is_multiple_of(PROGRESS_EVERY) {
+            self.progress.update(row.progress, self.mapper.stats().rows);
         }
         Ok(())
     }
@@ -104,110 +112,54 @@ impl RowSink for ChannelSink {
 /// Runs the pipeline. With a body writer, elements are encoded as long as no problem blocks the
 /// body; the body is finished only if none does.
 pub fn run<W: Write>(job: Job<'_>, mut body: Option<&mut BodyWriter<'_, W>>) -> anyhow::Result<Outcome> {
-    let Job {
-        spec,
-        template,
-        spool_problems,
-        strict,
-        collect_ids,
-        allow_empty,
-        mut progress,
-    } = job;
-    let mut problems = Problems::new(spool_problems).context("creating a temporary file for the problem list")?;
-    problems.set_header_row(template.source.header_row);
-    let mut mapper = Mapper::new(template);
-    mapper.set_allow_empty(allow_empty);
-    let mut info = SheetInfo::default();
-
-    let (tx, rx) = sync_channel::<Message>(IN_FLIGHT);
-    let (recycle_tx, recycle_rx) = sync_channel::<Vec<Row>>(IN_FLIGHT + 2);
-
+    let mut problems = Problems::new(job.spool_problems).context("creating a temporary file for the problem list")?;
+    problems.set_header_row(job.template.source.header_row);
+    let mut mapper = Mapper::new(job.template);
+    mapper.set_allow_empty(job.allow_empty);
     if let Some(b) = body.as_deref_mut() {
         b.begin().context("writing the body")?;
     }
-    let blocked = |p: &Problems| p.errors() > 0 || (strict && p.warnings() > 0);
+    let mut stages = Stages {
+        mapper,
+        problems,
+        body,
+        strict: job.strict,
+        info: SheetInfo::default(),
+        progress: job.progress,
+        rows_seen: 0,
+        failure: None,
+    };
+    let read = input::read(job.spec, &mut stages);
+    stages.progress.finish();
+    if let Some(failure) = stages.failure.take() {
+        return Err(failure);
+    }
+    match read {
+        Ok(()) | Err(InputError::Stopped) => {}
+        Err(e) => return Err(e.into()),
+    }
 
-    let read_result = std::thread::scope(|scope| -> anyhow::Result<Result<(), InputError>> {
-        let reader = scope.spawn(move || {
-            let mut sink = ChannelSink {
-                tx,
-                recycled: recycle_rx,
-                batch: Vec::with_capacity(BATCH),
-                spare: Vec::new(),
-            };
-            let result = input::read(spec, &mut sink);
-            match result {
-                Ok(()) => sink.flush().map_err(InputError::from),
-                Err(e) => Err(e),
-            }
-        });
-
-        let consumed = (|| -> anyhow::Result<()> {
-            for message in &rx {
-                match message {
-                    Message::Start(i) => {
-                        mapper.set_sheet(i.sheet.clone());
-                        progress.start(&i);
-                        info = i;
-                    }
-                    Message::Rows(mut rows) => {
-                        for row in &rows {
-                            let element = mapper.row(row, &mut problems).context("recording problems")?;
-                            if let (Some(element), Some(b)) = (element, body.as_deref_mut())
-                                && !blocked(&problems)
-                            {
-                                b.element(element).context("writing the body")?;
-                            }
-                        }
-                        if let Some(last) = rows.last() {
-                            progress.update(last.progress, mapper.stats().rows);
-                        }
-                        rows.iter_mut().for_each(|r| r.reset(0));
-                        let _ = recycle_tx.try_send(rows);
-                    }
-                }
-            }
-            Ok(())
-        })();
-        // Dropping the receiver stops the reader if mapping failed half-way.
-        drop(rx);
-        let read = match reader.join() {
-            Ok(r) => r,
-            Err(panic) => {
-                let why = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                    .unwrap_or_default();
-                anyhow::bail!(
-                    "cannot read {}: the file is damaged or not what its extension says ({why})",
-                    spec.path.display()
-                );
-            }
-        };
-        consumed?;
-        Ok(read)
-    })?;
-    progress.finish();
-    read_result?;
-
-    mapper.finish(&mut problems).context("recording problems")?;
-    let body_complete = match body {
-        Some(b) if !blocked(&problems) => {
+    stages
+        .mapper
+        .finish(&mut stages.problems)
+        .context("recording problems")?;
+    let blocked = stages.blocked();
+    let body_complete = match stages.body.as_deref_mut() {
+        Some(b) if !blocked => {
             b.finish().context("writing the body")?;
             true
         }
         _ => false,
     };
-    let external_ids = if collect_ids {
-        mapper.external_ids().map(str::to_owned).collect()
+    let external_ids = if job.collect_ids {
+        stages.mapper.external_ids().map(str::to_owned).collect()
     } else {
         Vec::new()
     };
     Ok(Outcome {
-        info,
-        stats: mapper.stats(),
-        problems,
+        info: stages.info,
+        stats: stages.mapper.stats(),
+        problems: stages.problems,
         body_complete,
         external_ids,
     })

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
+use chrono::format::{Item, Parsed, StrftimeItems};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 /// Excel keeps and shows at most 15 significant digits.
@@ -15,6 +16,14 @@ fn significant_digits(x: f64) -> Option<(bool, Digits, i32)> {
     if x == 0.0 || !x.is_finite() {
         return None;
     }
+    // Fast path: the shortest representation that reads back as `x`. When it has at most 15
+    // digits it is also `x` rounded to 15 digits (a double's spacing is finer than 15 digits).
+    let mut shortest = ryu::Buffer::new();
+    if let Some(found) = digits_of(shortest.format_finite(x.abs()))
+        && found.0.len <= SIGNIFICANT
+    {
+        return Some((x < 0.0, found.0, found.1));
+    }
     // `{:.14e}` rounds the exact binary value to 15 significant digits: "3.00000000000000e-1".
     let mut buf = [0u8; 40];
     let len = {
@@ -22,15 +31,44 @@ fn significant_digits(x: f64) -> Option<(bool, Digits, i32)> {
         write!(cursor, "{:.*e}", SIGNIFICANT - 1, x.abs()).ok()?;
         cursor.position() as usize
     };
-    let text = std::str::from_utf8(&buf[..len]).ok()?;
-    let (mantissa, exponent) = text.split_once('e')?;
-    let exponent: i32 = exponent.parse().ok()?;
+    let (digits, exponent) = digits_of(std::str::from_utf8(&buf[..len]).ok()?)?;
+    Some((x < 0.0, digits, exponent))
+}
+
+/// Digits (trailing zeros trimmed, at most [`SIGNIFICANT`] kept; `len` says if there were more)
+/// and first-digit exponent of a decimal such as `0.025`, `43530759.0`, `1e20` or `3.0e-1`.
+fn digits_of(text: &str) -> Option<(Digits, i32)> {
+    let (mantissa, exp10) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let mut digits = Digits::default();
-    for b in mantissa.bytes().filter(u8::is_ascii_digit) {
+    let mut count = 0usize;
+    let mut first: Option<i32> = None;
+    for (i, b) in int.bytes().chain(frac.bytes()).enumerate() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        if first.is_none() && b == b'0' {
+            continue;
+        }
+        if first.is_none() {
+            first = Some(int.len() as i32 - 1 - i as i32);
+        }
         digits.push(b);
+        count += 1;
     }
     digits.trim_trailing_zeros();
-    Some((x < 0.0, digits, exponent))
+    if count > SIGNIFICANT {
+        // Trailing zeros beyond 15 digits do not count; anything else means more than 15 digits.
+        let all: String = int.chars().chain(frac.chars()).collect();
+        let significant = all.trim_start_matches('0').trim_end_matches('0').len();
+        if significant > SIGNIFICANT {
+            digits.len = SIGNIFICANT + 1;
+        }
+    }
+    Some((digits, first? + exp10))
 }
 
 /// Up to 15 ASCII digits on the stack.
@@ -48,14 +86,20 @@ impl Digits {
         }
     }
 
+    /// Digits kept (at most 15; 16 means "more than 15").
+    fn as_str_checked(&self) -> &str {
+        let n = self.len.min(SIGNIFICANT);
+        std::str::from_utf8(&self.buf[..n]).unwrap_or("0")
+    }
+
     fn trim_trailing_zeros(&mut self) {
-        while self.len > 1 && self.buf[self.len - 1] == b'0' {
+        while self.len > 1 && self.len <= SIGNIFICANT && self.buf[self.len - 1] == b'0' {
             self.len -= 1;
         }
     }
 
     fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("0")
+        self.as_str_checked()
     }
 }
 
@@ -268,28 +312,69 @@ const ISO_FORMATS: [&str; 4] = [
 
 /// Reads a date written as text, trying ISO first and then `formats` (chrono syntax).
 pub fn parse_date(text: &str, formats: &[String]) -> Result<DateValue, DateError> {
-    let s = text.trim();
-    let mut no_such_day = false;
-    let candidates = ISO_FORMATS.iter().copied().chain(formats.iter().map(String::as_str));
-    for format in candidates {
-        match parse_with(s, format) {
-            Ok(d) => return Ok(d),
-            Err(NoMatch::Impossible) => no_such_day = true,
-            Err(NoMatch::Shape) => {}
+    DateFormats::new(formats).parse(text)
+}
+
+/// The accepted date formats, parsed once (parsing a format string per cell is slow).
+pub struct DateFormats {
+    iso: Vec<Vec<Item<'static>>>,
+    custom: Vec<Vec<Item<'static>>>,
+}
+
+fn items(format: &str) -> Vec<Item<'static>> {
+    StrftimeItems::new(format).map(|i| i.to_owned()).collect()
+}
+
+impl DateFormats {
+    pub fn new(formats: &[String]) -> DateFormats {
+        DateFormats {
+            iso: ISO_FORMATS.iter().map(|f| items(f)).collect(),
+            custom: formats.iter().map(|f| items(f)).collect(),
         }
     }
-    if no_such_day {
-        return Err(DateError::NoSuchDay);
-    }
-    let mut other = None;
-    for format in DIAGNOSTIC_FORMATS {
-        match parse_with(s, format) {
-            Ok(_) => other = other.or(Some(format)),
-            Err(NoMatch::Impossible) => return Err(DateError::NoSuchDay),
-            Err(NoMatch::Shape) => {}
+
+    /// Reads a date written as text.
+    pub fn parse(&self, text: &str) -> Result<DateValue, DateError> {
+        let s = text.trim();
+        let b = s.as_bytes();
+        // The common case, `YYYY-MM-DD`, without chrono's general parser.
+        if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+            let num = |r: std::ops::Range<usize>| -> Option<u32> {
+                b[r].iter().try_fold(0u32, |acc, d| {
+                    d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+                })
+            };
+            if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) {
+                return match NaiveDate::from_ymd_opt(y as i32, m, d) {
+                    Some(date) => Ok(DateValue { date, time: None }),
+                    None => Err(DateError::NoSuchDay),
+                };
+            }
         }
+        let looks_iso = b.len() > 5 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-';
+        let mut no_such_day = false;
+        let iso = if looks_iso { &self.iso[..] } else { &[] };
+        for format in iso.iter().chain(&self.custom) {
+            match parse_items(s, format) {
+                Ok(d) => return Ok(d),
+                Err(NoMatch::Impossible) => no_such_day = true,
+                Err(NoMatch::Shape) => {}
+            }
+        }
+        if no_such_day {
+            return Err(DateError::NoSuchDay);
+        }
+        // Failed: find out why, for the message.
+        let mut other = None;
+        for format in DIAGNOSTIC_FORMATS {
+            match parse_items(s, &items(format)) {
+                Ok(_) => other = other.or(Some(format)),
+                Err(NoMatch::Impossible) => return Err(DateError::NoSuchDay),
+                Err(NoMatch::Shape) => {}
+            }
+        }
+        Err(other.map_or(DateError::UnknownFormat, DateError::OtherFormat))
     }
-    Err(other.map_or(DateError::UnknownFormat, DateError::OtherFormat))
 }
 
 enum NoMatch {
@@ -299,22 +384,45 @@ enum NoMatch {
     Impossible,
 }
 
-fn parse_with(s: &str, format: &str) -> Result<DateValue, NoMatch> {
-    use chrono::format::{Parsed, StrftimeItems, parse};
+fn parse_items(s: &str, format: &[Item<'static>]) -> Result<DateValue, NoMatch> {
     let mut parsed = Parsed::new();
-    parse(&mut parsed, s, StrftimeItems::new(format)).map_err(|_| NoMatch::Shape)?;
+    chrono::format::parse(&mut parsed, s, format.iter()).map_err(|_| NoMatch::Shape)?;
     let date = parsed.to_naive_date().map_err(|_| NoMatch::Impossible)?;
     let time = parsed.to_naive_time().ok().filter(|t| *t != NaiveTime::MIN);
     Ok(DateValue { date, time })
 }
 
-/// Length as Relatics (.NET, SQL Server) counts it: UTF-16 code units.
+/// Length as Relatics (.NET, SQL Server) counts it: UTF-16 code units. Never more than the
+/// UTF-8 length, so callers can skip counting short strings.
 pub fn relatics_len(s: &str) -> usize {
-    if s.is_ascii() {
-        s.len()
-    } else {
-        s.chars().map(char::len_utf16).sum()
+    // Every UTF-8 lead byte starts one UTF-16 unit; 4-byte sequences need two.
+    s.bytes()
+        .map(|b| usize::from((b & 0xC0) != 0x80) + usize::from(b >= 0xF0))
+        .sum()
+}
+
+/// Writes `YYYY-MM-DD`.
+pub fn push_date(out: &mut String, date: NaiveDate) {
+    use chrono::Datelike;
+    let (y, m, d) = (date.year(), date.month(), date.day());
+    if !(0..=9999).contains(&y) {
+        let _ = write!(out, "{}", date.format("%Y-%m-%d"));
+        return;
     }
+    let y = y as u32;
+    let bytes = [
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        b'-',
+        b'0' + (m / 10) as u8,
+        b'0' + (m % 10) as u8,
+        b'-',
+        b'0' + (d / 10) as u8,
+        b'0' + (d % 10) as u8,
+    ];
+    out.push_str(std::str::from_utf8(&bytes).unwrap_or("0000-00-00"));
 }
 
 /// The first character XML 1.0 cannot carry (C0 controls other than tab, LF and CR; U+FFFE,
@@ -470,10 +578,38 @@ mod tests {
     }
 
     #[test]
+    fn dates_are_written_iso() {
+        let mut s = String::new();
+        push_date(&mut s, ymd(2027, 3, 1));
+        push_date(&mut s, ymd(987, 12, 31));
+        assert_eq!(s, "2027-03-010987-12-31");
+    }
+
+    #[test]
+    fn shortest_and_exact_digits_agree() {
+        // Every value whose shortest form has more than 15 digits takes the exact path;
+        // compare both paths on a spread of values.
+        let mut x = 1.234_567_890_123e-12_f64;
+        for _ in 0..2000 {
+            for v in [x, 1.0 / x, x * 3.3, -x / 7.0] {
+                let exact = format!("{:.14e}", v.abs());
+                let (exact_digits, exact_exp) = digits_of(&exact).unwrap();
+                let (_, got, exp) = significant_digits(v).unwrap();
+                assert_eq!((got.as_str(), exp), (exact_digits.as_str(), exact_exp), "{v:e}");
+            }
+            x *= 1.618_033_988_749_895;
+            if x > 1e12 {
+                x /= 1e23;
+            }
+        }
+    }
+
+    #[test]
     fn lengths_count_utf16_units() {
         assert_eq!(relatics_len("abc"), 3);
         assert_eq!(relatics_len("é"), 1);
         assert_eq!(relatics_len("😀"), 2);
+        assert_eq!(relatics_len("a–é😀z"), 6);
     }
 
     #[test]

@@ -196,7 +196,12 @@ fn mode(counts: &[usize]) -> Option<usize> {
     freq.into_iter().max_by_key(|&(count, n)| (n, count)).map(|(c, _)| c)
 }
 
+/// Reads delimited text on a helper thread, handing rows to `sink` on this one.
 pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> {
+    super::threaded::on_helper_thread("relsync-csv", sink, |rows| produce(spec, rows))
+}
+
+fn produce(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> {
     let path = &spec.path;
     let io_err = |source| InputError::Io {
         path: path.clone(),

@@ -7,7 +7,9 @@
 
 mod delimited;
 mod merge;
+mod threaded;
 mod workbook;
+mod xlsx;
 
 use std::path::{Path, PathBuf};
 
@@ -199,7 +201,8 @@ impl Row {
     }
 }
 
-/// Receives rows from a reader.
+/// Receives rows from a reader, always on the thread that called [`read`] (readers that use a
+/// helper thread hand rows over themselves).
 pub trait RowSink {
     /// Called once, before the first row.
     fn start(&mut self, info: SheetInfo) -> Result<(), Stopped>;
@@ -232,6 +235,8 @@ pub enum InputError {
     Delimited { path: PathBuf, line: u64, message: String },
     #[error("cannot read {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    Thread(String),
     #[error("reading stopped")]
     Stopped,
 }

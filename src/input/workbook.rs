@@ -6,11 +6,11 @@
 use std::fs::File;
 use std::io::BufReader;
 
-use calamine::{Data, DataRef, Dimensions, Ods, Reader, Sheets, Xlsb, Xlsx, open_workbook_auto};
+use calamine::{Data, DataRef, Dimensions, Ods, Reader, Sheets, Xlsb, open_workbook_auto};
 use chrono::NaiveTime;
 
 use super::merge::{Assembler, Region};
-use super::{Cell, InputError, InputSpec, RowSink, SheetInfo};
+use super::{Cell, InputError, InputFormat, InputSpec, RowSink, SheetInfo, xlsx};
 
 fn open(spec: &InputSpec) -> Result<Sheets<BufReader<File>>, InputError> {
     if let Err(source) = File::open(&spec.path) {
@@ -70,11 +70,51 @@ fn choose_sheet(spec: &InputSpec, names: &[String]) -> Result<String, InputError
 }
 
 pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> {
+    if matches!(spec.format, InputFormat::Xlsx | InputFormat::Xlsm) {
+        // Find merged ranges on a helper thread while this one opens the workbook.
+        return std::thread::scope(|scope| {
+            let scan = scope.spawn(|| xlsx::scan_merges(&spec.path, spec.sheet.as_deref()));
+            let mut workbook = open(spec)?;
+            let name = choose_sheet(spec, &workbook.sheet_names())?;
+            let scanned = scan.join().ok().flatten();
+            match &mut workbook {
+                Sheets::Xlsx(wb) => {
+                    let merges = match scanned {
+                        Some((scanned_name, regions)) if scanned_name == name => regions,
+                        _ => regions(
+                            &wb.merge_cells_by_sheet_name(&name)
+                                .map_err(|e| workbook_error(spec, e))?,
+                        ),
+                    };
+                    xlsx::read_cells(wb, &name, merges, sink, |e| workbook_error(spec, e))
+                }
+                other => read_sheets(spec, other, &name, sink),
+            }
+        });
+    }
     let mut workbook = open(spec)?;
     let name = choose_sheet(spec, &workbook.sheet_names())?;
-    match &mut workbook {
-        Sheets::Xlsx(wb) => read_xlsx(spec, wb, &name, sink),
-        Sheets::Xlsb(wb) => read_xlsb(spec, wb, &name, sink),
+    read_sheets(spec, &mut workbook, &name, sink)
+}
+
+fn read_sheets(
+    spec: &InputSpec,
+    workbook: &mut Sheets<BufReader<File>>,
+    name: &str,
+    sink: &mut impl RowSink,
+) -> Result<(), InputError> {
+    let name = name.to_owned();
+    match workbook {
+        Sheets::Xlsx(wb) => {
+            let merges = regions(
+                &wb.merge_cells_by_sheet_name(&name)
+                    .map_err(|e| workbook_error(spec, e))?,
+            );
+            xlsx::read_cells(wb, &name, merges, sink, |e| workbook_error(spec, e))
+        }
+        Sheets::Xlsb(wb) => {
+            super::threaded::on_helper_thread("relsync-xlsb", sink, |rows| read_xlsb(spec, wb, &name, rows))
+        }
         Sheets::Xls(wb) => {
             let merges = wb
                 .merge_cells_by_sheet_name(&name)
@@ -106,31 +146,6 @@ fn regions(dims: &[Dimensions]) -> Vec<Region> {
             last_col: d.end.1,
         })
         .collect()
-}
-
-fn read_xlsx(
-    spec: &InputSpec,
-    wb: &mut Xlsx<BufReader<File>>,
-    name: &str,
-    sink: &mut impl RowSink,
-) -> Result<(), InputError> {
-    let merges = wb
-        .merge_cells_by_sheet_name(name)
-        .map_err(|e| workbook_error(spec, e))?;
-    let mut cells = wb.worksheet_cells_reader(name).map_err(|e| workbook_error(spec, e))?;
-    let total = u64::from(cells.dimensions().end.0) + 1;
-    sink.start(SheetInfo {
-        sheet: Some(name.to_owned()),
-        total: Some(total),
-        ..SheetInfo::default()
-    })?;
-    let mut rows = Assembler::new(sink, regions(&merges));
-    while let Some(cell) = cells.next_cell().map_err(|e| workbook_error(spec, e))? {
-        let (r, c) = cell.get_position();
-        rows.cell(r, c, cell_of_ref(cell.get_value()))?;
-    }
-    rows.finish()?;
-    Ok(())
 }
 
 fn read_xlsb(
@@ -181,7 +196,7 @@ fn read_range(
     Ok(())
 }
 
-fn cell_of_ref<'a>(value: &'a DataRef<'a>) -> Cell<'a> {
+pub(super) fn cell_of_ref<'a>(value: &'a DataRef<'a>) -> Cell<'a> {
     match value {
         DataRef::Empty => Cell::Empty,
         DataRef::Int(i) => Cell::Number(*i as f64),
