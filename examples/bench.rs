@@ -5,7 +5,8 @@
 //!     bench [--runs N] [--data DIR] ROWS...
 //!
 //! Expects `DIR/requirements-ROWS.xlsx` and `.csv` (made by `bench_data`) and the release
-//! binaries `target/release/relsync` and `target/release/examples/bench_floor`.
+//! binaries `target/release/relsync` and `benches/floor/target/release/bench_floor` (the
+//! floors, built as their own crate with cargo's default release profile).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -82,7 +83,10 @@ fn main() {
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let relsync = root.join("target/release/relsync").display().to_string();
-    let floor = root.join("target/release/examples/bench_floor").display().to_string();
+    let floor = root
+        .join("benches/floor/target/release/bench_floor")
+        .display()
+        .to_string();
     let template = root.join("benches/bench.toml").display().to_string();
 
     for rows in sizes {

@@ -457,10 +457,13 @@ impl<'t> Mapper<'t> {
                 let msg = "the row has values but no external id; every element needs a unique external id".to_owned();
                 self.problem(Code::MissingExternalId, col, layout, None, msg);
             }
+            Cell::Text(t) => value::push_normalized(&mut id, t),
             c => {
-                let mut text = String::new();
+                let mut text = std::mem::take(&mut self.scratch);
+                text.clear();
                 cell_text(c, &mut text);
                 value::push_normalized(&mut id, &text);
+                self.scratch = text;
             }
         }
         if id.is_empty() {

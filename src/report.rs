@@ -19,6 +19,8 @@ pub struct Context<'a> {
     pub sheet: Option<&'a str>,
     pub template: &'a Path,
     pub stats: Stats,
+    /// How long the run took, for the summary line.
+    pub elapsed: Option<std::time::Duration>,
 }
 
 /// Colours for the text report (ANSI), or none.
@@ -92,6 +94,9 @@ pub fn summary(ctx: &Context<'_>, problems: &Problems, style: Style) -> String {
             plural(s.empty_rows, "empty row", "empty rows")
         ));
     }
+    if let Some(elapsed) = ctx.elapsed {
+        line.push_str(&format!(" in {:.2} s", elapsed.as_secs_f64()));
+    }
     if style.color && problems.errors() > 0 {
         line = style.paint(&line, "1");
     }
@@ -100,6 +105,12 @@ pub fn summary(ctx: &Context<'_>, problems: &Problems, style: Style) -> String {
 
 /// Writes the text report: problem lines, folded remainders, and the summary line.
 pub fn write_text(out: &mut dyn Write, ctx: &Context<'_>, problems: &Problems, style: Style) -> io::Result<()> {
+    write_problems(out, ctx, problems, style)?;
+    writeln!(out, "{}", summary(ctx, problems, style))
+}
+
+/// Writes the problem lines and folded remainders, without the summary line.
+pub fn write_problems(out: &mut dyn Write, ctx: &Context<'_>, problems: &Problems, style: Style) -> io::Result<()> {
     let (shown, folds) = problems.for_text_report();
     for p in shown {
         writeln!(
@@ -126,7 +137,7 @@ pub fn write_text(out: &mut dyn Write, ctx: &Context<'_>, problems: &Problems, s
             fold.count
         )?;
     }
-    writeln!(out, "{}", summary(ctx, problems, style))
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -202,6 +213,7 @@ mod tests {
             input: Path::new("dir/in.xlsx"),
             sheet,
             template: Path::new("t.toml"),
+            elapsed: None,
             stats: Stats {
                 rows: 3,
                 empty_rows: 1,

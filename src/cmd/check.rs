@@ -10,6 +10,7 @@ use crate::progress::Progress;
 use crate::report;
 
 pub fn run(args: &CheckArgs, global: &Global) -> anyhow::Result<Exit> {
+    let started = std::time::Instant::now();
     let template = load_template(&args.sheet.template)?;
     let spec = input_spec(&args.sheet.input, args.sheet.sheet.as_deref(), &template)?;
     let job = Job {
@@ -34,6 +35,7 @@ pub fn run(args: &CheckArgs, global: &Global) -> anyhow::Result<Exit> {
         sheet: sheet.as_deref(),
         template: &args.sheet.template,
         stats: outcome.stats,
+        elapsed: Some(started.elapsed()),
     };
     match args.report {
         ReportFormat::Text => report::write_text(&mut out, &ctx, &outcome.problems, global.style(true))?,

@@ -8,6 +8,7 @@ use crate::cli::ConvertArgs;
 use crate::output::{Destination, Staged, human_size};
 
 pub fn run(args: &ConvertArgs, global: &Global) -> anyhow::Result<Exit> {
+    let started = std::time::Instant::now();
     let template = load_template(&args.sheet.template)?;
     let spec = input_spec(&args.sheet.input, args.sheet.sheet.as_deref(), &template)?;
     let destination = Destination::from_arg(args.output.as_deref());
@@ -30,22 +31,22 @@ pub fn run(args: &ConvertArgs, global: &Global) -> anyhow::Result<Exit> {
         report_file: args.sheet.report_file.as_deref(),
         collect_ids: false,
         allow_empty: false,
+        started,
     };
     let result = super::convert_sheet(&run, staged.writer(), format, args.compact, global)?;
     if !result.outcome.body_complete {
+        super::print_summary(&run, &result.outcome, global, "");
         eprintln!("no body written: {}", super::blocked_message(&result.outcome));
         return Ok(Exit::Problems);
     }
     let size = staged.commit()?;
-    if destination != Destination::Stdout {
-        eprintln!(
-            "wrote {} ({}, {} elements, {})",
-            destination.describe(),
-            format.name(),
-            result.elements,
-            human_size(size)
-        );
-    }
+    let tail = format!(
+        "; wrote {} ({}, {})",
+        destination.describe(),
+        format.name(),
+        human_size(size)
+    );
+    super::print_summary(&run, &result.outcome, global, &tail);
     Ok(Exit::Success)
 }
 

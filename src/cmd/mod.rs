@@ -28,6 +28,8 @@ pub struct SheetRun<'a> {
     pub report_file: Option<&'a Path>,
     pub collect_ids: bool,
     pub allow_empty: bool,
+    /// When the command started, for the summary line.
+    pub started: std::time::Instant,
 }
 
 /// What a sheet run produced: the outcome and the number of elements written.
@@ -36,9 +38,9 @@ pub struct SheetResult {
     pub elements: u64,
 }
 
-/// Converts the sheet, writing the body to `out` (pretty unless `compact`), prints the text
-/// report to stderr, and writes the JSON report file if asked. The body is complete only if
-/// `outcome.body_complete`.
+/// Converts the sheet, writing the body to `out` (pretty unless `compact`), prints the problems
+/// to stderr, and writes the JSON report file if asked. The body is complete only if
+/// `outcome.body_complete`; the caller prints the summary line ([`print_summary`]).
 pub fn convert_sheet<W: Write>(
     run: &SheetRun<'_>,
     out: W,
@@ -63,17 +65,33 @@ pub fn convert_sheet<W: Write>(
         sheet: outcome.info.sheet.as_deref(),
         template: run.template_path,
         stats: outcome.stats,
+        elapsed: None,
     };
     {
         let stderr = std::io::stderr();
         let mut err = stderr.lock();
-        report::write_text(&mut err, &ctx, &outcome.problems, global.style(false))?;
+        report::write_problems(&mut err, &ctx, &outcome.problems, global.style(false))?;
         err.flush()?;
     }
     if let Some(path) = run.report_file {
         write_report_file(path, &run.spec.path, run.template_path, &mut outcome)?;
     }
     Ok(SheetResult { outcome, elements })
+}
+
+/// Prints the summary line of a sheet run to stderr, with `tail` after it (what was written).
+pub fn print_summary(run: &SheetRun<'_>, outcome: &Outcome, global: &Global, tail: &str) {
+    let ctx = Context {
+        input: &run.spec.path,
+        sheet: outcome.info.sheet.as_deref(),
+        template: run.template_path,
+        stats: outcome.stats,
+        elapsed: Some(run.started.elapsed()),
+    };
+    eprintln!(
+        "{}{tail}",
+        report::summary(&ctx, &outcome.problems, global.style(false))
+    );
 }
 
 /// Writes the JSON report to `path`, atomically.
@@ -85,6 +103,7 @@ pub fn write_report_file(path: &Path, input: &Path, template: &Path, outcome: &m
         sheet: sheet.as_deref(),
         template,
         stats: outcome.stats,
+        elapsed: None,
     };
     report::write_json(staged.writer(), &ctx, &mut outcome.problems)
         .with_context(|| format!("writing the report {}", path.display()))?;

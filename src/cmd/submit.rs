@@ -174,9 +174,11 @@ fn convert(
         report_file: args.report_file.as_deref(),
         collect_ids: true,
         allow_empty: args.allow_empty,
+        started: std::time::Instant::now(),
     };
     let result = super::convert_sheet(&run, &mut out, format, false, global)?;
     out.flush().context("writing the body")?;
+    super::print_summary(&run, &result.outcome, global, "");
     if !result.outcome.body_complete {
         eprintln!("nothing was sent: {}", super::blocked_message(&result.outcome));
         return Ok(None);

@@ -25,6 +25,15 @@ fn json_body_has_the_documented_shape() {
     );
     let run = dir.run(&["convert", "req.xlsx", "-t", "req.toml", "-o", "out.json"]);
     assert_eq!(run.code, 0, "{run:?}");
+    let last = run.stderr.lines().last().unwrap();
+    assert!(
+        last.starts_with("2 rows read, 2 elements, 0 errors, 0 warnings in "),
+        "{last}"
+    );
+    assert!(
+        last.contains(" s; wrote out.json (JSON, ") && last.ends_with(" B)"),
+        "{last}"
+    );
     let body: serde_json::Value = serde_json::from_str(&dir.read("out.json")).unwrap();
     assert_eq!(
         body,
