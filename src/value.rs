@@ -428,10 +428,28 @@ pub fn push_date(out: &mut String, date: NaiveDate) {
 /// The first character XML 1.0 cannot carry (C0 controls other than tab, LF and CR; U+FFFE,
 /// U+FFFF), if any. Relatics would reject or garble them.
 pub fn forbidden_char(s: &str) -> Option<char> {
-    let suspicious = s
-        .bytes()
-        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF);
-    if !suspicious {
+    // Eight bytes at a time: any byte below 0x20 (tab and line breaks included, checked
+    // below) or 0xEF (the lead byte of U+FFFE and U+FFFF) makes the text worth a closer look.
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let bytes = s.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    let word_suspicious = |w: u64| {
+        let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+        let x = w ^ (ONES * 0xEF);
+        let ef = x.wrapping_sub(ONES) & !x & HIGHS;
+        (below_space | ef) != 0
+    };
+    let byte_suspicious = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF;
+    let mut suspicious = false;
+    for chunk in chunks.by_ref() {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        if word_suspicious(w) && chunk.iter().any(|&b| byte_suspicious(b)) {
+            suspicious = true;
+            break;
+        }
+    }
+    if !suspicious && !chunks.remainder().iter().any(|&b| byte_suspicious(b)) {
         return None;
     }
     s.chars()
@@ -610,6 +628,14 @@ mod tests {
         assert_eq!(relatics_len("é"), 1);
         assert_eq!(relatics_len("😀"), 2);
         assert_eq!(relatics_len("a–é😀z"), 6);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn forbidden_char_finds_what_a_plain_scan_finds(s in "[\\x00-\\x7f]{0,40}|\\PC{0,20}[\\x00-\\x1f\\u{fffe}\\u{ffff}\\u{feff}]?\\PC{0,20}") {
+            let plain = s.chars().find(|&c| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}');
+            proptest::prop_assert_eq!(forbidden_char(&s), plain);
+        }
     }
 
     #[test]

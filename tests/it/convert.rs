@@ -295,3 +295,98 @@ fn sheet_choice_and_unknown_sheets() {
     );
     assert!(run.stderr.contains("did you mean 'Requirements'"), "{}", run.stderr);
 }
+
+/// The exact layout of both formats, pretty and compact, for one element with every kind of
+/// value (parsed comparisons elsewhere cannot see indentation).
+#[test]
+fn exact_layout_of_both_formats() {
+    let dir = Dir::new();
+    xlsx(
+        &dir.path("in.xlsx"),
+        "S",
+        &[
+            vec![C::S("ID"), C::S("Name"), C::S("W"), C::S("P"), C::S("E")],
+            vec![
+                C::S("A-1"),
+                C::S("Pump \"X\" & <Y>"),
+                C::N(2.5),
+                C::S("R-1\nR-2"),
+                C::Blank,
+            ],
+        ],
+    );
+    dir.write(
+        "t.toml",
+        r#"
+[target]
+type = "Requirement"
+plural = "Requirements"
+[external_id]
+column = "ID"
+[[property]]
+name = "Name"
+column = "Name"
+type = "text"
+[[property]]
+name = "Weight"
+column = "W"
+type = "number"
+[[relation]]
+role = "Is part of"
+column = "P"
+target = "Requirement"
+[[relation]]
+role = "Empty"
+column = "E"
+target = "Thing"
+"#,
+    );
+    let json = dir.run(&["convert", "in.xlsx", "-t", "t.toml"]);
+    assert_eq!(json.code, 0, "{json:?}");
+    assert_eq!(
+        json.stdout,
+        r#"{
+  "Requirements": [
+    {
+      "@externalid": "A-1",
+      "Name": "Pump \"X\" & <Y>",
+      "Weight": 2.5,
+      "Is_x0020_part_x0020_of": [
+        {
+          "@id": "R-1"
+        },
+        {
+          "@id": "R-2"
+        }
+      ],
+      "Empty": []
+    }
+  ]
+}
+"#
+    );
+    let compact = dir.run(&["convert", "in.xlsx", "-t", "t.toml", "--compact"]);
+    assert_eq!(
+        compact.stdout,
+        r#"{"Requirements":[{"@externalid":"A-1","Name":"Pump \"X\" & <Y>","Weight":2.5,"Is_x0020_part_x0020_of":[{"@id":"R-1"},{"@id":"R-2"}],"Empty":[]}]}"#
+    );
+    let xml = dir.run(&["convert", "in.xlsx", "-t", "t.toml", "--format", "xml"]);
+    assert_eq!(
+        xml.stdout,
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<elements>
+  <Requirements>
+    <Requirement externalid="A-1">
+      <Name>Pump "X" &amp; &lt;Y&gt;</Name>
+      <Weight>2.5</Weight>
+      <Is_x0020_part_x0020_of>
+        <Requirement id="R-1" />
+        <Requirement id="R-2" />
+      </Is_x0020_part_x0020_of>
+      <Empty />
+    </Requirement>
+  </Requirements>
+</elements>
+"#
+    );
+}

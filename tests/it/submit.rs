@@ -629,3 +629,47 @@ fn base64(text: &str) -> String {
     }
     out
 }
+
+#[test]
+fn proxies_from_the_environment_are_used() {
+    let dir = Dir::new();
+    sheet(&dir, &["REQ-1"]);
+    let proxy = Server::start(|_, _| ok_sync());
+    let proxy_url = proxy.url("");
+    let state = state(&dir);
+    // Nothing listens on port 9; only a proxy can deliver this.
+    let endpoint = "http://localhost:9/api/v1/workspaces/0b5d/interfaces/synchronizing/requirements";
+    let args = [
+        "submit",
+        "req.xlsx",
+        "-t",
+        "req.toml",
+        "--endpoint",
+        endpoint,
+        "--state-dir",
+        &state,
+        "--retries",
+        "0",
+    ];
+    let run = dir.run_with(
+        &args,
+        &[("RELATICS_TOKEN", TOKEN_VALUE), ("HTTP_PROXY", &proxy_url)],
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let seen = proxy.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path, endpoint, "absolute-form request through the proxy");
+
+    let bypass = dir.run_with(
+        &args,
+        &[
+            ("RELATICS_TOKEN", TOKEN_VALUE),
+            ("HTTP_PROXY", &proxy_url),
+            ("NO_PROXY", "localhost"),
+        ],
+        None,
+    );
+    assert_eq!(bypass.code, 3, "{bypass:?}");
+    assert_eq!(proxy.requests().len(), 1, "NO_PROXY bypassed the proxy");
+}
