@@ -3,6 +3,7 @@
 mod check;
 mod convert;
 mod delimited;
+mod formats;
 mod robustness;
 mod samples;
 mod server;
