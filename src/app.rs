@@ -9,7 +9,7 @@ use anyhow::bail;
 use clap::Parser;
 
 use crate::cli::{Cli, ColorWhen, Command};
-use crate::input::{DelimitedOptions, InputFormat, InputSpec};
+use crate::input::{DelimitedOptions, InputFormat, InputSpec, XlsxReader};
 use crate::report::Style;
 use crate::template::{self, Template};
 
@@ -155,5 +155,6 @@ pub fn input_spec(input: &Path, sheet: Option<&str>, template: &Template) -> any
             delimiter: template.source.delimiter,
             encoding: template.source.encoding,
         },
+        xlsx_reader: XlsxReader::from_env(),
     })
 }

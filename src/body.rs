@@ -157,6 +157,15 @@ impl<'t, W: Write> BodyWriter<'t, W> {
         self.count
     }
 
+    /// Throws away what was written, to start the body again.
+    pub fn rewind(&mut self) -> io::Result<()>
+    where
+        W: crate::output::Rewind,
+    {
+        self.count = 0;
+        self.out.rewind()
+    }
+
     fn json_element(&mut self, element: &Element) -> io::Result<()> {
         let pretty = self.pretty;
         let out = &mut self.out;

@@ -136,6 +136,34 @@ fn set_permissions(temp: &Path, destination: &Path) {
     let _ = std::fs::set_permissions(temp, permissions);
 }
 
+/// Output that can be thrown away and started again (the body, when the pipeline has to read
+/// the input a second time).
+pub trait Rewind {
+    fn rewind(&mut self) -> io::Result<()>;
+}
+
+impl Rewind for BufWriter<File> {
+    fn rewind(&mut self) -> io::Result<()> {
+        self.flush()?;
+        let file = self.get_mut();
+        file.set_len(0)?;
+        file.seek(io::SeekFrom::Start(0))?;
+        Ok(())
+    }
+}
+
+impl Rewind for io::Sink {
+    fn rewind(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<T: Rewind + ?Sized> Rewind for &mut T {
+    fn rewind(&mut self) -> io::Result<()> {
+        (**self).rewind()
+    }
+}
+
 /// Writes a small file atomically in one go.
 pub fn write_file(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     let mut staged = Staged::new(Destination::File(path.to_owned()))?;

@@ -10,8 +10,9 @@ use std::io::Write;
 use anyhow::Context as _;
 
 use crate::body::BodyWriter;
-use crate::input::{self, InputError, InputSpec, Row, RowSink, SheetInfo, Stopped};
+use crate::input::{self, InputError, InputSpec, Row, RowSink, SheetInfo, Stopped, XlsxReader};
 use crate::mapper::{Mapper, Stats};
+use crate::output::Rewind;
 use crate::problem::Problems;
 use crate::progress::Progress;
 use crate::template::Template;
@@ -111,34 +112,50 @@ impl<W: Write> RowSink for Stages<'_, '_, '_, W> {
 
 /// Runs the pipeline. With a body writer, elements are encoded as long as no problem blocks the
 /// body; the body is finished only if none does.
-pub fn run<W: Write>(job: Job<'_>, mut body: Option<&mut BodyWriter<'_, W>>) -> anyhow::Result<Outcome> {
-    let mut problems = Problems::new(job.spool_problems).context("creating a temporary file for the problem list")?;
-    problems.set_header_row(job.template.source.header_row);
-    let mut mapper = Mapper::new(job.template);
-    mapper.set_allow_empty(job.allow_empty);
-    if let Some(b) = body.as_deref_mut() {
-        b.begin().context("writing the body")?;
+pub fn run<W: Write + Rewind>(job: Job<'_>, mut body: Option<&mut BodyWriter<'_, W>>) -> anyhow::Result<Outcome> {
+    let mut spec = job.spec.clone();
+    let mut progress = job.progress;
+    loop {
+        let mut problems =
+            Problems::new(job.spool_problems).context("creating a temporary file for the problem list")?;
+        problems.set_header_row(job.template.source.header_row);
+        let mut mapper = Mapper::new(job.template);
+        mapper.set_allow_empty(job.allow_empty);
+        if let Some(b) = body.as_deref_mut() {
+            b.begin().context("writing the body")?;
+        }
+        let mut stages = Stages {
+            mapper,
+            problems,
+            body: body.as_deref_mut(),
+            strict: job.strict,
+            info: SheetInfo::default(),
+            progress,
+            rows_seen: 0,
+            failure: None,
+        };
+        let read = input::read(&spec, &mut stages);
+        stages.progress.finish();
+        if let Some(failure) = stages.failure.take() {
+            return Err(failure);
+        }
+        match read {
+            Ok(()) | Err(InputError::Stopped) => return finish(stages, job.collect_ids),
+            Err(InputError::Retry(_)) if spec.xlsx_reader == XlsxReader::Auto => {
+                // relsync's own .xlsx reader met something it does not handle after rows had
+                // gone through: start over with calamine, from an empty body.
+                progress = stages.progress;
+                spec.xlsx_reader = XlsxReader::Calamine;
+                if let Some(b) = body.as_deref_mut() {
+                    b.rewind().context("writing the body")?;
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
-    let mut stages = Stages {
-        mapper,
-        problems,
-        body,
-        strict: job.strict,
-        info: SheetInfo::default(),
-        progress: job.progress,
-        rows_seen: 0,
-        failure: None,
-    };
-    let read = input::read(job.spec, &mut stages);
-    stages.progress.finish();
-    if let Some(failure) = stages.failure.take() {
-        return Err(failure);
-    }
-    match read {
-        Ok(()) | Err(InputError::Stopped) => {}
-        Err(e) => return Err(e.into()),
-    }
+}
 
+fn finish<W: Write>(mut stages: Stages<'_, '_, '_, W>, collect_ids: bool) -> anyhow::Result<Outcome> {
     stages
         .mapper
         .finish(&mut stages.problems)
@@ -151,7 +168,7 @@ pub fn run<W: Write>(job: Job<'_>, mut body: Option<&mut BodyWriter<'_, W>>) -> 
         }
         _ => false,
     };
-    let external_ids = if job.collect_ids {
+    let external_ids = if collect_ids {
         stages.mapper.external_ids().map(str::to_owned).collect()
     } else {
         Vec::new()

@@ -41,7 +41,7 @@ pub struct SheetResult {
 /// Converts the sheet, writing the body to `out` (pretty unless `compact`), prints the problems
 /// to stderr, and writes the JSON report file if asked. The body is complete only if
 /// `outcome.body_complete`; the caller prints the summary line ([`print_summary`]).
-pub fn convert_sheet<W: Write>(
+pub fn convert_sheet<W: Write + crate::output::Rewind>(
     run: &SheetRun<'_>,
     out: W,
     format: BodyFormat,

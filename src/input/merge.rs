@@ -124,6 +124,8 @@ pub struct Assembler<'s, S: RowSink> {
     row: Row,
     current: Option<u32>,
     last_emitted: Option<u32>,
+    /// Whether any row has reached the sink.
+    emitted: bool,
 }
 
 impl<'s, S: RowSink> Assembler<'s, S> {
@@ -135,7 +137,13 @@ impl<'s, S: RowSink> Assembler<'s, S> {
             row: Row::default(),
             current: None,
             last_emitted: None,
+            emitted: false,
         }
+    }
+
+    /// True once a row has been handed to the sink.
+    pub fn emitted(&self) -> bool {
+        self.emitted
     }
 
     /// Adds a cell at 0-based `(r, c)`.
@@ -164,6 +172,7 @@ impl<'s, S: RowSink> Assembler<'s, S> {
             extra.progress = u64::from(r) + 1;
             fill.apply(r, &mut extra);
             if extra.width() > 0 {
+                self.emitted = true;
                 self.sink.row(&mut extra)?;
             }
             after = r;
@@ -180,6 +189,7 @@ impl<'s, S: RowSink> Assembler<'s, S> {
         }
         self.row.progress = u64::from(r) + 1;
         if self.row.width() > 0 {
+            self.emitted = true;
             self.sink.row(&mut self.row)?;
         }
         self.last_emitted = Some(r);

@@ -6,7 +6,9 @@
 //! does not grow with the sheet (see `crate::pipeline` for the thread that drives them).
 
 mod delimited;
+mod fastxlsx;
 mod merge;
+mod ooxml;
 mod threaded;
 mod workbook;
 mod xlsx;
@@ -65,6 +67,30 @@ pub struct InputSpec {
     /// Sheet to read (workbooks); `None` means the first sheet.
     pub sheet: Option<String>,
     pub delimited: DelimitedOptions,
+    /// Which reader reads `.xlsx` / `.xlsm`.
+    pub xlsx_reader: XlsxReader,
+}
+
+/// The reader for `.xlsx` / `.xlsm` (`RELSYNC_XLSX_READER`; README, "Performance").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XlsxReader {
+    /// relsync's own reader, falling back to calamine for anything it does not handle.
+    Auto,
+    /// relsync's own reader only: what it does not handle is an error (for tests and diagnosis).
+    Fast,
+    /// calamine only.
+    Calamine,
+}
+
+impl XlsxReader {
+    /// From `RELSYNC_XLSX_READER` (`fast`, `calamine`; anything else: auto).
+    pub fn from_env() -> XlsxReader {
+        match std::env::var("RELSYNC_XLSX_READER").as_deref() {
+            Ok("fast") => XlsxReader::Fast,
+            Ok("calamine") => XlsxReader::Calamine,
+            _ => XlsxReader::Auto,
+        }
+    }
 }
 
 /// Facts about the sheet being read, known before the first row.
@@ -237,6 +263,9 @@ pub enum InputError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{0}")]
     Thread(String),
+    /// The fast `.xlsx` reader gave up after rows were handed out; read again with calamine.
+    #[error("the fast .xlsx reader gave up ({0})")]
+    Retry(String),
     #[error("reading stopped")]
     Stopped,
 }

@@ -10,7 +10,7 @@ use calamine::{Data, DataRef, Dimensions, Ods, Reader, Sheets, Xlsb, open_workbo
 use chrono::NaiveTime;
 
 use super::merge::{Assembler, Region};
-use super::{Cell, InputError, InputFormat, InputSpec, RowSink, SheetInfo, xlsx};
+use super::{Cell, InputError, InputFormat, InputSpec, RowSink, SheetInfo, XlsxReader, fastxlsx, xlsx};
 
 fn open(spec: &InputSpec) -> Result<Sheets<BufReader<File>>, InputError> {
     if let Err(source) = File::open(&spec.path) {
@@ -70,6 +70,24 @@ fn choose_sheet(spec: &InputSpec, names: &[String]) -> Result<String, InputError
 }
 
 pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> {
+    if matches!(spec.format, InputFormat::Xlsx | InputFormat::Xlsm) && spec.xlsx_reader != XlsxReader::Calamine {
+        // The fast reader, unless it finds something it does not handle before the first row.
+        let strict = spec.xlsx_reader == XlsxReader::Fast;
+        let gave_up = match fastxlsx::plan(&spec.path, spec.sheet.as_deref()) {
+            Ok(plan) => match fastxlsx::read(&spec.path, &plan, sink) {
+                Ok(()) => return Ok(()),
+                Err(fastxlsx::GaveUp::Late(e)) => return Err(e),
+                Err(fastxlsx::GaveUp::Early(why)) => why,
+            },
+            Err(why) => why.0,
+        };
+        if strict {
+            return Err(InputError::Workbook {
+                path: spec.path.clone(),
+                message: format!("relsync's .xlsx reader cannot read this file ({gave_up}); unset RELSYNC_XLSX_READER"),
+            });
+        }
+    }
     if matches!(spec.format, InputFormat::Xlsx | InputFormat::Xlsm) {
         // Find merged ranges on a helper thread while this one opens the workbook.
         return std::thread::scope(|scope| {
@@ -225,7 +243,7 @@ fn cell_of_data(value: &Data) -> Cell<'_> {
     }
 }
 
-fn cell_of_datetime(d: &calamine::ExcelDateTime) -> Cell<'static> {
+pub(super) fn cell_of_datetime(d: &calamine::ExcelDateTime) -> Cell<'static> {
     let serial = d.as_f64();
     if d.is_duration() {
         return Cell::Duration(serial);
@@ -243,7 +261,7 @@ fn cell_of_datetime(d: &calamine::ExcelDateTime) -> Cell<'static> {
 }
 
 /// ODS stores dates as ISO text; turn them into date cells like the other formats.
-fn cell_of_iso(s: &str) -> Cell<'_> {
+pub(super) fn cell_of_iso(s: &str) -> Cell<'_> {
     use chrono::{NaiveDate, NaiveDateTime};
     if let Ok(dt) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
         return Cell::DateTime(dt);

@@ -181,7 +181,7 @@ fn parse_range(reference: &str) -> Option<Region> {
 }
 
 /// `C17` -> `(16, 2)`.
-fn parse_cell(cell: &str) -> Option<(u32, u32)> {
+pub(super) fn parse_cell(cell: &str) -> Option<(u32, u32)> {
     let cell = cell.trim().trim_start_matches('$');
     let split = cell.find(|c: char| c.is_ascii_digit())?;
     let (letters, digits) = cell.split_at(split);

@@ -4,6 +4,7 @@ mod check;
 mod convert;
 mod delimited;
 mod formats;
+mod readers;
 mod robustness;
 mod samples;
 mod server;

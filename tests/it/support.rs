@@ -180,29 +180,39 @@ pub fn xlsx_sheets(path: &Path, sheets: &[(&str, &[Vec<C>])]) {
     wb.save(path).expect("save workbook");
 }
 
-/// Rewrites an xlsx so that it uses the 1904 date system (rust_xlsxwriter cannot), keeping
-/// every stored number: callers write serials already shifted by 1462 days.
-pub fn make_1904(path: &Path) {
+/// Rewrites one part of a zip package (an xlsx) with `edit`.
+pub fn rewrite_part(path: &Path, name: &str, edit: impl Fn(&str) -> String) {
     let bytes = std::fs::read(path).expect("read xlsx");
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut found = false;
     for i in 0..archive.len() {
         let mut file = archive.by_index(i).expect("entry");
-        let name = file.name().expect("entry name").to_string();
+        let entry = file.name().expect("entry name").to_string();
         let mut data = Vec::new();
         file.read_to_end(&mut data).expect("read entry");
-        if name == "xl/workbook.xml" {
+        if entry == name {
             let text = String::from_utf8(data).expect("utf-8");
-            let patched = text.replacen("<workbookPr ", "<workbookPr date1904=\"1\" ", 1);
-            assert_ne!(patched, text, "workbookPr not found");
-            data = patched.into_bytes();
+            let edited = edit(&text);
+            assert_ne!(edited, text, "{name} unchanged");
+            data = edited.into_bytes();
+            found = true;
         }
-        out.start_file(name, zip::write::SimpleFileOptions::default())
+        out.start_file(entry, zip::write::SimpleFileOptions::default())
             .expect("start");
         out.write_all(&data).expect("write entry");
     }
+    assert!(found, "no part {name}");
     let cursor = out.finish().expect("finish zip");
     std::fs::write(path, cursor.into_inner()).expect("write xlsx");
+}
+
+/// Rewrites an xlsx so that it uses the 1904 date system (rust_xlsxwriter cannot), keeping
+/// every stored number: callers write serials already shifted by 1462 days.
+pub fn make_1904(path: &Path) {
+    rewrite_part(path, "xl/workbook.xml", |xml| {
+        xml.replacen("<workbookPr ", "<workbookPr date1904=\"1\" ", 1)
+    });
 }
 
 /// A template for the requirement sheets the tests build: columns ID, Title, Due, Weight,
