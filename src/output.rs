@@ -5,6 +5,8 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
 use anyhow::Context;
 
@@ -40,7 +42,7 @@ enum Temp {
 
 /// Output being written; nothing is visible at the destination until [`Staged::commit`].
 pub struct Staged {
-    temp: BufWriter<File>,
+    temp: WriteBehind,
     holder: Temp,
     destination: Destination,
 }
@@ -76,21 +78,21 @@ impl Staged {
         }
         .context("opening the temporary output file")?;
         Ok(Staged {
-            temp: BufWriter::with_capacity(256 * 1024, file),
+            temp: WriteBehind::new(file).context("starting the output thread")?,
             holder,
             destination,
         })
     }
 
-    pub fn writer(&mut self) -> &mut BufWriter<File> {
+    pub fn writer(&mut self) -> &mut WriteBehind {
         &mut self.temp
     }
 
     /// Makes the output visible: renames the temporary file over the destination, or copies it
     /// to stdout. Returns the size in bytes.
-    pub fn commit(mut self) -> anyhow::Result<u64> {
-        self.temp.flush().context("writing the output")?;
-        let size = self.temp.get_ref().metadata().map(|m| m.len()).unwrap_or(0);
+    pub fn commit(self) -> anyhow::Result<u64> {
+        let file = self.temp.finish().context("writing the output")?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         match self.holder {
             Temp::Anonymous(mut file) => {
                 file.seek(io::SeekFrom::Start(0))?;
@@ -106,7 +108,7 @@ impl Staged {
                 let Destination::File(path) = &self.destination else {
                     unreachable!("named temporary files are only made for file destinations")
                 };
-                temp.as_file().sync_all().context("writing the output")?;
+                file.sync_all().context("writing the output")?;
                 set_permissions(temp.path(), path);
                 temp.persist(path)
                     .with_context(|| format!("cannot write {}", path.display()))?;
@@ -134,6 +136,108 @@ fn set_permissions(temp: &Path, destination: &Path) {
         }
     };
     let _ = std::fs::set_permissions(temp, permissions);
+}
+
+/// Bytes gathered before they are handed to the writing thread.
+const CHUNK: usize = 1 << 20;
+
+/// A buffered writer whose `write` system calls run on a helper thread: full buffers are handed
+/// over and come back empty for reuse. Errors from the thread surface at the next write or at
+/// [`WriteBehind::finish`].
+pub struct WriteBehind {
+    buf: Vec<u8>,
+    tx: Option<SyncSender<Vec<u8>>>,
+    back: Receiver<Vec<u8>>,
+    thread: Option<JoinHandle<io::Result<File>>>,
+}
+
+impl WriteBehind {
+    pub fn new(mut file: File) -> io::Result<WriteBehind> {
+        let (tx, rx) = sync_channel::<Vec<u8>>(4);
+        let (back_tx, back) = sync_channel::<Vec<u8>>(6);
+        let thread = std::thread::Builder::new()
+            .name("relsync-write".into())
+            .spawn(move || {
+                for mut chunk in rx {
+                    file.write_all(&chunk)?;
+                    chunk.clear();
+                    let _ = back_tx.try_send(chunk);
+                }
+                Ok(file)
+            })?;
+        Ok(WriteBehind {
+            buf: Vec::with_capacity(CHUNK),
+            tx: Some(tx),
+            back,
+            thread: Some(thread),
+        })
+    }
+
+    fn hand_over(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let next = self.back.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+        let full = std::mem::replace(&mut self.buf, next);
+        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(full).is_ok());
+        if sent { Ok(()) } else { Err(self.stop()) }
+    }
+
+    /// Stops the thread and returns the error that ended it.
+    fn stop(&mut self) -> io::Error {
+        self.tx = None;
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(Err(e))) => e,
+            Some(Err(_)) => io::Error::other("the writing thread stopped unexpectedly"),
+            _ => io::Error::other("the output was already closed"),
+        }
+    }
+
+    /// Writes everything out and returns the file.
+    pub fn finish(mut self) -> io::Result<File> {
+        self.drain()
+    }
+
+    /// Hands over the rest, waits for the thread, and returns the file.
+    fn drain(&mut self) -> io::Result<File> {
+        self.hand_over()?;
+        self.tx = None;
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(io::Error::other("the writing thread stopped unexpectedly")),
+            None => Err(io::Error::other("the output was already closed")),
+        }
+    }
+}
+
+impl Write for WriteBehind {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.buf.len() + data.len() > CHUNK {
+            self.hand_over()?;
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.write(data).map(|_| ())
+    }
+
+    /// Hands what is buffered to the thread; [`WriteBehind::finish`] waits for the disk.
+    fn flush(&mut self) -> io::Result<()> {
+        self.hand_over()
+    }
+}
+
+impl Rewind for WriteBehind {
+    fn rewind(&mut self) -> io::Result<()> {
+        self.buf.clear();
+        let mut file = self.drain()?;
+        file.set_len(0)?;
+        file.seek(io::SeekFrom::Start(0))?;
+        *self = WriteBehind::new(file)?;
+        Ok(())
+    }
 }
 
 /// Output that can be thrown away and started again (the body, when the pipeline has to read
@@ -222,6 +326,27 @@ mod tests {
         }
         assert_eq!(std::fs::read(&path).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn write_behind_rewinds_and_reports_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x");
+        let mut w = WriteBehind::new(File::create(&path).unwrap()).unwrap();
+        w.write_all(&vec![b'a'; 3 * CHUNK]).unwrap();
+        w.rewind().unwrap();
+        w.write_all(b"xy").unwrap();
+        drop(w.finish().unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), b"xy");
+
+        // A file opened for reading cannot be written: the error comes back.
+        let read_only = File::open(&path).unwrap();
+        let mut w = WriteBehind::new(read_only).unwrap();
+        let first = w
+            .write_all(&vec![b'b'; 2 * CHUNK])
+            .and_then(|()| w.write_all(&vec![b'c'; 2 * CHUNK]));
+        let outcome = first.and_then(|()| w.finish().map(drop));
+        assert!(outcome.is_err());
     }
 
     #[test]
