@@ -1,4 +1,5 @@
-//! Reading sheets: workbooks through calamine, delimited text through the csv crate.
+//! Reading sheets: `.xlsx` through relsync's own streaming reader (calamine as the fallback),
+//! the other workbook formats through calamine, delimited text through the csv crate.
 //!
 //! Both meet in one small type, [`Row`]: the cells of one sheet row, each knowing its column,
 //! with the row number Excel shows. Nothing after this module imports `calamine` or `csv`.
