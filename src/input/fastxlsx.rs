@@ -483,7 +483,7 @@ fn scan_sheet(r: impl Read, tx: &SyncSender<Message>, recycled: &Receiver<Batch>
                 col_index = 0;
             }
             Token::End { name: b"row" } => {
-                row_index += 1;
+                row_index = row_index.saturating_add(1);
                 col_index = 0;
             }
             Token::Start {
@@ -858,6 +858,56 @@ mod tests {
         assert_eq!(builtin_format("14"), NumberFormat::DateTime);
         assert_eq!(builtin_format("46"), NumberFormat::TimeDelta);
         assert_eq!(builtin_format("2"), NumberFormat::Other);
+    }
+
+    /// Damaged XML of every kind must give an error or a value, never a panic.
+    #[test]
+    fn mangled_parts_never_panic() {
+        let sheet = br#"<?xml version="1.0"?><worksheet><dimension ref="A1:C3"/><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" s="1"><v>2.5</v></c><c r="C1" t="inlineStr"><is><r><t>x &amp; y</t></r></is></c></row><row r="2"><c r="A2" t="str"><f>A1</f><v>a_x000D_</v></c><c t="b"><v>1</v></c><c t="e"><v>#N/A</v></c><c r="D2" t="d"><v>2026-01-02T00:00:00</v></c></row></sheetData><mergeCells><mergeCell ref="A1:B1"/></mergeCells></worksheet>"#;
+        let sst = br#"<sst uniqueCount="2"><si><t xml:space="preserve"> a </t></si><si><r><t>b</t></r><rPh><t>c</t></rPh></si></sst>"#;
+        let styles = br#"<styleSheet><numFmts><numFmt numFmtId="164" formatCode="dd-mm-yyyy"/></numFmts><cellXfs><xf numFmtId="0"/><xf numFmtId="164"/></cellXfs></styleSheet>"#;
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..800 {
+            for source in [&sheet[..], &sst[..], &styles[..]] {
+                let mut bytes = source.to_vec();
+                for _ in 0..(1 + round % 4) {
+                    let at = (next() as usize) % bytes.len();
+                    match next() % 4 {
+                        0 => {
+                            let pool = b"<>/\"=&;_x:0 a";
+                            bytes[at] = pool[(next() % pool.len() as u64) as usize];
+                        }
+                        1 => {
+                            bytes.remove(at);
+                        }
+                        2 => bytes.insert(at, (next() % 256) as u8),
+                        _ => bytes.truncate(at),
+                    }
+                    if bytes.is_empty() {
+                        bytes.push(b'<');
+                    }
+                }
+                let (tx, rx) = sync_channel::<Message>(1024);
+                let (_back_tx, back_rx) = sync_channel::<Batch>(1);
+                let _ = scan_sheet(bytes.as_slice(), &tx, &back_rx);
+                drop(tx);
+                let strings = read_shared_strings(bytes.as_slice()).unwrap_or_default();
+                let formats = read_styles(bytes.as_slice()).unwrap_or_default();
+                for message in rx {
+                    if let Message::Cells(batch) = message {
+                        for raw in &batch.cells {
+                            let _ = value(raw, &batch.text, &strings, &formats, false);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -54,7 +54,7 @@ impl<R: Read> Tokenizer<R> {
     pub fn new(src: R) -> Tokenizer<R> {
         Tokenizer {
             src,
-            buf: Vec::with_capacity(CHUNK * 2),
+            buf: Vec::new(),
             pos: 0,
             eof: false,
             offset: 0,
@@ -76,17 +76,12 @@ impl<R: Read> Tokenizer<R> {
             self.offset += self.pos as u64;
             self.pos = 0;
         }
-        let len = self.buf.len();
-        self.buf.resize(len + CHUNK, 0);
-        let n = loop {
-            match self.src.read(&mut self.buf[len..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Malformed(format!("cannot read the part: {e}"))),
-            }
-        };
-        self.buf.truncate(len + n);
-        if n == 0 {
+        // `take` + `read_to_end` appends without zeroing the buffer first.
+        let n = (&mut self.src)
+            .take(CHUNK as u64)
+            .read_to_end(&mut self.buf)
+            .map_err(|e| Malformed(format!("cannot read the part: {e}")))?;
+        if n < CHUNK {
             self.eof = true;
         }
         Ok(n > 0)
