@@ -286,11 +286,6 @@ pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError>
     }
 }
 
-/// The names of the sheets in a workbook, for listings and suggestions.
-pub fn sheet_names(spec: &InputSpec) -> Result<Vec<String>, InputError> {
-    workbook::sheet_names(spec)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

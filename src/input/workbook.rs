@@ -43,11 +43,6 @@ fn workbook_error(spec: &InputSpec, e: impl std::fmt::Display) -> InputError {
     }
 }
 
-/// The names of the sheets, in workbook order.
-pub fn sheet_names(spec: &InputSpec) -> Result<Vec<String>, InputError> {
-    Ok(open(spec)?.sheet_names())
-}
-
 /// The sheet to read: the one asked for, else the first.
 fn choose_sheet(spec: &InputSpec, names: &[String]) -> Result<String, InputError> {
     let Some(wanted) = &spec.sheet else {

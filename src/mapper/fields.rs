@@ -1,0 +1,368 @@
+//! Turning one cell into one value: the external id, the six property types and relations,
+//! each rule of the README's "Values" section with the problem it raises.
+
+use std::ops::Range;
+
+use super::text::{cell_text, cell_text_normalized, check_url, describe, number_error_text, shown_value};
+use super::{Layout, MAX_EXTERNAL_ID, MAX_SINGLE_LINE_TEXT, MAX_TEXT, Mapper, TargetRef, Value};
+use crate::input::{Cell, Row};
+use crate::problem::Code;
+use crate::suggest;
+use crate::template::{Cardinality, EmptyPolicy, Field, FieldKind, PropertyType, Relation, TargetTypes};
+use crate::value::{self, DateError};
+
+impl Mapper<'_> {
+    pub(super) fn map_external_id(&mut self, layout: &Layout, row: &Row) {
+        let Some(col) = layout.external_id else { return };
+        let cell = row.cell(col);
+        let mut id = std::mem::take(&mut self.element.external_id);
+        match cell {
+            Cell::Error(e) => {
+                let msg = format!("the external id is the error value {e}; fix the formula or the value in the sheet");
+                self.problem(Code::ErrorCell, col, layout, None, msg).value = Some(e.to_owned());
+            }
+            c if c.is_blank() => {
+                let msg = "the row has values but no external id; every element needs a unique external id".to_owned();
+                self.problem(Code::MissingExternalId, col, layout, None, msg);
+            }
+            Cell::Text(t) => value::push_normalized(&mut id, t),
+            c => {
+                let mut text = std::mem::take(&mut self.scratch);
+                text.clear();
+                cell_text(c, &mut text);
+                value::push_normalized(&mut id, &text);
+                self.scratch = text;
+            }
+        }
+        if id.is_empty() {
+            self.element.external_id = id;
+            return;
+        }
+        if id.contains('\n') {
+            let msg = "the external id contains a line break; remove it".to_owned();
+            let id_shown = id.clone();
+            self.problem(Code::LineBreakInExternalId, col, layout, None, msg).value = Some(id_shown);
+        }
+        if let Some(c) = value::forbidden_char(&id) {
+            let msg = format!(
+                "the external id contains the control character U+{:04X}, which Relatics cannot store; remove it",
+                c as u32
+            );
+            self.problem(Code::ControlCharacter, col, layout, None, msg);
+        }
+        let len = if id.len() <= MAX_EXTERNAL_ID {
+            0
+        } else {
+            value::relatics_len(&id)
+        };
+        if len > MAX_EXTERNAL_ID {
+            let msg = format!("the external id is {len} characters long; Relatics allows at most {MAX_EXTERNAL_ID}");
+            let shown = crate::problem::clip(&id, 60);
+            self.problem(Code::ExternalIdTooLong, col, layout, None, msg).value = Some(shown);
+        }
+        if let Some(first_row) = self.seen_ids.insert(&id, self.row_number) {
+            let msg = format!(
+                "external id '{}' is used again; it first appears at {}. External ids must be unique: \
+                 Relatics would treat both rows as one element",
+                crate::problem::clip(&id, 60),
+                self.cell_ref(first_row, col)
+            );
+            let shown = id.clone();
+            self.problem(Code::DuplicateExternalId, col, layout, None, msg).value = Some(shown);
+        }
+        self.element.external_id = id;
+    }
+
+    pub(super) fn map_field(&mut self, layout: &Layout, field: &Field, col: u32, cell: Cell<'_>) -> Value {
+        if field.is_internal() {
+            if !cell.is_blank() {
+                let mut found = String::new();
+                cell_text(cell, &mut found);
+                let msg = format!(
+                    "'{}' is owned by Relatics (ownership = \"internal\"), so the sheet may not give it a value; \
+                     clear the cell, or make the property external in Relatics and the template",
+                    field.name
+                );
+                self.problem(Code::InternalOwnedFilled, col, layout, Some(field), msg)
+                    .value = Some(crate::problem::clip(&found, 1000));
+            }
+            return Value::Omit;
+        }
+        if let Cell::Error(e) = cell {
+            let msg = format!(
+                "'{}': the cell holds the error value {e}; fix the formula or the value in the sheet",
+                field.name
+            );
+            self.problem(Code::ErrorCell, col, layout, Some(field), msg).value = Some(e.to_owned());
+            return Value::Omit;
+        }
+        if cell.is_blank() {
+            if field.required {
+                let msg = format!("'{}' is required but the cell is empty; fill it in", field.name);
+                self.problem(Code::RequiredEmpty, col, layout, Some(field), msg);
+            }
+            return match (field.empty, &field.kind) {
+                (EmptyPolicy::Omit, _) => Value::Omit,
+                (EmptyPolicy::Null, _) => Value::Null,
+                (EmptyPolicy::Clear, FieldKind::Relation(_)) => {
+                    let at = self.element.targets.len() as u32;
+                    Value::Targets(at..at)
+                }
+                (EmptyPolicy::Clear, FieldKind::Property(_)) => {
+                    let at = self.element.mark();
+                    Value::Text(at..at)
+                }
+            };
+        }
+        match &field.kind {
+            FieldKind::Property(p) => self.map_property(layout, field, p, col, cell),
+            FieldKind::Relation(r) => self.map_relation(layout, field, r, col, cell),
+        }
+    }
+
+    fn map_property(&mut self, layout: &Layout, field: &Field, ty: &PropertyType, col: u32, cell: Cell<'_>) -> Value {
+        let start = self.element.mark();
+        match ty {
+            PropertyType::Text | PropertyType::SingleLineText => {
+                let mut text = std::mem::take(&mut self.element.text);
+                cell_text_normalized(cell, &mut text);
+                self.element.text = text;
+                let range = start..self.element.mark();
+                self.check_text(layout, field, col, &range, matches!(ty, PropertyType::SingleLineText));
+                Value::Text(range)
+            }
+            PropertyType::Number => {
+                let number = match cell {
+                    Cell::Number(x) => Ok(x),
+                    Cell::Text(t) => {
+                        value::parse_number(t, self.template.source.decimal_comma).map_err(|e| number_error_text(t, &e))
+                    }
+                    other => Err(format!("found {}", describe(other))),
+                };
+                match number {
+                    Ok(x) => {
+                        value::write_decimal(&mut self.element.text, x);
+                        Value::Number(start..self.element.mark())
+                    }
+                    Err(found) => {
+                        let msg = format!(
+                            "'{}': {found}; use a number cell or a number written as text",
+                            field.name
+                        );
+                        let shown = shown_value(cell);
+                        self.problem(Code::NotANumber, col, layout, Some(field), msg).value = shown;
+                        Value::Omit
+                    }
+                }
+            }
+            PropertyType::Date => {
+                let date = match cell {
+                    Cell::DateTime(dt) => Ok(value::DateValue::from_datetime(dt)),
+                    Cell::Text(t) => self.date_formats.parse(t).map_err(|e| match e {
+                        DateError::NoSuchDay => format!("found text '{}' (no such day)", t.trim()),
+                        DateError::UnknownFormat => format!("found text '{}' (not a date in a known format)", t.trim()),
+                        DateError::OtherFormat(f) => format!(
+                            "found text '{}', a date in a format the template does not accept; add \"{f}\" to \
+                             source.date_formats if the sheet writes dates that way",
+                            t.trim()
+                        ),
+                    }),
+                    Cell::Time(t) => Err(format!("found the time {t} without a date")),
+                    other => Err(format!("found {}", describe(other))),
+                };
+                match date {
+                    Ok(d) => {
+                        value::push_date(&mut self.element.text, d.date);
+                        if let Some(time) = d.time {
+                            let msg = format!(
+                                "'{}': the date has a time of day ({time}), which is dropped; Relatics dates have no time",
+                                field.name
+                            );
+                            let shown = shown_value(cell);
+                            self.problem(Code::TimeDropped, col, layout, Some(field), msg).value = shown;
+                        }
+                        Value::Text(start..self.element.mark())
+                    }
+                    Err(found) => {
+                        let msg = format!(
+                            "'{}': {found}; use a date cell or a format from source.date_formats",
+                            field.name
+                        );
+                        let shown = shown_value(cell);
+                        self.problem(Code::NotADate, col, layout, Some(field), msg).value = shown;
+                        Value::Omit
+                    }
+                }
+            }
+            PropertyType::List { values } => {
+                let mut text = std::mem::take(&mut self.element.text);
+                cell_text_normalized(cell, &mut text);
+                self.element.text = text;
+                let range = start..self.element.mark();
+                if let Some(allowed) = values {
+                    let found = self.element.str(&range);
+                    if !allowed.iter().any(|v| v == found) {
+                        let hint = suggest::closest(found, allowed.iter().map(String::as_str))
+                            .map(|s| format!(" (did you mean '{s}'?)"))
+                            .unwrap_or_default();
+                        let list = allowed.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ");
+                        let msg = format!(
+                            "'{}': '{found}' is not one of the list values{hint}; allowed: {list}",
+                            field.name
+                        );
+                        let shown = found.to_owned();
+                        self.problem(Code::NotInList, col, layout, Some(field), msg).value = Some(shown);
+                        return Value::Omit;
+                    }
+                }
+                self.check_text(layout, field, col, &range, false);
+                Value::Text(range)
+            }
+            PropertyType::Url => {
+                let mut text = std::mem::take(&mut self.element.text);
+                cell_text_normalized(cell, &mut text);
+                self.element.text = text;
+                let range = start..self.element.mark();
+                let found = self.element.str(&range);
+                if let Err(why) = check_url(found) {
+                    let msg = format!("'{}': '{found}' {why}", field.name);
+                    let shown = found.to_owned();
+                    self.problem(Code::NotAUrl, col, layout, Some(field), msg).value = Some(shown);
+                    return Value::Omit;
+                }
+                self.check_text(layout, field, col, &range, false);
+                Value::Text(range)
+            }
+        }
+    }
+
+    /// Length, line breaks and control characters of a text value.
+    fn check_text(&mut self, layout: &Layout, field: &Field, col: u32, range: &Range<u32>, single_line: bool) {
+        let text = self.element.str(range);
+        let max = if single_line { MAX_SINGLE_LINE_TEXT } else { MAX_TEXT };
+        // UTF-8 bytes are never fewer than UTF-16 units: short texts need no count.
+        let len = if text.len() <= max {
+            0
+        } else {
+            value::relatics_len(text)
+        };
+        let line_break = single_line && text.contains('\n');
+        let forbidden = value::forbidden_char(text);
+        if len <= max && !line_break && forbidden.is_none() {
+            return;
+        }
+        let shown = crate::problem::clip(text, 1000);
+        if len > max {
+            let kind = if single_line { "single-line text" } else { "text" };
+            let msg = format!(
+                "'{}': {len} characters, but Relatics allows at most {max} in a {kind} property; shorten it",
+                field.name
+            );
+            self.problem(Code::TextTooLong, col, layout, Some(field), msg).value = Some(shown.clone());
+        }
+        if line_break {
+            let msg = format!(
+                "'{}' is single-line text but the cell has a line break; remove it, or make the property 'text'",
+                field.name
+            );
+            self.problem(Code::LineBreakInSingleLineText, col, layout, Some(field), msg)
+                .value = Some(shown.clone());
+        }
+        if let Some(c) = forbidden {
+            let msg = format!(
+                "'{}': contains the control character U+{:04X}, which Relatics cannot store; remove it",
+                field.name, c as u32
+            );
+            self.problem(Code::ControlCharacter, col, layout, Some(field), msg)
+                .value = Some(shown);
+        }
+    }
+
+    fn map_relation(&mut self, layout: &Layout, field: &Field, relation: &Relation, col: u32, cell: Cell<'_>) -> Value {
+        let mut raw = std::mem::take(&mut self.scratch);
+        raw.clear();
+        cell_text(cell, &mut raw);
+        let first = self.element.targets.len() as u32;
+        // Line breaks always separate targets; then ';', or the template's separator.
+        for line in raw.split(['\n', '\r']) {
+            match relation.separator.as_deref() {
+                None => line
+                    .split(';')
+                    .for_each(|part| self.add_target(layout, field, relation, col, first, part)),
+                Some(sep) => line
+                    .split(sep)
+                    .for_each(|part| self.add_target(layout, field, relation, col, first, part)),
+            }
+        }
+        let last = self.element.targets.len() as u32;
+        if relation.cardinality == Cardinality::Single && last - first > 1 {
+            let msg = format!(
+                "'{}' has cardinality single but the cell names {} targets; keep one",
+                field.name,
+                last - first
+            );
+            let shown = raw.trim().to_owned();
+            self.problem(Code::TooManyTargets, col, layout, Some(field), msg).value = Some(shown);
+        }
+        if field.required && last == first {
+            let msg = format!("'{}' is required but the cell names no target", field.name);
+            self.problem(Code::RequiredEmpty, col, layout, Some(field), msg);
+        }
+        self.scratch = raw;
+        Value::Targets(first..last)
+    }
+
+    /// One part of a relation cell: trimmed, checked, and added unless empty or a repeat.
+    fn add_target(&mut self, layout: &Layout, field: &Field, relation: &Relation, col: u32, first: u32, part: &str) {
+        let id = part.trim();
+        if id.is_empty() {
+            return;
+        }
+        let repeated = self.element.targets[first as usize..]
+            .iter()
+            .any(|t| self.element.str(&t.id) == id);
+        if repeated {
+            let msg = format!(
+                "'{}': target '{id}' is listed more than once; it is sent once",
+                field.name
+            );
+            self.problem(Code::DuplicateTarget, col, layout, Some(field), msg).value = Some(id.to_owned());
+            return;
+        }
+        let type_index = match &relation.targets {
+            TargetTypes::One(_) => 0,
+            TargetTypes::ByPrefix(prefixes) => match prefixes.iter().position(|(p, _)| id.starts_with(p.as_str())) {
+                Some(i) => i as u16,
+                None => {
+                    let known = prefixes
+                        .iter()
+                        .map(|(p, _)| format!("'{p}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let msg = format!(
+                        "'{}': target '{id}' starts with none of the prefixes in 'targets' ({known}), so its type is unknown",
+                        field.name
+                    );
+                    self.problem(Code::UnknownTargetType, col, layout, Some(field), msg)
+                        .value = Some(id.to_owned());
+                    return;
+                }
+            },
+        };
+        if let Some(c) = value::forbidden_char(id) {
+            let msg = format!(
+                "'{}': target '{id}' contains the control character U+{:04X}; remove it",
+                field.name, c as u32
+            );
+            self.problem(Code::ControlCharacter, col, layout, Some(field), msg);
+            return;
+        }
+        let start = self.element.mark();
+        self.element.text.push_str(id);
+        let end = self.element.mark();
+        self.element.targets.push(TargetRef {
+            id: start..end,
+            type_index,
+        });
+    }
+}

@@ -1,0 +1,353 @@
+//! Mapping and checking: from sheet rows to elements, with every problem recorded.
+//!
+//! The [`Mapper`] first reads the header row into a [`Layout`] (which column feeds which
+//! property or relation), then turns each data row into an [`Element`]: the external id and
+//! one [`Value`] per template field, in template order, all text in one reusable buffer. Every
+//! rule of the README's "Values" section is applied here, and each broken rule becomes a
+//! [`Problem`] pointing at its cell. The mapper never stops early: one run reports everything.
+
+mod fields;
+mod header;
+mod text;
+
+use std::io;
+use std::ops::Range;
+
+pub use text::{cell_text, quote_sheet};
+
+use crate::ids::IdSet;
+use crate::input::Row;
+use crate::problem::{Code, Problem, Problems, cell_name, column_letters};
+use crate::template::{Field, Template};
+use crate::value;
+
+/// Relatics' limits, in UTF-16 code units.
+pub const MAX_EXTERNAL_ID: usize = 450;
+pub const MAX_TEXT: usize = 10_000;
+pub const MAX_SINGLE_LINE_TEXT: usize = 100;
+
+/// One field's output for the current element.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// Leave the key out (empty cell with `empty = "omit"`, internal fields, missing columns).
+    Omit,
+    /// JSON `null` (empty cell with `empty = "null"`).
+    Null,
+    /// A string value; range into [`Element::text`].
+    Text(Range<u32>),
+    /// A number, already formatted as a plain decimal; range into [`Element::text`].
+    Number(Range<u32>),
+    /// Relation targets; range into [`Element::targets`]. Empty clears the relation.
+    Targets(Range<u32>),
+}
+
+/// A relation target: its element ID (range into [`Element::text`]) and, for collection
+/// relations, which of the relation's target types it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetRef {
+    pub id: Range<u32>,
+    pub type_index: u16,
+}
+
+/// The element one row becomes. Buffers are reused from row to row.
+#[derive(Clone, Debug, Default)]
+pub struct Element {
+    pub external_id: String,
+    /// One value per template field, in template order.
+    pub values: Vec<Value>,
+    pub text: String,
+    pub targets: Vec<TargetRef>,
+}
+
+impl Element {
+    fn clear(&mut self) {
+        self.external_id.clear();
+        self.values.clear();
+        self.text.clear();
+        self.targets.clear();
+    }
+
+    pub fn str(&self, range: &Range<u32>) -> &str {
+        self.text.get(range.start as usize..range.end as usize).unwrap_or("")
+    }
+
+    fn mark(&self) -> u32 {
+        self.text.len() as u32
+    }
+}
+
+/// Counts for the summary and the JSON report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Data rows read (below the header row), empty ones included.
+    pub rows: u64,
+    /// Data rows skipped because every cell was empty.
+    pub empty_rows: u64,
+    /// Elements the body holds (one per non-empty data row).
+    pub elements: u64,
+}
+
+/// Which sheet column feeds what, from the header row.
+#[derive(Debug)]
+struct Layout {
+    external_id: Option<u32>,
+    /// Column of each template field, in template order.
+    fields: Vec<Option<u32>>,
+    /// Header text per column (trimmed), for messages.
+    headers: Vec<String>,
+    /// Columns that are mapped or deliberately ignored.
+    accounted: Vec<bool>,
+}
+
+impl Layout {
+    fn header(&self, col: u32) -> &str {
+        self.headers.get(col as usize).map(String::as_str).unwrap_or("")
+    }
+
+    fn is_accounted(&self, col: u32) -> bool {
+        self.accounted.get(col as usize).copied().unwrap_or(false)
+    }
+}
+
+/// State of the header row.
+enum Header {
+    /// Not reached yet.
+    Pending,
+    /// Read; data rows follow.
+    Read(Layout),
+    /// Missing or empty: data rows cannot be mapped.
+    Unusable,
+}
+
+/// Turns rows into checked elements.
+pub struct Mapper<'t> {
+    template: &'t Template,
+    sheet: Option<String>,
+    header: Header,
+    /// External ids seen so far, with the row where each first appeared.
+    seen_ids: IdSet,
+    /// Non-empty cells per column that is neither mapped nor ignored.
+    unmapped: Vec<u64>,
+    stats: Stats,
+    last_row: u32,
+    element: Element,
+    row_problems: Vec<Problem>,
+    row_number: u32,
+    row_line: Option<u64>,
+    allow_empty: bool,
+    /// Reusable text buffer.
+    scratch: String,
+    date_formats: value::DateFormats,
+}
+
+impl<'t> Mapper<'t> {
+    pub fn new(template: &'t Template) -> Mapper<'t> {
+        Mapper {
+            template,
+            sheet: None,
+            header: Header::Pending,
+            seen_ids: IdSet::default(),
+            unmapped: Vec::new(),
+            stats: Stats::default(),
+            last_row: template.source.header_row,
+            element: Element::default(),
+            row_problems: Vec::new(),
+            row_number: 0,
+            row_line: None,
+            allow_empty: false,
+            scratch: String::new(),
+            date_formats: value::DateFormats::new(&template.source.date_formats),
+        }
+    }
+
+    /// A sheet without data rows is allowed (`submit --allow-empty`), not an `empty-body` error.
+    pub fn set_allow_empty(&mut self, allow: bool) {
+        self.allow_empty = allow;
+    }
+
+    /// The sheet name, for cell references in messages (`None` for CSV).
+    pub fn set_sheet(&mut self, sheet: Option<String>) {
+        self.sheet = sheet;
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// The external ids of all elements so far (for receipts), in no particular order.
+    pub fn external_ids(&self) -> impl Iterator<Item = &str> {
+        self.seen_ids.iter()
+    }
+
+    fn cell_ref(&self, row: u32, col: u32) -> String {
+        match &self.sheet {
+            Some(s) => format!("{}!{}", quote_sheet(s), cell_name(row, col)),
+            None => cell_name(row, col),
+        }
+    }
+
+    /// Maps one row. Returns the element when the row is a data row with values.
+    pub fn row(&mut self, row: &Row, problems: &mut Problems) -> io::Result<Option<&Element>> {
+        let header_row = self.template.source.header_row;
+        if row.number < header_row {
+            return Ok(None);
+        }
+        if matches!(self.header, Header::Pending) {
+            if row.number == header_row && !row.is_blank() {
+                let layout = self.read_header(row, problems)?;
+                self.header = Header::Read(layout);
+                return Ok(None);
+            }
+            self.header = Header::Unusable;
+            let message = if row.number == header_row {
+                format!(
+                    "the header row (row {header_row}, source.header_row) is empty; set source.header_row to the row that holds the column headers"
+                )
+            } else {
+                format!(
+                    "the header row (row {header_row}, source.header_row) is empty; the first row with values is row {}: \
+                     set source.header_row = {} if that row holds the column headers",
+                    row.number, row.number
+                )
+            };
+            problems.push(Problem::new(Code::EmptyHeaderRow, message).at(header_row, None))?;
+            if row.number == header_row {
+                return Ok(None);
+            }
+        }
+        if row.number <= self.last_row {
+            // Rows out of order (a malformed file); count them once.
+            self.last_row = row.number.saturating_sub(1);
+        }
+        let gap = u64::from(row.number - self.last_row - 1);
+        self.stats.rows += gap + 1;
+        self.stats.empty_rows += gap;
+        self.last_row = row.number;
+        if row.is_blank() {
+            self.stats.empty_rows += 1;
+            return Ok(None);
+        }
+        let layout = match std::mem::replace(&mut self.header, Header::Pending) {
+            Header::Read(layout) => layout,
+            other => {
+                self.header = other;
+                return Ok(None);
+            }
+        };
+        self.stats.elements += 1;
+        self.row_number = row.number;
+        self.row_line = row.line;
+        self.map_row(&layout, row);
+        for (col, cell) in row.cells() {
+            if !layout.is_accounted(col) && !cell.is_blank() {
+                let col = col as usize;
+                if col >= self.unmapped.len() {
+                    self.unmapped.resize(col + 1, 0);
+                }
+                self.unmapped[col] += 1;
+            }
+        }
+        self.header = Header::Read(layout);
+        self.row_problems.sort_by_key(|p| p.col.unwrap_or(u32::MAX));
+        for p in self.row_problems.drain(..) {
+            problems.push(p)?;
+        }
+        Ok(Some(&self.element))
+    }
+
+    /// Problems that need the whole sheet: unmapped columns, an empty body.
+    pub fn finish(&mut self, problems: &mut Problems) -> io::Result<()> {
+        let header_row = self.template.source.header_row;
+        match &self.header {
+            Header::Pending if self.allow_empty => {}
+            Header::Pending => {
+                let message = format!(
+                    "the sheet has no rows at or below the header row (row {header_row}, source.header_row); \
+                     an empty body would delete every {} in Relatics",
+                    self.template.target.type_name
+                );
+                problems.push(Problem::new(Code::EmptyBody, message))?;
+            }
+            Header::Unusable => {}
+            Header::Read(layout) => {
+                if !self.template.ignore_others {
+                    for (col, &count) in self.unmapped.iter().enumerate() {
+                        if count == 0 {
+                            continue;
+                        }
+                        let col = col as u32;
+                        let header = layout.header(col);
+                        let cells = if count == 1 {
+                            "1 non-empty cell".to_owned()
+                        } else {
+                            format!("{count} non-empty cells")
+                        };
+                        let letters = column_letters(col);
+                        let mut p = if header.is_empty() {
+                            Problem::new(
+                                Code::UnmappedColumn,
+                                format!(
+                                    "column {letters} has no header but {cells}, which are not sent; give it a header and map it, \
+                                     or set others = true under [ignore]"
+                                ),
+                            )
+                        } else {
+                            Problem::new(
+                                Code::UnmappedColumn,
+                                format!(
+                                    "column '{header}' ({letters}) has {cells} but is neither mapped nor ignored, so they are not sent; \
+                                     map it in the template or list it under [ignore] columns"
+                                ),
+                            )
+                            .column(header)
+                        };
+                        p = p.at(header_row, Some(col));
+                        problems.push(p)?;
+                    }
+                }
+                if self.stats.elements == 0 && !self.allow_empty {
+                    let message = format!(
+                        "the sheet has no data rows below the header row (row {header_row}); an empty body would delete \
+                         every {} in Relatics",
+                        self.template.target.type_name
+                    );
+                    problems.push(Problem::new(Code::EmptyBody, message))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn problem(
+        &mut self,
+        code: Code,
+        col: u32,
+        layout: &Layout,
+        field: Option<&Field>,
+        message: String,
+    ) -> &mut Problem {
+        let mut p = Problem::new(code, message)
+            .at(self.row_number, Some(col))
+            .line(self.row_line.filter(|l| *l != u64::from(self.row_number)))
+            .column(layout.header(col));
+        if let Some(f) = field {
+            p = p.property(&f.name);
+        }
+        self.row_problems.push(p);
+        let last = self.row_problems.len() - 1;
+        &mut self.row_problems[last]
+    }
+
+    fn map_row(&mut self, layout: &Layout, row: &Row) {
+        self.element.clear();
+        self.map_external_id(layout, row);
+        let t = self.template;
+        for (i, field) in t.fields.iter().enumerate() {
+            let value = match layout.fields[i] {
+                None => Value::Omit,
+                Some(col) => self.map_field(layout, field, col, row.cell(col)),
+            };
+            self.element.values.push(value);
+        }
+    }
+}
