@@ -1,0 +1,431 @@
+//! The column template: which sheet column becomes which Relatics property or relation.
+//!
+//! A template is TOML. It is read with serde into the `Raw*` types (unknown keys are errors, so
+//! a typo never passes silently), then checked once into [`Template`], the resolved form the
+//! rest of relsync trusts: names escaped, options defaulted, contradictions rejected. Every
+//! error names the file, the line and the key. The reference for users is the README section
+//! "The template".
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A template that cannot be used, with where the problem is.
+#[derive(Debug, thiserror::Error)]
+pub struct TemplateError {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid template {}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ", line {line}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, ", key '{key}'")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// What an empty cell sends. Relatics does not document how to clear a value; `clear` is the
+/// default and the other two are there for interfaces that behave differently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EmptyPolicy {
+    /// `""` for a property, `[]` for a relation.
+    Clear,
+    /// Leave the key out.
+    Omit,
+    /// JSON `null` (XML: an empty element).
+    Null,
+}
+
+/// Data ownership of a property or relation in Relatics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ownership {
+    External,
+    Internal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cardinality {
+    Single,
+    Multi,
+}
+
+mod raw;
+mod resolve;
+
+use raw::RawTemplate;
+use resolve::Resolver;
+
+/// A checked template.
+#[derive(Clone, Debug)]
+pub struct Template {
+    pub path: PathBuf,
+    pub target: Target,
+    pub source: Source,
+    /// Header of the column holding the external id.
+    pub external_id_column: String,
+    /// Properties and relations, in the order the template file lists them.
+    pub fields: Vec<Field>,
+    /// Headers of sheet columns deliberately not sent.
+    pub ignore_columns: Vec<String>,
+    /// Ignore every column the template does not map (no `unmapped-column` warnings).
+    pub ignore_others: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// Type element name (singular), as Relatics spells it.
+    pub type_name: String,
+    /// Escaped singular: the XML element of each item.
+    pub type_key: String,
+    pub plural: String,
+    /// Escaped plural: the JSON top-level key and the XML container.
+    pub plural_key: String,
+    pub endpoint: Option<String>,
+    pub token_url: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub sheet: Option<String>,
+    /// 1-based row holding the headers.
+    pub header_row: u32,
+    pub delimiter: Option<u8>,
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    pub decimal_comma: bool,
+    /// chrono formats accepted for dates written as text, besides ISO `%Y-%m-%d`.
+    pub date_formats: Vec<String>,
+    pub empty: EmptyPolicy,
+}
+
+/// One property or relation.
+#[derive(Clone, Debug)]
+pub struct Field {
+    /// Name as Relatics spells it (property name or relation role).
+    pub name: String,
+    /// Escaped name: the JSON key and XML element.
+    pub key: String,
+    /// Header of the sheet column.
+    pub column: String,
+    pub required: bool,
+    pub ownership: Ownership,
+    pub empty: EmptyPolicy,
+    pub kind: FieldKind,
+    /// Line of the template where the field is defined.
+    pub line: usize,
+}
+
+#[derive(Clone, Debug)]
+pub enum FieldKind {
+    Property(PropertyType),
+    Relation(Relation),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PropertyType {
+    Text,
+    SingleLineText,
+    Number,
+    Date,
+    List { values: Option<Vec<String>> },
+    Url,
+}
+
+impl PropertyType {
+    pub fn name(&self) -> &'static str {
+        match self {
+            PropertyType::Text => "text",
+            PropertyType::SingleLineText => "single-line-text",
+            PropertyType::Number => "number",
+            PropertyType::Date => "date",
+            PropertyType::List { .. } => "list",
+            PropertyType::Url => "url",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Relation {
+    pub targets: TargetTypes,
+    pub cardinality: Cardinality,
+    /// A custom separator; line breaks always separate targets too.
+    pub separator: Option<String>,
+}
+
+/// The type element(s) a relation points at, for the XML element name of each target.
+#[derive(Clone, Debug)]
+pub enum TargetTypes {
+    /// A standard relation: one target type (escaped name).
+    One(String),
+    /// A collection relation: the target type follows from the element ID's prefix
+    /// (`FAC-1` -> Facility). Longest prefix first; keys are escaped names.
+    ByPrefix(Vec<(String, String)>),
+}
+
+impl Field {
+    pub fn is_internal(&self) -> bool {
+        self.ownership == Ownership::Internal
+    }
+
+    /// What the field is, for messages: "property 'Due date'" or "relation 'Is part of'".
+    pub fn describe(&self) -> String {
+        match self.kind {
+            FieldKind::Property(_) => format!("property '{}'", self.name),
+            FieldKind::Relation(_) => format!("relation '{}'", self.name),
+        }
+    }
+}
+
+/// Headers match when they are equal after trimming and ignoring case.
+pub fn normalize_header(header: &str) -> String {
+    header.trim().to_lowercase()
+}
+
+/// Reads and checks a template file.
+pub fn load(path: &Path) -> Result<Template, TemplateError> {
+    let text = std::fs::read_to_string(path).map_err(|e| TemplateError {
+        path: path.to_owned(),
+        line: None,
+        key: None,
+        message: format!("cannot read it: {e}"),
+    })?;
+    parse(&text, path)
+}
+
+/// Parses and checks template text; `path` is only used in messages.
+pub fn parse(text: &str, path: &Path) -> Result<Template, TemplateError> {
+    let resolver = Resolver { text, path };
+    let raw: RawTemplate = toml::from_str(text).map_err(|e| {
+        let span = e.span();
+        let key = span
+            .clone()
+            .and_then(|s| text.get(s))
+            .map(|k| k.trim().trim_matches('"').to_owned())
+            .filter(|k| !k.is_empty() && !k.contains(['\n', '[', '=', ' ']));
+        TemplateError {
+            path: path.to_owned(),
+            line: span.map(|s| resolver.line_of(s.start)),
+            key,
+            message: e.message().trim().to_owned(),
+        }
+    })?;
+    resolver.resolve(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"
+[target]
+type = "Requirement"
+plural = "Requirements"
+
+[source]
+sheet = "Requirements"
+header_row = 1
+
+[external_id]
+column = "ID"
+
+[[property]]
+name = "Name"
+column = "Title"
+type = "single-line-text"
+required = true
+
+[[property]]
+name = "Due date"
+column = "Due"
+type = "date"
+
+[[property]]
+name = "Status"
+column = "Status"
+type = "list"
+values = ["Draft", "Approved", "Rejected"]
+
+[[property]]
+name = "Verification remark"
+column = "Remark"
+type = "text"
+ownership = "internal"
+
+[[relation]]
+role = "Is part of"
+column = "Parent"
+target = "Requirement"
+cardinality = "single"
+
+[ignore]
+columns = ["Comments"]
+"#;
+
+    fn parse_str(text: &str) -> Result<Template, TemplateError> {
+        parse(text, Path::new("t.toml"))
+    }
+
+    #[test]
+    fn the_documented_example_resolves() {
+        let t = parse_str(EXAMPLE).unwrap();
+        assert_eq!(t.target.type_key, "Requirement");
+        assert_eq!(t.target.plural_key, "Requirements");
+        assert_eq!(t.source.header_row, 1);
+        assert_eq!(t.external_id_column, "ID");
+        let keys: Vec<&str> = t.fields.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "Name",
+                "Due_x0020_date",
+                "Status",
+                "Verification_x0020_remark",
+                "Is_x0020_part_x0020_of"
+            ]
+        );
+        assert!(t.fields[0].required);
+        assert!(t.fields[3].is_internal());
+        assert_eq!(t.ignore_columns, ["Comments"]);
+        assert_eq!(t.source.empty, EmptyPolicy::Clear);
+    }
+
+    fn error_of(text: &str) -> TemplateError {
+        parse_str(text).expect_err("template should be rejected")
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_and_line() {
+        let text = EXAMPLE.replace("column = \"Due\"", "colum = \"Due\"");
+        let e = error_of(&text);
+        assert_eq!(e.key.as_deref(), Some("colum"));
+        let line = text.lines().position(|l| l.starts_with("colum ")).unwrap() + 1;
+        assert_eq!(e.line, Some(line));
+        assert!(e.to_string().contains("t.toml"), "{e}");
+    }
+
+    #[test]
+    fn unknown_type_is_rejected_with_line() {
+        let text = EXAMPLE.replace("type = \"date\"", "type = \"datum\"");
+        let e = error_of(&text);
+        let line = text.lines().position(|l| l.contains("\"datum\"")).unwrap() + 1;
+        assert_eq!(e.line, Some(line));
+        assert!(e.message.contains("datum"), "{e}");
+    }
+
+    #[test]
+    fn rejections() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("name = \"Status\"", "name = \"Name\"", "defined twice"),
+            ("name = \"Status\"", "name = \"ExternalId\"", "ExternalId"),
+            ("name = \"Status\"", "name = \"externalid\"", "ExternalId"),
+            ("header_row = 1", "header_row = 0", "row number"),
+            ("header_row = 1", "header_row = 1\ndelimiter = \";;\"", "delimiter"),
+            (
+                "header_row = 1",
+                "header_row = 1\nencoding = \"klingon\"",
+                "unknown encoding",
+            ),
+            (
+                "header_row = 1",
+                "header_row = 1\ndate_formats = [\"%Q\"]",
+                "not a valid date format",
+            ),
+            ("header_row = 1", "header_row = 1\ndate_formats = [\"%d\"]", "year"),
+            ("columns = [\"Comments\"]", "columns = [\"due\"]", "also mapped"),
+            ("target = \"Requirement\"\n", "", "needs 'target'"),
+            (
+                "type = \"date\"",
+                "type = \"date\"\nvalues = [\"a\"]",
+                "list properties only",
+            ),
+            (
+                "ownership = \"internal\"",
+                "ownership = \"internal\"\nrequired = true",
+                "cannot be required",
+            ),
+            (
+                "name = \"Name\"",
+                "name = \"Name\"\nkey = \"Na me\"",
+                "not a valid escaped name",
+            ),
+            ("[ignore]", "[ignore]\nbogus = 1", "unknown field"),
+        ];
+        for (from, to, expect) in cases {
+            let text = EXAMPLE.replacen(from, to, 1);
+            assert_ne!(text, EXAMPLE, "case {to:?} did not change the template");
+            let e = error_of(&text);
+            assert!(e.to_string().contains(expect), "case {to:?}: {e}");
+            assert!(e.line.is_some(), "case {to:?} has no line: {e}");
+        }
+    }
+
+    #[test]
+    fn literal_keys_bypass_the_encoder() {
+        let text = EXAMPLE
+            .replace("name = \"Due date\"", "name = \"Due date\"\nkey = \"Due_x0020_Date\"")
+            .replace(
+                "plural = \"Requirements\"",
+                "plural = \"Requirements\"\nplural_key = \"Reqs\"",
+            );
+        let t = parse_str(&text).unwrap();
+        assert_eq!(t.fields[1].key, "Due_x0020_Date");
+        assert_eq!(t.target.plural_key, "Reqs");
+    }
+
+    #[test]
+    fn fields_keep_file_order_when_interleaved() {
+        let text = r#"
+[target]
+type = "Object"
+plural = "Objects"
+[external_id]
+column = "Code"
+[[relation]]
+role = "Located in"
+column = "Area"
+target = "Area"
+[[property]]
+name = "Name"
+column = "Name"
+type = "text"
+"#;
+        let t = parse_str(text).unwrap();
+        let names: Vec<&str> = t.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["Located in", "Name"]);
+    }
+
+    #[test]
+    fn collection_targets_sort_longest_prefix_first() {
+        let text = r#"
+[target]
+type = "Object"
+plural = "Objects"
+[external_id]
+column = "Code"
+[[relation]]
+role = "Refers to"
+column = "Refs"
+targets = { "F-" = "Facility", "FA-" = "Fault area" }
+"#;
+        let t = parse_str(text).unwrap();
+        let FieldKind::Relation(r) = &t.fields[0].kind else {
+            panic!("relation expected")
+        };
+        let TargetTypes::ByPrefix(p) = &r.targets else {
+            panic!("prefixes expected")
+        };
+        assert_eq!(p[0], ("FA-".to_owned(), "Fault_x0020_area".to_owned()));
+        assert_eq!(p[1], ("F-".to_owned(), "Facility".to_owned()));
+    }
+}

@@ -1,0 +1,407 @@
+//! From the raw TOML types to a checked [`Template`]: names escaped, options defaulted,
+//! contradictions rejected with the line and key.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use toml::Spanned;
+
+use super::raw::{RawProperty, RawPropertyType, RawRelation, RawSource, RawTarget, RawTemplate};
+use super::{
+    Cardinality, EmptyPolicy, Field, FieldKind, Ownership, PropertyType, Relation, Source, Target, TargetTypes,
+    Template, TemplateError, normalize_header,
+};
+use crate::names::{encode_local_name, is_valid_local_name};
+
+pub(super) struct Resolver<'a> {
+    pub(super) text: &'a str,
+    pub(super) path: &'a Path,
+}
+
+/// Characters a one-byte CSV delimiter may not be.
+const BAD_DELIMITERS: &[u8] = b"\"\r\n";
+
+impl Resolver<'_> {
+    pub(super) fn line_of(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    }
+
+    fn error<T>(&self, span: std::ops::Range<usize>, key: &str, message: String) -> Result<T, TemplateError> {
+        Err(TemplateError {
+            path: self.path.to_owned(),
+            line: Some(self.line_of(span.start)),
+            key: Some(key.to_owned()),
+            message,
+        })
+    }
+
+    /// `name` escaped, or the literal `key` if the template gives one (checked to be valid).
+    fn key_for(
+        &self,
+        name: &Spanned<String>,
+        name_key: &str,
+        literal: Option<&Spanned<String>>,
+        literal_key: &str,
+    ) -> Result<String, TemplateError> {
+        if name.get_ref().trim().is_empty() {
+            return self.error(name.span(), name_key, "must not be empty".into());
+        }
+        match literal {
+            Some(k) if is_valid_local_name(k.get_ref()) => Ok(k.get_ref().clone()),
+            Some(k) => self.error(
+                k.span(),
+                literal_key,
+                format!(
+                    "'{}' is not a valid escaped name (an XML name without spaces or ':'); \
+                     leave '{literal_key}' out to have relsync escape '{}' as '{}'",
+                    k.get_ref(),
+                    name.get_ref(),
+                    encode_local_name(name.get_ref())
+                ),
+            ),
+            None => Ok(encode_local_name(name.get_ref())),
+        }
+    }
+
+    pub(super) fn resolve(&self, raw: RawTemplate) -> Result<Template, TemplateError> {
+        let target = self.resolve_target(&raw.target)?;
+        let source = self.resolve_source(&raw.source)?;
+        let external_id_column = raw.external_id.column.get_ref().trim().to_owned();
+        if external_id_column.is_empty() {
+            return self.error(
+                raw.external_id.column.span(),
+                "column",
+                "must name the column holding the external id".into(),
+            );
+        }
+
+        // Fields in file order: properties and relations may be interleaved.
+        let mut ordered: Vec<(usize, Field)> = Vec::new();
+        for p in &raw.property {
+            ordered.push((p.span().start, self.resolve_property(p, source.empty)?));
+        }
+        for r in &raw.relation {
+            ordered.push((r.span().start, self.resolve_relation(r, source.empty)?));
+        }
+        ordered.sort_by_key(|(at, _)| *at);
+        let fields: Vec<Field> = ordered.into_iter().map(|(_, f)| f).collect();
+
+        let mut by_key: HashMap<&str, &Field> = HashMap::new();
+        for field in &fields {
+            if let Some(first) = by_key.insert(&field.key, field) {
+                return Err(TemplateError {
+                    path: self.path.to_owned(),
+                    line: Some(field.line),
+                    key: Some(field.name.clone()),
+                    message: format!(
+                        "{} is defined twice (first on line {}); both would write the key '{}'",
+                        field.describe(),
+                        first.line,
+                        field.key
+                    ),
+                });
+            }
+        }
+
+        let mapped: HashMap<String, usize> = fields
+            .iter()
+            .map(|f| (normalize_header(&f.column), f.line))
+            .chain(std::iter::once((normalize_header(&external_id_column), 0)))
+            .collect();
+        let mut ignore_columns = Vec::new();
+        for c in &raw.ignore.columns {
+            if let Some(line) = mapped.get(&normalize_header(c.get_ref())) {
+                let place = if *line == 0 {
+                    "as the external id".to_owned()
+                } else {
+                    format!("on line {line}")
+                };
+                return self.error(
+                    c.span(),
+                    "columns",
+                    format!(
+                        "column '{}' is ignored but also mapped {place}; remove one of the two",
+                        c.get_ref()
+                    ),
+                );
+            }
+            ignore_columns.push(c.get_ref().trim().to_owned());
+        }
+
+        Ok(Template {
+            path: self.path.to_owned(),
+            target,
+            source,
+            external_id_column,
+            fields,
+            ignore_columns,
+            ignore_others: raw.ignore.others,
+        })
+    }
+
+    fn resolve_target(&self, raw: &RawTarget) -> Result<Target, TemplateError> {
+        let type_key = self.key_for(&raw.type_name, "type", raw.type_key.as_ref(), "type_key")?;
+        let plural_key = self.key_for(&raw.plural, "plural", raw.plural_key.as_ref(), "plural_key")?;
+        for (value, key) in [(&raw.endpoint, "endpoint"), (&raw.token_url, "token_url")] {
+            if let Some(v) = value
+                && url::Url::parse(v.get_ref()).is_err()
+            {
+                return self.error(v.span(), key, format!("'{}' is not a URL", v.get_ref()));
+            }
+        }
+        Ok(Target {
+            type_name: raw.type_name.get_ref().trim().to_owned(),
+            type_key,
+            plural: raw.plural.get_ref().trim().to_owned(),
+            plural_key,
+            endpoint: raw.endpoint.as_ref().map(|s| s.get_ref().clone()),
+            token_url: raw.token_url.as_ref().map(|s| s.get_ref().clone()),
+        })
+    }
+
+    fn resolve_source(&self, raw: &RawSource) -> Result<Source, TemplateError> {
+        let header_row = match &raw.header_row {
+            None => 1,
+            Some(h) => match u32::try_from(*h.get_ref()) {
+                Ok(n @ 1..=1_048_576) => n,
+                _ => {
+                    return self.error(
+                        h.span(),
+                        "header_row",
+                        format!(
+                            "{} is not a row number; rows are numbered from 1, as in Excel",
+                            h.get_ref()
+                        ),
+                    );
+                }
+            },
+        };
+        let delimiter = match &raw.delimiter {
+            None => None,
+            Some(d) => {
+                let text = d.get_ref().as_str();
+                let byte = match text {
+                    "\\t" | "tab" | "TAB" => Some(b'\t'),
+                    t if t.len() == 1 && !BAD_DELIMITERS.contains(&t.as_bytes()[0]) => Some(t.as_bytes()[0]),
+                    _ => None,
+                };
+                match byte {
+                    Some(b) => Some(b),
+                    None => {
+                        return self.error(
+                            d.span(),
+                            "delimiter",
+                            format!("'{text}' is not a delimiter; use one ASCII character such as \";\" or \",\", or \"\\t\" for tab"),
+                        );
+                    }
+                }
+            }
+        };
+        let encoding = match &raw.encoding {
+            None => None,
+            Some(e) => match encoding_rs::Encoding::for_label(e.get_ref().trim().as_bytes()) {
+                Some(enc) => Some(enc),
+                None => {
+                    return self.error(
+                        e.span(),
+                        "encoding",
+                        format!(
+                            "unknown encoding '{}'; use a WHATWG label such as \"utf-8\", \"utf-16\" or \"windows-1252\"",
+                            e.get_ref()
+                        ),
+                    );
+                }
+            },
+        };
+        let mut date_formats = Vec::new();
+        for f in raw.date_formats.iter().flatten() {
+            if let Err(why) = check_date_format(f.get_ref()) {
+                return self.error(f.span(), "date_formats", why);
+            }
+            date_formats.push(f.get_ref().clone());
+        }
+        Ok(Source {
+            sheet: raw.sheet.clone(),
+            header_row,
+            delimiter,
+            encoding,
+            decimal_comma: raw.decimal_comma.unwrap_or(false),
+            date_formats,
+            empty: raw.empty.unwrap_or(EmptyPolicy::Clear),
+        })
+    }
+
+    fn resolve_property(&self, raw: &Spanned<RawProperty>, empty: EmptyPolicy) -> Result<Field, TemplateError> {
+        let p = raw.get_ref();
+        let line = self.line_of(raw.span().start);
+        let key = self.key_for(&p.name, "name", p.key.as_ref(), "key")?;
+        let name = p.name.get_ref().trim();
+        if name.eq_ignore_ascii_case("ExternalId") || key.eq_ignore_ascii_case("ExternalId") {
+            return self.error(
+                p.name.span(),
+                "name",
+                "a property may not be named 'ExternalId' (Relatics reserves it); the external id is set by [external_id]".into(),
+            );
+        }
+        let property_type = match p.property_type {
+            RawPropertyType::Text => PropertyType::Text,
+            RawPropertyType::SingleLineText => PropertyType::SingleLineText,
+            RawPropertyType::Number => PropertyType::Number,
+            RawPropertyType::Date => PropertyType::Date,
+            RawPropertyType::Url => PropertyType::Url,
+            RawPropertyType::List => PropertyType::List {
+                values: p.values.as_ref().map(|v| v.get_ref().clone()),
+            },
+        };
+        if let Some(values) = &p.values {
+            if !matches!(property_type, PropertyType::List { .. }) {
+                return self.error(
+                    values.span(),
+                    "values",
+                    format!("'values' applies to list properties only, and '{name}' is not a list"),
+                );
+            }
+            let mut seen = std::collections::HashSet::new();
+            for v in values.get_ref() {
+                if v.trim().is_empty() || v.trim() != v {
+                    return self.error(
+                        values.span(),
+                        "values",
+                        format!("list value '{v}' is empty or has surrounding spaces"),
+                    );
+                }
+                if !seen.insert(v) {
+                    return self.error(values.span(), "values", format!("list value '{v}' is given twice"));
+                }
+            }
+        }
+        self.finish_field(
+            name,
+            key,
+            &p.column,
+            p.required,
+            p.ownership,
+            p.empty.unwrap_or(empty),
+            FieldKind::Property(property_type),
+            line,
+            raw.span(),
+        )
+    }
+
+    fn resolve_relation(&self, raw: &Spanned<RawRelation>, empty: EmptyPolicy) -> Result<Field, TemplateError> {
+        let r = raw.get_ref();
+        let line = self.line_of(raw.span().start);
+        let key = self.key_for(&r.role, "role", r.key.as_ref(), "key")?;
+        let targets = match (&r.target, &r.targets) {
+            (Some(t), None) => TargetTypes::One(self.key_for(t, "target", r.target_key.as_ref(), "target_key")?),
+            (None, Some(map)) if !map.get_ref().is_empty() => {
+                let mut by_prefix = Vec::new();
+                for (prefix, type_name) in map.get_ref() {
+                    if prefix.is_empty() {
+                        return self.error(map.span(), "targets", "a target prefix must not be empty".into());
+                    }
+                    by_prefix.push((prefix.clone(), encode_local_name(type_name)));
+                }
+                by_prefix.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+                TargetTypes::ByPrefix(by_prefix)
+            }
+            (Some(t), Some(_)) => {
+                return self.error(
+                    t.span(),
+                    "target",
+                    "give either 'target' (one target type) or 'targets' (a collection), not both".into(),
+                );
+            }
+            _ => {
+                return self.error(
+                    raw.span(),
+                    "target",
+                    format!(
+                        "relation '{}' needs 'target', the type element of its targets (for example target = \"Requirement\")",
+                        r.role.get_ref()
+                    ),
+                );
+            }
+        };
+        if let Some(s) = &r.separator
+            && s.get_ref().is_empty()
+        {
+            return self.error(
+                s.span(),
+                "separator",
+                "must not be empty; leave it out to split on line breaks and ';'".into(),
+            );
+        }
+        let relation = Relation {
+            targets,
+            cardinality: r.cardinality.unwrap_or(Cardinality::Multi),
+            separator: r.separator.as_ref().map(|s| s.get_ref().clone()),
+        };
+        self.finish_field(
+            r.role.get_ref().trim(),
+            key,
+            &r.column,
+            r.required,
+            r.ownership,
+            r.empty.unwrap_or(empty),
+            FieldKind::Relation(relation),
+            line,
+            raw.span(),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish_field(
+        &self,
+        name: &str,
+        key: String,
+        column: &Spanned<String>,
+        required: bool,
+        ownership: Option<Ownership>,
+        empty: EmptyPolicy,
+        kind: FieldKind,
+        line: usize,
+        span: std::ops::Range<usize>,
+    ) -> Result<Field, TemplateError> {
+        if column.get_ref().trim().is_empty() {
+            return self.error(column.span(), "column", "must name a column header of the sheet".into());
+        }
+        let ownership = ownership.unwrap_or(Ownership::External);
+        if required && ownership == Ownership::Internal {
+            return self.error(
+                span,
+                "required",
+                format!(
+                    "'{name}' is internal (owned by Relatics), so its column must stay empty and cannot be required"
+                ),
+            );
+        }
+        Ok(Field {
+            name: name.to_owned(),
+            key,
+            column: column.get_ref().trim().to_owned(),
+            required,
+            ownership,
+            empty,
+            kind,
+            line,
+        })
+    }
+}
+
+/// Checks a chrono format string: it must parse and name a year, a month and a day.
+fn check_date_format(format: &str) -> Result<(), String> {
+    use chrono::format::{Item, StrftimeItems};
+    let items: Vec<Item> = StrftimeItems::new(format).collect();
+    if items.iter().any(|i| matches!(i, Item::Error)) {
+        return Err(format!(
+            "'{format}' is not a valid date format; use chrono/strftime codes such as \"%d-%m-%Y\""
+        ));
+    }
+    let has = |codes: &[&str]| codes.iter().any(|c| format.contains(c));
+    if !(has(&["%Y", "%y", "%C", "%G", "%F", "%D", "%x"]) && has(&["%m", "%b", "%B", "%h", "%F", "%D", "%x", "%j"])) {
+        return Err(format!("'{format}' does not name a year and a month (e.g. %Y and %m)"));
+    }
+    Ok(())
+}
