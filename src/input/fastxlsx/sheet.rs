@@ -1,0 +1,390 @@
+//! The sheet itself: tokenized into raw cells on one thread, turned into values on another
+//! with calamine's rules.
+
+use std::io::Read;
+use std::sync::mpsc::{Receiver, SyncSender};
+
+use calamine::{ExcelDateTime, ExcelDateTimeType};
+
+use super::super::merge::Assembler;
+use super::super::ooxml::{Malformed, Token, Tokenizer, attribute, push_text, unescape_excel};
+use super::super::xlsx::parse_cell;
+use super::super::{Cell, InputError, RowSink};
+use super::BATCH;
+use super::parts::{NumberFormat, SharedStrings, read_string_item};
+
+/// A cell's type attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// `t="n"` or none: a number (maybe a date, by style).
+    Number {
+        typed: bool,
+    },
+    Shared,
+    Bool,
+    Error,
+    /// `t="str"`: a formula's text result.
+    Str,
+    /// `t="inlineStr"`: the text of `<is>`.
+    Inline,
+    /// `t="d"`: an ISO 8601 date.
+    IsoDate,
+}
+
+/// A cell as the sheet holds it; its text is a range of the batch's buffer.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct RawCell {
+    row: u32,
+    col: u32,
+    style: Option<u32>,
+    kind: Kind,
+    /// `None`: no value (an empty cell, or one whose last child was a formula).
+    value: Option<(u32, u32)>,
+}
+
+#[derive(Default)]
+pub(super) struct Batch {
+    pub(super) cells: Vec<RawCell>,
+    pub(super) text: String,
+}
+
+pub(super) enum Message {
+    /// The sheet's declared rows, from `<dimension>`, sent before the first batch.
+    Dimension(Option<u64>),
+    Cells(Batch),
+    Failed(Malformed),
+}
+
+pub(super) fn kind_of(t: Option<&[u8]>) -> Result<Kind, Malformed> {
+    Ok(match t {
+        None => Kind::Number { typed: false },
+        Some(b"n") => Kind::Number { typed: true },
+        Some(b"s") => Kind::Shared,
+        Some(b"b") => Kind::Bool,
+        Some(b"e") => Kind::Error,
+        Some(b"str") => Kind::Str,
+        Some(b"inlineStr" | b"is") => Kind::Inline,
+        Some(b"d") => Kind::IsoDate,
+        Some(other) => {
+            return Err(Malformed(format!(
+                "unknown cell type '{}'",
+                String::from_utf8_lossy(other)
+            )));
+        }
+    })
+}
+
+pub(super) fn number_attr(attrs: &[u8], name: &[u8]) -> Option<u32> {
+    parse_u32(attribute(attrs, name)?)
+}
+
+pub(super) fn parse_u32(digits: &[u8]) -> Option<u32> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u32, |acc, &d| {
+        if d.is_ascii_digit() {
+            acc.checked_mul(10)?.checked_add(u32::from(d - b'0'))
+        } else {
+            None
+        }
+    })
+}
+
+/// The `r` (reference), `s` (style) and `t` (type) attributes of a `<c>` tag.
+#[derive(Default)]
+pub(super) struct CellAttributes<'a> {
+    reference: Option<&'a [u8]>,
+    style: Option<&'a [u8]>,
+    kind: Option<&'a [u8]>,
+}
+
+/// Reads a `<c>` tag's attributes in one pass.
+pub(super) fn cell_attributes(attrs: &[u8]) -> CellAttributes<'_> {
+    let mut found = CellAttributes::default();
+    for (name, value) in super::super::ooxml::attributes(attrs) {
+        match name {
+            b"r" => found.reference = Some(value),
+            b"s" => found.style = Some(value),
+            b"t" => found.kind = Some(value),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// `C17` -> `(16, 2)`, as calamine reads cell references (letters, then digits).
+pub(super) fn cell_reference(b: &[u8]) -> Option<(u32, u32)> {
+    let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    if letters == 0 || letters == b.len() || letters > 3 {
+        return None;
+    }
+    let col = b[..letters]
+        .iter()
+        .fold(0u32, |acc, c| acc * 26 + u32::from(c.to_ascii_uppercase() - b'A') + 1);
+    let row = parse_u32(&b[letters..])?;
+    Some((row.checked_sub(1)?, col - 1))
+}
+
+/// Tokenizes the sheet into raw cells and sends them in batches.
+pub(super) fn scan_sheet(r: impl Read, tx: &SyncSender<Message>, recycled: &Receiver<Batch>) -> Result<(), Malformed> {
+    let mut t = Tokenizer::new(r);
+    // Up to <sheetData>: the dimension, for progress.
+    loop {
+        match t.next_token()? {
+            None => return Err(Malformed("the sheet has no sheetData".into())),
+            Some(Token::Start {
+                name: b"dimension",
+                attrs,
+                ..
+            }) => {
+                let total = attribute(attrs, b"ref")
+                    .and_then(|r| std::str::from_utf8(r).ok())
+                    .and_then(|r| parse_cell(r.rsplit(':').next()?))
+                    .map(|(row, _)| u64::from(row) + 1);
+                let _ = tx.send(Message::Dimension(total));
+            }
+            Some(Token::Start {
+                name: b"sheetData",
+                empty,
+                ..
+            }) => {
+                let _ = tx.send(Message::Dimension(None));
+                if empty {
+                    return Ok(());
+                }
+                break;
+            }
+            Some(_) => {}
+        }
+    }
+    let mut batch = Batch::default();
+    let mut row_index = 0u32;
+    let mut col_index = 0u32;
+    let send = |batch: &mut Batch| -> bool {
+        let next = recycled.try_recv().unwrap_or_default();
+        let full = std::mem::replace(batch, next);
+        tx.send(Message::Cells(full)).is_ok()
+    };
+    loop {
+        let Some(token) = t.next_token()? else {
+            return Err(Malformed("the sheet ends inside sheetData".into()));
+        };
+        match token {
+            Token::End { name: b"sheetData" } => break,
+            Token::Start {
+                name: b"row", attrs, ..
+            } => {
+                if let Some(r) = number_attr(attrs, b"r") {
+                    row_index = r.saturating_sub(1);
+                }
+                col_index = 0;
+            }
+            Token::End { name: b"row" } => {
+                row_index = row_index.saturating_add(1);
+                col_index = 0;
+            }
+            Token::Start {
+                name: b"c",
+                attrs,
+                empty,
+            } => {
+                let found = cell_attributes(attrs);
+                let (row, col) = match found.reference {
+                    Some(r) => cell_reference(r)
+                        .ok_or_else(|| Malformed(format!("a bad cell reference '{}'", String::from_utf8_lossy(r))))?,
+                    None => (row_index, col_index),
+                };
+                col_index = col + 1;
+                let style = found.style.and_then(parse_u32);
+                let kind = kind_of(found.kind)?;
+                let value = if empty {
+                    None
+                } else {
+                    read_cell_value(&mut t, kind, &mut batch.text)?
+                };
+                batch.cells.push(RawCell {
+                    row,
+                    col,
+                    style,
+                    kind,
+                    value,
+                });
+                if batch.cells.len() >= BATCH && !send(&mut batch) {
+                    return Ok(());
+                }
+            }
+            _ => {}
+        }
+    }
+    if !batch.cells.is_empty() {
+        send(&mut batch);
+    }
+    Ok(())
+}
+
+/// Reads a cell's children up to `</c>`; like calamine, the last `<v>`, `<is>` or `<f>` decides
+/// the value (a formula after the value leaves the cell empty).
+pub(super) fn read_cell_value<R: Read>(
+    t: &mut Tokenizer<R>,
+    kind: Kind,
+    text: &mut String,
+) -> Result<Option<(u32, u32)>, Malformed> {
+    let mut value = None;
+    loop {
+        let Some(token) = t.next_token()? else {
+            return Err(Malformed("a cell is not closed".into()));
+        };
+        match token {
+            Token::End { name: b"c" } => return Ok(value),
+            Token::Start { name: b"v", empty, .. } => {
+                let start = text.len() as u32;
+                if !empty {
+                    read_until_end(t, b"v", text)?;
+                }
+                // The <v> of an inline string is redundant; calamine ignores it.
+                value = match kind {
+                    Kind::Inline => None,
+                    _ if empty || text.len() as u32 == start => None,
+                    _ => Some((start, text.len() as u32)),
+                };
+            }
+            Token::Start { name: b"is", empty, .. } => {
+                let start = text.len() as u32;
+                if !empty {
+                    read_string_item(t, b"is", text)?;
+                }
+                value = Some((start, text.len() as u32));
+            }
+            Token::Start { name: b"f", empty, .. } => {
+                if !empty {
+                    let mut skipped = String::new();
+                    read_until_end(t, b"f", &mut skipped)?;
+                }
+                value = None;
+            }
+            Token::Start { name, .. } => {
+                return Err(Malformed(format!(
+                    "unexpected <{}> in a cell",
+                    String::from_utf8_lossy(name)
+                )));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Appends the decoded text of an element up to its end tag.
+pub(super) fn read_until_end<R: Read>(t: &mut Tokenizer<R>, end: &[u8], out: &mut String) -> Result<(), Malformed> {
+    loop {
+        match t.next_token()? {
+            None => return Err(Malformed("an element is not closed".into())),
+            Some(Token::End { name }) if name == end => return Ok(()),
+            Some(Token::Text(raw)) => push_text(out, raw)?,
+            Some(Token::CData(raw)) => {
+                out.push_str(std::str::from_utf8(raw).map_err(|_| Malformed("CDATA that is not UTF-8".into()))?)
+            }
+            Some(Token::Start { name, .. }) => {
+                return Err(Malformed(format!(
+                    "unexpected <{}> in a value",
+                    String::from_utf8_lossy(name)
+                )));
+            }
+            Some(Token::End { .. }) => {}
+        }
+    }
+}
+
+pub(super) fn error_value(v: &str) -> Result<&'static str, Malformed> {
+    Ok(match v {
+        "#DIV/0!" => "#DIV/0!",
+        "#N/A" => "#N/A",
+        "#NAME?" => "#NAME?",
+        "#NULL!" => "#NULL!",
+        "#NUM!" => "#NUM!",
+        "#REF!" => "#REF!",
+        "#VALUE!" => "#VALUE!",
+        other => return Err(Malformed(format!("unknown error value '{other}'"))),
+    })
+}
+
+/// A raw cell's value, exactly as calamine's cell reader (and `workbook::cell_of_ref`) gives it.
+pub(super) fn value<'a>(
+    raw: &RawCell,
+    text: &'a str,
+    sst: &'a SharedStrings,
+    formats: &[NumberFormat],
+    date1904: bool,
+) -> Result<Cell<'a>, Malformed> {
+    let Some((start, end)) = raw.value else {
+        return Ok(Cell::Empty);
+    };
+    let v = &text[start as usize..end as usize];
+    Ok(match raw.kind {
+        Kind::Shared => {
+            let i: usize = v.parse().unwrap_or(0);
+            Cell::Text(
+                sst.get(i)
+                    .ok_or_else(|| Malformed(format!("shared string {i} does not exist")))?,
+            )
+        }
+        Kind::Number { typed } => match v.parse::<f64>() {
+            Ok(x) => {
+                let format = match raw.style {
+                    None => Some(NumberFormat::Other),
+                    Some(s) => formats.get(s as usize).copied(),
+                };
+                match format {
+                    Some(NumberFormat::DateTime) => super::super::workbook::cell_of_datetime(&ExcelDateTime::new(
+                        x,
+                        ExcelDateTimeType::DateTime,
+                        date1904,
+                    )),
+                    Some(NumberFormat::TimeDelta) => super::super::workbook::cell_of_datetime(&ExcelDateTime::new(
+                        x,
+                        ExcelDateTimeType::TimeDelta,
+                        date1904,
+                    )),
+                    _ => Cell::Number(x),
+                }
+            }
+            Err(_) if !typed => Cell::Text(v),
+            Err(_) => return Err(Malformed(format!("'{v}' is not a number"))),
+        },
+        Kind::Bool => match v.trim() {
+            "" => Cell::Empty,
+            b if b == "0" || b.eq_ignore_ascii_case("false") => Cell::Bool(false),
+            b if b == "1" || b.eq_ignore_ascii_case("true") => Cell::Bool(true),
+            other => return Err(Malformed(format!("'{other}' is not a boolean"))),
+        },
+        Kind::Error => Cell::Error(error_value(v)?),
+        // `_xHHHH_` escapes in formula text are decoded by `convert_batch` (rare; needs a buffer).
+        Kind::Str | Kind::Inline => Cell::Text(v),
+        Kind::IsoDate => super::super::workbook::cell_of_iso(v),
+    })
+}
+
+/// Hands the cells of one batch to the assembler.
+pub(super) fn convert_batch<S: RowSink>(
+    batch: &Batch,
+    sst: &SharedStrings,
+    formats: &[NumberFormat],
+    date1904: bool,
+    rows: &mut Assembler<'_, S>,
+) -> Result<(), InputError> {
+    let mut decoded = String::new();
+    for raw in &batch.cells {
+        let cell = value(raw, &batch.text, sst, formats, date1904).map_err(|e| InputError::Retry(e.0))?;
+        // Formula text results may hold `_xHHHH_` escapes, as shared strings do.
+        let cell = match (raw.kind, cell) {
+            (Kind::Str, Cell::Text(t)) if t.contains("_x") => {
+                decoded.clear();
+                decoded.push_str(&unescape_excel(t));
+                Cell::Text(&decoded)
+            }
+            (_, c) => c,
+        };
+        rows.cell(raw.row, raw.col, cell)?;
+    }
+    Ok(())
+}
