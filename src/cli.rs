@@ -141,6 +141,13 @@ pub struct SheetArgs {
     #[arg(short, long, value_name = "FILE")]
     pub template: PathBuf,
 
+    #[command(flatten)]
+    pub options: SheetOptions,
+}
+
+/// How a sheet is read and checked (`convert`, `check`, and `submit` of a sheet).
+#[derive(Debug, Args)]
+pub struct SheetOptions {
     /// The sheet to read [default: the template's source.sheet, else the first sheet]
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
@@ -246,17 +253,8 @@ pub struct SubmitArgs {
     #[arg(short, long)]
     pub verbose: bool,
 
-    /// The sheet to read [default: the template's source.sheet, else the first sheet]
-    #[arg(long, value_name = "NAME")]
-    pub sheet: Option<String>,
-
-    /// Treat warnings in the sheet as errors
-    #[arg(long)]
-    pub strict: bool,
-
-    /// Also write the JSON report of the sheet's problems to FILE
-    #[arg(long, value_name = "FILE")]
-    pub report_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: SheetOptions,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -12,19 +12,19 @@ use crate::report;
 pub fn run(args: &CheckArgs, global: &Global) -> anyhow::Result<Exit> {
     let started = std::time::Instant::now();
     let template = load_template(&args.sheet.template)?;
-    let spec = input_spec(&args.sheet.input, args.sheet.sheet.as_deref(), &template)?;
+    let spec = input_spec(&args.sheet.input, args.sheet.options.sheet.as_deref(), &template)?;
     let job = Job {
         spec: &spec,
         template: &template,
-        spool_problems: args.report == ReportFormat::Json || args.sheet.report_file.is_some(),
-        strict: args.sheet.strict,
+        spool_problems: args.report == ReportFormat::Json || args.sheet.options.report_file.is_some(),
+        strict: args.sheet.options.strict,
         collect_ids: false,
         allow_empty: false,
         progress: Progress::new(!global.quiet),
     };
     let mut outcome = pipeline::run::<std::io::Sink>(job, None)?;
 
-    if let Some(path) = &args.sheet.report_file {
+    if let Some(path) = &args.sheet.options.report_file {
         super::write_report_file(path, &args.sheet.input, &args.sheet.template, &mut outcome)?;
     }
     let stdout = std::io::stdout();
@@ -42,7 +42,7 @@ pub fn run(args: &CheckArgs, global: &Global) -> anyhow::Result<Exit> {
         ReportFormat::Json => report::write_json(&mut out, &ctx, &mut outcome.problems)?,
     }
     out.flush()?;
-    Ok(if outcome.blocked(args.sheet.strict) {
+    Ok(if outcome.blocked(args.sheet.options.strict) {
         Exit::Problems
     } else {
         Exit::Success

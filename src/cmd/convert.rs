@@ -10,7 +10,7 @@ use crate::output::{Destination, Staged, human_size};
 pub fn run(args: &ConvertArgs, global: &Global) -> anyhow::Result<Exit> {
     let started = std::time::Instant::now();
     let template = load_template(&args.sheet.template)?;
-    let spec = input_spec(&args.sheet.input, args.sheet.sheet.as_deref(), &template)?;
+    let spec = input_spec(&args.sheet.input, args.sheet.options.sheet.as_deref(), &template)?;
     let destination = Destination::from_arg(args.output.as_deref());
     let format = args
         .format
@@ -27,8 +27,8 @@ pub fn run(args: &ConvertArgs, global: &Global) -> anyhow::Result<Exit> {
         spec: &spec,
         template: &template,
         template_path: &args.sheet.template,
-        strict: args.sheet.strict,
-        report_file: args.sheet.report_file.as_deref(),
+        strict: args.sheet.options.strict,
+        report_file: args.sheet.options.report_file.as_deref(),
         collect_ids: false,
         allow_empty: false,
         started,

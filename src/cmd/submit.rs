@@ -162,7 +162,7 @@ fn convert(
     body_path: &Path,
     global: &Global,
 ) -> anyhow::Result<Option<Prepared>> {
-    let spec = input_spec(&args.input, args.sheet.as_deref(), template)?;
+    let spec = input_spec(&args.input, args.options.sheet.as_deref(), template)?;
     let template_path = args.template.as_deref().unwrap_or(Path::new(""));
     let file = std::fs::File::create(body_path).context("writing the body")?;
     let mut out = BufWriter::with_capacity(256 * 1024, file);
@@ -170,8 +170,8 @@ fn convert(
         spec: &spec,
         template,
         template_path,
-        strict: args.strict,
-        report_file: args.report_file.as_deref(),
+        strict: args.options.strict,
+        report_file: args.options.report_file.as_deref(),
         collect_ids: true,
         allow_empty: args.allow_empty,
         started: std::time::Instant::now(),

@@ -107,6 +107,17 @@ pub struct SheetInfo {
     pub encoding: Option<&'static str>,
 }
 
+impl SheetInfo {
+    /// A workbook sheet with `total` declared rows.
+    pub fn workbook(name: &str, total: Option<u64>) -> SheetInfo {
+        SheetInfo {
+            sheet: Some(name.to_owned()),
+            total,
+            ..SheetInfo::default()
+        }
+    }
+}
+
 /// One stored cell value. Text lives in the row's buffer.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Slot {

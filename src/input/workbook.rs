@@ -169,11 +169,7 @@ fn read_xlsb(
 ) -> Result<(), InputError> {
     let mut cells = wb.worksheet_cells_reader(name).map_err(|e| workbook_error(spec, e))?;
     let total = u64::from(cells.dimensions().end.0) + 1;
-    sink.start(SheetInfo {
-        sheet: Some(name.to_owned()),
-        total: Some(total),
-        ..SheetInfo::default()
-    })?;
+    sink.start(SheetInfo::workbook(name, Some(total)))?;
     let mut rows = Assembler::new(sink, Vec::new());
     while let Some(cell) = cells.next_cell().map_err(|e| workbook_error(spec, e))? {
         let (r, c) = cell.get_position();
@@ -191,11 +187,7 @@ fn read_range(
 ) -> Result<(), InputError> {
     let (row0, col0) = range.start().unwrap_or((0, 0));
     let total = range.end().map(|(r, _)| u64::from(r) + 1);
-    sink.start(SheetInfo {
-        sheet: Some(name.to_owned()),
-        total,
-        ..SheetInfo::default()
-    })?;
+    sink.start(SheetInfo::workbook(name, total))?;
     let mut rows = Assembler::new(sink, merges);
     for (i, cells) in range.rows().enumerate() {
         let r = row0 + i as u32;

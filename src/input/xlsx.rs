@@ -207,11 +207,7 @@ pub fn read_cells(
 ) -> Result<(), InputError> {
     let cells = wb.worksheet_cells_reader(name).map_err(&error)?;
     let total = u64::from(cells.dimensions().end.0) + 1;
-    sink.start(SheetInfo {
-        sheet: Some(name.to_owned()),
-        total: Some(total),
-        ..SheetInfo::default()
-    })?;
+    sink.start(SheetInfo::workbook(name, Some(total)))?;
     type Batch<'a> = Vec<CalamineCell<DataRef<'a>>>;
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Result<Batch<'_>, XlsxError>>(IN_FLIGHT);

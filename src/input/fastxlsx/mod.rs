@@ -228,11 +228,7 @@ pub fn read(path: &Path, plan: &Plan, sink: &mut impl RowSink) -> Result<(), Gav
             return Err(GaveUp::Early(failure.unwrap_or_default()));
         };
 
-        let info = SheetInfo {
-            sheet: Some(plan.sheet.clone()),
-            total,
-            ..SheetInfo::default()
-        };
+        let info = SheetInfo::workbook(&plan.sheet, total);
         if sink.start(info).is_err() {
             drop(rx);
             let _ = producer.join();
