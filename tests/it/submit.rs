@@ -434,7 +434,8 @@ fn an_empty_body_is_refused_unless_allowed() {
     let sheet_dir = Dir::new();
     req_workbook(&sheet_dir, &[]);
     let run = submit(&sheet_dir, &server, &[]);
-    assert_eq!(run.code, 1, "an empty sheet is an error by default: {run:?}");
+    assert_eq!(run.code, 4, "an empty sheet is an empty body: {run:?}");
+    assert!(run.stderr.contains("--allow-empty"), "{}", run.stderr);
     let run = submit(&sheet_dir, &server, &["--allow-empty"]);
     assert_eq!(run.code, 0, "{run:?}");
 }
