@@ -57,6 +57,8 @@ impl Store {
     /// The folder for one endpoint: readable (host and interface name) and unique (a hash of
     /// the whole URL).
     pub fn endpoint_dir(&self, endpoint: &str) -> PathBuf {
+        // `.../synchronizing/reqs/` and `.../synchronizing/reqs` are one interface: one history.
+        let endpoint = endpoint.trim_end_matches('/');
         let hash = hex(&Sha256::digest(endpoint.as_bytes()));
         let readable: String = url::Url::parse(endpoint)
             .ok()
@@ -221,6 +223,7 @@ mod tests {
                 .to_string()
                 .contains("acme.relatics.com-reqs-")
         );
+        assert_eq!(store.endpoint_dir(a), store.endpoint_dir(&format!("{a}/")));
     }
 
     #[test]
