@@ -294,15 +294,12 @@ fn check_xml(reader: impl std::io::BufRead, check: &mut BodyCheck) {
                 return;
             }
         };
-        let (start, empty) = match &event {
-            Event::Start(_) => (true, false),
-            Event::Empty(_) => (true, true),
-            _ => (false, false),
+        let start = match &event {
+            Event::Start(e) => Some((e, false)),
+            Event::Empty(e) => Some((e, true)),
+            _ => None,
         };
-        if start {
-            let (Event::Start(e) | Event::Empty(e)) = &event else {
-                unreachable!()
-            };
+        if let Some((e, empty)) = start {
             let name = e.name().as_ref().to_owned();
             let level = depth + 1;
             match level {

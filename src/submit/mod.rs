@@ -263,11 +263,15 @@ fn send(
             prepared.format,
             settings.accept,
         );
-        let wait = match &result {
-            Ok(a) if (200..300).contains(&a.status) => return Ok(result.expect("checked above")),
-            Ok(a) if a.status == 401 && !refreshed && matches!(credentials, Credentials::Client { .. }) => {
-                let Credentials::Client { id, secret, token_url } = credentials else {
-                    unreachable!()
+        let client = match credentials {
+            Credentials::Client { id, secret, token_url } => Some((id, secret, token_url)),
+            Credentials::Token(_) => None,
+        };
+        let wait = match result {
+            Ok(a) if (200..300).contains(&a.status) => return Ok(a),
+            Ok(a) if a.status == 401 && !refreshed && client.is_some() => {
+                let Some((id, secret, token_url)) = client else {
+                    continue;
                 };
                 eprintln!(
                     "relsync: the sync endpoint answered 401 Unauthorized; fetching a new token and trying once more"
@@ -288,7 +292,7 @@ fn send(
                 );
                 wait
             }
-            Ok(a) => return Err(failure(settings, a, http)),
+            Ok(a) => return Err(failure(settings, &a, http)),
             Err(t) if attempt < settings.retries => {
                 let wait = 1u64 << attempt;
                 eprintln!(
@@ -299,7 +303,7 @@ fn send(
                 );
                 wait
             }
-            Err(t) => return Err(transport_failure(settings, t)),
+            Err(t) => return Err(transport_failure(settings, &t)),
         };
         attempt += 1;
         std::thread::sleep(Duration::from_secs(wait));

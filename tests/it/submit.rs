@@ -21,8 +21,8 @@ fn state(dir: &Dir) -> String {
     dir.path("state").display().to_string()
 }
 
-/// Runs submit with a ready token.
-fn submit(dir: &Dir, server: &Server, extra: &[&str]) -> Run {
+/// Runs `submit req.xlsx` against `server` with `env` for credentials.
+fn submit_with_env(dir: &Dir, server: &Server, extra: &[&str], env: &[(&str, &str)]) -> Run {
     let endpoint = server.url(SYNC);
     let state = state(dir);
     let mut args = vec![
@@ -36,34 +36,23 @@ fn submit(dir: &Dir, server: &Server, extra: &[&str]) -> Run {
         &state,
     ];
     args.extend_from_slice(extra);
-    dir.run_with(&args, &[("RELATICS_TOKEN", TOKEN_VALUE)], None)
+    dir.run_with(&args, env, None)
+}
+
+/// Runs submit with a ready token.
+fn submit(dir: &Dir, server: &Server, extra: &[&str]) -> Run {
+    submit_with_env(dir, server, extra, &[("RELATICS_TOKEN", TOKEN_VALUE)])
 }
 
 /// Runs submit with client credentials.
 fn submit_with_client(dir: &Dir, server: &Server, extra: &[&str]) -> Run {
-    let endpoint = server.url(SYNC);
     let token_url = server.url(TOKEN);
-    let state = state(dir);
-    let mut args = vec![
-        "submit",
-        "req.xlsx",
-        "-t",
-        "req.toml",
-        "--endpoint",
-        &endpoint,
-        "--state-dir",
-        &state,
+    let env = [
+        ("RELATICS_CLIENT_ID", "relsync-client"),
+        ("RELATICS_CLIENT_SECRET", SECRET),
+        ("RELATICS_TOKEN_URL", token_url.as_str()),
     ];
-    args.extend_from_slice(extra);
-    dir.run_with(
-        &args,
-        &[
-            ("RELATICS_CLIENT_ID", "relsync-client"),
-            ("RELATICS_CLIENT_SECRET", SECRET),
-            ("RELATICS_TOKEN_URL", &token_url),
-        ],
-        None,
-    )
+    submit_with_env(dir, server, extra, &env)
 }
 
 fn ok_sync() -> Reply {
