@@ -156,19 +156,26 @@ impl Mapper<'_> {
                 }
             }
             PropertyType::Date => {
+                // On failure: what was found, and how to fix it.
+                const FIX: &str = "use a date cell or a format from source.date_formats";
                 let date = match cell {
                     Cell::DateTime(dt) => Ok(value::DateValue::from_datetime(dt)),
                     Cell::Text(t) => self.date_formats.parse(t).map_err(|e| match e {
-                        DateError::NoSuchDay => format!("found text '{}' (no such day)", t.trim()),
-                        DateError::UnknownFormat => format!("found text '{}' (not a date in a known format)", t.trim()),
-                        DateError::OtherFormat(f) => format!(
-                            "found text '{}', a date in a format the template does not accept; add \"{f}\" to \
-                             source.date_formats if the sheet writes dates that way",
-                            t.trim()
+                        DateError::NoSuchDay => (format!("found text '{}' (no such day)", t.trim()), FIX.to_owned()),
+                        DateError::UnknownFormat => (
+                            format!("found text '{}' (not a date in a known format)", t.trim()),
+                            FIX.to_owned(),
+                        ),
+                        DateError::OtherFormat(f) => (
+                            format!(
+                                "found text '{}', a date in a format the template does not accept",
+                                t.trim()
+                            ),
+                            format!("use a date cell or add \"{f}\" to source.date_formats"),
                         ),
                     }),
-                    Cell::Time(t) => Err(format!("found the time {t} without a date")),
-                    other => Err(format!("found {}", describe(other))),
+                    Cell::Time(t) => Err((format!("found the time {t} without a date"), FIX.to_owned())),
+                    other => Err((format!("found {}", describe(other)), FIX.to_owned())),
                 };
                 match date {
                     Ok(d) => {
@@ -183,11 +190,8 @@ impl Mapper<'_> {
                         }
                         Value::Text(start..self.element.mark())
                     }
-                    Err(found) => {
-                        let msg = format!(
-                            "'{}': {found}; use a date cell or a format from source.date_formats",
-                            field.name
-                        );
+                    Err((found, fix)) => {
+                        let msg = format!("'{}': {found}; {fix}", field.name);
                         let shown = shown_value(cell);
                         self.problem(Code::NotADate, col, layout, Some(field), msg).value = shown;
                         Value::Omit

@@ -522,3 +522,19 @@ fn names_are_escaped_and_literal_keys_are_kept() {
     assert_eq!(item["_x0031_st_x0020_check"], "x");
     assert_eq!(item["Due_x0020_Date"], "y");
 }
+
+#[test]
+fn a_date_in_an_unaccepted_format_names_the_format_to_add_once() {
+    let dir = Dir::new();
+    one_sheet(
+        &dir,
+        "[[property]]\nname = \"Due\"\ncolumn = \"Due\"\ntype = \"date\"\n",
+        &["ID", "Due"],
+        vec![vec![C::S("1"), C::S("01-03-2027")]],
+    );
+    let r = report(&dir);
+    let bad = problems_with_code(&r, "not-a-date");
+    let msg = bad[0]["message"].as_str().unwrap();
+    assert!(msg.contains("add \"%d-%m-%Y\" to source.date_formats"), "{msg}");
+    assert_eq!(msg.matches("source.date_formats").count(), 1, "{msg}");
+}
