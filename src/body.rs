@@ -12,7 +12,7 @@ use crate::mapper::{Element, Value};
 use crate::template::{FieldKind, Template};
 
 /// The body formats Relatics accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BodyFormat {
     Json,
     Xml,

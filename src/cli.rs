@@ -1,11 +1,9 @@
-//! The command line: clap types only. Doc comments here are the `--help` text; `crate::app`
-//! turns the parsed arguments into settings.
+//! The command line: clap types only. Doc comments here are the `--help` text;
+//! `crate::cmd::settings` turns the parsed arguments into checked settings.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-
-use crate::body::BodyFormat;
 
 /// The exit codes, shared by the help texts.
 macro_rules! exit_codes {
@@ -172,7 +170,7 @@ pub struct ConvertArgs {
 
     /// Body format [default: from the --output extension, else json]
     #[arg(short, long, value_enum)]
-    pub format: Option<BodyFormat>,
+    pub format: Option<FormatArg>,
 
     /// Write the body on one line instead of indented
     #[arg(long)]
@@ -207,7 +205,7 @@ pub struct SubmitArgs {
 
     /// Body format for a sheet [default: json]
     #[arg(short, long, value_enum)]
-    pub format: Option<BodyFormat>,
+    pub format: Option<FormatArg>,
 
     /// Do everything except fetching a token and sending: show what would be sent and what
     /// Relatics would create, keep and delete
@@ -237,8 +235,8 @@ pub struct SubmitArgs {
     pub retries: u32,
 
     /// Response format to ask Relatics for
-    #[arg(long, value_enum, default_value_t = BodyFormat::Json, value_name = "FORMAT")]
-    pub accept: BodyFormat,
+    #[arg(long, value_enum, default_value_t = FormatArg::Json, value_name = "FORMAT")]
+    pub accept: FormatArg,
 
     /// Read the access token from FILE instead of RELATICS_TOKEN
     #[arg(long, value_name = "FILE")]
@@ -255,6 +253,13 @@ pub struct SubmitArgs {
 
     #[command(flatten)]
     pub options: SheetOptions,
+}
+
+/// A body format on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Json,
+    Xml,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -6,8 +6,10 @@
 
 pub mod app;
 pub mod body;
+pub mod cellref;
 pub mod cli;
 pub mod cmd;
+pub mod exit;
 pub mod ids;
 pub mod input;
 pub mod mapper;

@@ -3,17 +3,18 @@
 //! `crate::input` reads (on a helper thread where that pays: the calamine cell stream, CSV
 //! parsing) and hands each row to [`Stages`] on this thread, which maps and checks it and, while
 //! no problem blocks the body, encodes the element straight into the body writer. Nothing is
-//! kept per row except the set of external ids seen.
+//! kept per row except the set of external ids seen. When the reader starts over (see
+//! `input::dispatch`), the stages start over too, from an empty body.
 
 use std::io::Write;
 
 use anyhow::Context as _;
 
 use crate::body::BodyWriter;
-use crate::input::{self, InputError, InputSpec, Row, RowSink, SheetInfo, Stopped, XlsxReader};
-use crate::mapper::{Mapper, Stats};
+use crate::input::{self, InputError, InputSpec, Row, RowSink, SheetInfo, Stopped};
+use crate::mapper::Mapper;
 use crate::output::Rewind;
-use crate::problem::Problems;
+use crate::problem::{Problems, Stats};
 use crate::progress::Progress;
 use crate::template::Template;
 
@@ -24,7 +25,7 @@ const PROGRESS_EVERY: u64 = 4096;
 pub struct Job<'a> {
     pub spec: &'a InputSpec,
     pub template: &'a Template,
-    /// Keep every problem for a JSON report.
+    /// Keep every problem for a full report (JSON, HTML, annotated workbook).
     pub spool_problems: bool,
     /// Warnings block the body too (`--strict`).
     pub strict: bool,
@@ -49,16 +50,16 @@ pub struct Outcome {
 impl Outcome {
     /// Problems that stop the body: errors, or warnings with `--strict`.
     pub fn blocked(&self, strict: bool) -> bool {
-        self.problems.errors() > 0 || (strict && self.problems.warnings() > 0)
+        self.problems.block_body(strict)
     }
 }
 
 /// Map, check and encode, as a sink for the reader.
-struct Stages<'t, 'b, 'w, W: Write> {
-    mapper: Mapper<'t>,
+struct Stages<'j, 'b, 'w, W: Write + Rewind> {
+    job: &'j Job<'j>,
+    mapper: Mapper<'j>,
     problems: Problems,
     body: Option<&'b mut BodyWriter<'w, W>>,
-    strict: bool,
     info: SheetInfo,
     progress: Progress,
     rows_seen: u64,
@@ -66,18 +67,29 @@ struct Stages<'t, 'b, 'w, W: Write> {
     failure: Option<anyhow::Error>,
 }
 
-impl<W: Write> Stages<'_, '_, '_, W> {
-    fn blocked(&self) -> bool {
-        self.problems.errors() > 0 || (self.strict && self.problems.warnings() > 0)
-    }
-
+impl<W: Write + Rewind> Stages<'_, '_, '_, W> {
     fn fail(&mut self, e: anyhow::Error) -> Stopped {
         self.failure = Some(e);
         Stopped
     }
+
+    /// Empty state: a new mapper and problem list, and a body begun.
+    fn fresh(&mut self) -> anyhow::Result<()> {
+        let mut problems =
+            Problems::new(self.job.spool_problems).context("creating a temporary file for the problem list")?;
+        problems.set_header_row(self.job.template.source.header_row);
+        self.problems = problems;
+        self.mapper = Mapper::new(self.job.template);
+        self.mapper.set_allow_empty(self.job.allow_empty);
+        self.rows_seen = 0;
+        if let Some(b) = self.body.as_deref_mut() {
+            b.begin().context("writing the body")?;
+        }
+        Ok(())
+    }
 }
 
-impl<W: Write> RowSink for Stages<'_, '_, '_, W> {
+impl<W: Write + Rewind> RowSink for Stages<'_, '_, '_, W> {
     fn start(&mut self, info: SheetInfo) -> Result<(), Stopped> {
         self.mapper.set_sheet(info.sheet.clone());
         self.progress.start(&info);
@@ -94,7 +106,7 @@ impl<W: Write> RowSink for Stages<'_, '_, '_, W> {
             }
         };
         // Once the body is blocked it will not be written; stop spending time encoding it.
-        let blocked = self.problems.errors() > 0 || (self.strict && self.problems.warnings() > 0);
+        let blocked = self.problems.block_body(self.job.strict);
         if let (Some(element), Some(body)) = (element, self.body.as_deref_mut())
             && !blocked
             && let Err(e) = body.element(element)
@@ -108,59 +120,52 @@ impl<W: Write> RowSink for Stages<'_, '_, '_, W> {
         }
         Ok(())
     }
-}
 
-/// Runs the pipeline. With a body writer, elements are encoded as long as no problem blocks the
-/// body; the body is finished only if none does.
-pub fn run<W: Write + Rewind>(job: Job<'_>, mut body: Option<&mut BodyWriter<'_, W>>) -> anyhow::Result<Outcome> {
-    let mut spec = job.spec.clone();
-    let mut progress = job.progress;
-    loop {
-        let mut problems =
-            Problems::new(job.spool_problems).context("creating a temporary file for the problem list")?;
-        problems.set_header_row(job.template.source.header_row);
-        let mut mapper = Mapper::new(job.template);
-        mapper.set_allow_empty(job.allow_empty);
-        if let Some(b) = body.as_deref_mut() {
-            b.begin().context("writing the body")?;
-        }
-        let mut stages = Stages {
-            mapper,
-            problems,
-            body: body.as_deref_mut(),
-            strict: job.strict,
-            info: SheetInfo::default(),
-            progress,
-            rows_seen: 0,
-            failure: None,
+    fn restart(&mut self) -> Result<(), Stopped> {
+        self.progress.finish();
+        let rewound = match self.body.as_deref_mut() {
+            Some(b) => b.rewind().context("writing the body"),
+            None => Ok(()),
         };
-        let read = input::read(&spec, &mut stages);
-        stages.progress.finish();
-        if let Some(failure) = stages.failure.take() {
-            return Err(failure);
-        }
-        match read {
-            Ok(()) | Err(InputError::Stopped) => return finish(stages, job.collect_ids),
-            Err(InputError::Retry(_)) if spec.xlsx_reader == XlsxReader::Auto => {
-                // relsync's own .xlsx reader met something it does not handle after rows had
-                // gone through: start over with calamine, from an empty body.
-                progress = stages.progress;
-                spec.xlsx_reader = XlsxReader::Calamine;
-                if let Some(b) = body.as_deref_mut() {
-                    b.rewind().context("writing the body")?;
-                }
-            }
-            Err(e) => return Err(e.into()),
+        match rewound.and_then(|()| self.fresh()) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.fail(e)),
         }
     }
 }
 
-fn finish<W: Write>(mut stages: Stages<'_, '_, '_, W>, collect_ids: bool) -> anyhow::Result<Outcome> {
+/// Runs the pipeline. With a body writer, elements are encoded as long as no problem blocks the
+/// body; the body is finished only if none does.
+pub fn run<W: Write + Rewind>(mut job: Job<'_>, body: Option<&mut BodyWriter<'_, W>>) -> anyhow::Result<Outcome> {
+    let progress = std::mem::replace(&mut job.progress, Progress::off());
+    let mut stages = Stages {
+        mapper: Mapper::new(job.template),
+        problems: Problems::default(),
+        body,
+        info: SheetInfo::default(),
+        progress,
+        rows_seen: 0,
+        failure: None,
+        job: &job,
+    };
+    stages.fresh()?;
+    let read = input::read(job.spec, &mut stages);
+    stages.progress.finish();
+    if let Some(failure) = stages.failure.take() {
+        return Err(failure);
+    }
+    match read {
+        Ok(()) | Err(InputError::Stopped) => finish(stages),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn finish<W: Write + Rewind>(mut stages: Stages<'_, '_, '_, W>) -> anyhow::Result<Outcome> {
     stages
         .mapper
         .finish(&mut stages.problems)
         .context("recording problems")?;
-    let blocked = stages.blocked();
+    let blocked = stages.problems.block_body(stages.job.strict);
     let body_complete = match stages.body.as_deref_mut() {
         Some(b) if !blocked => {
             b.finish().context("writing the body")?;
@@ -168,7 +173,7 @@ fn finish<W: Write>(mut stages: Stages<'_, '_, '_, W>, collect_ids: bool) -> any
         }
         _ => false,
     };
-    let external_ids = if collect_ids {
+    let external_ids = if stages.job.collect_ids {
         stages.mapper.external_ids().map(str::to_owned).collect()
     } else {
         Vec::new()

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::mapper::{Stats, quote_sheet};
-use crate::problem::{Problem, Problems, Severity, cell_name, column_letters};
+use crate::cellref::{cell_name, column_letters, quote_sheet};
+use crate::problem::{Problem, Problems, Severity, Stats};
 
 /// What the report is about.
 pub struct Context<'a> {

@@ -12,14 +12,9 @@ use std::io::{self, Cursor, Read};
 
 use encoding_rs::{Encoding, UTF_8};
 
-use super::{InputError, InputFormat, InputSpec, Row, RowSink, SheetInfo};
-
-/// Template settings for delimited input.
-#[derive(Clone, Debug, Default)]
-pub struct DelimitedOptions {
-    pub delimiter: Option<u8>,
-    pub encoding: Option<&'static Encoding>,
-}
+use super::error::{DelimitedError, InputError};
+use super::row::{Row, RowSink, SheetInfo};
+use super::spec::{InputFormat, InputSpec};
 
 /// How much of the start of the file is used to detect the delimiter.
 const SNIFF_BYTES: usize = 64 * 1024;
@@ -198,12 +193,12 @@ fn mode(counts: &[usize]) -> Option<usize> {
 
 /// Reads delimited text on a helper thread, handing rows to `sink` on this one.
 pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> {
-    super::threaded::on_helper_thread("relsync-csv", sink, |rows| produce(spec, rows))
+    super::threaded::on_helper_thread(&spec.path, "relsync-csv", sink, |rows| produce(spec, rows))
 }
 
 fn produce(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> {
     let path = &spec.path;
-    let io_err = |source| InputError::Io {
+    let io_err = |source| InputError::Read {
         path: path.clone(),
         source,
     };
@@ -291,11 +286,9 @@ fn produce(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> 
                 return Err(InputError::Delimited {
                     path: spec.path.clone(),
                     line,
-                    message: format!(
-                        "the text is not valid {}; set source.encoding in the template to the file's encoding \
-                         (Dutch exports are often \"windows-1252\")",
-                        encoding.name()
-                    ),
+                    cause: DelimitedError::Encoding {
+                        encoding: encoding.name(),
+                    },
                 });
             }
         };
@@ -320,12 +313,11 @@ fn decode_failure(spec: &InputSpec, e: io::Error, encoding: &'static Encoding) -
         Some(d) => InputError::Delimited {
             path: spec.path.clone(),
             line: d.line,
-            message: format!(
-                "the text is not valid {}; set source.encoding in the template to the file's encoding",
-                encoding.name()
-            ),
+            cause: DelimitedError::Encoding {
+                encoding: encoding.name(),
+            },
         },
-        None => InputError::Io {
+        None => InputError::Read {
             path: spec.path.clone(),
             source: e,
         },
@@ -334,12 +326,13 @@ fn decode_failure(spec: &InputSpec, e: io::Error, encoding: &'static Encoding) -
 
 fn csv_failure(spec: &InputSpec, e: csv::Error, encoding: &'static Encoding) -> InputError {
     let line = e.position().map(|p| p.line()).unwrap_or(0);
+    let text = e.to_string();
     match e.into_kind() {
         csv::ErrorKind::Io(io) => decode_failure(spec, io, encoding),
-        other => InputError::Delimited {
+        _ => InputError::Delimited {
             path: spec.path.clone(),
             line,
-            message: format!("{other:?}"),
+            cause: DelimitedError::Csv(text.trim_start_matches("CSV error: ").to_owned()),
         },
     }
 }

@@ -4,17 +4,16 @@
 //! top-left cell. [`Assembler`] collects the cells of one row, gives every cell of a merged range
 //! the top-left value, and hands complete rows to the sink. Rows inside a vertical merge that
 //! the file leaves out entirely are produced too, so what is sent is what the engineer sees.
+//!
+//! [`scan_merges`] finds a sheet's merged ranges by a raw scan of its XML: `<mergeCells>` sits
+//! after the cell data, so it cannot come from the cell stream in time, and a raw scan is
+//! several times faster than parsing the whole sheet again.
 
-use super::{Cell, Row, RowSink, Stopped};
+use std::io::Read;
 
-/// A merged range, 0-based and inclusive.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Region {
-    pub first_row: u32,
-    pub first_col: u32,
-    pub last_row: u32,
-    pub last_col: u32,
-}
+use super::ooxml::{Token, Tokenizer, attribute};
+use super::row::{Cell, Row, RowSink, Stopped};
+use crate::cellref::{Range as Region, parse_range};
 
 /// The top-left value of an active region, owned so it outlives its row.
 #[derive(Clone, Debug)]
@@ -206,9 +205,85 @@ impl<'s, S: RowSink> Assembler<'s, S> {
     }
 }
 
+/// Merged ranges of a sheet, from its XML part: everything up to `<mergeCells>` is only
+/// searched, the rest parsed. `None` when the part cannot be read or the ranges cannot be
+/// parsed (the caller then asks calamine, or gives up).
+pub fn scan_merges(mut part: impl Read) -> Option<Vec<Region>> {
+    let finder = memchr::memmem::Finder::new(b"mergeCells");
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut carry: Vec<u8> = Vec::new();
+    let mut tail: Option<Vec<u8>> = None;
+    loop {
+        let n = part.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        if let Some(t) = &mut tail {
+            t.extend_from_slice(&buf[..n]);
+            continue;
+        }
+        // `carry` holds the end of the previous chunk, for a tag split across chunks.
+        carry.extend_from_slice(&buf[..n]);
+        match find_tag(&finder, &carry) {
+            Some(at) => tail = Some(carry[at..].to_vec()),
+            None => {
+                let cut = carry.len().saturating_sub(64);
+                carry.drain(..cut);
+            }
+        }
+    }
+    match tail {
+        Some(t) => parse_merge_cells(&t),
+        None => Some(Vec::new()),
+    }
+}
+
+/// Start of a `<mergeCells` or `<x:mergeCells` tag (text cannot hold a raw `<`).
+fn find_tag(finder: &memchr::memmem::Finder<'_>, hay: &[u8]) -> Option<usize> {
+    for at in finder.find_iter(hay) {
+        let mut i = at;
+        if i > 0 && hay[i - 1] == b':' {
+            i -= 1;
+            while i > 0 && (hay[i - 1].is_ascii_alphanumeric() || hay[i - 1] == b'_') {
+                i -= 1;
+            }
+        }
+        if i > 0 && hay[i - 1] == b'<' {
+            return Some(i - 1);
+        }
+    }
+    None
+}
+
+/// The `ref` of every `mergeCell` in the XML from `<mergeCells ...>` on.
+fn parse_merge_cells(xml: &[u8]) -> Option<Vec<Region>> {
+    let mut t = Tokenizer::new(xml);
+    let mut regions = Vec::new();
+    loop {
+        match t.next_token().ok()? {
+            Some(Token::Start {
+                name: b"mergeCell",
+                attrs,
+                ..
+            }) => {
+                if let Some(region) = attribute(attrs, b"ref").and_then(parse_range) {
+                    regions.push(region);
+                }
+            }
+            Some(Token::End { name: b"mergeCells" }) | None => return Some(regions),
+            Some(Token::Start {
+                name: b"mergeCells",
+                empty: true,
+                ..
+            }) => return Some(regions),
+            Some(_) => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::SheetInfo;
+    use super::super::row::SheetInfo;
     use super::*;
 
     #[derive(Default)]
@@ -216,6 +291,10 @@ mod tests {
 
     impl RowSink for Collect {
         fn start(&mut self, _: SheetInfo) -> Result<(), Stopped> {
+            Ok(())
+        }
+        fn restart(&mut self) -> Result<(), Stopped> {
+            self.0.clear();
             Ok(())
         }
         fn row(&mut self, row: &mut Row) -> Result<(), Stopped> {
@@ -287,5 +366,23 @@ mod tests {
         let numbers: Vec<u32> = sink.0.iter().map(|(n, _)| *n).collect();
         assert_eq!(numbers, [2, 3, 4, 7]);
         assert_eq!(sink.0[1].1, vec!["Number(7.0)".to_owned(), "x".into()]);
+    }
+
+    #[test]
+    fn merge_tags_are_found_but_not_in_text() {
+        let finder = memchr::memmem::Finder::new(b"mergeCells");
+        assert_eq!(
+            find_tag(&finder, b"<t>mergeCells</t><mergeCells count=\"1\">"),
+            Some(17)
+        );
+        assert_eq!(find_tag(&finder, b"</sheetData><x:mergeCells>"), Some(12));
+        assert_eq!(find_tag(&finder, b"<t>mergeCells</t>"), None);
+        let regions = scan_merges(
+            &b"<sheetData/><mergeCells count=\"2\"><mergeCell ref=\"A1:G1\"/><mergeCell ref=\"B3:B5\"/></mergeCells><pageMargins/></worksheet>"[..],
+        )
+        .unwrap();
+        assert_eq!(regions.len(), 2);
+        assert_eq!(regions[1].last_row, 4);
+        assert_eq!(scan_merges(&b"<sheetData/></worksheet>"[..]), Some(Vec::new()));
     }
 }

@@ -4,9 +4,17 @@
 //! with their attributes, text, and CDATA. This tokenizer reads a part in chunks (so a sheet of
 //! a million rows is never held whole), finds tags with `memchr`, and hands out borrowed slices;
 //! entity and `_xHHHH_` decoding is left to the caller, which knows what the text is for.
-//! Anything it does not understand (a DOCTYPE, a broken tag) is an error, and the caller then
-//! falls back to calamine.
+//!
+//! It is a checker as well as a reader: what is not well-formed XML is an [`XmlError`] with the
+//! byte offset, never a guess. End tags must match their start tags, an encoding other than
+//! UTF-8 is refused, and characters XML forbids (C0 controls other than tab and line breaks,
+//! U+FFFE, U+FFFF), raw or as character references, are errors. Comments and processing
+//! instructions are skipped; a DOCTYPE is refused. The callers then hand the file to calamine.
+//!
+//! Attribute names are matched exactly: `s` is the unprefixed attribute `s`, never the
+//! namespace declaration `xmlns:s` or an attribute `x:s` of another namespace.
 
+use std::fmt;
 use std::io::Read;
 
 /// Bytes read from the part at a time.
@@ -29,9 +37,70 @@ pub enum Token<'a> {
     CData(&'a [u8]),
 }
 
-/// Why a part could not be tokenized.
-#[derive(Debug)]
-pub struct Malformed(pub String);
+/// What is wrong with a part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum XmlErrorKind {
+    Io(String),
+    /// A tag, comment or CDATA section that never ends.
+    Unterminated,
+    /// `<!DOCTYPE ...>` or other markup relsync does not read.
+    UnsupportedMarkup,
+    /// The XML declaration names an encoding other than UTF-8.
+    Encoding(String),
+    /// An end tag that does not close the open element.
+    MismatchedEnd {
+        expected: String,
+        found: String,
+    },
+    /// The part ends with elements still open.
+    Unclosed(String),
+    NotUtf8,
+    /// `&name;` that XML does not define.
+    UnknownEntity(String),
+    /// `&` without a terminating `;`, or a malformed character reference.
+    BadReference,
+    /// A character XML 1.0 forbids (raw or as a reference).
+    ForbiddenCharacter(u32),
+    /// The markup is well-formed but not what the part should hold.
+    Unexpected(String),
+}
+
+/// A part that is not well-formed XML, or not what relsync expects, with the byte offset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlError {
+    pub offset: u64,
+    pub kind: XmlErrorKind,
+}
+
+impl XmlError {
+    pub fn new(offset: u64, kind: XmlErrorKind) -> XmlError {
+        XmlError { offset, kind }
+    }
+
+    /// An error about the content, at `offset`.
+    pub fn unexpected(offset: u64, what: impl Into<String>) -> XmlError {
+        XmlError::new(offset, XmlErrorKind::Unexpected(what.into()))
+    }
+}
+
+impl fmt::Display for XmlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            XmlErrorKind::Io(e) => write!(f, "cannot be read ({e})")?,
+            XmlErrorKind::Unterminated => f.write_str("has a tag that never ends")?,
+            XmlErrorKind::UnsupportedMarkup => f.write_str("has a DOCTYPE or other unsupported markup")?,
+            XmlErrorKind::Encoding(e) => write!(f, "is in the encoding '{e}', not UTF-8")?,
+            XmlErrorKind::MismatchedEnd { expected, found } => write!(f, "closes <{expected}> with </{found}>")?,
+            XmlErrorKind::Unclosed(name) => write!(f, "ends with <{name}> still open")?,
+            XmlErrorKind::NotUtf8 => f.write_str("holds text that is not UTF-8")?,
+            XmlErrorKind::UnknownEntity(e) => write!(f, "uses the undefined entity &{e};")?,
+            XmlErrorKind::BadReference => f.write_str("has a malformed '&' reference")?,
+            XmlErrorKind::ForbiddenCharacter(c) => write!(f, "holds the character U+{c:04X}, which XML forbids")?,
+            XmlErrorKind::Unexpected(what) => f.write_str(what)?,
+        }
+        write!(f, " (at byte {})", self.offset)
+    }
+}
 
 pub struct Tokenizer<R> {
     src: R,
@@ -40,11 +109,16 @@ pub struct Tokenizer<R> {
     eof: bool,
     /// Bytes consumed before `buf[0]`, for messages.
     offset: u64,
+    /// Qualified names of the open elements, back to back, and where each starts.
+    open: Vec<u8>,
+    open_at: Vec<u32>,
+    /// Whether anything but the XML declaration and a byte-order mark has been seen.
+    started: bool,
 }
 
 /// The local part of a (possibly prefixed) name.
 fn local(name: &[u8]) -> &[u8] {
-    match name.iter().rposition(|&b| b == b':') {
+    match memchr::memrchr(b':', name) {
         Some(i) => &name[i + 1..],
         None => name,
     }
@@ -58,6 +132,9 @@ impl<R: Read> Tokenizer<R> {
             pos: 0,
             eof: false,
             offset: 0,
+            open: Vec::new(),
+            open_at: Vec::new(),
+            started: false,
         }
     }
 
@@ -66,8 +143,13 @@ impl<R: Read> Tokenizer<R> {
         self.offset + self.pos as u64
     }
 
+    /// An error at the current position.
+    pub fn error(&self, kind: XmlErrorKind) -> XmlError {
+        XmlError::new(self.position(), kind)
+    }
+
     /// Reads more input, keeping the unconsumed bytes. Returns false at the end of the part.
-    fn fill(&mut self) -> Result<bool, Malformed> {
+    fn fill(&mut self) -> Result<bool, XmlError> {
         if self.eof {
             return Ok(false);
         }
@@ -80,18 +162,25 @@ impl<R: Read> Tokenizer<R> {
         let n = (&mut self.src)
             .take(CHUNK as u64)
             .read_to_end(&mut self.buf)
-            .map_err(|e| Malformed(format!("cannot read the part: {e}")))?;
+            .map_err(|e| self.error(XmlErrorKind::Io(e.to_string())))?;
         if n < CHUNK {
             self.eof = true;
+        }
+        if !self.started && self.offset == 0 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+            self.pos = 3;
         }
         Ok(n > 0)
     }
 
     /// The next token, or `None` at the end of the part.
-    pub fn next_token(&mut self) -> Result<Option<Token<'_>>, Malformed> {
+    pub fn next_token(&mut self) -> Result<Option<Token<'_>>, XmlError> {
         // Find the next piece by position first; borrow the buffer only once it is complete.
         let (kind, start, end) = loop {
             if self.pos >= self.buf.len() && !self.fill()? {
+                if let Some(&at) = self.open_at.last() {
+                    let name = String::from_utf8_lossy(&self.open[at as usize..]).into_owned();
+                    return Err(self.error(XmlErrorKind::Unclosed(name)));
+                }
                 return Ok(None);
             }
             if self.buf[self.pos] != b'<' {
@@ -107,23 +196,49 @@ impl<R: Read> Tokenizer<R> {
             }
             // A tag: find its end, minding quoted attribute values (which may hold '>').
             match self.tag_end()? {
-                Some((TagKind::Comment | TagKind::Pi, end)) => self.pos = end,
+                Some((TagKind::Comment, end)) => self.pos = end,
+                Some((TagKind::Pi, end)) => {
+                    self.check_declaration(end)?;
+                    self.pos = end;
+                }
                 Some((kind, end)) => break (Some(kind), self.pos, end),
                 None => {
                     if !self.fill()? {
-                        return Err(Malformed(format!("unterminated tag at byte {}", self.position())));
+                        return Err(self.error(XmlErrorKind::Unterminated));
                     }
                 }
             }
         };
+        self.started = true;
+        let at = self.position();
         self.pos = end;
         let piece = &self.buf[start..end];
         Ok(Some(match kind {
             None => Token::Text(piece),
             Some(TagKind::CData) => Token::CData(&piece[9..piece.len() - 3]),
-            Some(TagKind::End) => Token::End {
-                name: local(piece[2..piece.len() - 1].trim_ascii()),
-            },
+            Some(TagKind::End) => {
+                let name = piece[2..piece.len() - 1].trim_ascii();
+                let Some(open) = self.open_at.pop() else {
+                    return Err(XmlError::new(
+                        at,
+                        XmlErrorKind::MismatchedEnd {
+                            expected: String::new(),
+                            found: String::from_utf8_lossy(name).into_owned(),
+                        },
+                    ));
+                };
+                if &self.open[open as usize..] != name {
+                    return Err(XmlError::new(
+                        at,
+                        XmlErrorKind::MismatchedEnd {
+                            expected: String::from_utf8_lossy(&self.open[open as usize..]).into_owned(),
+                            found: String::from_utf8_lossy(name).into_owned(),
+                        },
+                    ));
+                }
+                self.open.truncate(open as usize);
+                Token::End { name: local(name) }
+            }
             Some(_) => {
                 let inner = &piece[1..piece.len() - 1];
                 let (inner, empty) = match inner.strip_suffix(b"/") {
@@ -134,8 +249,16 @@ impl<R: Read> Tokenizer<R> {
                     .iter()
                     .position(|b| b.is_ascii_whitespace())
                     .unwrap_or(inner.len());
+                let name = &inner[..name_end];
+                if name.is_empty() {
+                    return Err(XmlError::unexpected(at, "a tag without a name"));
+                }
+                if !empty {
+                    self.open_at.push(self.open.len() as u32);
+                    self.open.extend_from_slice(name);
+                }
                 Token::Start {
-                    name: local(&inner[..name_end]),
+                    name: local(name),
                     attrs: &inner[name_end..],
                     empty,
                 }
@@ -143,8 +266,26 @@ impl<R: Read> Tokenizer<R> {
         }))
     }
 
+    /// Refuses an XML declaration that names an encoding other than UTF-8.
+    fn check_declaration(&self, end: usize) -> Result<(), XmlError> {
+        let pi = &self.buf[self.pos..end];
+        let Some(body) = pi.strip_prefix(b"<?xml") else {
+            return Ok(());
+        };
+        if !body.first().is_some_and(u8::is_ascii_whitespace) {
+            return Ok(());
+        }
+        if let Some(encoding) = attribute(&body[..body.len() - 2], b"encoding") {
+            let e = String::from_utf8_lossy(encoding);
+            if !e.eq_ignore_ascii_case("utf-8") && !e.eq_ignore_ascii_case("utf8") {
+                return Err(self.error(XmlErrorKind::Encoding(e.into_owned())));
+            }
+        }
+        Ok(())
+    }
+
     /// Where the tag starting at `pos` ends (one past `>`), if it is all in the buffer.
-    fn tag_end(&self) -> Result<Option<(TagKind, usize)>, Malformed> {
+    fn tag_end(&self) -> Result<Option<(TagKind, usize)>, XmlError> {
         let rest = &self.buf[self.pos..];
         if rest.len() < 2 {
             return Ok(None);
@@ -159,7 +300,7 @@ impl<R: Read> Tokenizer<R> {
             return Ok(None);
         }
         if rest[1] == b'!' {
-            return Err(Malformed(format!("unsupported markup at byte {}", self.position())));
+            return Err(self.error(XmlErrorKind::UnsupportedMarkup));
         }
         if rest[1] == b'?' {
             return Ok(memchr::memmem::find(rest, b"?>").map(|i| (TagKind::Pi, self.pos + i + 2)));
@@ -176,6 +317,8 @@ impl<R: Read> Tokenizer<R> {
                 return Ok(Some((kind, self.pos + i + 1)));
             } else if b == b'"' || b == b'\'' {
                 quote = b;
+            } else if b == b'<' {
+                return Err(self.error(XmlErrorKind::Unexpected("a '<' inside a tag".into())));
             }
         }
         Ok(None)
@@ -190,7 +333,8 @@ enum TagKind {
     CData,
 }
 
-/// Iterates over `name="value"` pairs of a tag's attribute bytes (raw values).
+/// Iterates over the `name="value"` pairs of a tag's attribute bytes: qualified names, raw
+/// values. Namespace declarations (`xmlns`, `xmlns:x`) are included; see [`attribute`].
 pub fn attributes(attrs: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     let mut rest = attrs;
     std::iter::from_fn(move || {
@@ -206,17 +350,60 @@ pub fn attributes(attrs: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
         let end = memchr::memchr(quote, &after[1..])?;
         let value = &after[1..1 + end];
         rest = &after[end + 2..];
-        Some((local(name), value))
+        Some((name, value))
     })
 }
 
-/// The raw value of attribute `name`.
+/// The raw value of the attribute named exactly `name` (`r`, `s`, `xml:space`). A namespace
+/// declaration is never an attribute, and a prefixed name never matches an unprefixed one.
 pub fn attribute<'a>(attrs: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
     attributes(attrs).find(|(n, _)| *n == name).map(|(_, v)| v)
 }
 
+/// The value of the attribute with local name `local` in namespace `namespace`, given the
+/// namespace declarations in scope (`declared`: prefix -> URI, from [`declarations`]).
+pub fn attribute_ns<'a>(
+    attrs: &'a [u8],
+    declared: &[(Vec<u8>, Vec<u8>)],
+    namespaces: &[&[u8]],
+    local_name: &[u8],
+) -> Option<&'a [u8]> {
+    attributes(attrs)
+        .find(|(n, _)| {
+            let Some(colon) = memchr::memchr(b':', n) else {
+                return false;
+            };
+            let (prefix, local) = (&n[..colon], &n[colon + 1..]);
+            local == local_name
+                && prefix != b"xmlns"
+                && declared
+                    .iter()
+                    .rev()
+                    .find(|(p, _)| p == prefix)
+                    .is_some_and(|(_, uri)| namespaces.contains(&uri.as_slice()))
+        })
+        .map(|(_, v)| v)
+}
+
+/// The `xmlns:prefix="uri"` declarations of a tag, appended to `out`.
+pub fn declarations(attrs: &[u8], out: &mut Vec<(Vec<u8>, Vec<u8>)>) {
+    for (name, value) in attributes(attrs) {
+        if let Some(prefix) = name.strip_prefix(b"xmlns:") {
+            out.push((prefix.to_vec(), value.to_vec()));
+        }
+    }
+}
+
+/// An attribute's value with entities decoded.
+pub fn attribute_text(attrs: &[u8], name: &[u8]) -> Option<String> {
+    let mut s = String::new();
+    push_text(&mut s, attribute(attrs, name)?).ok()?;
+    Some(s)
+}
+
 /// Appends XML text with entities decoded and line ends normalized (`\r\n`, `\r` -> `\n`).
-pub fn push_text(out: &mut String, raw: &[u8]) -> Result<(), Malformed> {
+/// Characters XML forbids are errors (offset 0: the caller knows where the text was).
+pub fn push_text(out: &mut String, raw: &[u8]) -> Result<(), XmlErrorKind> {
     let mut rest = raw;
     while let Some(i) = memchr::memchr2(b'&', b'\r', rest) {
         push_utf8(out, &rest[..i])?;
@@ -229,7 +416,7 @@ pub fn push_text(out: &mut String, raw: &[u8]) -> Result<(), Malformed> {
             };
             continue;
         }
-        let semi = memchr::memchr(b';', &rest[i..]).ok_or_else(|| Malformed("an '&' without ';'".into()))?;
+        let semi = memchr::memchr(b';', &rest[i..]).ok_or(XmlErrorKind::BadReference)?;
         let entity = &rest[i + 1..i + semi];
         let c = match entity {
             b"amp" => '&',
@@ -237,14 +424,9 @@ pub fn push_text(out: &mut String, raw: &[u8]) -> Result<(), Malformed> {
             b"gt" => '>',
             b"quot" => '"',
             b"apos" => '\'',
-            [b'#', b'x' | b'X', hex @ ..] => number(hex, 16)?,
+            [b'#', b'x', hex @ ..] => number(hex, 16)?,
             [b'#', dec @ ..] => number(dec, 10)?,
-            other => {
-                return Err(Malformed(format!(
-                    "unknown entity &{};",
-                    String::from_utf8_lossy(other)
-                )));
-            }
+            other => return Err(XmlErrorKind::UnknownEntity(String::from_utf8_lossy(other).into_owned())),
         };
         out.push(c);
         rest = &rest[i + semi + 1..];
@@ -252,17 +434,37 @@ pub fn push_text(out: &mut String, raw: &[u8]) -> Result<(), Malformed> {
     push_utf8(out, rest)
 }
 
-fn number(digits: &[u8], radix: u32) -> Result<char, Malformed> {
-    std::str::from_utf8(digits)
+/// A character reference's character, if XML allows it.
+fn number(digits: &[u8], radix: u32) -> Result<char, XmlErrorKind> {
+    let ok = !digits.is_empty() && digits.iter().all(|d| (*d as char).is_digit(radix));
+    let code = std::str::from_utf8(digits)
         .ok()
+        .filter(|_| ok)
         .and_then(|d| u32::from_str_radix(d, radix).ok())
-        .and_then(char::from_u32)
-        .ok_or_else(|| Malformed("a bad character reference".into()))
+        .ok_or(XmlErrorKind::BadReference)?;
+    match char::from_u32(code) {
+        Some(c) if xml_char(c) => Ok(c),
+        _ => Err(XmlErrorKind::ForbiddenCharacter(code)),
+    }
 }
 
-fn push_utf8(out: &mut String, bytes: &[u8]) -> Result<(), Malformed> {
-    out.push_str(std::str::from_utf8(bytes).map_err(|_| Malformed("text that is not UTF-8".into()))?);
+/// Is `c` a character XML 1.0 allows?
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+fn push_utf8(out: &mut String, bytes: &[u8]) -> Result<(), XmlErrorKind> {
+    let text = std::str::from_utf8(bytes).map_err(|_| XmlErrorKind::NotUtf8)?;
+    if let Some(c) = crate::value::forbidden_char(text) {
+        return Err(XmlErrorKind::ForbiddenCharacter(c as u32));
+    }
+    out.push_str(text);
     Ok(())
+}
+
+/// CDATA content as text (raw, but still only characters XML allows).
+pub fn push_cdata(out: &mut String, raw: &[u8]) -> Result<(), XmlErrorKind> {
+    push_utf8(out, raw)
 }
 
 /// Decodes Excel's `_xHHHH_` escapes (how it stores characters XML cannot carry), as calamine
@@ -277,7 +479,7 @@ pub fn unescape_excel(s: &str) -> std::borrow::Cow<'_, str> {
             && b[i + 6] == b'_'
     };
     let unit = |i: usize| u16::from_str_radix(&s[i + 2..i + 6], 16).unwrap_or(0xFFFD);
-    let Some(first) = (0..b.len()).find(|&i| b[i] == b'_' && is_escape(i)) else {
+    let Some(first) = memchr::memchr_iter(b'_', b).find(|&i| is_escape(i)) else {
         return std::borrow::Cow::Borrowed(s);
     };
     let mut out = String::with_capacity(s.len());
@@ -314,10 +516,10 @@ pub fn unescape_excel(s: &str) -> std::borrow::Cow<'_, str> {
 mod tests {
     use super::*;
 
-    fn tokens(xml: &str) -> Vec<String> {
+    fn tokens(xml: &str) -> Result<Vec<String>, XmlError> {
         let mut t = Tokenizer::new(xml.as_bytes());
         let mut out = Vec::new();
-        while let Some(tok) = t.next_token().unwrap() {
+        while let Some(tok) = t.next_token()? {
             out.push(match tok {
                 Token::Start { name, attrs, empty } => format!(
                     "<{}{}{}>",
@@ -330,15 +532,20 @@ mod tests {
                 Token::CData(t) => format!("C:{}", String::from_utf8_lossy(t)),
             });
         }
-        out
+        Ok(out)
+    }
+
+    fn kind(xml: &str) -> XmlErrorKind {
+        tokens(xml).expect_err(xml).kind
     }
 
     #[test]
     fn tokenizes_what_excel_writes() {
         assert_eq!(
             tokens(
-                r#"<?xml version="1.0"?><!-- x --><x:c r="A1" f='a>b'><v>1 &amp; 2</v><is/><![CDATA[<raw>]]></x:c>"#
-            ),
+                "\u{FEFF}<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><!-- x --><x:c r=\"A1\" f='a>b'><v>1 &amp; 2</v><is/><![CDATA[<raw>]]></x:c>"
+            )
+            .unwrap(),
             [
                 r#"<c r="A1" f='a>b'>"#,
                 "<v>",
@@ -349,9 +556,34 @@ mod tests {
                 "</c>"
             ]
         );
-        assert!(Tokenizer::new(&b"<!DOCTYPE x><a/>"[..]).next_token().is_err());
-        let mut broken = Tokenizer::new(&b"<a b=\"1"[..]);
-        assert!(broken.next_token().is_err());
+    }
+
+    #[test]
+    fn what_is_not_well_formed_is_refused() {
+        assert_eq!(kind("<!DOCTYPE x><a/>"), XmlErrorKind::UnsupportedMarkup);
+        assert_eq!(kind("<a b=\"1"), XmlErrorKind::Unterminated);
+        assert_eq!(
+            kind("<a><b></a></b>"),
+            XmlErrorKind::MismatchedEnd {
+                expected: "b".into(),
+                found: "a".into()
+            }
+        );
+        assert_eq!(
+            kind("<x:a></y:a>"),
+            XmlErrorKind::MismatchedEnd {
+                expected: "x:a".into(),
+                found: "y:a".into()
+            }
+        );
+        assert_eq!(kind("<a><b/>"), XmlErrorKind::Unclosed("a".into()));
+        assert!(matches!(kind("</a>"), XmlErrorKind::MismatchedEnd { .. }));
+        assert_eq!(
+            kind("<?xml version=\"1.0\" encoding=\"UTF-16\"?><a/>"),
+            XmlErrorKind::Encoding("UTF-16".into())
+        );
+        assert!(tokens("<?xml version='1.0' encoding='utf-8'?><a/>").is_ok());
+        assert!(tokens("<?xml-stylesheet href='x'?><a/>").is_ok());
     }
 
     #[test]
@@ -373,12 +605,23 @@ mod tests {
     }
 
     #[test]
-    fn attribute_values() {
-        let attrs = br#" r="B2" s='3' x:t="s" "#;
+    fn attributes_match_exact_names() {
+        let attrs = br#" r="B2" s='3' x:t="s" xmlns:s="urn:x" "#;
         assert_eq!(attribute(attrs, b"r"), Some(&b"B2"[..]));
         assert_eq!(attribute(attrs, b"s"), Some(&b"3"[..]));
-        assert_eq!(attribute(attrs, b"t"), Some(&b"s"[..]));
+        assert_eq!(attribute(attrs, b"t"), None, "x:t is another namespace's attribute");
         assert_eq!(attribute(attrs, b"q"), None);
+        // A namespace declaration is not an attribute, whatever its prefix.
+        assert_eq!(attribute(br#" r="A2" xmlns:s="urn:x""#, b"s"), None);
+        let mut declared = Vec::new();
+        declarations(br#" xmlns="urn:main" xmlns:r="urn:rels""#, &mut declared);
+        assert_eq!(declared, [(b"r".to_vec(), b"urn:rels".to_vec())]);
+        let sheet = br#" name="A" sheetId="1" r:id="rId1" x:id="no""#;
+        assert_eq!(
+            attribute_ns(sheet, &declared, &[b"urn:rels"], b"id"),
+            Some(&b"rId1"[..])
+        );
+        assert_eq!(attribute_ns(sheet, &declared, &[b"urn:other"], b"id"), None);
     }
 
     #[test]
@@ -386,7 +629,26 @@ mod tests {
         let mut s = String::new();
         push_text(&mut s, b"a &lt;b&gt; &amp; &#233;&#x20AC;\r\nc\rd").unwrap();
         assert_eq!(s, "a <b> & é€\nc\nd");
-        assert!(push_text(&mut String::new(), b"&nbsp;").is_err());
+        assert_eq!(
+            push_text(&mut String::new(), b"&nbsp;"),
+            Err(XmlErrorKind::UnknownEntity("nbsp".into()))
+        );
+        for forbidden in [&b"&#0;"[..], b"&#x1;", b"&#xFFFE;", b"&#xD800;", b"a\x01b"] {
+            assert!(
+                matches!(
+                    push_text(&mut String::new(), forbidden),
+                    Err(XmlErrorKind::ForbiddenCharacter(_))
+                ),
+                "{}",
+                String::from_utf8_lossy(forbidden)
+            );
+        }
+        assert_eq!(push_text(&mut String::new(), b"&#;"), Err(XmlErrorKind::BadReference));
+        assert_eq!(
+            push_text(&mut String::new(), b"&#X41;"),
+            Err(XmlErrorKind::BadReference)
+        );
+        assert_eq!(push_text(&mut String::new(), b"a & b"), Err(XmlErrorKind::BadReference));
         assert_eq!(unescape_excel("a_x000D_b"), "a\rb");
         assert_eq!(unescape_excel("_xD83D__xDE00_"), "😀");
         assert_eq!(unescape_excel("_xD83D_x"), "\u{FFFD}x");

@@ -2,9 +2,11 @@
 //! through a bounded channel, so the calling thread can map and encode while the next rows are
 //! read. Row buffers travel back for reuse, so memory stays flat however long the input is.
 
+use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use super::{InputError, Row, RowSink, SheetInfo, Stopped};
+use super::error::InputError;
+use super::row::{Row, RowSink, SheetInfo, Stopped};
 
 /// Rows per batch.
 const BATCH: usize = 512;
@@ -14,6 +16,7 @@ const IN_FLIGHT: usize = 4;
 enum Message {
     Start(SheetInfo),
     Rows(Vec<Row>),
+    Restart,
 }
 
 /// The producer's end: batches rows, reusing the buffers the consumer sends back.
@@ -46,6 +49,11 @@ impl RowSink for ChannelSink {
         self.tx.send(Message::Start(info)).map_err(|_| Stopped)
     }
 
+    fn restart(&mut self) -> Result<(), Stopped> {
+        self.batch.clear();
+        self.tx.send(Message::Restart).map_err(|_| Stopped)
+    }
+
     fn row(&mut self, row: &mut Row) -> Result<(), Stopped> {
         let mut slot = self.spare.pop().unwrap_or_default();
         std::mem::swap(&mut slot, row);
@@ -58,7 +66,7 @@ impl RowSink for ChannelSink {
 }
 
 /// Runs `produce` on a helper thread named `name`; the rows it makes reach `sink` here.
-pub fn on_helper_thread<F>(name: &str, sink: &mut impl RowSink, produce: F) -> Result<(), InputError>
+pub fn on_helper_thread<F>(path: &Path, name: &str, sink: &mut impl RowSink, produce: F) -> Result<(), InputError>
 where
     F: FnOnce(&mut ChannelSink) -> Result<(), InputError> + Send,
 {
@@ -76,13 +84,22 @@ where
                 };
                 produce(&mut channel).and_then(|()| channel.flush().map_err(InputError::from))
             })
-            .map_err(|e| InputError::Thread(e.to_string()))?;
+            .map_err(|e| InputError::ReaderFailed {
+                path: path.to_owned(),
+                why: format!("cannot start a thread ({e})"),
+            })?;
 
         let mut consumed = Ok(());
         'messages: for message in &rx {
             match message {
                 Message::Start(info) => {
                     if let Err(e) = sink.start(info) {
+                        consumed = Err(e);
+                        break;
+                    }
+                }
+                Message::Restart => {
+                    if let Err(e) = sink.restart() {
                         consumed = Err(e);
                         break;
                     }
@@ -106,7 +123,10 @@ where
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                 .unwrap_or_default();
-            InputError::Thread(format!("the reader stopped unexpectedly ({why})"))
+            InputError::ReaderFailed {
+                path: path.to_owned(),
+                why: format!("the reader stopped unexpectedly ({why})"),
+            }
         })?;
         consumed?;
         produced

@@ -4,12 +4,12 @@
 use std::ops::Range;
 
 use super::text::{cell_text, cell_text_normalized, check_url, describe, number_error_text, shown_value};
-use super::{Layout, MAX_EXTERNAL_ID, MAX_SINGLE_LINE_TEXT, MAX_TEXT, Mapper, TargetRef, Value};
+use super::{Layout, Mapper, TargetRef, Value};
 use crate::input::{Cell, Row};
 use crate::problem::Code;
 use crate::suggest;
 use crate::template::{Cardinality, EmptyPolicy, Field, FieldKind, PropertyType, Relation, TargetTypes};
-use crate::value::{self, DateError};
+use crate::value::{self, DateError, MAX_EXTERNAL_ID, MAX_SINGLE_LINE_TEXT, MAX_TEXT};
 
 impl Mapper<'_> {
     pub(super) fn map_external_id(&mut self, layout: &Layout, row: &Row) {

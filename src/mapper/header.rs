@@ -4,8 +4,9 @@
 use std::io;
 
 use super::{Layout, Mapper};
+use crate::cellref::cell_name;
 use crate::input::Row;
-use crate::problem::{Code, Problem, Problems, cell_name};
+use crate::problem::{Code, Problem, Problems};
 use crate::suggest;
 use crate::template::normalize_header;
 

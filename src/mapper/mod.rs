@@ -13,18 +13,14 @@ mod text;
 use std::io;
 use std::ops::Range;
 
-pub use text::{cell_text, quote_sheet};
+pub use text::cell_text;
 
+use crate::cellref::{column_letters, sheet_cell};
 use crate::ids::IdSet;
 use crate::input::Row;
-use crate::problem::{Code, Problem, Problems, cell_name, column_letters};
+use crate::problem::{Code, Problem, Problems, Stats};
 use crate::template::{Field, Template};
 use crate::value;
-
-/// Relatics' limits, in UTF-16 code units.
-pub const MAX_EXTERNAL_ID: usize = 450;
-pub const MAX_TEXT: usize = 10_000;
-pub const MAX_SINGLE_LINE_TEXT: usize = 100;
 
 /// One field's output for the current element.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,17 +70,6 @@ impl Element {
     fn mark(&self) -> u32 {
         self.text.len() as u32
     }
-}
-
-/// Counts for the summary and the JSON report.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Data rows read (below the header row), empty ones included.
-    pub rows: u64,
-    /// Data rows skipped because every cell was empty.
-    pub empty_rows: u64,
-    /// Elements the body holds (one per non-empty data row).
-    pub elements: u64,
 }
 
 /// Which sheet column feeds what, from the header row.
@@ -180,10 +165,7 @@ impl<'t> Mapper<'t> {
     }
 
     fn cell_ref(&self, row: u32, col: u32) -> String {
-        match &self.sheet {
-            Some(s) => format!("{}!{}", quote_sheet(s), cell_name(row, col)),
-            None => cell_name(row, col),
-        }
+        sheet_cell(self.sheet.as_deref(), row, col)
     }
 
     /// Maps one row. Returns the element when the row is a data row with values.

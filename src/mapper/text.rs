@@ -1,19 +1,10 @@
-//! Cells as text, for values and for messages: Excel's General format, sheet references,
-//! descriptions of what was found, and URL checks.
+//! Cells as text, for values and for messages: Excel's General format, descriptions of what
+//! was found, and URL checks.
 
 use std::fmt::Write as _;
 
 use crate::input::Cell;
 use crate::value::{self, NumberError};
-
-/// Quotes a sheet name for a cell reference when Excel would (`'My sheet'!C17`).
-pub fn quote_sheet(sheet: &str) -> String {
-    if sheet.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.') && !sheet.is_empty() {
-        sheet.to_owned()
-    } else {
-        format!("'{}'", sheet.replace('\'', "''"))
-    }
-}
 
 /// A cell as text, the way Excel shows it: numbers in General format, dates as `YYYY-MM-DD`.
 pub fn cell_text(cell: Cell<'_>, out: &mut String) {
@@ -198,12 +189,5 @@ mod tests {
             .unwrap();
         cell_text(Cell::DateTime(dt), &mut s);
         assert_eq!(s, "2026-03-01");
-    }
-
-    #[test]
-    fn sheet_names_are_quoted_like_excel() {
-        assert_eq!(quote_sheet("Requirements"), "Requirements");
-        assert_eq!(quote_sheet("Eisen 2026"), "'Eisen 2026'");
-        assert_eq!(quote_sheet("Piet's"), "'Piet''s'");
     }
 }

@@ -14,8 +14,7 @@ use anyhow::Context as _;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::body::BodyFormat;
-use crate::mapper::MAX_EXTERNAL_ID;
-use crate::value::relatics_len;
+use crate::value::{MAX_EXTERNAL_ID, relatics_len};
 
 /// At most this many structure problems are kept for the message.
 const MAX_SHOWN: usize = 20;

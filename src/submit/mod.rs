@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 
-use crate::app::{Exit, ExitError};
 use crate::body::BodyFormat;
+use crate::exit::{Exit, ExitError};
 use crate::output::human_size;
 use http::{Answer, Http, Transport};
 use receipt::{Diff, Receipt, Store};

@@ -3,8 +3,9 @@
 
 use std::io::Read;
 
-use super::super::ooxml::{Malformed, Token, Tokenizer, attribute, push_text, unescape_excel};
-use super::text_attr;
+use super::super::ooxml::{
+    Token, Tokenizer, XmlError, attribute, attribute_text, push_cdata, push_text, unescape_excel,
+};
 
 /// How a style shows numbers, as far as dates are concerned (calamine's `CellFormat`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,7 +62,7 @@ pub(super) fn builtin_format(id: &str) -> NumberFormat {
 }
 
 /// The number format of every cell style (`cellXfs`), by style index.
-pub(super) fn read_styles(r: impl Read) -> Result<Vec<NumberFormat>, Malformed> {
+pub(super) fn read_styles(r: impl Read) -> Result<Vec<NumberFormat>, XmlError> {
     let mut custom: Vec<(String, String)> = Vec::new();
     let mut formats = Vec::new();
     let mut in_cell_xfs = false;
@@ -71,7 +72,9 @@ pub(super) fn read_styles(r: impl Read) -> Result<Vec<NumberFormat>, Malformed> 
             Token::Start {
                 name: b"numFmt", attrs, ..
             } => {
-                if let (Some(id), Some(code)) = (text_attr(attrs, b"numFmtId"), text_attr(attrs, b"formatCode")) {
+                if let (Some(id), Some(code)) =
+                    (attribute_text(attrs, b"numFmtId"), attribute_text(attrs, b"formatCode"))
+                {
                     custom.push((id, code));
                 }
             }
@@ -82,7 +85,7 @@ pub(super) fn read_styles(r: impl Read) -> Result<Vec<NumberFormat>, Malformed> 
             } => in_cell_xfs = !empty,
             Token::End { name: b"cellXfs" } => in_cell_xfs = false,
             Token::Start { name: b"xf", attrs, .. } if in_cell_xfs => {
-                let format = match text_attr(attrs, b"numFmtId") {
+                let format = match attribute_text(attrs, b"numFmtId") {
                     None => NumberFormat::Other,
                     Some(id) => match custom.iter().rev().find(|(i, _)| *i == id) {
                         Some((_, code)) => detect_custom_number_format(code),
@@ -115,14 +118,15 @@ impl SharedStrings {
 /// Collects the text of a string item (`<si>` or `<is>`) as calamine does: the `<t>` runs,
 /// without phonetic runs (`<rPh>`), trimmed of ASCII whitespace unless `xml:space="preserve"`,
 /// with `_xHHHH_` escapes decoded. Consumes tokens up to the closing `end` tag.
-pub(super) fn read_string_item<R: Read>(t: &mut Tokenizer<R>, end: &[u8], out: &mut String) -> Result<(), Malformed> {
+pub(super) fn read_string_item<R: Read>(t: &mut Tokenizer<R>, end: &[u8], out: &mut String) -> Result<(), XmlError> {
     let mut phonetic = false;
     let mut in_t = false;
     let mut preserve = false;
     let mut value = String::new();
     loop {
+        let at = t.position();
         let Some(token) = t.next_token()? else {
-            return Err(Malformed("a string item is not closed".into()));
+            return Err(XmlError::unexpected(at, "has a string item that is not closed"));
         };
         match token {
             Token::End { name } if name == end => return Ok(()),
@@ -135,14 +139,12 @@ pub(super) fn read_string_item<R: Read>(t: &mut Tokenizer<R>, end: &[u8], out: &
                 attrs,
                 empty,
             } if !phonetic => {
-                preserve = attribute(attrs, b"space") == Some(b"preserve");
+                preserve = attribute(attrs, b"xml:space") == Some(b"preserve");
                 value.clear();
                 in_t = !empty;
             }
-            Token::Text(raw) if in_t => push_text(&mut value, raw)?,
-            Token::CData(raw) if in_t => {
-                value.push_str(std::str::from_utf8(raw).map_err(|_| Malformed("CDATA that is not UTF-8".into()))?)
-            }
+            Token::Text(raw) if in_t => push_text(&mut value, raw).map_err(|kind| XmlError::new(at, kind))?,
+            Token::CData(raw) if in_t => push_cdata(&mut value, raw).map_err(|kind| XmlError::new(at, kind))?,
             Token::End { name: b"t" } if in_t => {
                 in_t = false;
                 let text = if preserve {
@@ -157,7 +159,11 @@ pub(super) fn read_string_item<R: Read>(t: &mut Tokenizer<R>, end: &[u8], out: &
     }
 }
 
-pub(super) fn read_shared_strings(r: impl Read) -> Result<SharedStrings, Malformed> {
+/// Entries reserved up front at most: `uniqueCount` is a hint from the file, never an
+/// allocation size (a damaged or hostile file may claim 10^18 strings).
+const RESERVE_AT_MOST: usize = 1 << 16;
+
+pub(super) fn read_shared_strings(r: impl Read) -> Result<SharedStrings, XmlError> {
     let mut sst = SharedStrings::default();
     let mut t = Tokenizer::new(r);
     while let Some(token) = t.next_token()? {
@@ -166,9 +172,9 @@ pub(super) fn read_shared_strings(r: impl Read) -> Result<SharedStrings, Malform
                 name: b"sst", attrs, ..
             } => {
                 if let Some(n) =
-                    attribute(attrs, b"uniqueCount").and_then(|v| std::str::from_utf8(v).ok()?.parse().ok())
+                    attribute(attrs, b"uniqueCount").and_then(|v| std::str::from_utf8(v).ok()?.parse::<u64>().ok())
                 {
-                    sst.ends.reserve(n);
+                    sst.ends.reserve(n.min(RESERVE_AT_MOST as u64) as usize);
                 }
             }
             Token::Start { name: b"si", empty, .. } => {

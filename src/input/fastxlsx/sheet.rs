@@ -6,12 +6,16 @@ use std::sync::mpsc::{Receiver, SyncSender};
 
 use calamine::{ExcelDateTime, ExcelDateTimeType};
 
+use super::super::cells::{cell_of_datetime, cell_of_iso};
 use super::super::merge::Assembler;
-use super::super::ooxml::{Malformed, Token, Tokenizer, attribute, push_text, unescape_excel};
-use super::super::xlsx::parse_cell;
-use super::super::{Cell, InputError, RowSink};
-use super::BATCH;
+use super::super::ooxml::{Token, Tokenizer, XmlError, attribute, attributes, push_cdata, push_text, unescape_excel};
+use super::super::package::PackageError;
+use super::super::row::{Cell, RowSink, Stopped};
 use super::parts::{NumberFormat, SharedStrings, read_string_item};
+use crate::cellref;
+
+/// Cells per batch.
+pub(super) const BATCH: usize = 16_384;
 
 /// A cell's type attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,10 +56,10 @@ pub(super) enum Message {
     /// The sheet's declared rows, from `<dimension>`, sent before the first batch.
     Dimension(Option<u64>),
     Cells(Batch),
-    Failed(Malformed),
+    Failed(PackageError),
 }
 
-pub(super) fn kind_of(t: Option<&[u8]>) -> Result<Kind, Malformed> {
+pub(super) fn kind_of(t: Option<&[u8]>) -> Result<Kind, String> {
     Ok(match t {
         None => Kind::Number { typed: false },
         Some(b"n") => Kind::Number { typed: true },
@@ -66,10 +70,10 @@ pub(super) fn kind_of(t: Option<&[u8]>) -> Result<Kind, Malformed> {
         Some(b"inlineStr" | b"is") => Kind::Inline,
         Some(b"d") => Kind::IsoDate,
         Some(other) => {
-            return Err(Malformed(format!(
-                "unknown cell type '{}'",
+            return Err(format!(
+                "has a cell of unknown type '{}'",
                 String::from_utf8_lossy(other)
-            )));
+            ));
         }
     })
 }
@@ -102,7 +106,7 @@ pub(super) struct CellAttributes<'a> {
 /// Reads a `<c>` tag's attributes in one pass.
 pub(super) fn cell_attributes(attrs: &[u8]) -> CellAttributes<'_> {
     let mut found = CellAttributes::default();
-    for (name, value) in super::super::ooxml::attributes(attrs) {
+    for (name, value) in attributes(attrs) {
         match name {
             b"r" => found.reference = Some(value),
             b"s" => found.style = Some(value),
@@ -113,35 +117,21 @@ pub(super) fn cell_attributes(attrs: &[u8]) -> CellAttributes<'_> {
     found
 }
 
-/// `C17` -> `(16, 2)`, as calamine reads cell references (letters, then digits).
-pub(super) fn cell_reference(b: &[u8]) -> Option<(u32, u32)> {
-    let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
-    if letters == 0 || letters == b.len() || letters > 3 {
-        return None;
-    }
-    let col = b[..letters]
-        .iter()
-        .fold(0u32, |acc, c| acc * 26 + u32::from(c.to_ascii_uppercase() - b'A') + 1);
-    let row = parse_u32(&b[letters..])?;
-    Some((row.checked_sub(1)?, col - 1))
-}
-
 /// Tokenizes the sheet into raw cells and sends them in batches.
-pub(super) fn scan_sheet(r: impl Read, tx: &SyncSender<Message>, recycled: &Receiver<Batch>) -> Result<(), Malformed> {
+pub(super) fn scan_sheet(r: impl Read, tx: &SyncSender<Message>, recycled: &Receiver<Batch>) -> Result<(), XmlError> {
     let mut t = Tokenizer::new(r);
     // Up to <sheetData>: the dimension, for progress.
     loop {
         match t.next_token()? {
-            None => return Err(Malformed("the sheet has no sheetData".into())),
+            None => return Err(XmlError::unexpected(t.position(), "has no sheetData")),
             Some(Token::Start {
                 name: b"dimension",
                 attrs,
                 ..
             }) => {
                 let total = attribute(attrs, b"ref")
-                    .and_then(|r| std::str::from_utf8(r).ok())
-                    .and_then(|r| parse_cell(r.rsplit(':').next()?))
-                    .map(|(row, _)| u64::from(row) + 1);
+                    .and_then(cellref::parse_range)
+                    .map(|range| u64::from(range.last_row) + 1);
                 let _ = tx.send(Message::Dimension(total));
             }
             Some(Token::Start {
@@ -167,8 +157,9 @@ pub(super) fn scan_sheet(r: impl Read, tx: &SyncSender<Message>, recycled: &Rece
         tx.send(Message::Cells(full)).is_ok()
     };
     loop {
+        let at = t.position();
         let Some(token) = t.next_token()? else {
-            return Err(Malformed("the sheet ends inside sheetData".into()));
+            return Err(XmlError::unexpected(at, "ends inside sheetData"));
         };
         match token {
             Token::End { name: b"sheetData" } => break,
@@ -191,13 +182,14 @@ pub(super) fn scan_sheet(r: impl Read, tx: &SyncSender<Message>, recycled: &Rece
             } => {
                 let found = cell_attributes(attrs);
                 let (row, col) = match found.reference {
-                    Some(r) => cell_reference(r)
-                        .ok_or_else(|| Malformed(format!("a bad cell reference '{}'", String::from_utf8_lossy(r))))?,
+                    Some(r) => cellref::parse(r).ok_or_else(|| {
+                        XmlError::unexpected(at, format!("has a bad cell reference '{}'", String::from_utf8_lossy(r)))
+                    })?,
                     None => (row_index, col_index),
                 };
                 col_index = col + 1;
                 let style = found.style.and_then(parse_u32);
-                let kind = kind_of(found.kind)?;
+                let kind = kind_of(found.kind).map_err(|why| XmlError::unexpected(at, why))?;
                 let value = if empty {
                     None
                 } else {
@@ -229,11 +221,12 @@ pub(super) fn read_cell_value<R: Read>(
     t: &mut Tokenizer<R>,
     kind: Kind,
     text: &mut String,
-) -> Result<Option<(u32, u32)>, Malformed> {
+) -> Result<Option<(u32, u32)>, XmlError> {
     let mut value = None;
     loop {
+        let at = t.position();
         let Some(token) = t.next_token()? else {
-            return Err(Malformed("a cell is not closed".into()));
+            return Err(XmlError::unexpected(at, "has a cell that is not closed"));
         };
         match token {
             Token::End { name: b"c" } => return Ok(value),
@@ -264,10 +257,10 @@ pub(super) fn read_cell_value<R: Read>(
                 value = None;
             }
             Token::Start { name, .. } => {
-                return Err(Malformed(format!(
-                    "unexpected <{}> in a cell",
-                    String::from_utf8_lossy(name)
-                )));
+                return Err(XmlError::unexpected(
+                    at,
+                    format!("has an unexpected <{}> in a cell", String::from_utf8_lossy(name)),
+                ));
             }
             _ => {}
         }
@@ -275,27 +268,26 @@ pub(super) fn read_cell_value<R: Read>(
 }
 
 /// Appends the decoded text of an element up to its end tag.
-pub(super) fn read_until_end<R: Read>(t: &mut Tokenizer<R>, end: &[u8], out: &mut String) -> Result<(), Malformed> {
+pub(super) fn read_until_end<R: Read>(t: &mut Tokenizer<R>, end: &[u8], out: &mut String) -> Result<(), XmlError> {
     loop {
+        let at = t.position();
         match t.next_token()? {
-            None => return Err(Malformed("an element is not closed".into())),
+            None => return Err(XmlError::unexpected(at, "has an element that is not closed")),
             Some(Token::End { name }) if name == end => return Ok(()),
-            Some(Token::Text(raw)) => push_text(out, raw)?,
-            Some(Token::CData(raw)) => {
-                out.push_str(std::str::from_utf8(raw).map_err(|_| Malformed("CDATA that is not UTF-8".into()))?)
-            }
+            Some(Token::Text(raw)) => push_text(out, raw).map_err(|kind| XmlError::new(at, kind))?,
+            Some(Token::CData(raw)) => push_cdata(out, raw).map_err(|kind| XmlError::new(at, kind))?,
             Some(Token::Start { name, .. }) => {
-                return Err(Malformed(format!(
-                    "unexpected <{}> in a value",
-                    String::from_utf8_lossy(name)
-                )));
+                return Err(XmlError::unexpected(
+                    at,
+                    format!("has an unexpected <{}> in a value", String::from_utf8_lossy(name)),
+                ));
             }
             Some(Token::End { .. }) => {}
         }
     }
 }
 
-pub(super) fn error_value(v: &str) -> Result<&'static str, Malformed> {
+pub(super) fn error_value(v: &str) -> Result<&'static str, String> {
     Ok(match v {
         "#DIV/0!" => "#DIV/0!",
         "#N/A" => "#N/A",
@@ -304,7 +296,7 @@ pub(super) fn error_value(v: &str) -> Result<&'static str, Malformed> {
         "#NUM!" => "#NUM!",
         "#REF!" => "#REF!",
         "#VALUE!" => "#VALUE!",
-        other => return Err(Malformed(format!("unknown error value '{other}'"))),
+        other => return Err(format!("holds the unknown error value '{other}'")),
     })
 }
 
@@ -315,7 +307,7 @@ pub(super) fn value<'a>(
     sst: &'a SharedStrings,
     formats: &[NumberFormat],
     date1904: bool,
-) -> Result<Cell<'a>, Malformed> {
+) -> Result<Cell<'a>, String> {
     let Some((start, end)) = raw.value else {
         return Ok(Cell::Empty);
     };
@@ -325,7 +317,7 @@ pub(super) fn value<'a>(
             let i: usize = v.parse().unwrap_or(0);
             Cell::Text(
                 sst.get(i)
-                    .ok_or_else(|| Malformed(format!("shared string {i} does not exist")))?,
+                    .ok_or_else(|| format!("refers to shared string {i}, which does not exist"))?,
             )
         }
         Kind::Number { typed } => match v.parse::<f64>() {
@@ -335,33 +327,36 @@ pub(super) fn value<'a>(
                     Some(s) => formats.get(s as usize).copied(),
                 };
                 match format {
-                    Some(NumberFormat::DateTime) => super::super::workbook::cell_of_datetime(&ExcelDateTime::new(
-                        x,
-                        ExcelDateTimeType::DateTime,
-                        date1904,
-                    )),
-                    Some(NumberFormat::TimeDelta) => super::super::workbook::cell_of_datetime(&ExcelDateTime::new(
-                        x,
-                        ExcelDateTimeType::TimeDelta,
-                        date1904,
-                    )),
+                    Some(NumberFormat::DateTime) => {
+                        cell_of_datetime(&ExcelDateTime::new(x, ExcelDateTimeType::DateTime, date1904))
+                    }
+                    Some(NumberFormat::TimeDelta) => {
+                        cell_of_datetime(&ExcelDateTime::new(x, ExcelDateTimeType::TimeDelta, date1904))
+                    }
                     _ => Cell::Number(x),
                 }
             }
             Err(_) if !typed => Cell::Text(v),
-            Err(_) => return Err(Malformed(format!("'{v}' is not a number"))),
+            Err(_) => return Err(format!("holds '{v}' as a number")),
         },
         Kind::Bool => match v.trim() {
             "" => Cell::Empty,
             b if b == "0" || b.eq_ignore_ascii_case("false") => Cell::Bool(false),
             b if b == "1" || b.eq_ignore_ascii_case("true") => Cell::Bool(true),
-            other => return Err(Malformed(format!("'{other}' is not a boolean"))),
+            other => return Err(format!("holds '{other}' as a boolean")),
         },
         Kind::Error => Cell::Error(error_value(v)?),
         // `_xHHHH_` escapes in formula text are decoded by `convert_batch` (rare; needs a buffer).
         Kind::Str | Kind::Inline => Cell::Text(v),
-        Kind::IsoDate => super::super::workbook::cell_of_iso(v),
+        Kind::IsoDate => cell_of_iso(v),
     })
+}
+
+/// Why a batch could not be handed over.
+pub(super) enum BatchError {
+    /// A cell holds what calamine would reject: its reference and why.
+    Cell(String, String),
+    Stopped,
 }
 
 /// Hands the cells of one batch to the assembler.
@@ -371,10 +366,11 @@ pub(super) fn convert_batch<S: RowSink>(
     formats: &[NumberFormat],
     date1904: bool,
     rows: &mut Assembler<'_, S>,
-) -> Result<(), InputError> {
+) -> Result<(), BatchError> {
     let mut decoded = String::new();
     for raw in &batch.cells {
-        let cell = value(raw, &batch.text, sst, formats, date1904).map_err(|e| InputError::Retry(e.0))?;
+        let cell = value(raw, &batch.text, sst, formats, date1904)
+            .map_err(|why| BatchError::Cell(cellref::cell_name(raw.row + 1, raw.col), why))?;
         // Formula text results may hold `_xHHHH_` escapes, as shared strings do.
         let cell = match (raw.kind, cell) {
             (Kind::Str, Cell::Text(t)) if t.contains("_x") => {
@@ -384,7 +380,8 @@ pub(super) fn convert_batch<S: RowSink>(
             }
             (_, c) => c,
         };
-        rows.cell(raw.row, raw.col, cell)?;
+        rows.cell(raw.row, raw.col, cell)
+            .map_err(|Stopped| BatchError::Stopped)?;
     }
     Ok(())
 }

@@ -1,0 +1,309 @@
+//! From parsed arguments and the environment to checked settings: the one place where every
+//! command's settings are made, so each command only ever sees values it can trust.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::bail;
+
+use crate::body::BodyFormat;
+use crate::cli::{CheckArgs, ColorWhen, ConvertArgs, FormatArg, ReportFormat, SheetOptions, SubmitArgs};
+use crate::input::{DelimitedOptions, InputFormat, InputSpec, XlsxReader};
+use crate::output::Destination;
+use crate::report::Style;
+use crate::submit::{self, Credentials};
+use crate::template::{self, Template};
+
+impl From<FormatArg> for BodyFormat {
+    fn from(f: FormatArg) -> BodyFormat {
+        match f {
+            FormatArg::Json => BodyFormat::Json,
+            FormatArg::Xml => BodyFormat::Xml,
+        }
+    }
+}
+
+/// Settings every command shares.
+pub struct Global {
+    pub color: ColorWhen,
+    pub quiet: bool,
+}
+
+impl Global {
+    /// Colour for a report on stdout or stderr.
+    pub fn style(&self, stdout: bool) -> Style {
+        let terminal = if stdout {
+            std::io::stdout().is_terminal()
+        } else {
+            std::io::stderr().is_terminal()
+        };
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match self.color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => terminal && !no_color,
+        };
+        Style { color }
+    }
+}
+
+/// A sheet to read and check against a template (`convert`, `check`, `submit` of a sheet).
+pub struct SheetSettings {
+    pub spec: InputSpec,
+    pub template: Template,
+    /// The template file as given, for reports.
+    pub template_path: PathBuf,
+    /// Warnings block the body too.
+    pub strict: bool,
+    /// Where the JSON report goes as well, if anywhere.
+    pub report_file: Option<PathBuf>,
+}
+
+/// `relsync convert`.
+pub struct ConvertSettings {
+    pub sheet: SheetSettings,
+    pub output: Destination,
+    pub format: BodyFormat,
+    /// One line instead of indented.
+    pub compact: bool,
+}
+
+/// `relsync check`.
+pub struct CheckSettings {
+    pub sheet: SheetSettings,
+    pub report: ReportFormat,
+}
+
+/// What `submit` sends: a sheet to convert first, or a body made earlier.
+pub enum SubmitInput {
+    Sheet {
+        sheet: Box<SheetSettings>,
+        format: BodyFormat,
+    },
+    Body {
+        path: PathBuf,
+        format: BodyFormat,
+    },
+}
+
+/// `relsync submit`.
+pub struct SubmitSettings {
+    pub input: SubmitInput,
+    pub send: submit::Settings,
+}
+
+/// Loads the template named on the command line.
+pub fn load_template(path: &Path) -> anyhow::Result<Template> {
+    Ok(template::load(path)?)
+}
+
+/// What to read, from the input path, the `--sheet` flag and the template.
+fn input_spec(input: &Path, sheet: Option<&str>, template: &Template) -> anyhow::Result<InputSpec> {
+    let Some(format) = InputFormat::of(input) else {
+        bail!(
+            "cannot read {}: relsync reads {} files (the format comes from the extension)",
+            input.display(),
+            InputFormat::EXTENSIONS
+        );
+    };
+    if format.is_delimited() && sheet.is_some() {
+        bail!(
+            "--sheet applies to workbooks; {} is delimited text with a single sheet",
+            input.display()
+        );
+    }
+    let sheet = if format.is_delimited() {
+        None
+    } else {
+        sheet.map(str::to_owned).or_else(|| template.source.sheet.clone())
+    };
+    Ok(InputSpec {
+        path: input.to_owned(),
+        format,
+        sheet,
+        delimited: DelimitedOptions {
+            delimiter: template.source.delimiter,
+            encoding: template.source.encoding,
+        },
+        xlsx_reader: XlsxReader::from_env(),
+    })
+}
+
+fn sheet_settings(input: &Path, template_path: &Path, options: &SheetOptions) -> anyhow::Result<SheetSettings> {
+    let template = load_template(template_path)?;
+    let spec = input_spec(input, options.sheet.as_deref(), &template)?;
+    Ok(SheetSettings {
+        spec,
+        template,
+        template_path: template_path.to_owned(),
+        strict: options.strict,
+        report_file: options.report_file.clone(),
+    })
+}
+
+/// True when both paths name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Refuses to write an output over one of the inputs.
+pub fn ensure_not_an_input(output: &Path, inputs: &[&Path], what: &str) -> anyhow::Result<()> {
+    if inputs.iter().any(|input| same_file(output, input)) {
+        bail!(
+            "refusing to write the {what} over {}, which is an input",
+            output.display()
+        );
+    }
+    Ok(())
+}
+
+pub fn convert(args: &ConvertArgs) -> anyhow::Result<ConvertSettings> {
+    let sheet = sheet_settings(&args.sheet.input, &args.sheet.template, &args.sheet.options)?;
+    let output = Destination::from_arg(args.output.as_deref());
+    let format = args
+        .format
+        .map(BodyFormat::from)
+        .or_else(|| args.output.as_deref().and_then(BodyFormat::of_path))
+        .unwrap_or(BodyFormat::Json);
+    if let Destination::File(out) = &output {
+        ensure_not_an_input(out, &[&sheet.spec.path, &sheet.template_path], "body")?;
+    }
+    Ok(ConvertSettings {
+        sheet,
+        output,
+        format,
+        compact: args.compact,
+    })
+}
+
+pub fn check(args: &CheckArgs) -> anyhow::Result<CheckSettings> {
+    Ok(CheckSettings {
+        sheet: sheet_settings(&args.sheet.input, &args.sheet.template, &args.sheet.options)?,
+        report: args.report,
+    })
+}
+
+/// An environment variable, trimmed; `None` when unset or empty.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
+    let body_format = BodyFormat::of_path(&args.input);
+    let template = match &args.template {
+        Some(path) => Some(load_template(path)?),
+        None if body_format.is_some() => None,
+        None => bail!(
+            "{} is a sheet, so submit needs its column template: add --template FILE",
+            args.input.display()
+        ),
+    };
+
+    let endpoint = args
+        .endpoint
+        .clone()
+        .or_else(|| env("RELATICS_ENDPOINT"))
+        .or_else(|| template.as_ref().and_then(|t| t.target.endpoint.clone()));
+    let Some(endpoint) = endpoint else {
+        bail!("no endpoint: give --endpoint URL, set RELATICS_ENDPOINT, or set target.endpoint in the template");
+    };
+    let endpoint = submit::check_url(&endpoint, "endpoint")?;
+    let credentials = credentials(args, template.as_ref())?;
+    if credentials.is_none() && !args.dry_run {
+        bail!(
+            "no credentials: set RELATICS_TOKEN (or use --token-file FILE) to a ready access token, or set \
+             RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET with a token URL (--token-url, RELATICS_TOKEN_URL or \
+             target.token_url)"
+        );
+    }
+    let state_dir = match &args.state_dir {
+        Some(dir) => dir.clone(),
+        None => submit::default_state_dir()?,
+    };
+    let send = submit::Settings {
+        input: args.input.clone(),
+        endpoint,
+        dry_run: args.dry_run,
+        allow_deletions: args.allow_deletions,
+        allow_empty: args.allow_empty,
+        state_dir,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        retries: args.retries,
+        accept: args.accept.into(),
+        credentials,
+        verbose: args.verbose,
+    };
+    let input = match (body_format, template) {
+        (Some(format), _) => {
+            if let Some(asked) = args.format.map(BodyFormat::from)
+                && asked != format
+            {
+                bail!(
+                    "{} is a {} body; --format {} does not apply to a body made earlier",
+                    args.input.display(),
+                    format.name(),
+                    asked.name().to_ascii_lowercase()
+                );
+            }
+            SubmitInput::Body {
+                path: args.input.clone(),
+                format,
+            }
+        }
+        (None, Some(template)) => {
+            let template_path = args.template.clone().unwrap_or_default();
+            let spec = input_spec(&args.input, args.options.sheet.as_deref(), &template)?;
+            SubmitInput::Sheet {
+                sheet: Box::new(SheetSettings {
+                    spec,
+                    template,
+                    template_path,
+                    strict: args.options.strict,
+                    report_file: args.options.report_file.clone(),
+                }),
+                format: args.format.map_or(BodyFormat::Json, BodyFormat::from),
+            }
+        }
+        // A sheet without a template was refused above.
+        (None, None) => bail!("{} needs a template", args.input.display()),
+    };
+    Ok(SubmitSettings { input, send })
+}
+
+/// Credentials from `--token-file`, `RELATICS_TOKEN`, or client id and secret; `None` if none.
+fn credentials(args: &SubmitArgs, template: Option<&Template>) -> anyhow::Result<Option<Credentials>> {
+    if let Some(path) = &args.token_file {
+        return Ok(Some(Credentials::Token(submit::read_token_file(path)?)));
+    }
+    if let Some(token) = env("RELATICS_TOKEN") {
+        return Ok(Some(Credentials::Token(token)));
+    }
+    let (id, secret) = (env("RELATICS_CLIENT_ID"), env("RELATICS_CLIENT_SECRET"));
+    match (id, secret) {
+        (Some(id), Some(secret)) => {
+            let token_url = args
+                .token_url
+                .clone()
+                .or_else(|| env("RELATICS_TOKEN_URL"))
+                .or_else(|| template.and_then(|t| t.target.token_url.clone()));
+            let Some(token_url) = token_url else {
+                bail!(
+                    "RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET are set but there is no token URL: give --token-url, set \
+                     RELATICS_TOKEN_URL, or set target.token_url in the template (Relatics shows it with the API key)"
+                );
+            };
+            let token_url = submit::check_url(&token_url, "token URL")?;
+            Ok(Some(Credentials::Client { id, secret, token_url }))
+        }
+        (Some(_), None) => bail!("RELATICS_CLIENT_ID is set but RELATICS_CLIENT_SECRET is not"),
+        (None, Some(_)) => bail!("RELATICS_CLIENT_SECRET is set but RELATICS_CLIENT_ID is not"),
+        (None, None) => Ok(None),
+    }
+}

@@ -1,0 +1,113 @@
+//! Running a sheet through the pipeline for a command: the body, the problems on stderr, the
+//! JSON report file and the summary line, the same for `convert`, `check` and `submit`.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use super::settings::{Global, SheetSettings};
+use crate::body::{BodyFormat, BodyWriter};
+use crate::output::{Destination, Staged};
+use crate::pipeline::{self, Job, Outcome};
+use crate::progress::Progress;
+use crate::report::{self, Context};
+
+/// A sheet to convert into a body, as `convert` and `submit` both do.
+pub struct SheetRun<'a> {
+    pub sheet: &'a SheetSettings,
+    pub collect_ids: bool,
+    pub allow_empty: bool,
+    /// When the command started, for the summary line.
+    pub started: std::time::Instant,
+}
+
+impl SheetRun<'_> {
+    fn context<'o>(&'o self, outcome: &'o Outcome, elapsed: Option<std::time::Duration>) -> Context<'o> {
+        Context {
+            input: &self.sheet.spec.path,
+            sheet: outcome.info.sheet.as_deref(),
+            template: &self.sheet.template_path,
+            stats: outcome.stats,
+            elapsed,
+        }
+    }
+}
+
+/// What a sheet run produced: the outcome and the number of elements written.
+pub struct SheetResult {
+    pub outcome: Outcome,
+    pub elements: u64,
+}
+
+/// Converts the sheet, writing the body to `out` (pretty unless `compact`), prints the problems
+/// to stderr, and writes the JSON report file if asked. The body is complete only if
+/// `outcome.body_complete`; the caller prints the summary line ([`print_summary`]).
+pub fn convert_sheet<W: Write + crate::output::Rewind>(
+    run: &SheetRun<'_>,
+    out: W,
+    format: BodyFormat,
+    compact: bool,
+    global: &Global,
+) -> anyhow::Result<SheetResult> {
+    let mut writer = BodyWriter::new(out, &run.sheet.template, format, !compact);
+    let job = Job {
+        spec: &run.sheet.spec,
+        template: &run.sheet.template,
+        spool_problems: run.sheet.report_file.is_some(),
+        strict: run.sheet.strict,
+        collect_ids: run.collect_ids,
+        allow_empty: run.allow_empty,
+        progress: Progress::new(!global.quiet),
+    };
+    let mut outcome = pipeline::run(job, Some(&mut writer))?;
+    let elements = writer.count();
+    {
+        let ctx = run.context(&outcome, None);
+        let stderr = std::io::stderr();
+        let mut err = stderr.lock();
+        report::write_problems(&mut err, &ctx, &outcome.problems, global.style(false))?;
+        err.flush()?;
+    }
+    if let Some(path) = &run.sheet.report_file {
+        write_report_file(path, run.sheet, &mut outcome)?;
+    }
+    Ok(SheetResult { outcome, elements })
+}
+
+/// Prints the summary line of a sheet run to stderr, with `tail` after it (what was written).
+pub fn print_summary(run: &SheetRun<'_>, outcome: &Outcome, global: &Global, tail: &str) {
+    let ctx = run.context(outcome, Some(run.started.elapsed()));
+    eprintln!(
+        "{}{tail}",
+        report::summary(&ctx, &outcome.problems, global.style(false))
+    );
+}
+
+/// Writes the JSON report to `path`, atomically.
+pub fn write_report_file(path: &Path, settings: &SheetSettings, outcome: &mut Outcome) -> anyhow::Result<()> {
+    let mut staged = Staged::new(Destination::File(path.to_owned()))?;
+    let sheet = outcome.info.sheet.clone();
+    let ctx = Context {
+        input: &settings.spec.path,
+        sheet: sheet.as_deref(),
+        template: &settings.template_path,
+        stats: outcome.stats,
+        elapsed: None,
+    };
+    report::write_json(staged.writer(), &ctx, &mut outcome.problems)
+        .with_context(|| format!("writing the report {}", path.display()))?;
+    staged
+        .commit()
+        .with_context(|| format!("writing the report {}", path.display()))?;
+    Ok(())
+}
+
+/// The sentence printed when problems stop the body.
+pub fn blocked_message(outcome: &Outcome) -> &'static str {
+    if outcome.problems.errors() > 0 {
+        "fix the errors above and run again"
+    } else {
+        "fix the warnings above, or run without --strict"
+    }
+}

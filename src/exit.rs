@@ -1,0 +1,49 @@
+//! Exit statuses and the error that carries one. A leaf: every command returns these, and
+//! `crate::app` turns them into the process exit code.
+
+use std::process::ExitCode;
+
+/// Exit statuses; documented in `--help` and the README.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Done, nothing to report.
+    Success = 0,
+    /// Problems found: errors, or warnings with `--strict`.
+    Problems = 1,
+    /// The command could not run.
+    Failure = 2,
+    /// The submission failed.
+    SubmitFailed = 3,
+    /// A safety check refused the submission.
+    Refused = 4,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// An error that ends the command with a specific exit status (default for others: 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ExitError {
+    pub exit: Exit,
+    pub message: String,
+}
+
+impl ExitError {
+    pub fn new(exit: Exit, message: impl Into<String>) -> ExitError {
+        ExitError {
+            exit,
+            message: message.into(),
+        }
+    }
+}
+
+/// The exit status an error chain asks for: the first [`ExitError`] in it, else 2.
+pub fn status_of(e: &anyhow::Error) -> Exit {
+    e.chain()
+        .find_map(|c| c.downcast_ref::<ExitError>())
+        .map_or(Exit::Failure, |x| x.exit)
+}

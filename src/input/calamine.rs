@@ -1,0 +1,260 @@
+//! Workbooks through calamine: `.xlsx`/`.xlsm` and `.xlsb` are streamed cell by cell; `.xls`
+//! and `.ods` are only available from calamine as a whole range, which is read and then walked
+//! row by row. Formula cells give their cached value, dates come as dates in both the 1900 and
+//! the 1904 date system, and merged ranges are filled (`.xlsx`, `.xls`).
+//!
+//! For `.xlsx` the work overlaps on two cores: a helper thread finds the merged ranges (a raw
+//! scan, [`merge::scan_merges`]) while this one opens the workbook (calamine loads the shared
+//! strings first), then a helper thread runs calamine's cell reader and hands over batches of
+//! cells while this thread assembles rows and feeds the sink.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+use std::sync::mpsc::sync_channel;
+
+use calamine::{Cell as CalamineCell, Data, DataRef, Dimensions, Reader, Sheets, Xlsb, Xlsx, open_workbook_auto};
+
+use super::cells::{cell_of_data, cell_of_ref};
+use super::error::{InputError, WorkbookError};
+use super::merge::{self, Assembler};
+use super::package::{self, Package, choose_sheet};
+use super::row::{RowSink, SheetInfo};
+use super::spec::{InputFormat, InputSpec};
+use crate::cellref::Range as Region;
+
+/// Cells per batch handed from the calamine thread.
+const BATCH: usize = 16384;
+/// Batches in flight.
+const IN_FLIGHT: usize = 4;
+
+fn workbook_error(path: &Path, e: impl Into<calamine::Error>) -> InputError {
+    InputError::Workbook {
+        path: path.to_owned(),
+        cause: WorkbookError::Calamine(e.into()),
+    }
+}
+
+fn open(path: &Path) -> Result<Sheets<BufReader<File>>, InputError> {
+    open_workbook_auto(path).map_err(|e| workbook_error(path, e))
+}
+
+/// Merged ranges of `sheet` (the first when `None`), from a raw scan of its part, with the
+/// sheet's name; `None` when the scan cannot tell.
+fn scan_merges(path: &Path, sheet: Option<&str>) -> Option<(String, Vec<Region>)> {
+    let mut zip = package::open_zip(path).ok()?;
+    let pkg = Package::read(&mut zip).ok()?;
+    let entry = pkg.sheet(sheet)?;
+    let part = package::part(&mut zip, entry.part.as_deref()?).ok()?;
+    Some((entry.name.clone(), merge::scan_merges(part)?))
+}
+
+/// Reads the sheet `spec` names with calamine.
+pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> {
+    let path = spec.path.as_path();
+    if matches!(spec.format, InputFormat::Xlsx | InputFormat::Xlsm) {
+        return std::thread::scope(|scope| {
+            let scan = scope.spawn(|| scan_merges(path, spec.sheet.as_deref()));
+            let mut workbook = open(path)?;
+            let name = choose_sheet(path, spec.sheet.as_deref(), &workbook.sheet_names())?;
+            let scanned = scan.join().ok().flatten();
+            match &mut workbook {
+                Sheets::Xlsx(wb) => {
+                    let merges = match scanned {
+                        Some((scanned_name, regions)) if scanned_name == name => regions,
+                        _ => regions(
+                            &wb.merge_cells_by_sheet_name(&name)
+                                .map_err(|e| workbook_error(path, e))?,
+                        ),
+                    };
+                    read_xlsx_cells(path, wb, &name, merges, sink)
+                }
+                other => read_sheets(path, other, &name, sink),
+            }
+        });
+    }
+    let mut workbook = open(path)?;
+    let name = choose_sheet(path, spec.sheet.as_deref(), &workbook.sheet_names())?;
+    read_sheets(path, &mut workbook, &name, sink)
+}
+
+fn read_sheets(
+    path: &Path,
+    workbook: &mut Sheets<BufReader<File>>,
+    name: &str,
+    sink: &mut impl RowSink,
+) -> Result<(), InputError> {
+    match workbook {
+        Sheets::Xlsx(wb) => {
+            let merges = regions(
+                &wb.merge_cells_by_sheet_name(name)
+                    .map_err(|e| workbook_error(path, e))?,
+            );
+            read_xlsx_cells(path, wb, name, merges, sink)
+        }
+        Sheets::Xlsb(wb) => {
+            super::threaded::on_helper_thread(path, "relsync-xlsb", sink, |rows| read_xlsb(path, wb, name, rows))
+        }
+        Sheets::Xls(wb) => {
+            let merges = wb
+                .merge_cells_by_sheet_name(name)
+                .map_err(|e| workbook_error(path, e))?;
+            let range = wb.worksheet_range(name).map_err(|e| workbook_error(path, e))?;
+            read_range(name, range, regions(&merges), sink)
+        }
+        Sheets::Ods(wb) => {
+            let range = wb.worksheet_range(name).map_err(|e| workbook_error(path, e))?;
+            read_range(name, range, Vec::new(), sink)
+        }
+    }
+}
+
+fn regions(dims: &[Dimensions]) -> Vec<Region> {
+    dims.iter()
+        .map(|d| Region {
+            first_row: d.start.0,
+            first_col: d.start.1,
+            last_row: d.end.0,
+            last_col: d.end.1,
+        })
+        .collect()
+}
+
+fn read_xlsb(
+    path: &Path,
+    wb: &mut Xlsb<BufReader<File>>,
+    name: &str,
+    sink: &mut impl RowSink,
+) -> Result<(), InputError> {
+    let mut cells = wb.worksheet_cells_reader(name).map_err(|e| workbook_error(path, e))?;
+    let total = u64::from(cells.dimensions().end.0) + 1;
+    sink.start(SheetInfo::workbook(name, Some(total)))?;
+    let mut rows = Assembler::new(sink, Vec::new());
+    while let Some(cell) = cells.next_cell().map_err(|e| workbook_error(path, e))? {
+        let (r, c) = cell.get_position();
+        rows.cell(r, c, cell_of_ref(cell.get_value()))?;
+    }
+    rows.finish()?;
+    Ok(())
+}
+
+fn read_range(
+    name: &str,
+    range: calamine::Range<Data>,
+    merges: Vec<Region>,
+    sink: &mut impl RowSink,
+) -> Result<(), InputError> {
+    let (row0, col0) = range.start().unwrap_or((0, 0));
+    let total = range.end().map(|(r, _)| u64::from(r) + 1);
+    sink.start(SheetInfo::workbook(name, total))?;
+    let mut rows = Assembler::new(sink, merges);
+    for (i, cells) in range.rows().enumerate() {
+        let r = row0 + i as u32;
+        for (j, value) in cells.iter().enumerate() {
+            if !matches!(value, Data::Empty) {
+                rows.cell(r, col0 + j as u32, cell_of_data(value))?;
+            }
+        }
+    }
+    rows.finish()?;
+    Ok(())
+}
+
+/// Streams the cells of `name` on a helper thread and assembles rows here.
+fn read_xlsx_cells(
+    path: &Path,
+    wb: &mut Xlsx<BufReader<File>>,
+    name: &str,
+    merges: Vec<Region>,
+    sink: &mut impl RowSink,
+) -> Result<(), InputError> {
+    let cells = wb.worksheet_cells_reader(name).map_err(|e| workbook_error(path, e))?;
+    let total = u64::from(cells.dimensions().end.0) + 1;
+    sink.start(SheetInfo::workbook(name, Some(total)))?;
+    type Batch<'a> = Vec<CalamineCell<DataRef<'a>>>;
+    std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel::<Result<Batch<'_>, calamine::XlsxError>>(IN_FLIGHT);
+        let (back_tx, back_rx) = sync_channel::<Batch<'_>>(IN_FLIGHT + 2);
+        let mut cells = cells;
+        let producer = std::thread::Builder::new()
+            .name("relsync-xlsx".into())
+            .spawn_scoped(scope, move || {
+                loop {
+                    let mut batch = back_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                    batch.clear();
+                    let mut done = false;
+                    while batch.len() < BATCH {
+                        match cells.next_cell() {
+                            Ok(Some(cell)) => batch.push(cell),
+                            Ok(None) => {
+                                done = true;
+                                break;
+                            }
+                            Err(e) => {
+                                let _ = tx.send(Err(e));
+                                return;
+                            }
+                        }
+                    }
+                    if tx.send(Ok(batch)).is_err() || done {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| InputError::ReaderFailed {
+                path: path.to_owned(),
+                why: format!("cannot start a thread ({e})"),
+            })?;
+
+        let mut rows = Assembler::new(sink, merges);
+        let mut result = Ok(());
+        for batch in &rx {
+            let mut batch = match batch {
+                Ok(b) => b,
+                Err(e) => {
+                    result = Err(workbook_error(path, e));
+                    break;
+                }
+            };
+            for cell in &batch {
+                let (r, c) = cell.get_position();
+                if let Err(stopped) = rows.cell(r, c, cell_of_ref(cell.get_value())) {
+                    result = Err(stopped.into());
+                    break;
+                }
+            }
+            if result.is_err() {
+                break;
+            }
+            batch.clear();
+            let _ = back_tx.try_send(batch);
+        }
+        drop(rx);
+        if producer.join().is_err() {
+            return Err(InputError::ReaderFailed {
+                path: path.to_owned(),
+                why: "calamine's reader stopped unexpectedly; the file is probably damaged".into(),
+            });
+        }
+        result?;
+        rows.finish()?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_merge_scan_agrees_with_calamine_on_the_sample() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/requirements.xlsx");
+        let (name, scanned) = scan_merges(&path, None).unwrap();
+        assert_eq!(name, "Requirements");
+        let mut wb: Xlsx<_> = calamine::open_workbook(&path).unwrap();
+        let expected = regions(&wb.merge_cells_by_sheet_name("Requirements").unwrap());
+        assert_eq!(scanned, expected);
+        assert!(!scanned.is_empty());
+        assert_eq!(scan_merges(&path, Some("Notes")).unwrap().1, Vec::new());
+    }
+}

@@ -1,0 +1,60 @@
+//! Which reader reads a sheet. Delimited text goes to the csv reader. `.xlsx` and `.xlsm` go to
+//! relsync's own reader unless `RELSYNC_XLSX_READER` says otherwise; whatever it does not
+//! handle goes to calamine: silently before the first row, and after it by telling the sink to
+//! start over. So nothing after `input` knows which reader ran. Every other workbook goes to
+//! calamine.
+
+use super::error::{InputError, WorkbookError};
+use super::fastxlsx::{self, GaveUp};
+use super::row::RowSink;
+use super::sniff::{self, Content};
+use super::spec::{InputFormat, InputSpec, XlsxReader};
+
+/// Reads the sheet `spec` names, pushing its rows into `sink`.
+pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> {
+    if spec.format.is_delimited() {
+        return super::delimited::read(spec, sink);
+    }
+    if matches!(spec.format, InputFormat::Xlsx | InputFormat::Xlsm) && spec.xlsx_reader != XlsxReader::Calamine {
+        let strict = spec.xlsx_reader == XlsxReader::Fast;
+        let fast_failed = |why| InputError::Workbook {
+            path: spec.path.clone(),
+            cause: WorkbookError::Fast(why),
+        };
+        match fastxlsx::plan(&spec.path, spec.sheet.as_deref()) {
+            Ok(Some(plan)) => match fastxlsx::read(&spec.path, &plan, sink) {
+                Ok(()) => return Ok(()),
+                Err(GaveUp::Failed(e)) => return Err(e),
+                Err(GaveUp::Early(why)) if strict => return Err(fast_failed(why)),
+                Err(GaveUp::Early(_)) => {}
+                Err(GaveUp::Late(why)) if strict => return Err(fast_failed(why)),
+                Err(GaveUp::Late(_)) => sink.restart()?,
+            },
+            // No such sheet: calamine says so, with the sheets there are.
+            Ok(None) => {}
+            Err(why) if strict => return Err(fast_failed(why)),
+            Err(_) => {}
+        }
+    }
+    super::calamine::read(spec, sink).map_err(|e| explain(spec, e))
+}
+
+/// A workbook calamine cannot read: say what the file really is, where that explains it.
+fn explain(spec: &InputSpec, e: InputError) -> InputError {
+    let InputError::Workbook {
+        path,
+        cause: WorkbookError::Calamine(_),
+    } = &e
+    else {
+        return e;
+    };
+    let cause = match sniff::content(path) {
+        Some(Content::Html) => WorkbookError::HtmlPage,
+        Some(Content::Text) => WorkbookError::Text,
+        _ => return e,
+    };
+    InputError::Workbook {
+        path: spec.path.clone(),
+        cause,
+    }
+}

@@ -1,0 +1,190 @@
+//! One sheet row, the type every reader produces and everything after the reader consumes:
+//! dense cells by column, each a [`Cell`], with the row number Excel shows. Text lives in one
+//! buffer per row, and rows are reused, so reading allocates nothing per row.
+
+use chrono::{NaiveDateTime, NaiveTime};
+
+/// Facts about the sheet being read, known before the first row.
+#[derive(Clone, Debug, Default)]
+pub struct SheetInfo {
+    /// Sheet name (workbooks only).
+    pub sheet: Option<String>,
+    /// Rows the sheet declares (workbooks), or bytes in the file (delimited), for progress.
+    pub total: Option<u64>,
+    /// Delimiter used (delimited only), and whether it was detected.
+    pub delimiter: Option<(u8, bool)>,
+    /// Encoding used (delimited only).
+    pub encoding: Option<&'static str>,
+}
+
+impl SheetInfo {
+    /// A workbook sheet with `total` declared rows.
+    pub fn workbook(name: &str, total: Option<u64>) -> SheetInfo {
+        SheetInfo {
+            sheet: Some(name.to_owned()),
+            total,
+            ..SheetInfo::default()
+        }
+    }
+}
+
+/// One stored cell value. Text lives in the row's buffer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Slot {
+    Empty,
+    Text(u32, u32),
+    Number(f64),
+    Bool(bool),
+    DateTime(NaiveDateTime),
+    Time(NaiveTime),
+    /// A duration in days (`[h]:mm` cells).
+    Duration(f64),
+    Error(&'static str),
+}
+
+/// A cell value as the mapper sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Cell<'a> {
+    Empty,
+    Text(&'a str),
+    Number(f64),
+    Bool(bool),
+    /// A date cell (with its time of day, midnight if none).
+    DateTime(NaiveDateTime),
+    /// A time-of-day cell without a date.
+    Time(NaiveTime),
+    Duration(f64),
+    /// An error value such as `#N/A`.
+    Error(&'static str),
+}
+
+impl Cell<'_> {
+    /// Empty, or text that is only whitespace.
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(t) => t.trim().is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// One sheet row: dense cells by 0-based column, and the row number Excel shows.
+#[derive(Clone, Debug, Default)]
+pub struct Row {
+    /// 1-based row number as Excel shows it (for CSV: the record number, counting blank lines).
+    pub number: u32,
+    /// CSV only: the physical line where the record starts.
+    pub line: Option<u64>,
+    /// Progress position: rows (workbooks) or bytes (delimited) read so far.
+    pub progress: u64,
+    slots: Vec<Slot>,
+    text: String,
+}
+
+impl Row {
+    /// Clears the row for reuse, keeping its buffers.
+    pub fn reset(&mut self, number: u32) {
+        self.number = number;
+        self.line = None;
+        self.slots.clear();
+        self.text.clear();
+    }
+
+    /// Number of columns up to the last one that was set.
+    pub fn width(&self) -> u32 {
+        self.slots.len() as u32
+    }
+
+    pub fn cell(&self, col: u32) -> Cell<'_> {
+        match self.slots.get(col as usize) {
+            None | Some(Slot::Empty) => Cell::Empty,
+            Some(Slot::Text(start, end)) => Cell::Text(self.text.get(*start as usize..*end as usize).unwrap_or("")),
+            Some(Slot::Number(x)) => Cell::Number(*x),
+            Some(Slot::Bool(b)) => Cell::Bool(*b),
+            Some(Slot::DateTime(d)) => Cell::DateTime(*d),
+            Some(Slot::Time(t)) => Cell::Time(*t),
+            Some(Slot::Duration(d)) => Cell::Duration(*d),
+            Some(Slot::Error(e)) => Cell::Error(e),
+        }
+    }
+
+    /// The cells, by column.
+    pub fn cells(&self) -> impl Iterator<Item = (u32, Cell<'_>)> {
+        (0..self.width()).map(|c| (c, self.cell(c)))
+    }
+
+    /// True when every cell is empty or whitespace.
+    pub fn is_blank(&self) -> bool {
+        self.cells().all(|(_, c)| c.is_blank())
+    }
+
+    fn slot_mut(&mut self, col: u32) -> &mut Slot {
+        let col = col as usize;
+        if col >= self.slots.len() {
+            self.slots.resize(col + 1, Slot::Empty);
+        }
+        &mut self.slots[col]
+    }
+
+    pub fn set_text(&mut self, col: u32, text: &str) {
+        let start = self.text.len() as u32;
+        self.text.push_str(text);
+        let end = self.text.len() as u32;
+        *self.slot_mut(col) = Slot::Text(start, end);
+    }
+
+    pub fn set(&mut self, col: u32, cell: Cell<'_>) {
+        let slot = match cell {
+            Cell::Empty => Slot::Empty,
+            Cell::Text(t) => return self.set_text(col, t),
+            Cell::Number(x) => Slot::Number(x),
+            Cell::Bool(b) => Slot::Bool(b),
+            Cell::DateTime(d) => Slot::DateTime(d),
+            Cell::Time(t) => Slot::Time(t),
+            Cell::Duration(d) => Slot::Duration(d),
+            Cell::Error(e) => Slot::Error(e),
+        };
+        *self.slot_mut(col) = slot;
+    }
+}
+
+/// Receives rows from a reader, always on the thread that called `input::read` (readers that
+/// use a helper thread hand rows over themselves).
+pub trait RowSink {
+    /// Called before the first row.
+    fn start(&mut self, info: SheetInfo) -> Result<(), Stopped>;
+    /// Called for every row that has at least one cell, in sheet order. The sink may take the
+    /// row's buffers (by swapping); the reader resets the row before filling it again.
+    fn row(&mut self, row: &mut Row) -> Result<(), Stopped>;
+    /// The sheet is read again from the start by another reader (relsync's own `.xlsx` reader
+    /// met something it does not handle after rows had gone out): forget every row so far.
+    /// `start` follows.
+    fn restart(&mut self) -> Result<(), Stopped>;
+}
+
+/// The sink wants no more rows (the consumer stopped early).
+#[derive(Debug)]
+pub struct Stopped;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_dense_and_reusable() {
+        let mut row = Row::default();
+        row.reset(3);
+        row.set_text(2, "x");
+        row.set(0, Cell::Number(1.5));
+        assert_eq!(row.width(), 3);
+        assert_eq!(row.cell(1), Cell::Empty);
+        assert_eq!(row.cell(2), Cell::Text("x"));
+        assert_eq!(row.cell(9), Cell::Empty);
+        assert!(!row.is_blank());
+        row.reset(4);
+        assert_eq!(row.width(), 0);
+        row.set_text(0, "  ");
+        assert!(row.is_blank());
+    }
+}

@@ -1,0 +1,190 @@
+//! Dates: from date cells and from text (ISO, or the template's `date_formats`), written as
+//! `YYYY-MM-DD`.
+
+use std::fmt::Write as _;
+
+use chrono::format::{Item, Parsed, StrftimeItems};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+/// A date read from a cell or from text; `time` is set when there was a time of day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateValue {
+    pub date: NaiveDate,
+    pub time: Option<NaiveTime>,
+}
+
+impl DateValue {
+    pub fn from_datetime(dt: NaiveDateTime) -> DateValue {
+        let time = dt.time();
+        DateValue {
+            date: dt.date(),
+            time: (time != NaiveTime::MIN).then_some(time),
+        }
+    }
+}
+
+/// Why text is not a date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateError {
+    /// Matches a format but names a day that does not exist (`31-02-2026`).
+    NoSuchDay,
+    /// A date in a common format that the template does not accept (the format is given).
+    OtherFormat(&'static str),
+    /// Matches no accepted format.
+    UnknownFormat,
+}
+
+/// ISO forms always accepted for dates written as text.
+/// Common ways of writing dates, tried only to explain a failure (an impossible day, or which
+/// format to add to `source.date_formats`); never accepted unless the template lists them.
+const DIAGNOSTIC_FORMATS: [&str; 7] = [
+    "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%Y", "%Y/%m/%d", "%d-%m-%y", "%d/%m/%y",
+];
+
+const ISO_FORMATS: [&str; 4] = [
+    "%Y-%m-%d",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%d %H:%M",
+];
+
+/// Reads a date written as text, trying ISO first and then `formats` (chrono syntax).
+pub fn parse_date(text: &str, formats: &[String]) -> Result<DateValue, DateError> {
+    DateFormats::new(formats).parse(text)
+}
+
+/// The accepted date formats, parsed once (parsing a format string per cell is slow).
+pub struct DateFormats {
+    iso: Vec<Vec<Item<'static>>>,
+    custom: Vec<Vec<Item<'static>>>,
+}
+
+fn items(format: &str) -> Vec<Item<'static>> {
+    StrftimeItems::new(format).map(|i| i.to_owned()).collect()
+}
+
+impl DateFormats {
+    pub fn new(formats: &[String]) -> DateFormats {
+        DateFormats {
+            iso: ISO_FORMATS.iter().map(|f| items(f)).collect(),
+            custom: formats.iter().map(|f| items(f)).collect(),
+        }
+    }
+
+    /// Reads a date written as text.
+    pub fn parse(&self, text: &str) -> Result<DateValue, DateError> {
+        let s = text.trim();
+        let b = s.as_bytes();
+        // The common case, `YYYY-MM-DD`, without chrono's general parser.
+        if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+            let num = |r: std::ops::Range<usize>| -> Option<u32> {
+                b[r].iter().try_fold(0u32, |acc, d| {
+                    d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+                })
+            };
+            if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) {
+                return match NaiveDate::from_ymd_opt(y as i32, m, d) {
+                    Some(date) => Ok(DateValue { date, time: None }),
+                    None => Err(DateError::NoSuchDay),
+                };
+            }
+        }
+        let looks_iso = b.len() > 5 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-';
+        let mut no_such_day = false;
+        let iso = if looks_iso { &self.iso[..] } else { &[] };
+        for format in iso.iter().chain(&self.custom) {
+            match parse_items(s, format) {
+                Ok(d) => return Ok(d),
+                Err(NoMatch::Impossible) => no_such_day = true,
+                Err(NoMatch::Shape) => {}
+            }
+        }
+        if no_such_day {
+            return Err(DateError::NoSuchDay);
+        }
+        // Failed: find out why, for the message.
+        let mut other = None;
+        for format in DIAGNOSTIC_FORMATS {
+            match parse_items(s, &items(format)) {
+                Ok(_) => other = other.or(Some(format)),
+                Err(NoMatch::Impossible) => return Err(DateError::NoSuchDay),
+                Err(NoMatch::Shape) => {}
+            }
+        }
+        Err(other.map_or(DateError::UnknownFormat, DateError::OtherFormat))
+    }
+}
+
+enum NoMatch {
+    /// The text does not have the format's shape.
+    Shape,
+    /// It has the shape, but the day does not exist (31 February).
+    Impossible,
+}
+
+fn parse_items(s: &str, format: &[Item<'static>]) -> Result<DateValue, NoMatch> {
+    let mut parsed = Parsed::new();
+    chrono::format::parse(&mut parsed, s, format.iter()).map_err(|_| NoMatch::Shape)?;
+    let date = parsed.to_naive_date().map_err(|_| NoMatch::Impossible)?;
+    let time = parsed.to_naive_time().ok().filter(|t| *t != NaiveTime::MIN);
+    Ok(DateValue { date, time })
+}
+
+/// Writes `YYYY-MM-DD`.
+pub fn push_date(out: &mut String, date: NaiveDate) {
+    use chrono::Datelike;
+    let (y, m, d) = (date.year(), date.month(), date.day());
+    if !(0..=9999).contains(&y) {
+        let _ = write!(out, "{}", date.format("%Y-%m-%d"));
+        return;
+    }
+    let y = y as u32;
+    let bytes = [
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        b'-',
+        b'0' + (m / 10) as u8,
+        b'0' + (m % 10) as u8,
+        b'-',
+        b'0' + (d / 10) as u8,
+        b'0' + (d % 10) as u8,
+    ];
+    out.push_str(std::str::from_utf8(&bytes).unwrap_or("0000-00-00"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn dates_from_text() {
+        let dutch = vec!["%d-%m-%Y".to_owned()];
+        assert_eq!(parse_date("2026-03-01", &[]).unwrap().date, ymd(2026, 3, 1));
+        assert_eq!(parse_date(" 01-03-2026 ", &dutch).unwrap().date, ymd(2026, 3, 1));
+        assert_eq!(parse_date("1-3-2026", &dutch).unwrap().date, ymd(2026, 3, 1));
+        let with_time = parse_date("2026-03-01T14:30:00", &[]).unwrap();
+        assert_eq!(with_time.time, NaiveTime::from_hms_opt(14, 30, 0));
+        assert_eq!(parse_date("2026-03-01 00:00", &[]).unwrap().time, None);
+        assert_eq!(parse_date("31-02-2026", &dutch), Err(DateError::NoSuchDay));
+        assert_eq!(parse_date("2026-02-30", &[]), Err(DateError::NoSuchDay));
+        assert_eq!(parse_date("01-03-2026", &[]), Err(DateError::OtherFormat("%d-%m-%Y")));
+        assert_eq!(parse_date("31-02-2026", &[]), Err(DateError::NoSuchDay));
+        assert_eq!(parse_date("soon", &dutch), Err(DateError::UnknownFormat));
+        assert_eq!(parse_date("29-02-2025", &dutch), Err(DateError::NoSuchDay));
+        assert_eq!(parse_date("29-02-2028", &dutch).unwrap().date, ymd(2028, 2, 29));
+    }
+
+    #[test]
+    fn dates_are_written_iso() {
+        let mut s = String::new();
+        push_date(&mut s, ymd(2027, 3, 1));
+        push_date(&mut s, ymd(987, 12, 31));
+        assert_eq!(s, "2027-03-010987-12-31");
+    }
+}

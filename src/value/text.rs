@@ -1,0 +1,103 @@
+//! Text as Relatics stores it: lengths in UTF-16 code units, characters XML cannot carry,
+//! line breaks normalized, and Relatics' length limits.
+
+/// Relatics' limits, in UTF-16 code units.
+pub const MAX_EXTERNAL_ID: usize = 450;
+pub const MAX_TEXT: usize = 10_000;
+pub const MAX_SINGLE_LINE_TEXT: usize = 100;
+
+/// Length as Relatics (.NET, SQL Server) counts it: UTF-16 code units. Never more than the
+/// UTF-8 length, so callers can skip counting short strings.
+pub fn relatics_len(s: &str) -> usize {
+    // Every UTF-8 lead byte starts one UTF-16 unit; 4-byte sequences need two.
+    s.bytes()
+        .map(|b| usize::from((b & 0xC0) != 0x80) + usize::from(b >= 0xF0))
+        .sum()
+}
+
+/// The first character XML 1.0 cannot carry (C0 controls other than tab, LF and CR; U+FFFE,
+/// U+FFFF), if any. Relatics would reject or garble them.
+pub fn forbidden_char(s: &str) -> Option<char> {
+    // Eight bytes at a time: any byte below 0x20 (tab and line breaks included, checked
+    // below) or 0xEF (the lead byte of U+FFFE and U+FFFF) makes the text worth a closer look.
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let bytes = s.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    let word_suspicious = |w: u64| {
+        let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+        let x = w ^ (ONES * 0xEF);
+        let ef = x.wrapping_sub(ONES) & !x & HIGHS;
+        (below_space | ef) != 0
+    };
+    let byte_suspicious = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF;
+    let mut suspicious = false;
+    for chunk in chunks.by_ref() {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        if word_suspicious(w) && chunk.iter().any(|&b| byte_suspicious(b)) {
+            suspicious = true;
+            break;
+        }
+    }
+    if !suspicious && !chunks.remainder().iter().any(|&b| byte_suspicious(b)) {
+        return None;
+    }
+    s.chars()
+        .find(|&c| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}')
+}
+
+/// Trims surrounding whitespace and turns `\r\n` and lone `\r` into `\n`, writing into `out`.
+pub fn push_normalized(out: &mut String, s: &str) {
+    let s = s.trim();
+    if !s.contains('\r') {
+        out.push_str(s);
+        return;
+    }
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            if chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_count_utf16_units() {
+        assert_eq!(relatics_len("abc"), 3);
+        assert_eq!(relatics_len("é"), 1);
+        assert_eq!(relatics_len("😀"), 2);
+        assert_eq!(relatics_len("a–é😀z"), 6);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn forbidden_char_finds_what_a_plain_scan_finds(s in "[\\x00-\\x7f]{0,40}|\\PC{0,20}[\\x00-\\x1f\\u{fffe}\\u{ffff}\\u{feff}]?\\PC{0,20}") {
+            let plain = s.chars().find(|&c| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}');
+            proptest::prop_assert_eq!(forbidden_char(&s), plain);
+        }
+    }
+
+    #[test]
+    fn forbidden_characters() {
+        assert_eq!(forbidden_char("plain\ttab\nline"), None);
+        assert_eq!(forbidden_char("bell\u{7}"), Some('\u{7}'));
+        assert_eq!(forbidden_char("x\u{FFFF}"), Some('\u{FFFF}'));
+        assert_eq!(forbidden_char("ﬁne \u{FEFF}"), None);
+    }
+
+    #[test]
+    fn normalizing_line_breaks() {
+        let mut s = String::new();
+        push_normalized(&mut s, "  a\r\nb\rc\n ");
+        assert_eq!(s, "a\nb\nc");
+    }
+}
