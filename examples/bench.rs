@@ -29,6 +29,7 @@ struct Measure {
 
 /// Runs `argv`, returning wall time and peak RSS (from wait4's rusage).
 // The child is reaped by `wait4` below (std's `wait` cannot return the rusage).
+#[cfg(unix)]
 #[allow(clippy::zombie_processes)]
 fn run(argv: &[String], env: &[(&'static str, String)]) -> Measure {
     let started = Instant::now();
@@ -59,6 +60,24 @@ fn run(argv: &[String], env: &[(&'static str, String)]) -> Measure {
         wall,
         rss_kib: usage.ru_maxrss as u64,
     }
+}
+
+/// Runs `argv`, returning wall time; peak memory needs `wait4`, which only Unix has (0 here).
+#[cfg(not(unix))]
+fn run(argv: &[String], env: &[(&'static str, String)]) -> Measure {
+    let started = Instant::now();
+    let output = Command::new(&argv[0])
+        .args(&argv[1..])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", argv[0]));
+    let wall = started.elapsed().as_secs_f64();
+    if !output.status.success() {
+        panic!("{} failed: {}", argv.join(" "), String::from_utf8_lossy(&output.stderr));
+    }
+    Measure { wall, rss_kib: 0 }
 }
 
 fn median(mut values: Vec<f64>) -> f64 {

@@ -11,6 +11,7 @@ use crate::exit::{self, Exit};
 
 /// Parses the command line, runs the command, and turns the result into an exit code.
 pub fn main() -> ExitCode {
+    crate::output::clean_up_on_interrupt();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -28,7 +29,7 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return Exit::Success.into();
             }
-            eprintln!("relsync: {e:#}");
+            anstream::eprintln!("relsync: {e:#}");
             exit::status_of(&e).into()
         }
     }
@@ -45,6 +46,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
         color: cli.color,
         quiet: cli.quiet,
     };
+    global.apply_color();
     match cli.command {
         Command::Convert(args) => cmd::convert::run(&settings::convert(&args)?, &global),
         Command::Check(args) => cmd::check::run(&settings::check(&args)?, &global),

@@ -13,7 +13,8 @@ macro_rules! exit_codes {
   1  problems found: errors, or warnings with --strict (no body was written or sent)
   2  the command could not run: unreadable input, invalid template, bad arguments
   3  submit: the submission failed (network, authentication, or an error from Relatics)
-  4  submit: refused by a safety check (deletions or an empty body without permission)"
+  4  submit: refused by a safety check (deletions or an empty body without permission)
+  5  submit: the body was accepted but its receipt could not be saved"
     };
 }
 
@@ -31,7 +32,7 @@ const MAIN_HELP: &str = concat!(
     "
 
 Environment:
-  NO_COLOR  set to turn colour off"
+  NO_COLOR  set to turn colour off (see also --color)"
 );
 
 /// Turn Excel and CSV exports into Relatics synchronizing-interface bodies: every cell checked,
@@ -73,7 +74,11 @@ const CONVERT_HELP: &str = "\
 Examples:
   relsync convert requirements.xlsx --template templates/requirements.toml --output requirements.json
   relsync convert objects.csv -t templates/objects.toml -o objects.xml     # XML from the extension
-  relsync convert export.xlsx -t t.toml --sheet 'Eisen 2026' > body.json    # body on stdout
+  relsync convert export.xlsx -t t.toml --sheet 'Eisen 2026' -o body.json
+  relsync convert export.xlsx -t t.toml | other-tool                        # body on stdout
+
+Write bodies with -o rather than '>': Windows PowerShell 5.1 re-encodes redirected output as
+UTF-16, which Relatics does not read.
 
 The body goes to --output, or to standard output if it is '-' or not given. Problems and a
 summary go to standard error. The body is written whole or not at all: with any error (or any
@@ -107,25 +112,32 @@ Examples:
 
 Relatics deletes every element of the type that is not in the body. relsync keeps a receipt of
 every successful submit (in --state-dir) and refuses (exit 4) to send a body that would delete
-elements sent last time, unless --allow-deletions is given or you confirm at the prompt. A body
-without elements is refused unless --allow-empty.
+elements sent last time, or a body to an endpoint it has no receipt for (it cannot tell what
+would be deleted), unless --allow-deletions is given or you type 'yes' at the prompt. A body
+without elements is refused unless --allow-empty. In a pipeline, keep --state-dir on storage
+that persists between runs.
 
 Endpoint: --endpoint, else RELATICS_ENDPOINT, else the template's target.endpoint. It must be
-https:// (plain http only for 127.0.0.1, localhost and [::1]).
+https:// (plain http only for 127.0.0.1, localhost and [::1]). A URL from the template
+(target.endpoint, target.token_url) must be under relatics.com or relaticsonline.com, loopback,
+or a host listed in RELSYNC_TRUSTED_HOSTS: a shared template cannot send your key elsewhere.
 
 Authentication (secrets are never taken on the command line):
   RELATICS_TOKEN or --token-file FILE   a ready access token
   RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET
                                          OAuth2 client credentials; the token endpoint comes from
                                          --token-url, RELATICS_TOKEN_URL or target.token_url
-Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured.
+Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured (loopback is always reached
+directly). Certificates are checked against the system's store (on Linux also SSL_CERT_FILE).
 
 Exit codes:
   0  sent and accepted (2xx), or a dry run
   1  problems in the sheet or body: nothing was sent
   2  the command could not run: unreadable input, invalid template or endpoint, no credentials
   3  the submission failed: network, authentication, or an error status from Relatics
-  4  refused by a safety check: deletions or an empty body without permission";
+  4  refused by a safety check: deletions or an empty body without permission
+  5  the body was accepted but its receipt could not be saved (the next submit cannot be
+     compared with this one)";
 
 /// What every command that reads a sheet takes.
 #[derive(Debug, Args)]
@@ -207,12 +219,14 @@ pub struct SubmitArgs {
     #[arg(short, long, value_enum)]
     pub format: Option<FormatArg>,
 
-    /// Do everything except fetching a token and sending: show what would be sent and what
-    /// Relatics would create, keep and delete
+    /// Do everything except fetching a token and sending: show what would be sent, where the
+    /// token would come from, and what Relatics would create, keep and delete (no endpoint or
+    /// credentials needed)
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Send even if Relatics would delete elements that the last submit sent
+    /// Send even if Relatics would delete elements that the last submit sent, or when there is
+    /// no receipt for this endpoint (a first submit: the body is the complete set)
     #[arg(long)]
     pub allow_deletions: bool,
 
@@ -221,7 +235,8 @@ pub struct SubmitArgs {
     pub allow_empty: bool,
 
     /// Where receipts of earlier submits are kept [default: $XDG_STATE_HOME/relsync, else
-    /// ~/.local/state/relsync]
+    /// %LOCALAPPDATA%\relsync on Windows, ~/Library/Application Support/relsync on macOS,
+    /// ~/.local/state/relsync on Linux]
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
 
@@ -229,9 +244,9 @@ pub struct SubmitArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub timeout: u64,
 
-    /// Retries after a connection failure, timeout, 429, 502, 503 or 504 (waiting 1 s, 2 s,
-    /// 4 s, ...)
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    /// Retries after a connection failure, timeout, 429, 502, 503 or 504, at most 10 (waiting
+    /// 1 s, 2 s, 4 s, ..., at most 60 s each)
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,
 
     /// Response format to ask Relatics for

@@ -16,6 +16,8 @@ pub enum Exit {
     SubmitFailed = 3,
     /// A safety check refused the submission.
     Refused = 4,
+    /// The body was sent and accepted, but its receipt could not be saved.
+    NotRecorded = 5,
 }
 
 impl From<Exit> for ExitCode {

@@ -1,14 +1,84 @@
 //! The one place that opens output files. Everything is staged in a temporary file and only
 //! moved into place (or copied to stdout) once complete, so a body or report is written whole
-//! or not at all: an interrupted or failed run never leaves half a body behind.
+//! or not at all: a failed run never leaves half a body behind, and an interrupted one (Ctrl+C)
+//! removes its temporary files before it exits. Replacing a file that another program holds
+//! open (Excel, OneDrive and virus scanners do, on Windows) is retried briefly, then explained.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use anyhow::Context;
+
+/// Temporary files to remove if the run is interrupted.
+static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// A temporary file registered for removal on Ctrl+C; unregistered when dropped.
+#[derive(Debug)]
+pub struct Registered(PathBuf);
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        let mut paths = TEMPORARIES.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = paths.iter().position(|p| *p == self.0) {
+            paths.swap_remove(i);
+        }
+    }
+}
+
+/// Registers `path` for removal if the run is interrupted, while the returned guard lives.
+pub fn remove_on_interrupt(path: &Path) -> Registered {
+    TEMPORARIES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(path.to_owned());
+    Registered(path.to_owned())
+}
+
+/// On Ctrl+C (and Ctrl+Break on Windows): remove the registered temporary files and exit
+/// with 130, the usual status of an interrupted command. Call once, at start.
+pub fn clean_up_on_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        let paths = TEMPORARIES.lock().unwrap_or_else(|e| e.into_inner());
+        for path in paths.iter() {
+            let _ = std::fs::remove_file(path);
+        }
+        eprintln!("\nrelsync: interrupted; no output was written");
+        std::process::exit(130);
+    });
+}
+
+/// Is `e` the error Windows gives for a file another program holds open?
+fn held_open(e: &io::Error) -> bool {
+    cfg!(windows) && (e.kind() == io::ErrorKind::PermissionDenied || matches!(e.raw_os_error(), Some(32 | 33)))
+}
+
+/// How long a held-open destination is waited for.
+const BUSY_WAIT: Duration = Duration::from_secs(3);
+
+/// Renames `temp` over `path`, retrying while another program holds `path` open.
+fn persist(mut temp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match temp.persist(path) {
+            Ok(_) => return Ok(()),
+            Err(e) if held_open(&e.error) && started.elapsed() < BUSY_WAIT => {
+                temp = e.file;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) if held_open(&e.error) => anyhow::bail!(
+                "cannot replace {}: the file is probably open in another program (Excel, OneDrive or a virus \
+                 scanner); close it and run again",
+                path.display()
+            ),
+            Err(e) => return Err(e.error).with_context(|| format!("cannot write {}", path.display())),
+        }
+    }
+}
 
 /// Where output goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,7 +106,7 @@ impl Destination {
 }
 
 enum Temp {
-    Named(tempfile::NamedTempFile),
+    Named(tempfile::NamedTempFile, Registered),
     Anonymous(File),
 }
 
@@ -69,11 +139,12 @@ impl Staged {
                     .suffix(".tmp")
                     .tempfile_in(&dir)
                     .with_context(|| format!("cannot write in {}", dir.display()))?;
-                Temp::Named(temp)
+                let registered = remove_on_interrupt(temp.path());
+                Temp::Named(temp, registered)
             }
         };
         let file = match &holder {
-            Temp::Named(t) => t.as_file().try_clone(),
+            Temp::Named(t, _) => t.as_file().try_clone(),
             Temp::Anonymous(f) => f.try_clone(),
         }
         .context("opening the temporary output file")?;
@@ -104,14 +175,13 @@ impl Staged {
                     Err(e) => return Err(e).context("writing to standard output"),
                 }
             }
-            Temp::Named(temp) => {
+            Temp::Named(temp, _registered) => {
                 let Destination::File(path) = &self.destination else {
-                    unreachable!("named temporary files are only made for file destinations")
+                    anyhow::bail!("a file was staged for standard output");
                 };
                 file.sync_all().context("writing the output")?;
                 set_permissions(temp.path(), path);
-                temp.persist(path)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
+                persist(temp, path)?;
             }
         }
         Ok(size)
@@ -347,6 +417,20 @@ mod tests {
             .and_then(|()| w.write_all(&vec![b'c'; 2 * CHUNK]));
         let outcome = first.and_then(|()| w.finish().map(drop));
         assert!(outcome.is_err());
+    }
+
+    #[test]
+    fn interrupted_runs_know_their_temporaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let staged = Staged::new(Destination::File(dir.path().join("b.json"))).unwrap();
+        let temp = match &staged.holder {
+            Temp::Named(t, _) => t.path().to_owned(),
+            Temp::Anonymous(_) => panic!("a file destination has a named temporary"),
+        };
+        assert!(TEMPORARIES.lock().unwrap().contains(&temp));
+        drop(staged);
+        assert!(!TEMPORARIES.lock().unwrap().contains(&temp));
+        assert!(!temp.exists());
     }
 
     #[test]

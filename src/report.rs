@@ -23,25 +23,27 @@ pub struct Context<'a> {
     pub elapsed: Option<std::time::Duration>,
 }
 
-/// Colours for the text report (ANSI), or none.
+/// Colours for the text report, or none. The text goes out through `anstream`, which turns
+/// colour on for Windows consoles or strips it where the stream cannot show it.
 #[derive(Clone, Copy, Debug)]
 pub struct Style {
     pub color: bool,
 }
 
 impl Style {
-    fn paint(&self, text: &str, code: &str) -> String {
+    fn paint(&self, text: &str, style: anstyle::Style) -> String {
         if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{}{text}{}", style.render(), style.render_reset())
         } else {
             text.to_owned()
         }
     }
 
     fn severity(&self, s: Severity) -> String {
+        use anstyle::AnsiColor;
         match s {
-            Severity::Error => self.paint("error", "1;31"),
-            Severity::Warning => self.paint("warning", "1;33"),
+            Severity::Error => self.paint("error", AnsiColor::Red.on_default().bold()),
+            Severity::Warning => self.paint("warning", AnsiColor::Yellow.on_default().bold()),
         }
     }
 }
@@ -68,6 +70,25 @@ pub fn location(p: &Problem, ctx: &Context<'_>) -> String {
         loc.push_str(&format!(" (line {line})"));
     }
     loc
+}
+
+/// Where a problem in a file without cells is (a body file): `body.json, element 3`.
+pub fn place_in_file(file: &Path, p: &Problem) -> String {
+    match &p.path {
+        Some(path) => format!("{}, {path}", file.display()),
+        None => file.display().to_string(),
+    }
+}
+
+/// One line of the text report: place, severity, code, message.
+pub fn write_problem_line(out: &mut dyn Write, p: &Problem, place: &str, style: Style) -> io::Result<()> {
+    writeln!(
+        out,
+        "{place}  {}  {}  {}",
+        style.severity(p.severity()),
+        p.code,
+        p.message
+    )
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {
@@ -97,8 +118,8 @@ pub fn summary(ctx: &Context<'_>, problems: &Problems, style: Style) -> String {
     if let Some(elapsed) = ctx.elapsed {
         line.push_str(&format!(" in {:.2} s", elapsed.as_secs_f64()));
     }
-    if style.color && problems.errors() > 0 {
-        line = style.paint(&line, "1");
+    if problems.errors() > 0 {
+        line = style.paint(&line, anstyle::Style::new().bold());
     }
     line
 }
@@ -113,14 +134,7 @@ pub fn write_text(out: &mut dyn Write, ctx: &Context<'_>, problems: &Problems, s
 pub fn write_problems(out: &mut dyn Write, ctx: &Context<'_>, problems: &Problems, style: Style) -> io::Result<()> {
     let (shown, folds) = problems.for_text_report();
     for p in shown {
-        writeln!(
-            out,
-            "{}  {}  {}  {}",
-            location(p, ctx),
-            style.severity(p.severity()),
-            p.code,
-            p.message
-        )?;
+        write_problem_line(out, p, &location(p, ctx), style)?;
     }
     for ((code, col), fold) in &folds {
         let column = col

@@ -28,8 +28,6 @@ pub fn run(settings: &CheckSettings, global: &Global) -> anyhow::Result<Exit> {
     if let Some(path) = &sheet.report_file {
         write_report_file(path, sheet, &mut outcome)?;
     }
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
     let sheet_name = outcome.info.sheet.clone();
     let ctx = report::Context {
         input: &sheet.spec.path,
@@ -39,10 +37,17 @@ pub fn run(settings: &CheckSettings, global: &Global) -> anyhow::Result<Exit> {
         elapsed: Some(started.elapsed()),
     };
     match settings.report {
-        ReportFormat::Text => report::write_text(&mut out, &ctx, &outcome.problems, global.style(true))?,
-        ReportFormat::Json => report::write_json(&mut out, &ctx, &mut outcome.problems)?,
+        ReportFormat::Text => {
+            let mut out = std::io::BufWriter::new(anstream::stdout().lock());
+            report::write_text(&mut out, &ctx, &outcome.problems, global.style(true))?;
+            out.flush()?;
+        }
+        ReportFormat::Json => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            report::write_json(&mut out, &ctx, &mut outcome.problems)?;
+            out.flush()?;
+        }
     }
-    out.flush()?;
     Ok(if outcome.blocked(sheet.strict) {
         Exit::Problems
     } else {

@@ -1,7 +1,6 @@
 //! From parsed arguments and the environment to checked settings: the one place where every
 //! command's settings are made, so each command only ever sees values it can trust.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -31,20 +30,27 @@ pub struct Global {
 }
 
 impl Global {
-    /// Colour for a report on stdout or stderr.
+    /// Sets the colour choice for every stream `anstream` writes (call once, at start).
+    pub fn apply_color(&self) {
+        let choice = match self.color {
+            ColorWhen::Always => anstream::ColorChoice::Always,
+            ColorWhen::Never => anstream::ColorChoice::Never,
+            ColorWhen::Auto => anstream::ColorChoice::Auto,
+        };
+        choice.write_global();
+    }
+
+    /// Colour for a report on stdout or stderr: `--color`, else on a terminal unless
+    /// `NO_COLOR` is set. The report must go out through `anstream::stdout()` / `stderr()`.
     pub fn style(&self, stdout: bool) -> Style {
-        let terminal = if stdout {
-            std::io::stdout().is_terminal()
+        let choice = if stdout {
+            anstream::AutoStream::choice(&std::io::stdout())
         } else {
-            std::io::stderr().is_terminal()
+            anstream::AutoStream::choice(&std::io::stderr())
         };
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let color = match self.color {
-            ColorWhen::Always => true,
-            ColorWhen::Never => false,
-            ColorWhen::Auto => terminal && !no_color,
-        };
-        Style { color }
+        Style {
+            color: choice != anstream::ColorChoice::Never,
+        }
     }
 }
 
@@ -206,16 +212,28 @@ pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
         ),
     };
 
-    let endpoint = args
-        .endpoint
-        .clone()
-        .or_else(|| env("RELATICS_ENDPOINT"))
-        .or_else(|| template.as_ref().and_then(|t| t.target.endpoint.clone()));
-    let Some(endpoint) = endpoint else {
-        bail!("no endpoint: give --endpoint URL, set RELATICS_ENDPOINT, or set target.endpoint in the template");
+    let template_path = args.template.clone().unwrap_or_default();
+    let endpoint = match (args.endpoint.clone(), env("RELATICS_ENDPOINT")) {
+        (Some(e), _) | (None, Some(e)) => Some(submit::trust::check_url(&e, "endpoint")?),
+        (None, None) => match template.as_ref().and_then(|t| t.target.endpoint.as_deref()) {
+            Some(e) => {
+                let url = submit::trust::check_url(e, "endpoint")?;
+                submit::trust::ensure_template_may_name(
+                    &url,
+                    &template_path,
+                    "target.endpoint",
+                    "--endpoint",
+                    "RELATICS_ENDPOINT",
+                )?;
+                Some(url)
+            }
+            None => None,
+        },
     };
-    let endpoint = submit::check_url(&endpoint, "endpoint")?;
-    let credentials = credentials(args, template.as_ref())?;
+    if endpoint.is_none() && !args.dry_run {
+        bail!("no endpoint: give --endpoint URL, set RELATICS_ENDPOINT, or set target.endpoint in the template");
+    }
+    let credentials = credentials(args, template.as_ref(), &template_path)?;
     if credentials.is_none() && !args.dry_run {
         bail!(
             "no credentials: set RELATICS_TOKEN (or use --token-file FILE) to a ready access token, or set \
@@ -229,7 +247,7 @@ pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
     };
     let send = submit::Settings {
         input: args.input.clone(),
-        endpoint,
+        endpoint: endpoint.map(String::from),
         dry_run: args.dry_run,
         allow_deletions: args.allow_deletions,
         allow_empty: args.allow_empty,
@@ -258,7 +276,6 @@ pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
             }
         }
         (None, Some(template)) => {
-            let template_path = args.template.clone().unwrap_or_default();
             let spec = input_spec(&args.input, args.options.sheet.as_deref(), &template)?;
             SubmitInput::Sheet {
                 sheet: Box::new(SheetSettings {
@@ -278,29 +295,52 @@ pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
 }
 
 /// Credentials from `--token-file`, `RELATICS_TOKEN`, or client id and secret; `None` if none.
-fn credentials(args: &SubmitArgs, template: Option<&Template>) -> anyhow::Result<Option<Credentials>> {
+fn credentials(
+    args: &SubmitArgs,
+    template: Option<&Template>,
+    template_path: &Path,
+) -> anyhow::Result<Option<Credentials>> {
     if let Some(path) = &args.token_file {
-        return Ok(Some(Credentials::Token(submit::read_token_file(path)?)));
+        return Ok(Some(Credentials::Token {
+            token: submit::read_token_file(path)?,
+            from: format!("the token file {}", path.display()),
+        }));
     }
     if let Some(token) = env("RELATICS_TOKEN") {
-        return Ok(Some(Credentials::Token(token)));
+        return Ok(Some(Credentials::Token {
+            token,
+            from: "RELATICS_TOKEN".into(),
+        }));
     }
     let (id, secret) = (env("RELATICS_CLIENT_ID"), env("RELATICS_CLIENT_SECRET"));
     match (id, secret) {
         (Some(id), Some(secret)) => {
-            let token_url = args
-                .token_url
-                .clone()
-                .or_else(|| env("RELATICS_TOKEN_URL"))
-                .or_else(|| template.and_then(|t| t.target.token_url.clone()));
-            let Some(token_url) = token_url else {
-                bail!(
-                    "RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET are set but there is no token URL: give --token-url, set \
-                     RELATICS_TOKEN_URL, or set target.token_url in the template (Relatics shows it with the API key)"
-                );
+            let token_url = match (args.token_url.clone(), env("RELATICS_TOKEN_URL")) {
+                (Some(u), _) | (None, Some(u)) => submit::trust::check_url(&u, "token URL")?,
+                (None, None) => {
+                    let Some(u) = template.and_then(|t| t.target.token_url.as_deref()) else {
+                        bail!(
+                            "RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET are set but there is no token URL: give \
+                             --token-url, set RELATICS_TOKEN_URL, or set target.token_url in the template (Relatics \
+                             shows it with the API key)"
+                        );
+                    };
+                    let url = submit::trust::check_url(u, "token URL")?;
+                    submit::trust::ensure_template_may_name(
+                        &url,
+                        template_path,
+                        "target.token_url",
+                        "--token-url",
+                        "RELATICS_TOKEN_URL",
+                    )?;
+                    url
+                }
             };
-            let token_url = submit::check_url(&token_url, "token URL")?;
-            Ok(Some(Credentials::Client { id, secret, token_url }))
+            Ok(Some(Credentials::Client {
+                id,
+                secret,
+                token_url: token_url.into(),
+            }))
         }
         (Some(_), None) => bail!("RELATICS_CLIENT_ID is set but RELATICS_CLIENT_SECRET is not"),
         (None, Some(_)) => bail!("RELATICS_CLIENT_SECRET is set but RELATICS_CLIENT_ID is not"),

@@ -64,8 +64,7 @@ pub fn convert_sheet<W: Write + crate::output::Rewind>(
     let elements = writer.count();
     {
         let ctx = run.context(&outcome, None);
-        let stderr = std::io::stderr();
-        let mut err = stderr.lock();
+        let mut err = anstream::stderr().lock();
         report::write_problems(&mut err, &ctx, &outcome.problems, global.style(false))?;
         err.flush()?;
     }
@@ -78,7 +77,7 @@ pub fn convert_sheet<W: Write + crate::output::Rewind>(
 /// Prints the summary line of a sheet run to stderr, with `tail` after it (what was written).
 pub fn print_summary(run: &SheetRun<'_>, outcome: &Outcome, global: &Global, tail: &str) {
     let ctx = run.context(outcome, Some(run.started.elapsed()));
-    eprintln!(
+    anstream::eprintln!(
         "{}{tail}",
         report::summary(&ctx, &outcome.problems, global.style(false))
     );

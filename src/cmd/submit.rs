@@ -1,5 +1,5 @@
-//! `relsync submit`: the body made (from a sheet) or checked (a body file), then handed to
-//! `crate::submit`.
+//! `relsync submit`: the body made (from a sheet) or checked (a body file, on a private copy),
+//! then handed to `crate::submit`.
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -10,19 +10,34 @@ use super::settings::{Global, SheetSettings, SubmitInput, SubmitSettings};
 use super::sheet::{SheetRun, blocked_message, convert_sheet, print_summary};
 use crate::body::BodyFormat;
 use crate::exit::Exit;
+use crate::output::{Registered, remove_on_interrupt};
+use crate::report;
 use crate::submit::{self, Prepared, bodyfile};
 
 pub fn run(settings: &SubmitSettings, global: &Global) -> anyhow::Result<Exit> {
-    // The body: a sheet is converted into a temporary file, a body file is checked as it is.
-    let temp;
+    // Either way the body is sent from a private temporary file, removed when done or
+    // interrupted; these hold it until the end of the submit.
+    let _copy: bodyfile::PrivateCopy;
+    let _temp: (tempfile::NamedTempFile, Registered);
     let prepared = match &settings.input {
-        SubmitInput::Body { path, format } => match check_body_file(path, *format)? {
-            Some(prepared) => prepared,
-            None => return Ok(Exit::Problems),
-        },
+        SubmitInput::Body { path, format } => {
+            let copy = bodyfile::private_copy(path)?;
+            if let Some(note) = &copy.note {
+                eprintln!("relsync: {}: {note}", path.display());
+            }
+            let checked = check_body_file(path, copy.file.path(), *format, global)?;
+            _copy = copy;
+            match checked {
+                Some(prepared) => prepared,
+                None => return Ok(Exit::Problems),
+            }
+        }
         SubmitInput::Sheet { sheet, format } => {
-            temp = tempfile::NamedTempFile::new().context("creating a temporary file for the body")?;
-            match convert(sheet, *format, temp.path(), global)? {
+            let temp = tempfile::NamedTempFile::new().context("creating a temporary file for the body")?;
+            let registered = remove_on_interrupt(temp.path());
+            let converted = convert(sheet, *format, temp.path(), global)?;
+            _temp = (temp, registered);
+            match converted {
                 Some(prepared) => prepared,
                 None => return Ok(Exit::Problems),
             }
@@ -31,25 +46,37 @@ pub fn run(settings: &SubmitSettings, global: &Global) -> anyhow::Result<Exit> {
     submit::submit(&settings.send, &prepared)
 }
 
-/// Checks a body made earlier; prints its problems and returns `None` if it has any.
-fn check_body_file(path: &Path, format: BodyFormat) -> anyhow::Result<Option<Prepared>> {
-    let check = bodyfile::check(path, format)?;
+/// Checks a body made earlier (its private copy at `copy`); prints its problems and returns
+/// `None` if it has any.
+fn check_body_file(
+    original: &Path,
+    copy: &Path,
+    format: BodyFormat,
+    global: &Global,
+) -> anyhow::Result<Option<Prepared>> {
+    let check = bodyfile::check(copy, format)?;
     if check.problem_count > 0 {
+        let mut err = anstream::stderr().lock();
         for p in &check.problems {
-            eprintln!("{}  error  invalid-body  {p}", path.display());
+            report::write_problem_line(&mut err, p, &report::place_in_file(original, p), global.style(false))?;
         }
         if check.problem_count > check.problems.len() as u64 {
-            eprintln!("... and {} more", check.problem_count - check.problems.len() as u64);
+            writeln!(
+                err,
+                "... and {} more",
+                check.problem_count - check.problems.len() as u64
+            )?;
         }
-        eprintln!(
+        writeln!(
+            err,
             "nothing was sent: {} is not a valid {} body",
-            path.display(),
+            original.display(),
             format.name()
-        );
+        )?;
         return Ok(None);
     }
     Ok(Some(Prepared {
-        path: path.to_owned(),
+        path: copy.to_owned(),
         format,
         elements: check.elements,
         ids: check.ids,

@@ -48,11 +48,12 @@ pub enum Code {
     DuplicateTarget,
     TimeDropped,
     EmptyBody,
+    InvalidBody,
 }
 
 impl Code {
     /// Every code, in the order the README documents them.
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 24] = [
         Code::MissingColumn,
         Code::DuplicateColumn,
         Code::UnmappedColumn,
@@ -76,6 +77,7 @@ impl Code {
         Code::DuplicateTarget,
         Code::TimeDropped,
         Code::EmptyBody,
+        Code::InvalidBody,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -103,6 +105,7 @@ impl Code {
             Code::DuplicateTarget => "duplicate-target",
             Code::TimeDropped => "time-dropped",
             Code::EmptyBody => "empty-body",
+            Code::InvalidBody => "invalid-body",
         }
     }
 

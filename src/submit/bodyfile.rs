@@ -14,6 +14,7 @@ use anyhow::Context as _;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::body::BodyFormat;
+use crate::problem::{Code, Problem, clip};
 use crate::value::{MAX_EXTERNAL_ID, relatics_len};
 
 /// At most this many structure problems are kept for the message.
@@ -26,43 +27,121 @@ pub struct BodyCheck {
     pub elements: u64,
     /// The external ids, in body order.
     pub ids: Vec<String>,
-    /// The first structure problems, as sentences.
-    pub problems: Vec<String>,
+    /// The first structure problems (`invalid-body`, each with its place in `path`).
+    pub problems: Vec<Problem>,
     /// All structure problems.
     pub problem_count: u64,
     seen: HashSet<String>,
 }
 
 impl BodyCheck {
-    fn problem(&mut self, message: String) {
+    fn problem(&mut self, path: String, message: String) {
         self.problem_count += 1;
         if self.problems.len() < MAX_SHOWN {
-            self.problems.push(message);
+            self.problems.push(Problem::new(Code::InvalidBody, message).path(path));
         }
     }
 
     /// Records element `index` (1-based) with external id `id`.
     fn element(&mut self, index: u64, id: Option<&str>) {
         self.elements += 1;
+        let at = format!("element {index}");
         let Some(id) = id else {
-            self.problem(format!("element {index} has no external id"));
+            self.problem(at, "has no external id; every element needs a unique one".into());
             return;
         };
         if id.trim().is_empty() {
-            self.problem(format!("element {index} has an empty external id"));
+            self.problem(at, "has an empty external id; every element needs a unique one".into());
             return;
         }
         let len = relatics_len(id);
         if len > MAX_EXTERNAL_ID {
-            self.problem(format!(
-                "element {index}: external id of {len} characters; Relatics allows at most {MAX_EXTERNAL_ID}"
-            ));
+            self.problem(
+                at.clone(),
+                format!("has an external id of {len} characters; Relatics allows at most {MAX_EXTERNAL_ID}"),
+            );
         }
         if !self.seen.insert(id.to_owned()) {
-            self.problem(format!("element {index}: external id '{id}' appears more than once"));
+            self.problem(
+                at,
+                format!(
+                    "uses the external id '{}' again; Relatics would treat both as one element",
+                    clip(id, 60)
+                ),
+            );
         }
         self.ids.push(id.to_owned());
     }
+}
+
+/// A private copy of a body file, made once: it is checked, hashed and sent, so what was
+/// checked is what is sent even if the original changes meanwhile.
+pub struct PrivateCopy {
+    pub file: tempfile::NamedTempFile,
+    _registered: crate::output::Registered,
+    /// What was done to it on the way (a byte-order mark dropped, UTF-16 turned into UTF-8).
+    pub note: Option<String>,
+}
+
+/// Copies `path` into a private temporary file (readable only by this user), as UTF-8: a
+/// UTF-16 body with a byte-order mark (as Windows PowerShell 5.1's `>` writes) is converted,
+/// and a UTF-8 byte-order mark is dropped.
+pub fn private_copy(path: &Path) -> anyhow::Result<PrivateCopy> {
+    use std::io::{Read, Write};
+    let mut source = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut file = tempfile::NamedTempFile::new().context("creating a private copy of the body")?;
+    let registered = crate::output::remove_on_interrupt(file.path());
+    let mut head = Vec::new();
+    (&mut source).take(3).read_to_end(&mut head)?;
+    let copy_err = |e: std::io::Error| anyhow::Error::new(e).context(format!("copying {}", path.display()));
+    let note = match encoding_rs::Encoding::for_bom(&head) {
+        Some((encoding, bom)) if encoding == encoding_rs::UTF_8 => {
+            file.write_all(&head[bom..]).map_err(copy_err)?;
+            std::io::copy(&mut source, &mut file).map_err(copy_err)?;
+            Some("a UTF-8 byte-order mark was dropped".to_owned())
+        }
+        Some((encoding, bom)) => {
+            let mut decoder = encoding.new_decoder_without_bom_handling();
+            let mut input = head[bom..].to_vec();
+            let mut chunk = vec![0u8; 64 * 1024];
+            let mut out = String::new();
+            loop {
+                let n = source.read(&mut chunk).map_err(copy_err)?;
+                input.extend_from_slice(&chunk[..n]);
+                out.clear();
+                out.reserve(decoder.max_utf8_buffer_length(input.len()).unwrap_or(input.len() * 3));
+                let (result, read) = decoder.decode_to_string_without_replacement(&input, &mut out, n == 0);
+                if let encoding_rs::DecoderResult::Malformed(_, _) = result {
+                    anyhow::bail!(
+                        "{} starts with a {} byte-order mark but is not valid {}",
+                        path.display(),
+                        encoding.name(),
+                        encoding.name()
+                    );
+                }
+                file.write_all(out.as_bytes()).map_err(copy_err)?;
+                input.drain(..read);
+                if n == 0 {
+                    break;
+                }
+            }
+            Some(format!(
+                "converted from {} (as Windows PowerShell 5.1 writes with '>') to UTF-8",
+                encoding.name()
+            ))
+        }
+        None => {
+            file.write_all(&head).map_err(copy_err)?;
+            std::io::copy(&mut source, &mut file).map_err(copy_err)?;
+            None
+        }
+    };
+    file.flush().map_err(copy_err)?;
+    Ok(PrivateCopy {
+        file,
+        _registered: registered,
+        note,
+    })
 }
 
 /// Checks the body file at `path`.
@@ -82,7 +161,12 @@ fn check_json(reader: impl std::io::Read, check: &mut BodyCheck) {
     let mut de = serde_json::Deserializer::from_reader(reader);
     let result = Top { check: &mut *check }.deserialize(&mut de).and_then(|()| de.end());
     if let Err(e) = result {
-        check.problem(format!("not a valid body: {e}"));
+        let at = if e.line() > 0 {
+            format!("line {}, column {}", e.line(), e.column())
+        } else {
+            "the body".to_owned()
+        };
+        check.problem(at, format!("is not a valid JSON body: {e}"));
     }
 }
 
@@ -107,9 +191,12 @@ impl<'de> Visitor<'de> for Top<'_> {
         while let Some(key) = map.next_key::<String>()? {
             keys += 1;
             if keys > 1 {
-                self.check.problem(format!(
-                    "more than one top-level key ('{key}'); a body holds the elements of one type under its plural name"
-                ));
+                self.check.problem(
+                    "the top level".into(),
+                    format!(
+                        "has more than one key ('{key}'); a body holds the elements of one type under its plural name"
+                    ),
+                );
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
@@ -117,7 +204,7 @@ impl<'de> Visitor<'de> for Top<'_> {
         }
         if keys == 0 {
             self.check
-                .problem("the body has no plural key holding the elements".into());
+                .problem("the top level".into(), "has no plural key holding the elements".into());
         }
         Ok(())
     }
@@ -178,10 +265,10 @@ impl<'de> Visitor<'de> for ElementSeed<'_> {
                 match map.next_value::<serde_json::Value>()? {
                     serde_json::Value::String(s) => id = Some(s),
                     other => {
-                        self.check.problem(format!(
-                            "element {}: \"@externalid\" must be a string, found {other}",
-                            self.index
-                        ));
+                        self.check.problem(
+                            format!("element {}", self.index),
+                            format!("has \"@externalid\" {other}; it must be a string"),
+                        );
                         id = Some(other.to_string());
                     }
                 }
@@ -215,10 +302,10 @@ impl<'de> DeserializeSeed<'de> for PropertyValue<'_> {
 
 impl PropertyValue<'_> {
     fn wrong(&mut self, found: &str) {
-        self.check.problem(format!(
-            "element {}: '{}' is {found}; a value is a string, a number or null, and a relation an array of {{\"@id\": ...}}",
-            self.index, self.key
-        ));
+        self.check.problem(
+            format!("element {}, '{}'", self.index, self.key),
+            format!("is {found}; a value is a string, a number or null, and a relation an array of {{\"@id\": ...}}"),
+        );
     }
 }
 
@@ -289,7 +376,10 @@ fn check_xml(reader: impl std::io::BufRead, check: &mut BodyCheck) {
         let event = match xml.read_event_into(&mut buf) {
             Ok(e) => e,
             Err(e) => {
-                check.problem(format!("not well-formed XML at byte {}: {e}", xml.error_position()));
+                check.problem(
+                    format!("byte {}", xml.error_position()),
+                    format!("is not well-formed XML: {e}"),
+                );
                 return;
             }
         };
@@ -305,15 +395,16 @@ fn check_xml(reader: impl std::io::BufRead, check: &mut BodyCheck) {
                 1 => {
                     root_seen = true;
                     if name != "elements" {
-                        check.problem(format!("the root element is <{name}>; a body's root is <elements>"));
+                        check.problem("the root".into(), format!("is <{name}>; a body's root is <elements>"));
                     }
                 }
                 2 => {
                     containers += 1;
                     if containers > 1 {
-                        check.problem(format!(
-                            "<elements> holds more than one container (<{name}>); a body holds the elements of one type"
-                        ));
+                        check.problem(
+                            format!("<{name}>"),
+                            "is a second container in <elements>; a body holds the elements of one type".into(),
+                        );
                     }
                 }
                 3 => {
@@ -331,17 +422,19 @@ fn check_xml(reader: impl std::io::BufRead, check: &mut BodyCheck) {
                 5 => {
                     child_elements = true;
                     if !empty {
-                        check.problem(format!(
-                            "element {index}: relation target <{name}> has content; a target is an empty element with an id"
-                        ));
+                        check.problem(
+                            format!("element {index}, '{child_name}'"),
+                            format!("has a target <{name}> with content; a target is an empty element with an id"),
+                        );
                     }
                     if attribute(e, "id").is_none_or(|id| id.is_empty()) {
-                        check.problem(format!(
-                            "element {index}: relation '{child_name}' has a target <{name}> without an id attribute"
-                        ));
+                        check.problem(
+                            format!("element {index}, '{child_name}'"),
+                            format!("has a target <{name}> without an id attribute"),
+                        );
                     }
                 }
-                _ => check.problem(format!("element {index}: <{name}> is nested too deeply")),
+                _ => check.problem(format!("element {index}"), format!("has <{name}> nested too deeply")),
             }
             if !empty {
                 depth = level;
@@ -354,9 +447,10 @@ fn check_xml(reader: impl std::io::BufRead, check: &mut BodyCheck) {
                     check.element(index, current_id.take().as_deref());
                 }
                 if depth == 4 && child_text && child_elements {
-                    check.problem(format!(
-                        "element {index}: '{child_name}' mixes text and target elements"
-                    ));
+                    check.problem(
+                        format!("element {index}, '{child_name}'"),
+                        "mixes text and target elements".into(),
+                    );
                 }
                 depth = depth.saturating_sub(1);
             }
@@ -366,7 +460,10 @@ fn check_xml(reader: impl std::io::BufRead, check: &mut BodyCheck) {
                     if depth == 4 {
                         child_text = true;
                     } else {
-                        check.problem(format!("unexpected text at depth {depth} (element {index})"));
+                        check.problem(
+                            format!("element {index}"),
+                            format!("has text where it should not (depth {depth})"),
+                        );
                     }
                 }
             }
@@ -374,12 +471,18 @@ fn check_xml(reader: impl std::io::BufRead, check: &mut BodyCheck) {
                 if depth == 4 {
                     child_text = true;
                 } else {
-                    check.problem(format!("unexpected text at depth {depth} (element {index})"));
+                    check.problem(
+                        format!("element {index}"),
+                        format!("has text where it should not (depth {depth})"),
+                    );
                 }
             }
             Event::Eof => {
                 if depth > 0 {
-                    check.problem("not well-formed XML: the body ends before its elements are closed".into());
+                    check.problem(
+                        "the end".into(),
+                        "is reached before the elements are closed: the body is cut off".into(),
+                    );
                     return;
                 }
                 break;
@@ -388,9 +491,9 @@ fn check_xml(reader: impl std::io::BufRead, check: &mut BodyCheck) {
         }
     }
     if !root_seen {
-        check.problem("the body has no <elements> root".into());
+        check.problem("the root".into(), "is missing: a body's root is <elements>".into());
     } else if containers == 0 {
-        check.problem("<elements> holds no container named after the plural".into());
+        check.problem("<elements>".into(), "holds no container named after the plural".into());
     }
 }
 
@@ -415,6 +518,11 @@ mod tests {
         c
     }
 
+    /// A problem as one line: place and message.
+    fn said(p: &Problem) -> String {
+        format!("{}: {}", p.path.as_deref().unwrap_or(""), p.message)
+    }
+
     fn xml(text: &str) -> BodyCheck {
         let mut c = BodyCheck::default();
         check_xml(text.as_bytes(), &mut c);
@@ -427,7 +535,7 @@ mod tests {
             r#"{"Requirements": [{"@externalid": "A", "Name": "x", "W": 2.5, "N": null, "R": [{"@id": "E-1"}], "E": []},
                                   {"@externalid": "B"}]}"#,
         );
-        assert_eq!(c.problems, Vec::<String>::new());
+        assert_eq!(c.problems, Vec::<Problem>::new());
         assert_eq!(c.elements, 2);
         assert_eq!(c.ids, ["A", "B"]);
         assert!(json(r#"{"Requirements": []}"#).problems.is_empty());
@@ -436,30 +544,38 @@ mod tests {
     #[test]
     fn bad_json_bodies() {
         for (text, expect) in [
-            (r#"{"A": [], "B": []}"#, "more than one top-level key"),
+            (r#"{"A": [], "B": []}"#, "the top level: has more than one key"),
             (r#"{}"#, "no plural key"),
-            (r#"{"A": [{"Name": "x"}]}"#, "no external id"),
+            (r#"{"A": [{"Name": "x"}]}"#, "element 1: has no external id"),
             (r#"{"A": [{"@externalid": ""}]}"#, "empty external id"),
             (
                 r#"{"A": [{"@externalid": "x"}, {"@externalid": "x"}]}"#,
-                "more than once",
+                "element 2: uses the external id 'x' again",
             ),
             (r#"{"A": [{"@externalid": 5}]}"#, "must be a string"),
             (r#"{"A": [{"@externalid": "x", "R": [{"id": "E"}]}]}"#, "not {\"@id\""),
             (r#"{"A": [{"@externalid": "x", "R": {"@id": "E"}}]}"#, "an object"),
             (r#"{"A": [{"@externalid": "x", "B": true}]}"#, "boolean"),
-            (r#"{"A": [{"@externalid": "x"}"#, "not a valid body"),
-            (r#"[1, 2]"#, "not a valid body"),
+            (
+                r#"{"A": [{"@externalid": "x"}"#,
+                "line 1, column 27: is not a valid JSON body",
+            ),
+            (r#"[1, 2]"#, "is not a valid JSON body"),
         ] {
             let c = json(text);
             assert!(
-                c.problems.iter().any(|p| p.contains(expect)),
+                c.problems.iter().any(|p| said(p).contains(expect)),
                 "{text}: {:?}",
                 c.problems
             );
+            assert!(
+                c.problems
+                    .iter()
+                    .all(|p| p.code == Code::InvalidBody && p.path.is_some())
+            );
         }
         let long = format!(r#"{{"A": [{{"@externalid": "{}"}}]}}"#, "x".repeat(451));
-        assert!(json(&long).problems[0].contains("at most 450"));
+        assert!(said(&json(&long).problems[0]).contains("at most 450"));
     }
 
     #[test]
@@ -469,22 +585,22 @@ mod tests {
   <Requirement externalid="A &amp; B"><Name>x &amp; y</Name><Empty /><R><Requirement id="E-1" /></R></Requirement>
   <Requirement externalid="C" />
 </Requirements></elements>"#);
-        assert_eq!(c.problems, Vec::<String>::new());
+        assert_eq!(c.problems, Vec::<Problem>::new());
         assert_eq!(c.ids, ["A & B", "C"]);
     }
 
     #[test]
     fn bad_xml_bodies() {
         for (text, expect) in [
-            ("<root><A/></root>", "root element is <root>"),
+            ("<root><A/></root>", "the root: is <root>"),
             (
                 "<elements><A><X externalid='1'/></A><B/></elements>",
-                "more than one container",
+                "a second container",
             ),
             ("<elements><A><X/></A></elements>", "no external id"),
             (
                 "<elements><A><X externalid='1'/><X externalid='1'/></A></elements>",
-                "more than once",
+                "again",
             ),
             (
                 "<elements><A><X externalid='1'><R><T/></R></X></A></elements>",
@@ -496,15 +612,15 @@ mod tests {
             ),
             (
                 "<elements><A><X externalid='1'><R><T id='1'><U/></T></R></X></A></elements>",
-                "has content",
+                "with content",
             ),
-            ("<elements><A><X externalid='1'>", "not well-formed"),
-            ("", "no <elements> root"),
+            ("<elements><A><X externalid='1'>", "the body is cut off"),
+            ("", "the root: is missing"),
             ("<elements></elements>", "no container"),
         ] {
             let c = xml(text);
             assert!(
-                c.problems.iter().any(|p| p.contains(expect)),
+                c.problems.iter().any(|p| said(p).contains(expect)),
                 "{text}: {:?}",
                 c.problems
             );

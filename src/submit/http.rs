@@ -1,10 +1,17 @@
-//! The only module that talks to the network: fetching an OAuth2 token and posting a body.
+//! The only module that talks to the network: fetching an OAuth2 token, posting a body, and
+//! getting a providing interface's answer.
 //!
-//! Redirects are never followed (they would carry the token elsewhere), proxies come from the
-//! usual environment variables, and certificates are checked against the system's store (firms
-//! put their own certificate authority in front of the internet). Every secret this module
-//! handles is registered for redaction, so `--verbose` output and error messages show `***`.
+//! Redirects are never followed (they would carry the token elsewhere). Proxies come from the
+//! usual environment variables (and, on Windows and macOS, the system settings), except for
+//! loopback hosts, which are always reached directly so a local test never sends a token
+//! through a proxy. Certificates are checked by the platform's verifier: the Windows and macOS
+//! certificate stores, and on Linux the system bundle or `SSL_CERT_FILE` / `SSL_CERT_DIR`, so
+//! a firm's own root CA is trusted where its IT department installed it. Every secret this
+//! module handles is registered for redaction, so `--verbose` output and error messages show
+//! `***`. Failures are classified ([`Transport`]) so messages say what happened in plain
+//! words and only transient ones are retried.
 
+use std::fmt;
 use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
@@ -12,7 +19,9 @@ use std::time::Duration;
 use reqwest::blocking::{Body, Client};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 
+use super::trust::is_loopback;
 use crate::body::BodyFormat;
+use crate::exit::{Exit, ExitError};
 
 /// Connecting may take at most this long.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -35,44 +44,216 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
-/// Why a request got no answer.
-#[derive(Debug)]
-pub enum Transport {
-    Timeout,
-    Connect(String),
+/// What is wrong with a server's certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertProblem {
+    /// Not signed by a certificate authority this machine trusts.
+    Untrusted,
+    /// Issued for another host name.
+    WrongHost,
+    Expired,
     Other(String),
 }
 
-impl std::fmt::Display for Transport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+/// Why a request got no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    Timeout {
+        seconds: u64,
+    },
+    /// Nothing listens at the address (`host:port`).
+    Refused {
+        address: String,
+    },
+    /// The host name does not resolve.
+    UnknownHost {
+        host: String,
+    },
+    Certificate {
+        host: String,
+        problem: CertProblem,
+    },
+    /// The proxy could not be used.
+    Proxy(String),
+    /// The connection was closed or broken before a whole answer arrived.
+    Dropped,
+    /// The answer is not valid HTTP.
+    Malformed,
+    /// Anything else, in the library's words.
+    Other(String),
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Transport::Timeout => f.write_str("no answer within the time limit"),
-            Transport::Connect(why) => write!(f, "cannot connect ({why})"),
-            Transport::Other(why) => write!(f, "the connection failed before an answer arrived ({why})"),
+            Transport::Timeout { seconds } => write!(f, "no answer within {seconds} s"),
+            Transport::Refused { address } => write!(f, "connection refused by {address}"),
+            Transport::UnknownHost { host } => write!(f, "the host name {host} cannot be found"),
+            Transport::Certificate { host, problem } => match problem {
+                CertProblem::Untrusted => write!(
+                    f,
+                    "the certificate of {host} is not trusted: it is not signed by a certificate authority this \
+                     machine trusts"
+                ),
+                CertProblem::WrongHost => write!(f, "the certificate of {host} was issued for another host name"),
+                CertProblem::Expired => write!(f, "the certificate of {host} has expired"),
+                CertProblem::Other(why) => write!(f, "the certificate of {host} was refused ({why})"),
+            },
+            Transport::Proxy(why) => write!(f, "the proxy could not be used ({why})"),
+            Transport::Dropped => f.write_str("the connection was closed before a whole answer arrived"),
+            Transport::Malformed => f.write_str("the answer is not valid HTTP"),
+            Transport::Other(why) => write!(f, "the request failed ({why})"),
         }
     }
 }
 
-/// An HTTP client with relsync's settings.
+impl Transport {
+    /// What to do about it, as the end of the sentence.
+    pub fn advice(&self) -> &'static str {
+        match self {
+            Transport::Timeout { .. } => {
+                "Relatics may still be processing a large body (raise --timeout), or the network is slow"
+            }
+            Transport::Refused { .. } => "is the URL right and the server running?",
+            Transport::UnknownHost { .. } => "check the host name in the URL, and the network",
+            Transport::Certificate {
+                problem: CertProblem::Untrusted,
+                ..
+            } => {
+                "if your organisation inspects HTTPS with its own certificate authority, install its root \
+                 certificate in the system's store (on Linux, or point SSL_CERT_FILE at a bundle that holds it); \
+                 see the README's \"Networks\" section"
+            }
+            Transport::Certificate { .. } => "check the URL; relsync does not send credentials to such a server",
+            Transport::Proxy(_) => "check HTTPS_PROXY / HTTP_PROXY and NO_PROXY",
+            Transport::Dropped | Transport::Malformed | Transport::Other(_) => {
+                "it is safe to submit again, since a full-set sync can be repeated"
+            }
+        }
+    }
+
+    /// Worth trying again: a certificate will not change by waiting.
+    pub fn transient(&self) -> bool {
+        !matches!(self, Transport::Certificate { .. } | Transport::UnknownHost { .. })
+    }
+}
+
+/// An HTTP client with relsync's settings: one that uses the environment's proxies and one that
+/// goes direct, for loopback hosts.
 pub struct Http {
-    client: Client,
+    proxied: Option<Client>,
+    direct: Option<Client>,
+    timeout: Duration,
     verbose: bool,
     secrets: Vec<String>,
 }
 
+/// The rustls error inside a reqwest error, if any (`io::Error` hides its inner error from
+/// `source()`, so that is looked into too).
+fn find_rustls<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(r) = e.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        if let Some(inner) = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref())
+            && let Some(r) = find_rustls(inner)
+        {
+            return Some(r);
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// The I/O error kinds inside an error chain, innermost last.
+fn io_kinds(err: &(dyn std::error::Error + 'static)) -> Vec<std::io::ErrorKind> {
+    let mut kinds = Vec::new();
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            kinds.push(io.kind());
+            if let Some(inner) = io.get_ref() {
+                kinds.extend(io_kinds(inner));
+            }
+        }
+        current = e.source();
+    }
+    kinds
+}
+
+/// Every message in an error chain, lower-cased, for the few cases only the words tell apart.
+fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = String::new();
+    let mut current = Some(err);
+    while let Some(e) = current {
+        text.push_str(&e.to_string().to_ascii_lowercase());
+        text.push_str(" | ");
+        if let Some(inner) = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            text.push_str(&chain_text(inner));
+        }
+        current = e.source();
+    }
+    text
+}
+
+/// Why the platform's certificate store could not be used, in plain words.
+fn trust_store_failure(e: &reqwest::Error) -> Option<String> {
+    let rustls::Error::General(message) = find_rustls(e)? else {
+        return None;
+    };
+    if !message.contains("No CA certificates") {
+        return None;
+    }
+    let var = |name: &str| match std::env::var_os(name) {
+        Some(v) => format!("{name}={}", std::path::PathBuf::from(v).display()),
+        None => format!("{name} is not set"),
+    };
+    Some(format!(
+        "no trusted certificate authorities could be loaded, so no HTTPS server can be checked ({}, {}): \
+         point SSL_CERT_FILE at a file of PEM certificates (your organisation's CA bundle), or unset it to use \
+         the system's store",
+        var("SSL_CERT_FILE"),
+        var("SSL_CERT_DIR")
+    ))
+}
+
 impl Http {
-    pub fn new(timeout: Duration, verbose: bool) -> anyhow::Result<Http> {
-        let client = Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(user_agent())
-            .build()?;
+    /// A client for requests to `urls` (proxied or direct as each host needs).
+    pub fn new(timeout: Duration, verbose: bool, urls: &[&str]) -> anyhow::Result<Http> {
+        let loopback: Vec<bool> = urls
+            .iter()
+            .map(|u| url::Url::parse(u).is_ok_and(|u| is_loopback(&u)))
+            .collect();
+        let build = |direct: bool| -> anyhow::Result<Client> {
+            let mut builder = Client::builder()
+                .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+                .timeout(timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(user_agent());
+            if direct {
+                builder = builder.no_proxy();
+            }
+            builder.build().map_err(|e| match trust_store_failure(&e) {
+                Some(message) => ExitError::new(Exit::SubmitFailed, message).into(),
+                None => anyhow::Error::new(e).context("cannot set up HTTPS"),
+            })
+        };
         Ok(Http {
-            client,
+            proxied: loopback.iter().any(|l| !l).then(|| build(false)).transpose()?,
+            direct: loopback.iter().any(|l| *l).then(|| build(true)).transpose()?,
+            timeout,
             verbose,
             secrets: Vec::new(),
         })
+    }
+
+    fn client(&self, url: &str) -> Result<&Client, Transport> {
+        let direct = url::Url::parse(url).is_ok_and(|u| is_loopback(&u));
+        let client = if direct { &self.direct } else { &self.proxied };
+        client
+            .as_ref()
+            .ok_or_else(|| Transport::Other(format!("no client was set up for {url}")))
     }
 
     pub fn verbose(&self) -> bool {
@@ -81,8 +262,10 @@ impl Http {
 
     /// Registers a secret: it is replaced by `***` in everything this client prints.
     pub fn secret(&mut self, secret: &str) {
-        if secret.len() >= 4 {
+        if secret.len() >= 4 && !self.secrets.iter().any(|s| s == secret) {
             self.secrets.push(secret.to_owned());
+            // Longest first, so a secret that contains another is hidden whole.
+            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         }
     }
 
@@ -95,11 +278,11 @@ impl Http {
         out
     }
 
-    fn log_request(&self, url: &str, headers: &[(&str, String)]) {
+    fn log_request(&self, method: &str, url: &str, headers: &[(&str, String)]) {
         if !self.verbose {
             return;
         }
-        eprintln!("> POST {}", self.redact(url));
+        eprintln!("> {method} {}", self.redact(url));
         for (name, value) in headers {
             let value = if name.eq_ignore_ascii_case("authorization") {
                 match value.split_once(' ') {
@@ -135,6 +318,7 @@ impl Http {
     pub fn token_request(&self, token_url: &str, client_id: &str, client_secret: &str) -> Result<Answer, Transport> {
         let form = "grant_type=client_credentials";
         self.log_request(
+            "POST",
             token_url,
             &[
                 ("Authorization", "Basic ***".to_owned()),
@@ -149,14 +333,14 @@ impl Http {
         let id: String = url::form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
         let secret: String = url::form_urlencoded::byte_serialize(client_secret.as_bytes()).collect();
         let response = self
-            .client
+            .client(token_url)?
             .post(token_url)
             .basic_auth(id, Some(secret))
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(ACCEPT, "application/json")
             .body(form)
             .send();
-        self.finish(response)
+        self.finish(token_url, response)
     }
 
     /// POSTs the body file, streamed from disk.
@@ -170,11 +354,9 @@ impl Http {
     ) -> Result<Answer, Transport> {
         let file = std::fs::File::open(body).map_err(|e| Transport::Other(format!("cannot read the body: {e}")))?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let accept = match accept {
-            BodyFormat::Json => "application/json",
-            BodyFormat::Xml => "application/xml",
-        };
+        let accept = accept_header(accept);
         self.log_request(
+            "POST",
             endpoint,
             &[
                 ("Authorization", format!("Bearer {token}")),
@@ -185,25 +367,46 @@ impl Http {
             ],
         );
         let response = self
-            .client
+            .client(endpoint)?
             .post(endpoint)
             .header(AUTHORIZATION, format!("Bearer {token}"))
             .header(CONTENT_TYPE, format.content_type())
             .header(ACCEPT, accept)
             .body(Body::sized(file, size))
             .send();
-        self.finish(response)
+        self.finish(endpoint, response)
     }
 
-    fn finish(&self, response: reqwest::Result<reqwest::blocking::Response>) -> Result<Answer, Transport> {
-        let response = response.map_err(|e| self.transport(e))?;
+    /// GETs a providing interface's answer.
+    pub fn get(&self, url: &str, token: &str, accept: BodyFormat) -> Result<Answer, Transport> {
+        let accept = accept_header(accept);
+        self.log_request(
+            "GET",
+            url,
+            &[
+                ("Authorization", format!("Bearer {token}")),
+                ("Accept", accept.to_owned()),
+                ("User-Agent", user_agent()),
+            ],
+        );
+        let response = self
+            .client(url)?
+            .get(url)
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .header(ACCEPT, accept)
+            .send();
+        self.finish(url, response)
+    }
+
+    fn finish(&self, url: &str, response: reqwest::Result<reqwest::blocking::Response>) -> Result<Answer, Transport> {
+        let response = response.map_err(|e| self.transport(url, &e))?;
         let headers = response.headers().clone();
         let status = response.status();
         let mut body = Vec::new();
         response
             .take(MAX_RESPONSE)
             .read_to_end(&mut body)
-            .map_err(|e| Transport::Other(self.redact(&e.to_string())))?;
+            .map_err(|e| self.body_failure(url, &e))?;
         let answer = Answer {
             status: status.as_u16(),
             reason: status.canonical_reason().unwrap_or("").to_owned(),
@@ -216,21 +419,100 @@ impl Http {
         Ok(answer)
     }
 
-    fn transport(&self, e: reqwest::Error) -> Transport {
-        if e.is_timeout() {
-            return Transport::Timeout;
+    fn body_failure(&self, url: &str, e: &std::io::Error) -> Transport {
+        if self.verbose {
+            eprintln!("< the answer broke off: {}", self.redact(&e.to_string()));
         }
-        // The innermost cause says most ("Connection refused", "connection closed").
-        let mut cause: &dyn std::error::Error = &e;
+        if let Some(reqwest) = e.get_ref().and_then(|inner| inner.downcast_ref::<reqwest::Error>()) {
+            return self.transport(url, reqwest);
+        }
+        match e.kind() {
+            std::io::ErrorKind::TimedOut => Transport::Timeout {
+                seconds: self.timeout.as_secs(),
+            },
+            _ => Transport::Dropped,
+        }
+    }
+
+    /// Classifies a failed request.
+    fn transport(&self, url: &str, e: &reqwest::Error) -> Transport {
+        if self.verbose {
+            eprintln!("< no answer: {}", self.redact(&chain_text(e)));
+        }
+        let parsed = url::Url::parse(url).ok();
+        let host = parsed
+            .as_ref()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        if let Some(rustls::Error::InvalidCertificate(c)) = find_rustls(e) {
+            use rustls::CertificateError as C;
+            let problem = match c {
+                C::UnknownIssuer | C::BadSignature => CertProblem::Untrusted,
+                C::NotValidForName | C::NotValidForNameContext { .. } => CertProblem::WrongHost,
+                C::Expired | C::ExpiredContext { .. } => CertProblem::Expired,
+                other => CertProblem::Other(format!("{other:?}")),
+            };
+            return Transport::Certificate { host, problem };
+        }
+        if e.is_timeout() {
+            return Transport::Timeout {
+                seconds: self.timeout.as_secs(),
+            };
+        }
+        let kinds = io_kinds(e);
+        let text = chain_text(e);
+        if text.contains("tunnel") || text.contains("proxy") {
+            let why = if kinds.contains(&std::io::ErrorKind::ConnectionRefused) {
+                "connection refused by the proxy".to_owned()
+            } else if text.contains("authorization required") {
+                "it asks for a user name and password".to_owned()
+            } else {
+                "it did not open a connection to the server".to_owned()
+            };
+            return Transport::Proxy(why);
+        }
+        if kinds.contains(&std::io::ErrorKind::ConnectionRefused) {
+            let port = parsed.as_ref().and_then(url::Url::port_or_known_default).unwrap_or(443);
+            let address = match parsed.as_ref().and_then(url::Url::host) {
+                Some(url::Host::Ipv6(ip)) => format!("[{ip}]:{port}"),
+                _ => format!("{host}:{port}"),
+            };
+            return Transport::Refused { address };
+        }
+        if e.is_connect() && (text.contains("dns error") || text.contains("failed to lookup")) {
+            return Transport::UnknownHost { host };
+        }
+        if text.contains("parse") || text.contains("invalid status") || text.contains("invalid http") {
+            return Transport::Malformed;
+        }
+        if kinds.iter().any(|k| {
+            matches!(
+                k,
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            )
+        }) || text.contains("connection closed")
+            || text.contains("incomplete")
+            || text.contains("end of file")
+            || text.contains("connection reset")
+        {
+            return Transport::Dropped;
+        }
+        // The innermost cause says most.
+        let mut cause: &dyn std::error::Error = e;
         while let Some(next) = cause.source() {
             cause = next;
         }
-        let why = self.redact(&cause.to_string());
-        if e.is_connect() {
-            Transport::Connect(why)
-        } else {
-            Transport::Other(why)
-        }
+        Transport::Other(self.redact(&cause.to_string()))
+    }
+}
+
+fn accept_header(accept: BodyFormat) -> &'static str {
+    match accept {
+        BodyFormat::Json => "application/json",
+        BodyFormat::Xml => "application/xml",
     }
 }
 
@@ -263,9 +545,31 @@ mod tests {
 
     #[test]
     fn redaction() {
-        let mut http = Http::new(Duration::from_secs(1), false).unwrap();
+        let mut http = Http::new(Duration::from_secs(1), false, &["http://127.0.0.1/"]).unwrap();
+        http.secret("s3cr3t");
         http.secret("s3cr3t-token");
         http.secret("ab"); // too short to redact safely
-        assert_eq!(http.redact("Bearer s3cr3t-token and ab"), "Bearer *** and ab");
+        assert_eq!(
+            http.redact("Bearer s3cr3t-token and s3cr3t and ab"),
+            "Bearer *** and *** and ab"
+        );
+    }
+
+    #[test]
+    fn messages_say_what_and_what_to_do() {
+        let refused = Transport::Refused {
+            address: "127.0.0.1:8090".into(),
+        };
+        assert_eq!(
+            format!("{refused}: {}", refused.advice()),
+            "connection refused by 127.0.0.1:8090: is the URL right and the server running?"
+        );
+        assert!(refused.transient());
+        let cert = Transport::Certificate {
+            host: "x".into(),
+            problem: CertProblem::Untrusted,
+        };
+        assert!(cert.to_string().contains("not trusted"));
+        assert!(!cert.transient());
     }
 }

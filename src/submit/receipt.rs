@@ -5,7 +5,10 @@
 //! next submit to the same endpoint, the ids are compared with the last receipt: ids sent then
 //! and missing now are elements Relatics will delete. Each receipt is its own file, written
 //! atomically, under `receipts/<endpoint>/` in the state directory; the newest file is the last
-//! receipt, and the older ones remain as a history.
+//! receipt, and the older ones remain as a short history (the newest [`KEEP_RECEIPTS`]).
+//!
+//! Endpoints are keyed as Relatics reads them: the host and the workspace GUID in any case, and
+//! with or without a trailing slash, are one interface.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -14,9 +17,21 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// The receipt format this relsync writes; a newer one is refused rather than misread.
+pub const RECEIPT_VERSION: u32 = 1;
+/// Receipts kept per endpoint; older ones are removed after a successful submit.
+pub const KEEP_RECEIPTS: usize = 10;
+
+fn version_one() -> u32 {
+    1
+}
+
 /// What one successful submit sent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipt {
+    /// The receipt format ([`RECEIPT_VERSION`]).
+    #[serde(default = "version_one")]
+    pub version: u32,
     pub endpoint: String,
     /// UTC time of the submit, RFC 3339.
     pub time: String,
@@ -40,13 +55,38 @@ pub struct Store {
     dir: PathBuf,
 }
 
-/// The default state directory: `$XDG_STATE_HOME/relsync`, else `~/.local/state/relsync`.
+/// The default state directory: `$XDG_STATE_HOME/relsync` if that is set (on any platform),
+/// else the platform's per-user directory: `~/.local/state/relsync` on Linux,
+/// `~/Library/Application Support/relsync` on macOS, `%LOCALAPPDATA%\relsync` on Windows.
 pub fn default_dir() -> Option<PathBuf> {
     if let Some(state) = std::env::var_os("XDG_STATE_HOME").filter(|s| !s.is_empty()) {
         return Some(PathBuf::from(state).join("relsync"));
     }
-    let home = std::env::var_os("HOME").filter(|s| !s.is_empty())?;
-    Some(PathBuf::from(home).join(".local/state/relsync"))
+    dirs::state_dir()
+        .or_else(dirs::data_local_dir)
+        .map(|d| d.join("relsync"))
+}
+
+/// The endpoint as Relatics reads it: host and workspace GUID in lower case, no trailing slash.
+pub fn normalize_endpoint(endpoint: &str) -> String {
+    let trimmed = endpoint.trim().trim_end_matches('/');
+    let Ok(mut url) = url::Url::parse(trimmed) else {
+        return trimmed.to_owned();
+    };
+    let segments: Option<Vec<String>> = url.path_segments().map(|s| s.map(str::to_owned).collect());
+    if let Some(mut segments) = segments {
+        for i in 1..segments.len() {
+            if segments[i - 1].eq_ignore_ascii_case("workspaces") {
+                segments[i] = segments[i].to_ascii_lowercase();
+            }
+        }
+        while segments.last().is_some_and(String::is_empty) {
+            segments.pop();
+        }
+        url.set_path(&segments.join("/"));
+    }
+    url.set_fragment(None);
+    url.to_string().trim_end_matches('/').to_owned()
 }
 
 impl Store {
@@ -55,10 +95,17 @@ impl Store {
     }
 
     /// The folder for one endpoint: readable (host and interface name) and unique (a hash of
-    /// the whole URL).
+    /// the normalized URL).
     pub fn endpoint_dir(&self, endpoint: &str) -> PathBuf {
-        // `.../synchronizing/reqs/` and `.../synchronizing/reqs` are one interface: one history.
-        let endpoint = endpoint.trim_end_matches('/');
+        self.dir_for_key(&normalize_endpoint(endpoint))
+    }
+
+    /// Where relsync 0.1 kept receipts (keyed by the URL as typed, without a trailing slash).
+    fn legacy_dir(&self, endpoint: &str) -> PathBuf {
+        self.dir_for_key(endpoint.trim_end_matches('/'))
+    }
+
+    fn dir_for_key(&self, endpoint: &str) -> PathBuf {
         let hash = hex(&Sha256::digest(endpoint.as_bytes()));
         let readable: String = url::Url::parse(endpoint)
             .ok()
@@ -87,20 +134,47 @@ impl Store {
     /// The newest receipt for `endpoint`, if any. A receipt that cannot be read is an error:
     /// the deletion guard must not be skipped silently.
     pub fn last(&self, endpoint: &str) -> anyhow::Result<Option<(PathBuf, Receipt)>> {
-        let dir = self.endpoint_dir(endpoint);
-        let entries = match std::fs::read_dir(&dir) {
+        for dir in [self.endpoint_dir(endpoint), self.legacy_dir(endpoint)] {
+            if let Some(found) = self.newest_in(&dir)? {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Receipt files in `dir`, oldest first.
+    fn receipts_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+        let entries = match std::fs::read_dir(dir) {
             Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("reading receipts in {}", dir.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!(
+                        "cannot read the receipts in {}, so relsync cannot tell what would be deleted",
+                        dir.display()
+                    )
+                });
+            }
         };
-        let newest = entries
+        let mut paths: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .max();
-        let Some(path) = newest else { return Ok(None) };
-        let text =
-            std::fs::read_to_string(&path).with_context(|| format!("reading the last receipt {}", path.display()))?;
+            .collect();
+        paths.sort();
+        Ok(paths)
+    }
+
+    fn newest_in(&self, dir: &Path) -> anyhow::Result<Option<(PathBuf, Receipt)>> {
+        let Some(path) = Self::receipts_in(dir)?.pop() else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "cannot read the last receipt {}, so relsync cannot tell what would be deleted",
+                path.display()
+            )
+        })?;
         let receipt: Receipt = serde_json::from_str(&text).with_context(|| {
             format!(
                 "the last receipt {} is damaged, so relsync cannot tell what would be deleted; \
@@ -108,6 +182,15 @@ impl Store {
                 path.display()
             )
         })?;
+        if receipt.version > RECEIPT_VERSION {
+            anyhow::bail!(
+                "the last receipt {} was written by a newer relsync (receipt format {}, this relsync reads up to {}); \
+                 use that version, or give another --state-dir",
+                path.display(),
+                receipt.version,
+                RECEIPT_VERSION
+            );
+        }
         Ok(Some((path, receipt)))
     }
 
@@ -128,6 +211,11 @@ impl Store {
         }
         let text = serde_json::to_vec_pretty(receipt)?;
         crate::output::write_file(&path, &text)?;
+        // Keep the history short; a receipt that cannot be removed is left for next time.
+        let all = Self::receipts_in(&dir)?;
+        for old in all.iter().take(all.len().saturating_sub(KEEP_RECEIPTS)) {
+            let _ = std::fs::remove_file(old);
+        }
         Ok(path)
     }
 }
@@ -189,6 +277,7 @@ mod tests {
 
     fn receipt(endpoint: &str, time: &str, ids: &[&str]) -> Receipt {
         Receipt {
+            version: RECEIPT_VERSION,
             endpoint: endpoint.into(),
             time: time.into(),
             status: 200,
@@ -224,6 +313,60 @@ mod tests {
                 .contains("acme.relatics.com-reqs-")
         );
         assert_eq!(store.endpoint_dir(a), store.endpoint_dir(&format!("{a}/")));
+    }
+
+    #[test]
+    fn endpoints_are_keyed_as_relatics_reads_them() {
+        let a = "https://acme.relatics.com/api/v1/workspaces/0E5A1B2C-AAAA-4BBB-8CCC-1234567890AB/interfaces/synchronizing/reqs";
+        let same = [
+            a.to_owned(),
+            format!("{a}/"),
+            a.replace("acme.relatics.com", "ACME.Relatics.com"),
+            a.replace(
+                "0E5A1B2C-AAAA-4BBB-8CCC-1234567890AB",
+                "0e5a1b2c-aaaa-4bbb-8ccc-1234567890ab",
+            ),
+        ];
+        for s in &same {
+            assert_eq!(normalize_endpoint(s), normalize_endpoint(a), "{s}");
+        }
+        assert_ne!(normalize_endpoint(a), normalize_endpoint(&a.replace("reqs", "objects")));
+        assert_eq!(
+            normalize_endpoint("https://Acme.Relatics.com/API/v1/workspaces/AB/x/"),
+            "https://acme.relatics.com/API/v1/workspaces/ab/x"
+        );
+    }
+
+    #[test]
+    fn the_history_stays_short_and_old_locations_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let a = "https://acme.relatics.com/api/v1/workspaces/AB/interfaces/synchronizing/reqs";
+        for i in 0..(KEEP_RECEIPTS + 3) {
+            store
+                .save(&receipt(a, &format!("2026-11-28T10:{i:02}:00.000Z"), &["1"]))
+                .unwrap();
+        }
+        assert_eq!(Store::receipts_in(&store.endpoint_dir(a)).unwrap().len(), KEEP_RECEIPTS);
+        // A receipt where relsync 0.1 kept it (URL as typed) still guards.
+        let legacy = Store::new(&dir.path().join("old"));
+        let old_dir = legacy.legacy_dir(a);
+        std::fs::create_dir_all(&old_dir).unwrap();
+        let text = serde_json::to_string(&receipt(a, "2026-01-01T00:00:00.000Z", &["7"])).unwrap();
+        std::fs::write(old_dir.join("2026.json"), text.replace("\"version\":1,", "")).unwrap();
+        assert_eq!(legacy.last(a).unwrap().unwrap().1.external_ids, ["7"]);
+    }
+
+    #[test]
+    fn receipts_from_a_newer_relsync_stop_the_guard() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let a = "https://x/y";
+        let mut r = receipt(a, "2026-11-28T10:00:00.000Z", &["1"]);
+        r.version = RECEIPT_VERSION + 1;
+        store.save(&r).unwrap();
+        let err = format!("{:#}", store.last(a).unwrap_err());
+        assert!(err.contains("newer relsync"), "{err}");
     }
 
     #[test]

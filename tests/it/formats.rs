@@ -1,13 +1,7 @@
 //! The other workbook formats (fixtures made by scripts/make-fixtures with LibreOffice) give the
 //! same body as the `.xlsx` they were made from.
 
-use std::path::Path;
-
 use crate::support::*;
-
-fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path).display().to_string()
-}
 
 fn body(dir: &Dir, input: &str, template: &str) -> serde_json::Value {
     let run = dir.run(&["convert", &repo(input), "-t", template]);

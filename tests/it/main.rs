@@ -4,6 +4,8 @@ mod check;
 mod convert;
 mod delimited;
 mod formats;
+mod guard;
+mod network;
 mod readers;
 mod robustness;
 mod samples;

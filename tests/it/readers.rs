@@ -75,10 +75,6 @@ fn agree(dir: &Dir, input: &str, headers: &[&str], header_row: u32) {
     }
 }
 
-fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path).display().to_string()
-}
-
 const SAMPLE_HEADERS: [&str; 13] = [
     "ID",
     "Title",

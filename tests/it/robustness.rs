@@ -61,3 +61,46 @@ fn odd_csv_contents() {
         assert!(!run.stderr.contains("panicked"), "{name}: {}", run.stderr);
     }
 }
+
+/// Ctrl+C while a body is being written leaves neither the body nor a temporary file.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_convert_leaves_nothing_behind() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = Dir::new();
+    dir.write(
+        "t.toml",
+        "[target]\ntype = \"T\"\nplural = \"Ts\"\n[external_id]\ncolumn = \"ID\"\n",
+    );
+    dir.write("out.json", "the previous body");
+    let mut cmd = dir.command(&["convert", "-", "-t", "t.toml", "-o", "out.json", "--quiet"]);
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run relsync");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"ID\nA-1\nA-2\n").expect("write");
+    // Wait until the staged body exists: relsync is reading standard input, which stays open.
+    let started = std::time::Instant::now();
+    let staged = || {
+        std::fs::read_dir(dir.temp.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+    };
+    while !staged() {
+        assert!(started.elapsed().as_secs() < 20, "no temporary file appeared");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: sending SIGINT to our own child process.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
+    let output = child.wait_with_output().expect("wait");
+    drop(stdin);
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
+    assert!(!staged(), "the temporary file was removed");
+    assert_eq!(dir.read("out.json"), "the previous body");
+}

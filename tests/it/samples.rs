@@ -1,12 +1,6 @@
 //! The bundled samples do what the README says.
 
-use std::path::Path;
-
 use crate::support::*;
-
-fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path).display().to_string()
-}
 
 #[test]
 fn requirements_sample_converts_cleanly() {

@@ -59,56 +59,78 @@ impl Dir {
 
     /// Runs relsync with extra environment variables and optional stdin.
     pub fn run_with(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Run {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_relsync"));
-        cmd.args(args)
-            .current_dir(self.temp.path())
-            .env_remove("RELATICS_TOKEN")
-            .env_remove("RELATICS_CLIENT_ID")
-            .env_remove("RELATICS_CLIENT_SECRET")
-            .env_remove("RELATICS_ENDPOINT")
-            .env_remove("RELATICS_TOKEN_URL")
-            .env_remove("HTTP_PROXY")
-            .env_remove("http_proxy")
-            .env_remove("HTTPS_PROXY")
-            .env_remove("https_proxy")
-            .env_remove("ALL_PROXY")
-            .env_remove("all_proxy")
-            .env_remove("NO_PROXY")
-            .env_remove("no_proxy")
-            .env("XDG_STATE_HOME", self.temp.path().join("state-home"))
-            .env("NO_COLOR", "1")
-            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        self.run_env(args, env, &[], stdin)
+    }
+
+    /// Runs relsync with `set` added to and `unset` removed from a clean environment (no
+    /// credentials, proxies or colour from the machine running the tests), with optional stdin.
+    /// Output is collected on threads, so a large stderr never blocks the child.
+    pub fn run_env(&self, args: &[&str], set: &[(&str, &str)], unset: &[&str], stdin: Option<&[u8]>) -> Run {
+        let mut cmd = self.command(args);
+        cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for (k, v) in env {
+        for (k, v) in set {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().expect("run relsync");
-        if let Some(input) = stdin {
-            let mut pipe = child.stdin.take().expect("stdin");
-            pipe.write_all(input).expect("write stdin");
+        for k in unset {
+            cmd.env_remove(k);
         }
-        let mut stdout = String::new();
-        let mut stderr = String::new();
-        child
-            .stdout
-            .take()
-            .expect("stdout")
-            .read_to_string(&mut stdout)
-            .expect("stdout utf-8");
-        child
-            .stderr
-            .take()
-            .expect("stderr")
-            .read_to_string(&mut stderr)
-            .expect("stderr utf-8");
-        let status = child.wait().expect("wait");
+        let mut child = cmd.spawn().expect("run relsync");
+        let writer = stdin.map(|input| {
+            let mut pipe = child.stdin.take().expect("stdin");
+            let input = input.to_vec();
+            std::thread::spawn(move || {
+                let _ = pipe.write_all(&input);
+            })
+        });
+        let output = child.wait_with_output().expect("wait");
+        if let Some(w) = writer {
+            let _ = w.join();
+        }
         Run {
-            code: status.code().unwrap_or(-1),
-            stdout,
-            stderr,
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).expect("stdout utf-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr utf-8"),
         }
     }
+
+    /// The `relsync` command in this directory with a clean environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_relsync"));
+        cmd.args(args).current_dir(self.temp.path());
+        for var in [
+            "RELATICS_TOKEN",
+            "RELATICS_CLIENT_ID",
+            "RELATICS_CLIENT_SECRET",
+            "RELATICS_ENDPOINT",
+            "RELATICS_TOKEN_URL",
+            "RELSYNC_TRUSTED_HOSTS",
+            "RELSYNC_XLSX_READER",
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+            "NO_PROXY",
+            "no_proxy",
+            "REQUEST_METHOD",
+            "SSL_CERT_FILE",
+            "SSL_CERT_DIR",
+            "CLICOLOR_FORCE",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("XDG_STATE_HOME", self.temp.path().join("state-home"))
+            .env("NO_COLOR", "1");
+        cmd
+    }
+}
+
+/// The repository's own file at `path`.
+pub fn repo(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path).display().to_string()
 }
 
 /// A cell for a test workbook.

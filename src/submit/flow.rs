@@ -1,0 +1,105 @@
+//! One submit, in order: the plan and the safety checks, then a token and the POST (with
+//! retries), then the answer for people and a receipt for the next submit's checks.
+
+use anyhow::bail;
+
+use super::guard;
+use super::http::Http;
+use super::receipt::{self, RECEIPT_VERSION, Receipt, Store};
+use super::response::show_response;
+use super::send::{Auth, with_retries};
+use super::settings::{Credentials, Prepared, Settings};
+use crate::exit::Exit;
+use crate::output::human_size;
+
+/// Sends `prepared` according to `settings`, with the safety checks first.
+pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> {
+    let size = std::fs::metadata(&prepared.path).map(|m| m.len()).unwrap_or(0);
+    let sha256 = receipt::sha256_file(&prepared.path)?;
+    let store = Store::new(&settings.state_dir);
+    let last = match &settings.endpoint {
+        Some(endpoint) => store.last(endpoint)?,
+        None => None,
+    };
+    let plan = guard::plan(settings, prepared, size, &sha256, last.as_ref().map(|(_, r)| r));
+
+    if settings.dry_run {
+        print!("{}", plan.text);
+        for note in guard::dry_run_notes(settings, &plan) {
+            println!("{note}");
+        }
+        println!("dry run: no token was fetched and nothing was sent");
+        return Ok(Exit::Success);
+    }
+
+    eprint!("{}", plan.text);
+    guard::check(settings, &plan)?;
+    let (Some(endpoint), Some(credentials)) = (&settings.endpoint, &settings.credentials) else {
+        bail!("no endpoint or no credentials; see relsync submit --help");
+    };
+    let mut urls = vec![endpoint.as_str()];
+    if let Credentials::Client { token_url, .. } = credentials {
+        urls.push(token_url);
+    }
+    let mut http = Http::new(settings.timeout, settings.verbose, &urls)?;
+    if settings.verbose {
+        eprintln!("relsync: authenticating with {}", credentials.describe());
+    }
+    let mut auth = Auth::new(credentials, &mut http, settings.retries)?;
+    let answer = with_retries(
+        &mut http,
+        &mut auth,
+        settings.retries,
+        endpoint,
+        "no receipt was recorded",
+        |http, token| http.post_body(endpoint, token, &prepared.path, prepared.format, settings.accept),
+    )?;
+
+    // The answer first: it is the fact that matters, whatever happens to the receipt.
+    println!(
+        "Relatics answered {} {}: the body was accepted ({} elements, {}, {})",
+        answer.status,
+        answer.reason,
+        prepared.elements,
+        human_size(size),
+        prepared.format.name()
+    );
+    let shown = show_response(&answer, &http);
+    if !shown.is_empty() {
+        println!("response:\n{shown}");
+    }
+    println!(
+        "Relatics reports the result per element in the interface's Sync issues log; a 2xx answer only means \
+         the body's structure was accepted."
+    );
+
+    let mut ids = prepared.ids.clone();
+    ids.sort();
+    let record = Receipt {
+        version: RECEIPT_VERSION,
+        endpoint: endpoint.clone(),
+        time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        status: answer.status,
+        format: prepared.format.name().to_ascii_lowercase(),
+        body_sha256: sha256,
+        size,
+        elements: prepared.elements,
+        input: settings.input.display().to_string(),
+        relsync_version: env!("CARGO_PKG_VERSION").to_owned(),
+        external_ids: ids,
+    };
+    match store.save(&record) {
+        Ok(path) => {
+            println!("receipt: {}", path.display());
+            Ok(Exit::Success)
+        }
+        Err(e) => {
+            eprintln!(
+                "relsync: the body was accepted, but its receipt could not be saved ({e:#}); the next submit to this \
+                 endpoint will not know what this one sent, so fix the state directory ({}) before then",
+                settings.state_dir.display()
+            );
+            Ok(Exit::NotRecorded)
+        }
+    }
+}

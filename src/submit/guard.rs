@@ -1,0 +1,203 @@
+//! What a submit will do, and whether it may: the plan shown before sending (and by
+//! `--dry-run`), and the safety checks. Relatics deletes every element of the type that the
+//! body leaves out, so a body that would delete elements the last submit sent, a body without
+//! elements, and a first submit whose effect relsync cannot know (no receipt) are refused unless
+//! the user says so: with a flag, or by typing `yes` at a terminal.
+
+use std::collections::HashSet;
+use std::io::{BufRead, IsTerminal, Write};
+
+use super::receipt::{self, Receipt};
+use super::settings::{Prepared, Settings};
+use crate::exit::{Exit, ExitError};
+use crate::output::human_size;
+
+/// Deleted ids listed before "and N more".
+const LIST_DELETED: usize = 20;
+
+/// What Relatics will delete.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Deletions {
+    /// Ids the last submit sent and this body lacks (sorted; maybe none).
+    Known(Vec<String>),
+    /// No receipt for this endpoint: every element of the type that the body lacks, whatever
+    /// that is.
+    Unknown,
+}
+
+/// The plan of one submit.
+pub struct Plan {
+    pub text: String,
+    pub deletions: Deletions,
+    pub empty: bool,
+}
+
+/// Works out the plan: endpoint, authentication, body, and what changes against the last receipt.
+pub fn plan(settings: &Settings, prepared: &Prepared, size: u64, sha256: &str, last: Option<&Receipt>) -> Plan {
+    let mut text = String::new();
+    match &settings.endpoint {
+        Some(e) => text.push_str(&format!("endpoint: {e}\n")),
+        None => text.push_str(
+            "endpoint: not given (a real submit needs --endpoint URL, RELATICS_ENDPOINT or target.endpoint)\n",
+        ),
+    }
+    match &settings.credentials {
+        Some(c) => text.push_str(&format!("token:    {}\n", c.describe())),
+        None => text.push_str("token:    no credentials given (a dry run needs none)\n"),
+    }
+    text.push_str(&format!(
+        "format:   {} ({})\n",
+        prepared.format.name(),
+        prepared.format.content_type()
+    ));
+    text.push_str(&format!(
+        "body:     {} elements, {} (sha256 {})\n",
+        prepared.elements,
+        human_size(size),
+        sha256.get(..16).unwrap_or(sha256)
+    ));
+    let deletions = match last {
+        Some(r) => {
+            let current: HashSet<&str> = prepared.ids.iter().map(String::as_str).collect();
+            let d = receipt::diff(&r.external_ids, &current);
+            text.push_str(&format!(
+                "compared with the last submit ({}, {} elements): {} new, {} kept, {} would be deleted\n",
+                r.time,
+                r.elements,
+                d.new,
+                d.kept,
+                d.deleted.len()
+            ));
+            if !d.deleted.is_empty() {
+                text.push_str(&deleted_list(&d.deleted));
+            }
+            Deletions::Known(d.deleted)
+        }
+        None => {
+            text.push_str(&format!(
+                "no earlier submit to this endpoint is recorded in {}, so relsync cannot tell what Relatics will \
+                 delete: every element of this type that is not in this body, including elements made by hand or by \
+                 another upload.\n",
+                settings.state_dir.display()
+            ));
+            Deletions::Unknown
+        }
+    };
+    Plan {
+        text,
+        deletions,
+        empty: prepared.elements == 0,
+    }
+}
+
+fn deleted_list(deleted: &[String]) -> String {
+    let mut out = String::from("  would be deleted:");
+    for id in deleted.iter().take(LIST_DELETED) {
+        out.push_str(&format!(" {id}"));
+    }
+    if deleted.len() > LIST_DELETED {
+        out.push_str(&format!(" ... and {} more", deleted.len() - LIST_DELETED));
+    }
+    out.push('\n');
+    out
+}
+
+/// Why a real submit would stop before sending, as sentences for a dry run.
+pub fn dry_run_notes(settings: &Settings, plan: &Plan) -> Vec<String> {
+    let mut notes = Vec::new();
+    if plan.empty && !settings.allow_empty {
+        notes.push("a real submit would be refused: the body has no elements (use --allow-empty to send it)".into());
+    }
+    if !settings.allow_deletions {
+        match &plan.deletions {
+            Deletions::Known(d) if !d.is_empty() => notes.push(format!(
+                "a real submit would ask (at a terminal) or refuse: {} element{} would be deleted (use \
+                 --allow-deletions)",
+                d.len(),
+                plural(d.len())
+            )),
+            Deletions::Unknown => notes.push(
+                "a real submit would ask (at a terminal) or refuse: relsync has no receipt for this endpoint, so it \
+                 cannot tell what would be deleted (use --allow-deletions)"
+                    .into(),
+            ),
+            Deletions::Known(_) => {}
+        }
+    }
+    if settings.endpoint.is_none() {
+        notes.push("a real submit needs an endpoint".into());
+    }
+    notes
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The safety checks; `Err` (exit 4) when the submit must not go ahead.
+pub fn check(settings: &Settings, plan: &Plan) -> anyhow::Result<()> {
+    if plan.empty && !settings.allow_empty {
+        return Err(ExitError::new(
+            Exit::Refused,
+            "refusing to send a body without elements: Relatics would delete every element of this type. Nothing was \
+             sent; run again with --allow-empty if that is what you want",
+        )
+        .into());
+    }
+    if settings.allow_deletions {
+        return Ok(());
+    }
+    match &plan.deletions {
+        Deletions::Known(d) if !d.is_empty() => {
+            let question = format!(
+                "Relatics will delete {} element{} of this type. Type 'yes' to send the body anyway: ",
+                d.len(),
+                plural(d.len())
+            );
+            if !confirm(&question)? {
+                return Err(ExitError::new(
+                    Exit::Refused,
+                    format!(
+                        "refusing to send: Relatics would delete {} element{} that the last submit to this endpoint \
+                         sent (listed above). Nothing was sent; if they should go, run again with --allow-deletions",
+                        d.len(),
+                        plural(d.len())
+                    ),
+                )
+                .into());
+            }
+        }
+        Deletions::Unknown => {
+            let question = "relsync cannot tell what Relatics will delete. Type 'yes' if this body is the complete set \
+                            of elements of this type: ";
+            if !confirm(question)? {
+                return Err(ExitError::new(
+                    Exit::Refused,
+                    format!(
+                        "refusing to send: relsync has no receipt of an earlier submit to this endpoint in {}, so it \
+                         cannot tell which elements Relatics would delete. Nothing was sent. If this body is the \
+                         complete set, run again with --allow-deletions; relsync then keeps a receipt and guards the \
+                         next submit. In a pipeline, keep receipts between runs with --state-dir on storage that \
+                         persists (a cache or volume), so each run is compared with the last",
+                        settings.state_dir.display()
+                    ),
+                )
+                .into());
+            }
+        }
+        Deletions::Known(_) => {}
+    }
+    Ok(())
+}
+
+/// On an interactive terminal, asks `question`; anything but `yes` is no. Elsewhere, no.
+fn confirm(question: &str) -> anyhow::Result<bool> {
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Ok(false);
+    }
+    eprint!("{question}");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim().eq_ignore_ascii_case("yes"))
+}

@@ -1,0 +1,118 @@
+//! One request with retries: a token first (client credentials), then the request, repeated
+//! after a connection failure, a timeout, or a 429/502/503/504 (after 1, 2, 4, ... s, at most
+//! [`MAX_WAIT_SECONDS`], or what `Retry-After` asks up to that), with one new token after a
+//! 401. Used by `submit` and `fetch-lookup` alike, so both authenticate and retry the same way.
+
+use std::time::Duration;
+
+use super::advice::{status_failure, transport_failure};
+use super::http::{Answer, Http, Transport};
+use super::oauth::fetch_token;
+use super::settings::{Credentials, MAX_WAIT_SECONDS};
+
+/// An access token and how to get a new one.
+pub struct Auth<'c> {
+    credentials: &'c Credentials,
+    token: String,
+    refreshed: bool,
+    retries: u32,
+}
+
+impl<'c> Auth<'c> {
+    /// Gets the first token (for client credentials) and registers every secret for redaction.
+    pub fn new(credentials: &'c Credentials, http: &mut Http, retries: u32) -> anyhow::Result<Auth<'c>> {
+        let token = match credentials {
+            Credentials::Token { token, .. } => {
+                http.secret(token);
+                token.clone()
+            }
+            Credentials::Client { id, secret, token_url } => {
+                http.secret(secret);
+                fetch_token(http, token_url, id, secret, retries)?
+            }
+        };
+        Ok(Auth {
+            credentials,
+            token,
+            refreshed: false,
+            retries,
+        })
+    }
+
+    /// After a 401: a new token, once, when there are client credentials.
+    fn refresh(&mut self, http: &mut Http) -> anyhow::Result<bool> {
+        let Credentials::Client { id, secret, token_url } = self.credentials else {
+            return Ok(false);
+        };
+        if self.refreshed {
+            return Ok(false);
+        }
+        self.refreshed = true;
+        eprintln!("relsync: the server answered 401 Unauthorized; fetching a new token and trying once more");
+        self.token = fetch_token(http, token_url, id, secret, self.retries)?;
+        Ok(true)
+    }
+}
+
+/// The wait before retry `attempt` (0-based): `Retry-After` if given, else 1, 2, 4, ... s; never
+/// more than [`MAX_WAIT_SECONDS`].
+pub fn wait_before(attempt: u32, retry_after: Option<u64>) -> u64 {
+    let backoff = 1u64 << attempt.min(16);
+    retry_after.unwrap_or(backoff).min(MAX_WAIT_SECONDS)
+}
+
+/// Sends `request` until it is answered with a 2xx, retrying what is worth retrying. Any other
+/// answer, or no answer after `retries` retries, is an error (exit 3) that ends with
+/// `what_happened` (e.g. "nothing was sent; no receipt was recorded").
+pub fn with_retries(
+    http: &mut Http,
+    auth: &mut Auth<'_>,
+    retries: u32,
+    url: &str,
+    what_happened: &str,
+    request: impl Fn(&Http, &str) -> Result<Answer, Transport>,
+) -> anyhow::Result<Answer> {
+    let mut attempt = 0u32;
+    loop {
+        let wait = match request(http, &auth.token) {
+            Ok(a) if (200..300).contains(&a.status) => return Ok(a),
+            Ok(a) if a.status == 401 && auth.refresh(http)? => continue,
+            Ok(a) if matches!(a.status, 429 | 502 | 503 | 504) && attempt < retries => {
+                let wait = wait_before(attempt, a.retry_after);
+                eprintln!(
+                    "relsync: the server answered {} {}; retrying in {wait} s (retry {} of {retries})",
+                    a.status,
+                    a.reason,
+                    attempt + 1
+                );
+                wait
+            }
+            Ok(a) => return Err(status_failure(url, &a, http, what_happened)),
+            Err(t) if t.transient() && attempt < retries => {
+                let wait = wait_before(attempt, None);
+                eprintln!(
+                    "relsync: {t}; retrying in {wait} s (retry {} of {retries})",
+                    attempt + 1
+                );
+                wait
+            }
+            Err(t) => return Err(transport_failure(url, attempt + 1, &t, what_happened)),
+        };
+        attempt += 1;
+        std::thread::sleep(Duration::from_secs(wait));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_grow_and_are_capped() {
+        let waits: Vec<u64> = (0..10).map(|a| wait_before(a, None)).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60, 60]);
+        assert_eq!(wait_before(0, Some(5)), 5);
+        assert_eq!(wait_before(0, Some(3600)), MAX_WAIT_SECONDS);
+        assert_eq!(wait_before(u32::MAX, None), MAX_WAIT_SECONDS);
+    }
+}

@@ -1,0 +1,263 @@
+//! What `submit` refuses to do: send a body whose effect it cannot know (no receipt), let a
+//! shared template send credentials elsewhere, or lose track of what was sent. And what it
+//! accepts as the same: endpoint spellings Relatics treats as one, UTF-16 body files.
+
+use crate::server::{Reply, Server};
+use crate::support::*;
+
+const SYNC: &str = "/api/v1/workspaces/0b5d/interfaces/synchronizing/requirements";
+const TOKEN: &str = "tok-7f3a9c51e2";
+
+fn ok_sync() -> Reply {
+    Reply::json(200, r#"{"result": "accepted"}"#)
+}
+
+fn sheet(dir: &Dir, ids: &[&'static str]) {
+    let rows: Vec<Vec<C>> = ids.iter().map(|id| req_row(id, "Title")).collect();
+    req_workbook(dir, &rows);
+}
+
+fn submit(dir: &Dir, endpoint: &str, extra: &[&str]) -> Run {
+    let state = dir.path("state").display().to_string();
+    let mut args = vec![
+        "submit",
+        "req.xlsx",
+        "-t",
+        "req.toml",
+        "--endpoint",
+        endpoint,
+        "--state-dir",
+        &state,
+    ];
+    args.extend_from_slice(extra);
+    dir.run_with(&args, &[("RELATICS_TOKEN", TOKEN)], None)
+}
+
+#[test]
+fn a_first_submit_without_a_receipt_is_refused_unless_allowed() {
+    let dir = Dir::new();
+    sheet(&dir, &["REQ-1", "REQ-2"]);
+    let server = Server::start(|_, _| ok_sync());
+    let endpoint = server.url(SYNC);
+
+    let dry = submit(&dir, &endpoint, &["--dry-run"]);
+    assert_eq!(dry.code, 0, "{dry:?}");
+    assert!(
+        dry.stdout
+            .contains("a real submit would ask (at a terminal) or refuse: relsync has no receipt for this endpoint"),
+        "{}",
+        dry.stdout
+    );
+
+    let run = submit(&dir, &endpoint, &[]);
+    assert_eq!(run.code, 4, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("refusing to send: relsync has no receipt of an earlier submit to this endpoint"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--allow-deletions"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--state-dir on storage that persists"),
+        "{}",
+        run.stderr
+    );
+    assert!(server.requests().is_empty(), "nothing was sent");
+
+    let allowed = submit(&dir, &endpoint, &["--allow-deletions"]);
+    assert_eq!(allowed.code, 0, "{allowed:?}");
+    // Now there is a receipt: the same set goes without a flag.
+    assert_eq!(submit(&dir, &endpoint, &[]).code, 0);
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[test]
+fn endpoint_spellings_relatics_treats_as_one_share_a_receipt() {
+    let dir = Dir::new();
+    sheet(&dir, &["REQ-1", "REQ-2"]);
+    let server = Server::start(|_, _| ok_sync());
+    assert_eq!(submit(&dir, &server.url(SYNC), &["--allow-deletions"]).code, 0);
+
+    let other = server
+        .url(&format!("{}/", SYNC.replace("0b5d", "0B5D")))
+        .replace("127.0.0.1", "LOCALHOST");
+    let same = submit(&dir, &other.replace("LOCALHOST", "127.0.0.1"), &[]);
+    assert_eq!(same.code, 0, "the receipt was found: {same:?}");
+    assert!(
+        same.stderr.contains("0 new, 2 kept, 0 would be deleted"),
+        "{}",
+        same.stderr
+    );
+
+    sheet(&dir, &["REQ-1"]);
+    let fewer = submit(&dir, &other.replace("LOCALHOST", "127.0.0.1"), &[]);
+    assert_eq!(fewer.code, 4, "{fewer:?}");
+    assert!(fewer.stderr.contains("would be deleted: REQ-2"), "{}", fewer.stderr);
+}
+
+#[test]
+fn a_template_cannot_send_credentials_elsewhere() {
+    let dir = Dir::new();
+    sheet(&dir, &["REQ-1"]);
+    let with = |key: &str, url: &str| {
+        REQ_TEMPLATE.replace(
+            "plural = \"Requirements\"",
+            &format!("plural = \"Requirements\"\n{key} = \"{url}\""),
+        )
+    };
+    dir.write("token.toml", with("token_url", "https://evil.example/token"));
+    let creds = [("RELATICS_CLIENT_ID", "id"), ("RELATICS_CLIENT_SECRET", "s3cr3t-v4lue")];
+    let endpoint = "https://acme.relatics.com/api/v1/workspaces/0b5d/interfaces/synchronizing/requirements";
+    let args = [
+        "submit",
+        "req.xlsx",
+        "-t",
+        "token.toml",
+        "--endpoint",
+        endpoint,
+        "--dry-run",
+    ];
+    let run = dir.run_with(&args, &creds, None);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("target.token_url in the template token.toml sends credentials to evil.example"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--token-url") && run.stderr.contains("RELSYNC_TRUSTED_HOSTS=evil.example"));
+
+    dir.write("endpoint.toml", with("endpoint", "https://evil.example/api"));
+    let run = dir.run_with(
+        &["submit", "req.xlsx", "-t", "endpoint.toml", "--dry-run"],
+        &[("RELATICS_TOKEN", TOKEN)],
+        None,
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("target.endpoint in the template endpoint.toml"),
+        "{}",
+        run.stderr
+    );
+
+    // Named by the user, the host is trusted; the plan shows where the token comes from.
+    let mut trusted = creds.to_vec();
+    trusted.push(("RELSYNC_TRUSTED_HOSTS", "*.example"));
+    let run = dir.run_with(&args, &trusted, None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("token:    client credentials, token from https://evil.example/token"),
+        "{}",
+        run.stdout
+    );
+    // From the command line, any https host may be used.
+    let run = dir.run_with(
+        &[
+            "submit",
+            "req.xlsx",
+            "-t",
+            "req.toml",
+            "--endpoint",
+            "https://sync.example.net/x",
+            "--token-url",
+            "https://login.example.net/token",
+            "--dry-run",
+        ],
+        &creds,
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+#[test]
+fn a_utf16_body_file_from_powershell_is_sent_as_utf8() {
+    let dir = Dir::new();
+    let body = "{\"Requirements\": [{\"@externalid\": \"A\", \"Name\": \"Pomp – café\"}]}";
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(body.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    dir.write("body.json", utf16);
+    let server = Server::start(|_, _| ok_sync());
+    let state = dir.path("state").display().to_string();
+    let endpoint = server.url(SYNC);
+    let run = dir.run_with(
+        &[
+            "submit",
+            "body.json",
+            "--endpoint",
+            &endpoint,
+            "--state-dir",
+            &state,
+            "--allow-deletions",
+        ],
+        &[("RELATICS_TOKEN", TOKEN)],
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("converted from UTF-16LE"), "{}", run.stderr);
+    assert_eq!(String::from_utf8(server.requests()[0].body.clone()).unwrap(), body);
+}
+
+#[test]
+fn a_dry_run_shows_the_plan_without_an_endpoint_or_credentials() {
+    let dir = Dir::new();
+    sheet(&dir, &["REQ-1"]);
+    let run = dir.run(&["submit", "req.xlsx", "-t", "req.toml", "--dry-run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("endpoint: not given"), "{}", run.stdout);
+    assert!(run.stdout.contains("token:    no credentials given"), "{}", run.stdout);
+    assert!(run.stdout.contains("1 elements"), "{}", run.stdout);
+    assert!(run.stdout.contains("a real submit needs an endpoint"), "{}", run.stdout);
+}
+
+#[test]
+fn receipts_live_in_a_per_user_directory_without_home() {
+    // cmd.exe and PowerShell set no HOME; the platform's directory is used instead.
+    let dir = Dir::new();
+    sheet(&dir, &["REQ-1"]);
+    let run = dir.run_env(
+        &["submit", "req.xlsx", "-t", "req.toml", "--dry-run"],
+        &[],
+        &["HOME", "XDG_STATE_HOME"],
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("relsync"), "{}", run.stdout);
+}
+
+#[test]
+fn a_state_directory_that_cannot_be_read_stops_the_submit() {
+    let dir = Dir::new();
+    sheet(&dir, &["REQ-1"]);
+    std::fs::create_dir_all(dir.path("state")).unwrap();
+    dir.write("state/receipts", "not a directory");
+    let server = Server::start(|_, _| ok_sync());
+    let run = submit(&dir, &server.url(SYNC), &["--allow-deletions"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("cannot read the receipts"), "{}", run.stderr);
+    assert!(server.requests().is_empty());
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_accepted_body_is_reported_even_when_its_receipt_cannot_be_saved() {
+    let dir = Dir::new();
+    sheet(&dir, &["REQ-1"]);
+    let server = Server::start(|_, _| ok_sync());
+    let endpoint = server.url(SYNC);
+    assert_eq!(submit(&dir, &endpoint, &["--allow-deletions"]).code, 0);
+    // Replace the endpoint's receipt folder by one nobody can write, not even root.
+    let receipts = dir.path("state").join("receipts");
+    let folder = std::fs::read_dir(&receipts).unwrap().next().unwrap().unwrap().path();
+    std::fs::remove_dir_all(&folder).unwrap();
+    std::os::unix::fs::symlink("/proc/self/fdinfo", &folder).unwrap();
+
+    let run = submit(&dir, &endpoint, &["--allow-deletions"]);
+    assert_eq!(run.code, 5, "{run:?}");
+    assert!(run.stdout.contains("the body was accepted"), "{}", run.stdout);
+    assert!(run.stderr.contains("its receipt could not be saved"), "{}", run.stderr);
+    assert_eq!(server.requests().len(), 2);
+}
