@@ -18,7 +18,7 @@ use calamine::{Cell as CalamineCell, Data, DataRef, Dimensions, Reader, Sheets, 
 use super::cells::{cell_of_data, cell_of_ref};
 use super::error::{InputError, WorkbookError};
 use super::merge::{self, Assembler};
-use super::package::{self, Package, choose_sheet};
+use super::package::{self, Package};
 use super::row::{RowSink, SheetInfo};
 use super::spec::{InputFormat, InputSpec};
 use crate::cellref::Range as Region;
@@ -239,6 +239,29 @@ fn read_xlsx_cells(
         result?;
         rows.finish()?;
         Ok(())
+    })
+}
+
+/// The sheet to read: the one asked for, else the first; a missing one is an error that lists
+/// the sheets and suggests the closest name.
+pub fn choose_sheet(path: &Path, wanted: Option<&str>, names: &[String]) -> Result<String, InputError> {
+    let Some(wanted) = wanted else {
+        return names
+            .first()
+            .cloned()
+            .ok_or_else(|| InputError::NoSheets { path: path.to_owned() });
+    };
+    if names.iter().any(|n| n == wanted) {
+        return Ok(wanted.to_owned());
+    }
+    let hint = crate::suggest::closest(wanted, names.iter().map(String::as_str))
+        .map(|s| format!(" (did you mean '{s}'?)"))
+        .unwrap_or_default();
+    Err(InputError::SheetNotFound {
+        path: path.to_owned(),
+        name: wanted.to_owned(),
+        hint,
+        available: names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", "),
     })
 }
 

@@ -41,6 +41,11 @@ pub fn cell_of_datetime(d: &calamine::ExcelDateTime) -> Cell<'static> {
     if d.is_duration() {
         return Cell::Duration(serial);
     }
+    // Outside Excel's dates (before 1900 or after 9999-12-31) a serial is only a number;
+    // converting it would overflow.
+    if !(0.0..2_958_466.0).contains(&serial) {
+        return Cell::Number(serial);
+    }
     if (0.0..1.0).contains(&serial) {
         let seconds = (serial * 86_400.0).round() as u32 % 86_400;
         if let Some(t) = NaiveTime::from_num_seconds_from_midnight_opt(seconds, 0) {
@@ -88,6 +93,16 @@ mod tests {
         assert!(matches!(cell_of_iso("2026-03-01"), Cell::DateTime(_)));
         assert!(matches!(cell_of_iso("2026-03-01T12:30:00"), Cell::DateTime(_)));
         assert_eq!(cell_of_iso("PT12H"), Cell::Text("PT12H"));
+    }
+
+    #[test]
+    fn serials_beyond_excels_dates_stay_numbers() {
+        for serial in [1e15, -1.0, 2_958_466.0, f64::MAX] {
+            let d = calamine::ExcelDateTime::new(serial, calamine::ExcelDateTimeType::DateTime, false);
+            assert_eq!(cell_of_datetime(&d), Cell::Number(serial));
+        }
+        let last = calamine::ExcelDateTime::new(2_958_465.5, calamine::ExcelDateTimeType::DateTime, false);
+        assert!(matches!(cell_of_datetime(&last), Cell::DateTime(_)));
     }
 
     #[test]

@@ -26,6 +26,9 @@ mod sniff;
 mod spec;
 mod threaded;
 
+#[cfg(test)]
+mod tests;
+
 pub use dispatch::read;
 pub use error::{DelimitedError, InputError, WorkbookError};
 pub use row::{Cell, Row, RowSink, SheetInfo, Stopped};

@@ -8,7 +8,6 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use super::error::InputError;
 use super::ooxml::{Token, Tokenizer, XmlError, attribute, attribute_ns, attribute_text, declarations};
 
 /// The relationships namespace, transitional and strict.
@@ -170,27 +169,4 @@ impl Package {
             Some(w) => self.sheets.iter().find(|s| s.name == w),
         }
     }
-}
-
-/// The sheet to read: the one asked for, else the first; a missing one is an error that lists
-/// the sheets and suggests the closest name.
-pub fn choose_sheet(path: &Path, wanted: Option<&str>, names: &[String]) -> Result<String, InputError> {
-    let Some(wanted) = wanted else {
-        return names
-            .first()
-            .cloned()
-            .ok_or_else(|| InputError::NoSheets { path: path.to_owned() });
-    };
-    if names.iter().any(|n| n == wanted) {
-        return Ok(wanted.to_owned());
-    }
-    let hint = crate::suggest::closest(wanted, names.iter().map(String::as_str))
-        .map(|s| format!(" (did you mean '{s}'?)"))
-        .unwrap_or_default();
-    Err(InputError::SheetNotFound {
-        path: path.to_owned(),
-        name: wanted.to_owned(),
-        hint,
-        available: names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", "),
-    })
 }

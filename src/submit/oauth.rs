@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 
 use super::http::Http;
-use super::send::wait_before;
+use super::settings::wait_before;
 use crate::exit::{Exit, ExitError};
 
 /// Gets an access token with the client-credentials grant; the token is registered with `http`

@@ -1,6 +1,6 @@
 //! One request with retries: a token first (client credentials), then the request, repeated
 //! after a connection failure, a timeout, or a 429/502/503/504 (after 1, 2, 4, ... s, at most
-//! [`MAX_WAIT_SECONDS`], or what `Retry-After` asks up to that), with one new token after a
+//! 60 s, or what `Retry-After` asks up to that), with one new token after a
 //! 401. Used by `submit` and `fetch-lookup` alike, so both authenticate and retry the same way.
 
 use std::time::Duration;
@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::advice::{status_failure, transport_failure};
 use super::http::{Answer, Http, Transport};
 use super::oauth::fetch_token;
-use super::settings::{Credentials, MAX_WAIT_SECONDS};
+use super::settings::{Credentials, wait_before};
 
 /// An access token and how to get a new one.
 pub struct Auth<'c> {
@@ -54,13 +54,6 @@ impl<'c> Auth<'c> {
     }
 }
 
-/// The wait before retry `attempt` (0-based): `Retry-After` if given, else 1, 2, 4, ... s; never
-/// more than [`MAX_WAIT_SECONDS`].
-pub fn wait_before(attempt: u32, retry_after: Option<u64>) -> u64 {
-    let backoff = 1u64 << attempt.min(16);
-    retry_after.unwrap_or(backoff).min(MAX_WAIT_SECONDS)
-}
-
 /// Sends `request` until it is answered with a 2xx, retrying what is worth retrying. Any other
 /// answer, or no answer after `retries` retries, is an error (exit 3) that ends with
 /// `what_happened` (e.g. "nothing was sent; no receipt was recorded").
@@ -100,19 +93,5 @@ pub fn with_retries(
         };
         attempt += 1;
         std::thread::sleep(Duration::from_secs(wait));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn waits_grow_and_are_capped() {
-        let waits: Vec<u64> = (0..10).map(|a| wait_before(a, None)).collect();
-        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60, 60]);
-        assert_eq!(wait_before(0, Some(5)), 5);
-        assert_eq!(wait_before(0, Some(3600)), MAX_WAIT_SECONDS);
-        assert_eq!(wait_before(u32::MAX, None), MAX_WAIT_SECONDS);
     }
 }

@@ -57,3 +57,24 @@ pub struct Settings {
 pub const MAX_RETRIES: u32 = 10;
 /// The longest wait between two attempts, whatever `Retry-After` says.
 pub const MAX_WAIT_SECONDS: u64 = 60;
+
+/// The wait before retry `attempt` (0-based): `Retry-After` if given, else 1, 2, 4, ... s; never
+/// more than [`MAX_WAIT_SECONDS`].
+pub fn wait_before(attempt: u32, retry_after: Option<u64>) -> u64 {
+    let backoff = 1u64 << attempt.min(16);
+    retry_after.unwrap_or(backoff).min(MAX_WAIT_SECONDS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_grow_and_are_capped() {
+        let waits: Vec<u64> = (0..10).map(|a| wait_before(a, None)).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60, 60]);
+        assert_eq!(wait_before(0, Some(5)), 5);
+        assert_eq!(wait_before(0, Some(3600)), MAX_WAIT_SECONDS);
+        assert_eq!(wait_before(u32::MAX, None), MAX_WAIT_SECONDS);
+    }
+}

@@ -5,6 +5,7 @@ mod convert;
 mod delimited;
 mod formats;
 mod guard;
+mod layout;
 mod network;
 mod readers;
 mod robustness;
