@@ -180,7 +180,8 @@ pub struct ConvertArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Body format [default: from the --output extension, else json]
+    /// Body format [default: from the --output extension (.json, .xml), else json]; one that
+    /// contradicts the extension is refused
     #[arg(short, long, value_enum)]
     pub format: Option<FormatArg>,
 

@@ -170,11 +170,20 @@ pub fn ensure_not_an_input(output: &Path, inputs: &[&Path], what: &str) -> anyho
 pub fn convert(args: &ConvertArgs) -> anyhow::Result<ConvertSettings> {
     let sheet = sheet_settings(&args.sheet.input, &args.sheet.template, &args.sheet.options)?;
     let output = Destination::from_arg(args.output.as_deref());
-    let format = args
-        .format
-        .map(BodyFormat::from)
-        .or_else(|| args.output.as_deref().and_then(BodyFormat::of_path))
-        .unwrap_or(BodyFormat::Json);
+    let from_extension = args.output.as_deref().and_then(BodyFormat::of_path);
+    let asked = args.format.map(BodyFormat::from);
+    if let (Some(asked), Some(extension), Some(out)) = (asked, from_extension, &args.output)
+        && asked != extension
+    {
+        bail!(
+            "--format {} does not match the extension of {}, which names a {} body; write to a file with the \
+             matching extension, or leave out --format to take the format from the extension",
+            asked.name().to_ascii_lowercase(),
+            out.display(),
+            extension.name()
+        );
+    }
+    let format = asked.or(from_extension).unwrap_or(BodyFormat::Json);
     if let Destination::File(out) = &output {
         ensure_not_an_input(out, &[&sheet.spec.path, &sheet.template_path], "body")?;
     }

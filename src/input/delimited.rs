@@ -115,13 +115,40 @@ impl<R: Read> Read for Decoding<R> {
     }
 }
 
-/// Counts the bytes handed to the csv reader and remembers the last one, to tell whether the
-/// final record ended with a line break.
+/// Counts the bytes handed to the csv reader, remembers the last one (to tell whether the
+/// final record ended with a line break), and notes where each line break is, so records get
+/// the line numbers an editor shows: `\r\n`, `\n` and a lone `\r` each end one line.
 struct Counting<R> {
     inner: R,
     total: u64,
     last: Option<u8>,
     eof: bool,
+    /// Offsets of line breaks not yet passed by the reader (a `\r\n` is one, at its `\r`).
+    breaks: std::collections::VecDeque<u64>,
+    /// Line breaks before the offsets already asked about.
+    passed: u64,
+}
+
+impl<R> Counting<R> {
+    fn new(inner: R) -> Counting<R> {
+        Counting {
+            inner,
+            total: 0,
+            last: None,
+            eof: false,
+            breaks: std::collections::VecDeque::new(),
+            passed: 0,
+        }
+    }
+
+    /// Line breaks before byte offset `end`; `end` must not decrease from call to call.
+    fn breaks_before(&mut self, end: u64) -> u64 {
+        while self.breaks.front().is_some_and(|&at| at < end) {
+            self.breaks.pop_front();
+            self.passed += 1;
+        }
+        self.passed
+    }
 }
 
 impl<R: Read> Read for Counting<R> {
@@ -129,12 +156,25 @@ impl<R: Read> Read for Counting<R> {
         let n = self.inner.read(buf)?;
         if n == 0 {
             self.eof = true;
-        } else {
-            self.total += n as u64;
-            self.last = Some(buf[n - 1]);
+            return Ok(0);
         }
+        for i in memchr::memchr2_iter(b'\r', b'\n', &buf[..n]) {
+            let previous = if i == 0 { self.last } else { Some(buf[i - 1]) };
+            if buf[i] == b'\r' || previous != Some(b'\r') {
+                self.breaks.push_back(self.total + i as u64);
+            }
+        }
+        self.total += n as u64;
+        self.last = Some(buf[n - 1]);
         Ok(n)
     }
+}
+
+/// Line breaks inside a field, counted as [`Counting`] counts them.
+fn breaks_in(field: &[u8]) -> u64 {
+    memchr::memchr2_iter(b'\r', b'\n', field)
+        .filter(|&i| field[i] == b'\r' || i == 0 || field[i - 1] != b'\r')
+        .count() as u64
 }
 
 /// Reads up to `limit` bytes (fewer only at the end of the input).
@@ -240,12 +280,7 @@ fn produce(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> 
         encoding: Some(encoding.name()),
     })?;
 
-    let counting = Counting {
-        inner: Cursor::new(prefix).chain(text),
-        total: 0,
-        last: None,
-        eof: false,
-    };
+    let counting = Counting::new(Cursor::new(prefix).chain(text));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -255,7 +290,7 @@ fn produce(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> 
     let mut record = csv::ByteRecord::new();
     let mut row = Row::default();
     let mut row_number = 0u32;
-    let mut lines_done = 1u64; // the line where the next record may start
+    let mut last_line_done = 0u64; // the last line of the previous record
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
@@ -263,26 +298,23 @@ fn produce(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> 
             Err(e) => return Err(csv_failure(spec, e, encoding)),
         }
         let bytes = record.as_slice();
-        let embedded = memchr::memchr_iter(b'\n', bytes).count() as u64;
-        // The csv crate skips blank lines and starts a record's position before them, so
-        // work back from where the record ended.
-        let after = reader.position();
-        let source = reader.get_ref();
-        let unterminated = source.eof && after.byte() == source.total && !matches!(source.last, Some(b'\n' | b'\r'));
-        let last_line = if unterminated {
-            after.line()
-        } else {
-            after.line().saturating_sub(1)
-        };
-        let first_line = last_line.saturating_sub(embedded).max(lines_done);
-        let blank_lines = first_line - lines_done;
-        lines_done = after.line();
+        let embedded: u64 = record.iter().map(breaks_in).sum();
+        // The csv crate skips blank lines before a record, so work back from where it ended:
+        // its last line is the number of line breaks before its end (its own break included),
+        // or one more when the file ends without a final line break.
+        let end = reader.position().byte();
+        let source = reader.get_mut();
+        let unterminated = source.eof && end == source.total && !matches!(source.last, Some(b'\n' | b'\r'));
+        let last_line = source.breaks_before(end) + u64::from(unterminated);
+        let first_line = last_line.saturating_sub(embedded).max(last_line_done + 1);
+        let blank_lines = first_line - last_line_done - 1;
+        last_line_done = last_line;
         row_number = row_number.saturating_add(1 + blank_lines as u32);
 
         let text = match std::str::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
-                let line = first_line + memchr::memchr_iter(b'\n', &bytes[..e.valid_up_to()]).count() as u64;
+                let line = first_line + breaks_in(&bytes[..e.valid_up_to()]);
                 return Err(InputError::Delimited {
                     path: spec.path.clone(),
                     line,
@@ -294,7 +326,7 @@ fn produce(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> 
         };
         row.reset(row_number);
         row.line = Some(first_line);
-        row.progress = after.byte();
+        row.progress = end;
         for (col, range) in (0..record.len()).filter_map(|i| record.range(i)).enumerate() {
             let field = &text[range];
             if !field.is_empty() {

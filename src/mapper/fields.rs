@@ -3,13 +3,15 @@
 
 use std::ops::Range;
 
-use super::text::{cell_text, cell_text_normalized, check_url, describe, number_error_text, shown_value};
+use super::text::{
+    cell_text, cell_text_normalized, check_url, date_error_text, describe, number_error_text, shown_value,
+};
 use super::{Layout, Mapper, TargetRef, Value};
 use crate::input::{Cell, Row};
 use crate::problem::Code;
 use crate::suggest;
 use crate::template::{Cardinality, EmptyPolicy, Field, FieldKind, PropertyType, Relation, TargetTypes};
-use crate::value::{self, DateError, MAX_EXTERNAL_ID, MAX_SINGLE_LINE_TEXT, MAX_TEXT};
+use crate::value::{self, MAX_EXTERNAL_ID, MAX_SINGLE_LINE_TEXT, MAX_TEXT};
 
 impl Mapper<'_> {
     pub(super) fn map_external_id(&mut self, layout: &Layout, row: &Row) {
@@ -56,7 +58,9 @@ impl Mapper<'_> {
             value::relatics_len(&id)
         };
         if len > MAX_EXTERNAL_ID {
-            let msg = format!("the external id is {len} characters long; Relatics allows at most {MAX_EXTERNAL_ID}");
+            let msg = format!(
+                "the external id is {len} characters long, but Relatics allows at most {MAX_EXTERNAL_ID}; shorten it"
+            );
             let shown = crate::problem::clip(&id, 60);
             self.problem(Code::ExternalIdTooLong, col, layout, None, msg).value = Some(shown);
         }
@@ -134,21 +138,17 @@ impl Mapper<'_> {
             PropertyType::Number => {
                 let number = match cell {
                     Cell::Number(x) => Ok(x),
-                    Cell::Text(t) => {
-                        value::parse_number(t, self.template.source.decimal_comma).map_err(|e| number_error_text(t, &e))
-                    }
-                    other => Err(format!("found {}", describe(other))),
+                    Cell::Text(t) => value::parse_number(t, self.template.source.decimal_comma)
+                        .map_err(|e| number_error_text(t, &e, field.required)),
+                    other => Err(format!("found {}; write a number", describe(other))),
                 };
                 match number {
                     Ok(x) => {
                         value::write_decimal(&mut self.element.text, x);
                         Value::Number(start..self.element.mark())
                     }
-                    Err(found) => {
-                        let msg = format!(
-                            "'{}': {found}; use a number cell or a number written as text",
-                            field.name
-                        );
+                    Err(found_and_fix) => {
+                        let msg = format!("'{}': {found_and_fix}", field.name);
                         let shown = shown_value(cell);
                         self.problem(Code::NotANumber, col, layout, Some(field), msg).value = shown;
                         Value::Omit
@@ -156,26 +156,18 @@ impl Mapper<'_> {
                 }
             }
             PropertyType::Date => {
-                // On failure: what was found, and how to fix it.
-                const FIX: &str = "use a date cell or a format from source.date_formats";
                 let date = match cell {
                     Cell::DateTime(dt) => Ok(value::DateValue::from_datetime(dt)),
-                    Cell::Text(t) => self.date_formats.parse(t).map_err(|e| match e {
-                        DateError::NoSuchDay => (format!("found text '{}' (no such day)", t.trim()), FIX.to_owned()),
-                        DateError::UnknownFormat => (
-                            format!("found text '{}' (not a date in a known format)", t.trim()),
-                            FIX.to_owned(),
-                        ),
-                        DateError::OtherFormat(f) => (
-                            format!(
-                                "found text '{}', a date in a format the template does not accept",
-                                t.trim()
-                            ),
-                            format!("use a date cell or add \"{f}\" to source.date_formats"),
-                        ),
-                    }),
-                    Cell::Time(t) => Err((format!("found the time {t} without a date"), FIX.to_owned())),
-                    other => Err((format!("found {}", describe(other)), FIX.to_owned())),
+                    Cell::Text(t) => self
+                        .date_formats
+                        .parse(t)
+                        .map_err(|e| date_error_text(t, e, &self.template.source.date_formats)),
+                    Cell::Time(t) => Err(format!("found the time {t} without a date; write a date")),
+                    Cell::Number(x) => Err(format!(
+                        "found the number {}, not a date; format the cell as a date in Excel, or write the date",
+                        value::general(x)
+                    )),
+                    other => Err(format!("found {}; write a date", describe(other))),
                 };
                 match date {
                     Ok(d) => {
@@ -190,8 +182,8 @@ impl Mapper<'_> {
                         }
                         Value::Text(start..self.element.mark())
                     }
-                    Err((found, fix)) => {
-                        let msg = format!("'{}': {found}; {fix}", field.name);
+                    Err(found_and_fix) => {
+                        let msg = format!("'{}': {found_and_fix}", field.name);
                         let shown = shown_value(cell);
                         self.problem(Code::NotADate, col, layout, Some(field), msg).value = shown;
                         Value::Omit

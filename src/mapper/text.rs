@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::input::Cell;
-use crate::value::{self, NumberError};
+use crate::value::{self, DateError, NumberError};
 
 /// A cell as text, the way Excel shows it: numbers in General format, dates as `YYYY-MM-DD`.
 pub fn cell_text(cell: Cell<'_>, out: &mut String) {
@@ -64,21 +64,49 @@ pub(super) fn describe(cell: Cell<'_>) -> String {
     }
 }
 
-pub(super) fn number_error_text(text: &str, e: &NumberError) -> String {
+/// What was found instead of a number, and the one fix, for a `not-a-number` message.
+pub(super) fn number_error_text(text: &str, e: &NumberError, required: bool) -> String {
     let t = crate::problem::clip(text.trim(), 60);
     match e {
-        NumberError::NotNumeric => format!("found text '{t}' (not a number)"),
-        NumberError::WrongSeparator { decimal_comma: false } => {
+        NumberError::NotNumeric if required => format!("found text '{t}', which is not a number; write a number"),
+        NumberError::NotNumeric => format!(
+            "found text '{t}', which is not a number; write a number, or leave the cell empty if the value is unknown"
+        ),
+        NumberError::WrongSeparator { decimal_comma: false } => format!(
+            "found text '{t}', which uses a decimal comma; set source.decimal_comma = true in the template if the sheet writes numbers that way"
+        ),
+        NumberError::WrongSeparator { decimal_comma: true } => format!(
+            "found text '{t}', which uses a decimal point while source.decimal_comma = true; write it with a decimal comma"
+        ),
+        NumberError::Ambiguous => format!(
+            "found text '{t}', which could mean a thousands separator or a decimal comma; write it without the separator, or with a decimal point"
+        ),
+    }
+}
+
+/// What was found instead of a date, and the one fix, for a `not-a-date` message.
+pub(super) fn date_error_text(text: &str, e: DateError, formats: &[String]) -> String {
+    let t = crate::problem::clip(text.trim(), 60);
+    match e {
+        DateError::Impossible(why) => format!("found text '{t}', but {why}; correct the date"),
+        DateError::OtherFormat(f) => format!(
+            "found text '{t}', a date in a format the template does not accept; add \"{f}\" to source.date_formats"
+        ),
+        DateError::UnknownFormat => {
+            // An example in the first accepted format, else ISO.
+            let example = chrono::NaiveDate::from_ymd_opt(2027, 3, 1).map(|d| match formats.first() {
+                Some(f) => {
+                    let mut s = String::new();
+                    let _ = write!(s, "{}", d.format(f));
+                    s
+                }
+                None => d.format("%Y-%m-%d").to_string(),
+            });
             format!(
-                "found text '{t}', which uses a decimal comma; set source.decimal_comma = true in the template if the sheet writes numbers that way"
+                "found text '{t}', which is not a date; use a date cell or write it like {}",
+                example.unwrap_or_else(|| "2027-03-01".to_owned())
             )
         }
-        NumberError::WrongSeparator { decimal_comma: true } => {
-            format!("found text '{t}', which uses a decimal point while source.decimal_comma = true")
-        }
-        NumberError::Ambiguous => format!(
-            "found text '{t}', which could mean a thousands separator or a decimal comma; set source.decimal_comma = true if ',' is the decimal separator, or remove the separator"
-        ),
     }
 }
 
@@ -118,12 +146,20 @@ pub(super) fn check_url(text: &str) -> Result<(), String> {
     match url::Url::parse(text) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
         Ok(u) if u.scheme() == "mailto" && u.path().contains('@') => Ok(()),
-        Ok(u) => Err(format!("is not an http(s) or mailto URL (scheme '{}')", u.scheme())),
+        Ok(u) if u.scheme() == "mailto" => {
+            Err("is a mailto link without an address; write it as mailto:name@example.com".to_owned())
+        }
+        Ok(u) => Err(format!(
+            "is a '{}:' link, but Relatics takes http, https and mailto URLs; write one of those",
+            u.scheme()
+        )),
         Err(url::ParseError::RelativeUrlWithoutBase) => Err(format!(
             "is not an absolute URL; write it in full, for example 'https://{}'",
             text.trim_start_matches('/')
         )),
-        Err(e) => Err(format!("is not a valid URL ({e})")),
+        Err(e) => Err(format!(
+            "is not a valid URL ({e}); write it as a full link, e.g. 'https://example.com/page'"
+        )),
     }
 }
 

@@ -208,19 +208,72 @@ pub fn parse(text: &str, path: &Path) -> Result<Template, TemplateError> {
     let resolver = Resolver { text, path };
     let raw: RawTemplate = toml::from_str(text).map_err(|e| {
         let span = e.span();
-        let key = span
-            .clone()
-            .and_then(|s| text.get(s))
-            .map(|k| k.trim().trim_matches('"').to_owned())
-            .filter(|k| !k.is_empty() && !k.contains(['\n', '[', '=', ' ']));
+        let (key, message) = explain_toml_error(text, span.clone(), e.message().trim());
         TemplateError {
             path: path.to_owned(),
             line: span.map(|s| resolver.line_of(s.start)),
             key,
-            message: e.message().trim().to_owned(),
+            message,
         }
     })?;
     resolver.resolve(raw)
+}
+
+/// The key a TOML error is about, and the error in the words a template's author thinks in:
+/// "`type` must be one of ...; did you mean 'number'?" rather than serde's "unknown variant".
+fn explain_toml_error(text: &str, span: Option<std::ops::Range<usize>>, message: &str) -> (Option<String>, String) {
+    let spanned = span
+        .clone()
+        .and_then(|s| text.get(s))
+        .map(|k| k.trim().trim_matches('"').to_owned())
+        .filter(|k| !k.is_empty() && !k.contains(['\n', '[', '=', ' ']));
+    // When the span is a value (`type = "Number"`), the key is what stands before the `=`.
+    let assigned = span.and_then(|s| {
+        let line_start = text[..s.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+        let line = &text[line_start..s.start.min(text.len())];
+        let eq = line.find('=')?;
+        let key = line[..eq].trim().trim_matches('"');
+        (!key.is_empty()).then(|| key.to_owned())
+    });
+    let quoted = |s: &str| -> Vec<String> { s.split('`').skip(1).step_by(2).map(str::to_owned).collect() };
+    if let (Some(rest), Some(key)) = (message.strip_prefix("unknown variant "), &assigned) {
+        let mut tokens = quoted(rest);
+        let found = if tokens.is_empty() {
+            String::new()
+        } else {
+            tokens.remove(0)
+        };
+        let allowed = match tokens.len() {
+            0 => String::new(),
+            1 => format!("'{}'", tokens[0]),
+            n => format!(
+                "{} or '{}'",
+                tokens[..n - 1]
+                    .iter()
+                    .map(|t| format!("'{t}'"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                tokens[n - 1]
+            ),
+        };
+        let hint = crate::suggest::closest(&found, tokens.iter().map(String::as_str))
+            .map(|s| format!("; did you mean '{s}'?"))
+            .unwrap_or_default();
+        return (None, format!("`{key}` must be one of {allowed}, not '{found}'{hint}"));
+    }
+    if let (Some(rest), Some(key)) = (message.strip_prefix("invalid type: "), &assigned) {
+        let expected = rest.split_once(", expected ").map_or("", |(_, e)| e);
+        let wanted = match expected {
+            "a boolean" => "true or false",
+            "a string" => "text in double quotes",
+            "i64" | "an integer" => "a whole number",
+            "a sequence" => "a list in square brackets, e.g. [\"a\", \"b\"]",
+            other => other,
+        };
+        let found = rest.split(", expected ").next().unwrap_or(rest);
+        return (None, format!("`{key}` must be {wanted}, not {found}"));
+    }
+    (spanned, message.to_owned())
 }
 
 #[cfg(test)]
@@ -320,7 +373,54 @@ columns = ["Comments"]
         let e = error_of(&text);
         let line = text.lines().position(|l| l.contains("\"datum\"")).unwrap() + 1;
         assert_eq!(e.line, Some(line));
-        assert!(e.message.contains("datum"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "invalid template t.toml, line {line}: `type` must be one of 'text', 'single-line-text', 'number', \
+                 'date', 'list' or 'url', not 'datum'; did you mean 'date'?"
+            )
+        );
+    }
+
+    #[test]
+    fn closed_sets_are_explained_in_the_words_users_think_in() {
+        for (from, to, expect) in [
+            (
+                "type = \"date\"",
+                "type = \"Number\"",
+                "`type` must be one of 'text', 'single-line-text', 'number', 'date', 'list' or 'url', not 'Number'; did you mean 'number'?",
+            ),
+            (
+                "cardinality = \"single\"",
+                "cardinality = \"Single\"",
+                "`cardinality` must be one of 'single' or 'multi', not 'Single'; did you mean 'single'?",
+            ),
+            (
+                "ownership = \"internal\"",
+                "ownership = \"Internal\"",
+                "`ownership` must be one of 'external' or 'internal', not 'Internal'; did you mean 'internal'?",
+            ),
+            (
+                "header_row = 1",
+                "header_row = 1\nempty = \"Omit\"",
+                "`empty` must be one of 'clear', 'omit' or 'null', not 'Omit'; did you mean 'omit'?",
+            ),
+            (
+                "required = true",
+                "required = \"yes\"",
+                "`required` must be true or false, not string \"yes\"",
+            ),
+        ] {
+            let text = EXAMPLE.replacen(from, to, 1);
+            let e = error_of(&text);
+            assert_eq!(e.message, expect, "{to}");
+            let line = text
+                .lines()
+                .position(|l| l.contains(to.lines().last().unwrap()))
+                .unwrap()
+                + 1;
+            assert_eq!(e.line, Some(line), "{to}");
+        }
     }
 
     #[test]

@@ -216,10 +216,22 @@ impl Resolver<'_> {
         };
         let mut date_formats = Vec::new();
         for f in raw.date_formats.iter().flatten() {
-            if let Err(why) = check_date_format(f.get_ref()) {
+            // Excel's way of writing a format (`dd-mm-yyyy`) is taken as the chrono form it means.
+            let format = excel_date_format(f.get_ref()).unwrap_or_else(|| f.get_ref().clone());
+            if !format.contains('%') {
+                return self.error(
+                    f.span(),
+                    "date_formats",
+                    format!(
+                        "'{format}' is not a date format relsync reads; write it as Excel does with d, dd, m, mm, yy \
+                         and yyyy (\"dd-mm-yyyy\"), or with chrono's codes (\"%d-%m-%Y\")"
+                    ),
+                );
+            }
+            if let Err(why) = check_date_format(&format) {
                 return self.error(f.span(), "date_formats", why);
             }
-            date_formats.push(f.get_ref().clone());
+            date_formats.push(format);
         }
         Ok(Source {
             sheet: raw.sheet.clone(),
@@ -390,18 +402,84 @@ impl Resolver<'_> {
     }
 }
 
+/// An Excel-style date pattern (`dd-mm-yyyy`, `d/m/yy`, `yyyy.mm.dd`) as the chrono format it
+/// means (`%d-%m-%Y`); `None` for anything else, chrono formats included.
+pub(super) fn excel_date_format(pattern: &str) -> Option<String> {
+    if pattern.contains('%') {
+        return None;
+    }
+    let mut out = String::new();
+    let (mut day, mut month, mut year) = (false, false, false);
+    let chars: Vec<char> = pattern.trim().chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i].to_ascii_lowercase();
+        let run = chars[i..].iter().take_while(|x| x.to_ascii_lowercase() == c).count();
+        match (c, run) {
+            ('d', 1 | 2) if !day => {
+                out.push_str("%d");
+                day = true;
+            }
+            ('m', 1 | 2) if !month => {
+                out.push_str("%m");
+                month = true;
+            }
+            ('y', 2) if !year => {
+                out.push_str("%y");
+                year = true;
+            }
+            ('y', 4) if !year => {
+                out.push_str("%Y");
+                year = true;
+            }
+            ('-' | '/' | '.' | ' ', 1) => out.push(c),
+            _ => return None,
+        }
+        i += run;
+    }
+    (day && month && year).then_some(out)
+}
+
 /// Checks a chrono format string: it must parse and name a year, a month and a day.
 fn check_date_format(format: &str) -> Result<(), String> {
     use chrono::format::{Item, StrftimeItems};
     let items: Vec<Item> = StrftimeItems::new(format).collect();
     if items.iter().any(|i| matches!(i, Item::Error)) {
         return Err(format!(
-            "'{format}' is not a valid date format; use chrono/strftime codes such as \"%d-%m-%Y\""
+            "'{format}' is not a valid date format; write it as Excel does (\"dd-mm-yyyy\") or with chrono's codes \
+             (\"%d-%m-%Y\")"
         ));
     }
     let has = |codes: &[&str]| codes.iter().any(|c| format.contains(c));
     if !(has(&["%Y", "%y", "%C", "%G", "%F", "%D", "%x"]) && has(&["%m", "%b", "%B", "%h", "%F", "%D", "%x", "%j"])) {
-        return Err(format!("'{format}' does not name a year and a month (e.g. %Y and %m)"));
+        return Err(format!(
+            "'{format}' does not name a day, a month and a year; write it as Excel does (\"dd-mm-yyyy\") or with \
+             chrono's codes (\"%d-%m-%Y\")"
+        ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excel_style_date_formats() {
+        for (excel, chrono) in [
+            ("dd-mm-yyyy", Some("%d-%m-%Y")),
+            ("DD-MM-YYYY", Some("%d-%m-%Y")),
+            ("d/m/yy", Some("%d/%m/%y")),
+            ("yyyy.mm.dd", Some("%Y.%m.%d")),
+            ("mm/dd/yyyy", Some("%m/%d/%Y")),
+            ("dd mm yyyy", Some("%d %m %Y")),
+            ("%d-%m-%Y", None),
+            ("dd-mmm-yyyy", None),
+            ("dd-mm", None),
+            ("yyy-mm-dd", None),
+            ("dd-mm-yyyy hh:mm", None),
+        ] {
+            assert_eq!(excel_date_format(excel).as_deref(), chrono, "{excel}");
+        }
+    }
 }

@@ -26,15 +26,74 @@ impl DateValue {
 /// Why text is not a date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DateError {
-    /// Matches a format but names a day that does not exist (`31-02-2026`).
-    NoSuchDay,
+    /// Has the shape of a format, but a part is out of range (`31-02-2026`).
+    Impossible(Impossible),
     /// A date in a common format that the template does not accept (the format is given).
     OtherFormat(&'static str),
     /// Matches no accepted format.
     UnknownFormat,
 }
 
-/// ISO forms always accepted for dates written as text.
+/// Which part of a date does not exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Impossible {
+    Month(u32),
+    Day(u32),
+    /// A day beyond the month's last (30 February, 31 April).
+    DayOfMonth {
+        day: u32,
+        month: u32,
+    },
+    /// 29 February in a year that is not a leap year.
+    NotLeapYear(i32),
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+impl std::fmt::Display for Impossible {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Impossible::Month(m) => write!(f, "month {m} does not exist"),
+            Impossible::Day(d) => write!(f, "day {d} does not exist"),
+            Impossible::DayOfMonth { day, month } => {
+                let name = MONTHS.get((*month as usize).wrapping_sub(1)).copied().unwrap_or("?");
+                write!(f, "{day} {name} does not exist")
+            }
+            Impossible::NotLeapYear(y) => write!(f, "{y} is not a leap year"),
+        }
+    }
+}
+
+/// Why year `y`, month `m`, day `d` is not a date (`None` when it is one).
+pub fn impossible(y: i32, m: u32, d: u32) -> Option<Impossible> {
+    if !(1..=12).contains(&m) {
+        return Some(Impossible::Month(m));
+    }
+    if !(1..=31).contains(&d) {
+        return Some(Impossible::Day(d));
+    }
+    if NaiveDate::from_ymd_opt(y, m, d).is_some() {
+        return None;
+    }
+    if m == 2 && d == 29 {
+        return Some(Impossible::NotLeapYear(y));
+    }
+    Some(Impossible::DayOfMonth { day: d, month: m })
+}
+
 /// Common ways of writing dates, tried only to explain a failure (an impossible day, or which
 /// format to add to `source.date_formats`); never accepted unless the template lists them.
 const DIAGNOSTIC_FORMATS: [&str; 7] = [
@@ -85,36 +144,43 @@ impl DateFormats {
             if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) {
                 return match NaiveDate::from_ymd_opt(y as i32, m, d) {
                     Some(date) => Ok(DateValue { date, time: None }),
-                    None => Err(DateError::NoSuchDay),
+                    None => Err(DateError::Impossible(
+                        impossible(y as i32, m, d).unwrap_or(Impossible::Day(d)),
+                    )),
                 };
             }
         }
         let looks_iso = b.len() > 5 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-';
-        let mut no_such_day = false;
+        let mut why = None;
         let iso = if looks_iso { &self.iso[..] } else { &[] };
         for format in iso.iter().chain(&self.custom) {
             match parse_items(s, format) {
                 Ok(d) => return Ok(d),
-                Err(NoMatch::Impossible) => no_such_day = true,
-                Err(NoMatch::Shape) => {}
+                Err(e) => why = why.or(out_of_range(s, format, e)),
             }
         }
-        if no_such_day {
-            return Err(DateError::NoSuchDay);
+        if let Some(why) = why {
+            return Err(DateError::Impossible(why));
         }
         // Failed: find out why, for the message.
         let mut other = None;
         for format in DIAGNOSTIC_FORMATS {
-            match parse_items(s, &items(format)) {
+            let items = items(format);
+            match parse_items(s, &items) {
                 Ok(_) => other = other.or(Some(format)),
-                Err(NoMatch::Impossible) => return Err(DateError::NoSuchDay),
-                Err(NoMatch::Shape) => {}
+                Err(e) => {
+                    if let Some(why) = out_of_range(s, &items, e) {
+                        return Err(DateError::Impossible(why));
+                    }
+                }
             }
         }
         Err(other.map_or(DateError::UnknownFormat, DateError::OtherFormat))
     }
 }
 
+/// chrono could not read `s` with a format.
+#[derive(Clone, Copy)]
 enum NoMatch {
     /// The text does not have the format's shape.
     Shape,
@@ -128,6 +194,47 @@ fn parse_items(s: &str, format: &[Item<'static>]) -> Result<DateValue, NoMatch> 
     let date = parsed.to_naive_date().map_err(|_| NoMatch::Impossible)?;
     let time = parsed.to_naive_time().ok().filter(|t| *t != NaiveTime::MIN);
     Ok(DateValue { date, time })
+}
+
+/// When `s` has the shape of `format` with numbers in its places but a part out of range
+/// (`31-13-2024` for `%d-%m-%Y`, which chrono sees as the wrong shape), which part.
+fn out_of_range(s: &str, format: &[Item<'static>], failed: NoMatch) -> Option<Impossible> {
+    use chrono::format::Numeric;
+    let (mut year, mut month, mut day) = (None, None, None);
+    let mut rest = s;
+    let digits = |rest: &mut &str, max: usize| -> Option<u32> {
+        let n = rest.bytes().take(max).take_while(u8::is_ascii_digit).count();
+        let value = rest[..n].parse().ok()?;
+        *rest = &rest[n..];
+        Some(value)
+    };
+    for item in format {
+        match item {
+            Item::Literal(l) => rest = rest.strip_prefix(*l)?,
+            Item::OwnedLiteral(l) => rest = rest.strip_prefix(&**l)?,
+            Item::Space(_) | Item::OwnedSpace(_) => rest = rest.trim_start(),
+            Item::Numeric(Numeric::Year, _) => year = Some(digits(&mut rest, 4)? as i32),
+            Item::Numeric(Numeric::YearMod100, _) => {
+                let y = digits(&mut rest, 2)? as i32;
+                year = Some(if y < 70 { 2000 + y } else { 1900 + y });
+            }
+            Item::Numeric(Numeric::Month, _) => month = Some(digits(&mut rest, 2)?),
+            Item::Numeric(Numeric::Day, _) => day = Some(digits(&mut rest, 2)?),
+            Item::Numeric(_, _) => {
+                digits(&mut rest, 9)?;
+            }
+            Item::Fixed(_) => return None,
+            Item::Error => return None,
+        }
+    }
+    if !rest.trim().is_empty() {
+        return None;
+    }
+    let (Some(y), Some(m), Some(d)) = (year, month, day) else {
+        return None;
+    };
+    let _ = failed;
+    impossible(y, m, d)
 }
 
 /// Writes `YYYY-MM-DD`.
@@ -171,13 +278,33 @@ mod tests {
         let with_time = parse_date("2026-03-01T14:30:00", &[]).unwrap();
         assert_eq!(with_time.time, NaiveTime::from_hms_opt(14, 30, 0));
         assert_eq!(parse_date("2026-03-01 00:00", &[]).unwrap().time, None);
-        assert_eq!(parse_date("31-02-2026", &dutch), Err(DateError::NoSuchDay));
-        assert_eq!(parse_date("2026-02-30", &[]), Err(DateError::NoSuchDay));
         assert_eq!(parse_date("01-03-2026", &[]), Err(DateError::OtherFormat("%d-%m-%Y")));
-        assert_eq!(parse_date("31-02-2026", &[]), Err(DateError::NoSuchDay));
         assert_eq!(parse_date("soon", &dutch), Err(DateError::UnknownFormat));
-        assert_eq!(parse_date("29-02-2025", &dutch), Err(DateError::NoSuchDay));
         assert_eq!(parse_date("29-02-2028", &dutch).unwrap().date, ymd(2028, 2, 29));
+    }
+
+    #[test]
+    fn impossible_dates_say_which_part() {
+        let dutch = vec!["%d-%m-%Y".to_owned()];
+        for (text, formats, why) in [
+            ("31-13-2024", &dutch[..], "month 13 does not exist"),
+            ("2024-13-01", &[][..], "month 13 does not exist"),
+            ("30-02-2024", &dutch, "30 February does not exist"),
+            ("31-04-2024", &dutch, "31 April does not exist"),
+            ("29-02-2023", &dutch, "2023 is not a leap year"),
+            ("2023-02-29", &[], "2023 is not a leap year"),
+            ("32-01-2024", &dutch, "day 32 does not exist"),
+            ("00-01-2024", &dutch, "day 0 does not exist"),
+            ("2026-02-30 10:00", &[], "30 February does not exist"),
+            // Without the format in the template, the common forms still explain it.
+            ("31-02-2026", &[], "31 February does not exist"),
+            ("31/13/2026", &[], "month 13 does not exist"),
+        ] {
+            match parse_date(text, formats) {
+                Err(DateError::Impossible(i)) => assert_eq!(i.to_string(), why, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
     }
 
     #[test]

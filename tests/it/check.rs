@@ -34,8 +34,8 @@ fn text_report_lines_name_the_cell_code_and_fix() {
         .expect("a not-a-date line");
     assert_eq!(
         line,
-        "Requirements!C17  error  not-a-date  'Due date': found text '31-02-2026' (no such day); \
-         use a date cell or a format from source.date_formats"
+        "Requirements!C17  error  not-a-date  'Due date': found text '31-02-2026', but 31 February does not \
+         exist; correct the date"
     );
     let summary = run.stdout.lines().last().unwrap();
     assert!(

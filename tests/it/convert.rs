@@ -145,7 +145,7 @@ fn xml_body_has_the_documented_shape() {
 }
 
 #[test]
-fn format_comes_from_the_flag_then_the_extension_then_json() {
+fn format_comes_from_the_extension_or_the_flag_then_json() {
     let dir = Dir::new();
     req_workbook(&dir, &[req_row("REQ-001", "A")]);
     assert_eq!(
@@ -153,14 +153,20 @@ fn format_comes_from_the_flag_then_the_extension_then_json() {
         0
     );
     assert!(dir.read("a.xml").starts_with("<?xml"));
+    // A flag that contradicts the extension is refused rather than followed silently.
+    let contradiction = dir.run(&[
+        "convert", "req.xlsx", "-t", "req.toml", "-o", "b.xml", "--format", "json",
+    ]);
+    assert_eq!(contradiction.code, 2, "{contradiction:?}");
+    assert!(!dir.exists("b.xml"));
     assert_eq!(
         dir.run(&[
-            "convert", "req.xlsx", "-t", "req.toml", "-o", "b.xml", "--format", "json"
+            "convert", "req.xlsx", "-t", "req.toml", "-o", "b.body", "--format", "xml"
         ])
         .code,
         0
     );
-    assert!(dir.read("b.xml").starts_with('{'));
+    assert!(dir.read("b.body").starts_with("<?xml"));
     assert_eq!(
         dir.run(&["convert", "req.xlsx", "-t", "req.toml", "-o", "c.body"]).code,
         0

@@ -170,3 +170,110 @@ fn sheet_flag_is_refused_for_csv() {
     let run = dir.run(&["check", "a.csv", "-t", "t.toml", "--sheet", "X"]);
     assert_eq!(run.code, 2);
 }
+
+/// The text report's location and the JSON report's `line` for the planted `not-a-number`s.
+fn placed(dir: &Dir, file: &str) -> (Vec<String>, Vec<(String, Option<u64>)>) {
+    let text = dir.run(&["check", file, "-t", "mini.toml"]);
+    assert_eq!(text.code, 1, "{file}: {text:?}");
+    let lines = text
+        .stdout
+        .lines()
+        .filter(|l| l.contains("not-a-number"))
+        .map(|l| l.split("  error").next().unwrap_or("").to_owned())
+        .collect();
+    let json = dir.run(&["check", file, "-t", "mini.toml", "--report", "json"]).json();
+    let items = problems_with_code(&json, "not-a-number")
+        .into_iter()
+        .map(|p| (p["cell"].as_str().unwrap_or("").to_owned(), p["line"].as_u64()))
+        .collect();
+    (lines, items)
+}
+
+#[test]
+fn line_numbers_with_every_kind_of_line_ending() {
+    let dir = Dir::new();
+    dir.write(
+        "mini.toml",
+        "[target]\ntype = \"T\"\nplural = \"Ts\"\n[external_id]\ncolumn = \"Code\"\n\
+         [[property]]\nname = \"L\"\ncolumn = \"L\"\ntype = \"number\"\n[[property]]\nname = \"N\"\ncolumn = \"N\"\ntype = \"text\"\n",
+    );
+    // (file, bytes, the places of the two bad numbers as text and as JSON)
+    let both = |a: &str, b: &str| vec![a.to_owned(), b.to_owned()];
+    /// A file, its bytes, where the text report places the problems, and the JSON cells and lines.
+    type Case = (&'static str, Vec<u8>, Vec<String>, Vec<(&'static str, Option<u64>)>);
+    let cases: Vec<Case> = vec![
+        (
+            "lf.csv",
+            b"Code;L;N\nA;1;\nB;x;\nC;y;\n".to_vec(),
+            both("B3", "B4"),
+            vec![("B3", None), ("B4", None)],
+        ),
+        (
+            "crlf.csv",
+            b"Code;L;N\r\nA;1;\r\nB;x;\r\nC;y;\r\n".to_vec(),
+            both("B3", "B4"),
+            vec![("B3", None), ("B4", None)],
+        ),
+        (
+            "cr.csv",
+            b"Code;L;N\rA;1;\rB;x;\rC;y;\r".to_vec(),
+            both("B3", "B4"),
+            vec![("B3", None), ("B4", None)],
+        ),
+        (
+            "mixed.csv",
+            b"Code;L;N\r\nA;1;\nB;x;\rC;y;\r\n".to_vec(),
+            both("B3", "B4"),
+            vec![("B3", None), ("B4", None)],
+        ),
+        // A quoted line break of each kind moves every later record one line down.
+        (
+            "quoted-crlf.csv",
+            b"Code;L;N\r\nA;1;\"a\r\nb\"\r\nB;x;\r\nC;y;\"c\rd\"\r\nD;z;\r\n".to_vec(),
+            vec!["B3 (line 4)".into(), "B4 (line 5)".into(), "B5 (line 7)".into()],
+            vec![("B3", Some(4)), ("B4", Some(5)), ("B5", Some(7))],
+        ),
+        (
+            "quoted-lf.csv",
+            b"Code;L;N\nA;1;\"a\nb\"\nB;x;\nC;y;\n".to_vec(),
+            both("B3 (line 4)", "B4 (line 5)"),
+            vec![("B3", Some(4)), ("B4", Some(5))],
+        ),
+        // Blank lines are rows too, as Excel shows them.
+        (
+            "blank-crlf.csv",
+            b"Code;L;N\r\n\r\nA;1;\r\n\r\nB;x;\r\nC;y;".to_vec(),
+            both("B5", "B6"),
+            vec![("B5", None), ("B6", None)],
+        ),
+        (
+            "bom.csv",
+            b"\xEF\xBB\xBFCode;L;N\r\nA;1;\"x\r\ny\"\r\nB;x;\r\nC;y;\r\n".to_vec(),
+            both("B3 (line 4)", "B4 (line 5)"),
+            vec![("B3", Some(4)), ("B4", Some(5))],
+        ),
+    ];
+    let mut cases = cases;
+    // UTF-16 with a byte-order mark, as Excel's "Unicode text" writes it.
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            "Code;L;N\r\nA;1;\"a\r\nb\"\r\nB;x;\r\nC;y;\r\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    cases.push((
+        "utf16.csv",
+        utf16,
+        both("B3 (line 4)", "B4 (line 5)"),
+        vec![("B3", Some(4)), ("B4", Some(5))],
+    ));
+    for (file, bytes, text, json) in cases {
+        dir.write(file, bytes);
+        let (lines, items) = placed(&dir, file);
+        assert_eq!(lines, text, "{file}: text report");
+        let json: Vec<(String, Option<u64>)> = json.into_iter().map(|(c, l)| (c.to_owned(), l)).collect();
+        assert_eq!(items, json, "{file}: JSON report");
+    }
+}

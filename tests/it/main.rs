@@ -6,6 +6,7 @@ mod delimited;
 mod formats;
 mod guard;
 mod layout;
+mod messages;
 mod network;
 mod readers;
 mod robustness;

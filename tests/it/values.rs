@@ -282,10 +282,17 @@ fn dates_that_are_not() {
     let bad = problems_with_code(&r, "not-a-date");
     let cells: Vec<_> = bad.iter().map(|p| p["cell"].clone()).collect();
     assert_eq!(cells, [json!("B2"), json!("B3"), json!("B4")]);
-    assert!(
-        bad[0]["message"].as_str().unwrap().contains("no such day"),
-        "{}",
-        bad[0]
+    assert_eq!(
+        bad[0]["message"],
+        "'Due': found text '31-02-2026', but 31 February does not exist; correct the date"
+    );
+    assert_eq!(
+        bad[1]["message"],
+        "'Due': found text 'next week', which is not a date; use a date cell or write it like 01-03-2027"
+    );
+    assert_eq!(
+        bad[2]["message"],
+        "'Due': found the number 46082, not a date; format the cell as a date in Excel, or write the date"
     );
 }
 
