@@ -8,7 +8,7 @@ use anyhow::bail;
 
 use crate::body::BodyFormat;
 use crate::cli::{CheckArgs, ColorWhen, ConvertArgs, FormatArg, ReportFormat, SheetOptions, SubmitArgs};
-use crate::input::{DelimitedOptions, InputFormat, InputSpec, XlsxReader};
+use crate::input::{DelimitedOptions, InputFormat, InputSpec, Limits, XlsxReader};
 use crate::output::Destination;
 use crate::report::Style;
 use crate::submit::{self, Credentials};
@@ -133,6 +133,12 @@ fn input_spec(input: &Path, sheet: Option<&str>, template: &Template) -> anyhow:
             encoding: template.source.encoding,
         },
         xlsx_reader: XlsxReader::from_env(),
+        limits: Limits {
+            part_size: template.limits.max_part_size,
+            shared_strings: template.limits.max_shared_strings,
+            columns: template.limits.max_columns,
+            rows: template.limits.max_rows,
+        },
     })
 }
 

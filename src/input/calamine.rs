@@ -20,7 +20,7 @@ use super::error::{InputError, WorkbookError};
 use super::merge::{self, Assembler};
 use super::package::{self, Package};
 use super::row::{RowSink, SheetInfo};
-use super::spec::{InputFormat, InputSpec};
+use super::spec::{InputFormat, InputSpec, Limits};
 use crate::cellref::Range as Region;
 
 /// Cells per batch handed from the calamine thread.
@@ -35,8 +35,24 @@ fn workbook_error(path: &Path, e: impl Into<calamine::Error>) -> InputError {
     }
 }
 
-fn open(path: &Path) -> Result<Sheets<BufReader<File>>, InputError> {
-    open_workbook_auto(path).map_err(|e| workbook_error(path, e))
+/// Opens the workbook as the kind `format` says (which may be what its content is, not its
+/// extension).
+fn open(path: &Path, format: InputFormat) -> Result<Sheets<BufReader<File>>, InputError> {
+    match format {
+        InputFormat::Xlsx | InputFormat::Xlsm => calamine::open_workbook(path)
+            .map(Sheets::Xlsx)
+            .map_err(|e: calamine::XlsxError| workbook_error(path, e)),
+        InputFormat::Xlsb => calamine::open_workbook(path)
+            .map(Sheets::Xlsb)
+            .map_err(|e: calamine::XlsbError| workbook_error(path, e)),
+        InputFormat::Xls => calamine::open_workbook(path)
+            .map(Sheets::Xls)
+            .map_err(|e: calamine::XlsError| workbook_error(path, e)),
+        InputFormat::Ods => calamine::open_workbook(path)
+            .map(Sheets::Ods)
+            .map_err(|e: calamine::OdsError| workbook_error(path, e)),
+        _ => open_workbook_auto(path).map_err(|e| workbook_error(path, e)),
+    }
 }
 
 /// Merged ranges of `sheet` (the first when `None`), from a raw scan of its part, with the
@@ -55,7 +71,7 @@ pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError>
     if matches!(spec.format, InputFormat::Xlsx | InputFormat::Xlsm) {
         return std::thread::scope(|scope| {
             let scan = scope.spawn(|| scan_merges(path, spec.sheet.as_deref()));
-            let mut workbook = open(path)?;
+            let mut workbook = open(path, spec.format)?;
             let name = choose_sheet(path, spec.sheet.as_deref(), &workbook.sheet_names())?;
             let scanned = scan.join().ok().flatten();
             match &mut workbook {
@@ -67,19 +83,20 @@ pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError>
                                 .map_err(|e| workbook_error(path, e))?,
                         ),
                     };
-                    read_xlsx_cells(path, wb, &name, merges, sink)
+                    read_xlsx_cells(path, spec.limits, wb, &name, merges, sink)
                 }
-                other => read_sheets(path, other, &name, sink),
+                other => read_sheets(path, spec.limits, other, &name, sink),
             }
         });
     }
-    let mut workbook = open(path)?;
+    let mut workbook = open(path, spec.format)?;
     let name = choose_sheet(path, spec.sheet.as_deref(), &workbook.sheet_names())?;
-    read_sheets(path, &mut workbook, &name, sink)
+    read_sheets(path, spec.limits, &mut workbook, &name, sink)
 }
 
 fn read_sheets(
     path: &Path,
+    limits: Limits,
     workbook: &mut Sheets<BufReader<File>>,
     name: &str,
     sink: &mut impl RowSink,
@@ -90,21 +107,21 @@ fn read_sheets(
                 &wb.merge_cells_by_sheet_name(name)
                     .map_err(|e| workbook_error(path, e))?,
             );
-            read_xlsx_cells(path, wb, name, merges, sink)
+            read_xlsx_cells(path, limits, wb, name, merges, sink)
         }
-        Sheets::Xlsb(wb) => {
-            super::threaded::on_helper_thread(path, "relsync-xlsb", sink, |rows| read_xlsb(path, wb, name, rows))
-        }
+        Sheets::Xlsb(wb) => super::threaded::on_helper_thread(path, "relsync-xlsb", sink, |rows| {
+            read_xlsb(path, limits, wb, name, rows)
+        }),
         Sheets::Xls(wb) => {
             let merges = wb
                 .merge_cells_by_sheet_name(name)
                 .map_err(|e| workbook_error(path, e))?;
             let range = wb.worksheet_range(name).map_err(|e| workbook_error(path, e))?;
-            read_range(name, range, regions(&merges), sink)
+            read_range((path, limits), name, range, regions(&merges), sink)
         }
         Sheets::Ods(wb) => {
             let range = wb.worksheet_range(name).map_err(|e| workbook_error(path, e))?;
-            read_range(name, range, Vec::new(), sink)
+            read_range((path, limits), name, range, Vec::new(), sink)
         }
     }
 }
@@ -122,6 +139,7 @@ fn regions(dims: &[Dimensions]) -> Vec<Region> {
 
 fn read_xlsb(
     path: &Path,
+    limits: Limits,
     wb: &mut Xlsb<BufReader<File>>,
     name: &str,
     sink: &mut impl RowSink,
@@ -129,7 +147,7 @@ fn read_xlsb(
     let mut cells = wb.worksheet_cells_reader(name).map_err(|e| workbook_error(path, e))?;
     let total = u64::from(cells.dimensions().end.0) + 1;
     sink.start(SheetInfo::workbook(name, Some(total)))?;
-    let mut rows = Assembler::new(sink, Vec::new());
+    let mut rows = Assembler::new(sink, Vec::new(), limits, path)?;
     while let Some(cell) = cells.next_cell().map_err(|e| workbook_error(path, e))? {
         let (r, c) = cell.get_position();
         rows.cell(r, c, cell_of_ref(cell.get_value()))?;
@@ -139,6 +157,7 @@ fn read_xlsb(
 }
 
 fn read_range(
+    (path, limits): (&Path, Limits),
     name: &str,
     range: calamine::Range<Data>,
     merges: Vec<Region>,
@@ -147,7 +166,7 @@ fn read_range(
     let (row0, col0) = range.start().unwrap_or((0, 0));
     let total = range.end().map(|(r, _)| u64::from(r) + 1);
     sink.start(SheetInfo::workbook(name, total))?;
-    let mut rows = Assembler::new(sink, merges);
+    let mut rows = Assembler::new(sink, merges, limits, path)?;
     for (i, cells) in range.rows().enumerate() {
         let r = row0 + i as u32;
         for (j, value) in cells.iter().enumerate() {
@@ -163,6 +182,7 @@ fn read_range(
 /// Streams the cells of `name` on a helper thread and assembles rows here.
 fn read_xlsx_cells(
     path: &Path,
+    limits: Limits,
     wb: &mut Xlsx<BufReader<File>>,
     name: &str,
     merges: Vec<Region>,
@@ -206,7 +226,7 @@ fn read_xlsx_cells(
                 why: format!("cannot start a thread ({e})"),
             })?;
 
-        let mut rows = Assembler::new(sink, merges);
+        let mut rows = Assembler::new(sink, merges, limits, path)?;
         let mut result = Ok(());
         for batch in &rx {
             let mut batch = match batch {
@@ -218,8 +238,8 @@ fn read_xlsx_cells(
             };
             for cell in &batch {
                 let (r, c) = cell.get_position();
-                if let Err(stopped) = rows.cell(r, c, cell_of_ref(cell.get_value())) {
-                    result = Err(stopped.into());
+                if let Err(e) = rows.cell(r, c, cell_of_ref(cell.get_value())) {
+                    result = Err(e);
                     break;
                 }
             }

@@ -324,8 +324,29 @@ fn produce(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> 
                 });
             }
         };
+        if record.len() > spec.limits.columns as usize {
+            return Err(InputError::Limit {
+                path: spec.path.clone(),
+                what: format!(
+                    "line {first_line} has {} fields, more than the {} relsync reads in a record ([limits] max_columns); \
+                     raise it in the template if the file is real",
+                    record.len(),
+                    spec.limits.columns
+                ),
+            });
+        }
+        if row_number > spec.limits.rows {
+            return Err(InputError::Limit {
+                path: spec.path.clone(),
+                what: format!(
+                    "the file has more than {} records ([limits] max_rows); raise it in the template if the file is real",
+                    spec.limits.rows
+                ),
+            });
+        }
         row.reset(row_number);
         row.line = Some(first_line);
+        row.fields = Some(u32::try_from(record.len()).unwrap_or(u32::MAX));
         row.progress = end;
         for (col, range) in (0..record.len()).filter_map(|i| record.range(i)).enumerate() {
             let field = &text[range];

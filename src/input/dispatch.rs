@@ -6,6 +6,7 @@
 
 use super::error::{InputError, WorkbookError};
 use super::fastxlsx::{self, GaveUp};
+use super::guard;
 use super::row::RowSink;
 use super::sniff::{self, Content};
 use super::spec::{InputFormat, InputSpec, XlsxReader};
@@ -15,6 +16,16 @@ pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError>
     if spec.format.is_delimited() {
         return super::delimited::read(spec, sink);
     }
+    // A workbook is read by what it is, whatever its extension says (an `.xls` saved as
+    // `.xlsx`, say), once its claims are known to be safe to follow.
+    let format = guard::real_format(spec)?;
+    if matches!(
+        format,
+        InputFormat::Xlsx | InputFormat::Xlsm | InputFormat::Xlsb | InputFormat::Ods
+    ) {
+        guard::check_zip_sizes(&spec.path, &spec.limits)?;
+    }
+    let spec = &InputSpec { format, ..spec.clone() };
     if matches!(spec.format, InputFormat::Xlsx | InputFormat::Xlsm) && spec.xlsx_reader != XlsxReader::Calamine {
         let strict = spec.xlsx_reader == XlsxReader::Fast;
         let fast_failed = |why| InputError::Workbook {
@@ -22,7 +33,7 @@ pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError>
             cause: WorkbookError::Fast(why),
         };
         match fastxlsx::plan(&spec.path, spec.sheet.as_deref()) {
-            Ok(Some(plan)) => match fastxlsx::read(&spec.path, &plan, sink) {
+            Ok(Some(plan)) => match fastxlsx::read(&spec.path, &plan, spec.limits, sink) {
                 Ok(()) => return Ok(()),
                 Err(GaveUp::Failed(e)) => return Err(e),
                 Err(GaveUp::Early(why)) if strict => return Err(fast_failed(why)),
@@ -36,7 +47,12 @@ pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError>
             Err(_) => {}
         }
     }
-    super::calamine::read(spec, sink).map_err(|e| explain(spec, e))
+    match spec.format {
+        InputFormat::Xlsx | InputFormat::Xlsm => guard::check_for_calamine_xlsx(&spec.path)?,
+        InputFormat::Xls => guard::check_for_calamine_xls(&spec.path)?,
+        _ => {}
+    }
+    guard::catching_panics(&spec.path, || super::calamine::read(spec, sink)).map_err(|e| explain(spec, e))
 }
 
 /// A workbook calamine cannot read: say what the file really is, where that explains it.
@@ -51,7 +67,13 @@ fn explain(spec: &InputSpec, e: InputError) -> InputError {
     let cause = match sniff::content(path) {
         Some(Content::Html) => WorkbookError::HtmlPage,
         Some(Content::Text) => WorkbookError::Text,
-        _ => return e,
+        _ => match &e {
+            InputError::Workbook {
+                cause: WorkbookError::Calamine(c),
+                ..
+            } if c.to_string().contains("password protected") => WorkbookError::Encrypted,
+            _ => return e,
+        },
     };
     InputError::Workbook {
         path: spec.path.clone(),

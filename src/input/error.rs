@@ -32,6 +32,9 @@ pub enum InputError {
     },
     #[error("{} stopped being read: {why}", path.display())]
     ReaderFailed { path: PathBuf, why: String },
+    /// The file is larger than a limit allows (`[limits]` in the template raises it).
+    #[error("{}: {what}", path.display())]
+    Limit { path: PathBuf, what: String },
     /// The sink asked for no more rows; not a failure of the input.
     #[error("reading stopped")]
     Stopped,
@@ -55,6 +58,14 @@ pub enum WorkbookError {
     HtmlPage,
     /// Plain text with a workbook extension.
     Text,
+    /// A password-protected workbook: its content is encrypted.
+    Encrypted,
+    /// The file's content is another kind of workbook than its extension says.
+    OtherFormat { what: &'static str },
+    /// A zip archive that is not a workbook (no `xl/workbook.xml`).
+    NotAWorkbook,
+    /// The file is damaged in a way that would make reading it unsafe.
+    Damaged(String),
 }
 
 impl fmt::Display for WorkbookError {
@@ -71,6 +82,16 @@ impl fmt::Display for WorkbookError {
             WorkbookError::Text => {
                 f.write_str("the file is plain text, not a workbook; if it is CSV, give it a .csv extension")
             }
+            WorkbookError::Encrypted => f.write_str(
+                "the workbook is password-protected (encrypted); open it in Excel, remove the password \
+                 (File > Info > Protect Workbook), save it and run again",
+            ),
+            WorkbookError::OtherFormat { what } => write!(f, "the file is really {what}; give it that extension"),
+            WorkbookError::NotAWorkbook => f.write_str(
+                "the file is a zip archive but not an Excel workbook (it has no xl/workbook.xml); save the export \
+                 as .xlsx",
+            ),
+            WorkbookError::Damaged(why) => write!(f, "the file is damaged: {why}"),
         }
     }
 }

@@ -11,9 +11,17 @@
 
 use std::io::Read;
 
+use std::path::{Path, PathBuf};
+
+use super::error::InputError;
 use super::ooxml::{Token, Tokenizer, attribute};
-use super::row::{Cell, Row, RowSink, Stopped};
-use crate::cellref::{Range as Region, parse_range};
+use super::row::{Cell, Row, RowSink};
+use super::spec::Limits;
+use crate::cellref::{Range as Region, cell_name, parse_range};
+
+/// Cells that merged ranges may fill in one sheet: a damaged file could claim a range over the
+/// whole grid.
+const MAX_MERGED_CELLS: u64 = 1 << 27;
 
 /// The top-left value of an active region, owned so it outlives its row.
 #[derive(Clone, Debug)]
@@ -116,7 +124,7 @@ impl MergeFill {
     }
 }
 
-/// Collects cells (in sheet order) into rows and pushes them into a sink.
+/// Collects cells (in sheet order) into rows and pushes them into a sink, within the limits.
 pub struct Assembler<'s, S: RowSink> {
     sink: &'s mut S,
     fill: Option<MergeFill>,
@@ -125,18 +133,48 @@ pub struct Assembler<'s, S: RowSink> {
     last_emitted: Option<u32>,
     /// Whether any row has reached the sink.
     emitted: bool,
+    limits: Limits,
+    path: PathBuf,
 }
 
 impl<'s, S: RowSink> Assembler<'s, S> {
-    pub fn new(sink: &'s mut S, merges: Vec<Region>) -> Assembler<'s, S> {
+    /// An assembler for the sheet of `path`; merged ranges beyond the limits are refused.
+    pub fn new(
+        sink: &'s mut S,
+        merges: Vec<Region>,
+        limits: Limits,
+        path: &Path,
+    ) -> Result<Assembler<'s, S>, InputError> {
+        let area: u64 = merges
+            .iter()
+            .map(|r| u64::from(r.last_row - r.first_row + 1) * u64::from(r.last_col - r.first_col + 1))
+            .sum();
+        if area > MAX_MERGED_CELLS {
+            return Err(InputError::Limit {
+                path: path.to_owned(),
+                what: format!(
+                    "its merged ranges cover {area} cells, more than relsync fills in ({MAX_MERGED_CELLS}); the file \
+                     is probably damaged"
+                ),
+            });
+        }
         let fill = (!merges.is_empty()).then(|| MergeFill::new(merges));
-        Assembler {
+        Ok(Assembler {
             sink,
             fill,
             row: Row::default(),
             current: None,
             last_emitted: None,
             emitted: false,
+            limits,
+            path: path.to_owned(),
+        })
+    }
+
+    fn limit(&self, what: String) -> InputError {
+        InputError::Limit {
+            path: self.path.clone(),
+            what,
         }
     }
 
@@ -146,7 +184,21 @@ impl<'s, S: RowSink> Assembler<'s, S> {
     }
 
     /// Adds a cell at 0-based `(r, c)`.
-    pub fn cell(&mut self, r: u32, c: u32, cell: Cell<'_>) -> Result<(), Stopped> {
+    pub fn cell(&mut self, r: u32, c: u32, cell: Cell<'_>) -> Result<(), InputError> {
+        if c >= self.limits.columns {
+            return Err(self.limit(format!(
+                "cell {} is beyond the {} columns relsync reads in a row ([limits] max_columns); raise it in the \
+                 template if the sheet is real",
+                cell_name(r.saturating_add(1), c),
+                self.limits.columns
+            )));
+        }
+        if r >= self.limits.rows {
+            return Err(self.limit(format!(
+                "the sheet has more than {} rows ([limits] max_rows); raise it in the template if the sheet is real",
+                self.limits.rows
+            )));
+        }
         if self.current != Some(r) {
             self.flush()?;
             self.current = Some(r);
@@ -159,7 +211,7 @@ impl<'s, S: RowSink> Assembler<'s, S> {
     }
 
     /// Emits rows that exist only through a vertical merge, up to (not including) `before`.
-    fn emit_covered_rows(&mut self, before: u32) -> Result<(), Stopped> {
+    fn emit_covered_rows(&mut self, before: u32) -> Result<(), InputError> {
         let Some(fill) = &mut self.fill else { return Ok(()) };
         let mut after = match self.last_emitted {
             Some(r) => r,
@@ -180,7 +232,7 @@ impl<'s, S: RowSink> Assembler<'s, S> {
         Ok(())
     }
 
-    fn flush(&mut self) -> Result<(), Stopped> {
+    fn flush(&mut self) -> Result<(), InputError> {
         let Some(r) = self.current.take() else { return Ok(()) };
         self.emit_covered_rows(r)?;
         if let Some(fill) = &mut self.fill {
@@ -196,7 +248,7 @@ impl<'s, S: RowSink> Assembler<'s, S> {
     }
 
     /// Emits the last row and any rows a vertical merge extends below it.
-    pub fn finish(mut self) -> Result<(), Stopped> {
+    pub fn finish(mut self) -> Result<(), InputError> {
         self.flush()?;
         if let Some(last) = self.fill.as_ref().and_then(MergeFill::last_covered_row) {
             self.emit_covered_rows(last + 1)?;
@@ -283,8 +335,12 @@ fn parse_merge_cells(xml: &[u8]) -> Option<Vec<Region>> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::row::SheetInfo;
+    use super::super::row::{SheetInfo, Stopped};
     use super::*;
+
+    fn assembler<S: RowSink>(sink: &mut S, merges: Vec<Region>) -> Assembler<'_, S> {
+        Assembler::new(sink, merges, Limits::default(), Path::new("t.xlsx")).unwrap()
+    }
 
     #[derive(Default)]
     struct Collect(Vec<(u32, Vec<String>)>);
@@ -323,7 +379,7 @@ mod tests {
     #[test]
     fn rows_without_merges_pass_through() {
         let mut sink = Collect::default();
-        let mut a = Assembler::new(&mut sink, Vec::new());
+        let mut a = assembler(&mut sink, Vec::new());
         a.cell(0, 0, Cell::Text("ID")).unwrap();
         a.cell(0, 1, Cell::Text("Name")).unwrap();
         a.cell(3, 1, Cell::Text("x")).unwrap();
@@ -339,7 +395,7 @@ mod tests {
     fn merged_ranges_fill_every_cell_including_missing_rows() {
         let mut sink = Collect::default();
         // B2:C2 horizontal, A3:A5 vertical (rows 4 and 5 absent from the file).
-        let mut a = Assembler::new(&mut sink, vec![region(1, 1, 1, 2), region(2, 0, 4, 0)]);
+        let mut a = assembler(&mut sink, vec![region(1, 1, 1, 2), region(2, 0, 4, 0)]);
         a.cell(0, 0, Cell::Text("h")).unwrap();
         a.cell(1, 1, Cell::Text("wide")).unwrap();
         a.cell(2, 0, Cell::Text("tall")).unwrap();
@@ -358,7 +414,7 @@ mod tests {
     #[test]
     fn a_vertical_merge_continues_into_present_rows() {
         let mut sink = Collect::default();
-        let mut a = Assembler::new(&mut sink, vec![region(1, 0, 3, 0)]);
+        let mut a = assembler(&mut sink, vec![region(1, 0, 3, 0)]);
         a.cell(1, 0, Cell::Number(7.0)).unwrap();
         a.cell(2, 1, Cell::Text("x")).unwrap();
         a.cell(6, 1, Cell::Text("y")).unwrap();
@@ -366,6 +422,25 @@ mod tests {
         let numbers: Vec<u32> = sink.0.iter().map(|(n, _)| *n).collect();
         assert_eq!(numbers, [2, 3, 4, 7]);
         assert_eq!(sink.0[1].1, vec!["Number(7.0)".to_owned(), "x".into()]);
+    }
+
+    #[test]
+    fn limits_stop_wide_rows_long_sheets_and_huge_merges() {
+        let mut sink = Collect::default();
+        let limits = Limits {
+            columns: 3,
+            rows: 5,
+            ..Limits::default()
+        };
+        let mut a = Assembler::new(&mut sink, Vec::new(), limits, Path::new("t.xlsx")).unwrap();
+        a.cell(0, 2, Cell::Text("ok")).unwrap();
+        let wide = a.cell(1, 3, Cell::Text("x")).unwrap_err().to_string();
+        assert!(wide.contains("cell D2 is beyond the 3 columns"), "{wide}");
+        let long = a.cell(5, 0, Cell::Text("x")).unwrap_err().to_string();
+        assert!(long.contains("more than 5 rows"), "{long}");
+        let everything = region(0, 0, 1_048_575, 16_383);
+        let huge = Assembler::new(&mut sink, vec![everything], Limits::default(), Path::new("t.xlsx"));
+        assert!(huge.is_err_and(|e| e.to_string().contains("merged ranges cover")));
     }
 
     #[test]

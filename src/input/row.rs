@@ -76,6 +76,8 @@ pub struct Row {
     pub number: u32,
     /// CSV only: the physical line where the record starts.
     pub line: Option<u64>,
+    /// CSV only: how many fields the record has (trailing empty ones included).
+    pub fields: Option<u32>,
     /// Progress position: rows (workbooks) or bytes (delimited) read so far.
     pub progress: u64,
     slots: Vec<Slot>,
@@ -87,6 +89,7 @@ impl Row {
     pub fn reset(&mut self, number: u32) {
         self.number = number;
         self.line = None;
+        self.fields = None;
         self.slots.clear();
         self.text.clear();
     }

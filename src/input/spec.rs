@@ -55,6 +55,33 @@ pub struct InputSpec {
     pub delimited: DelimitedOptions,
     /// Which reader reads `.xlsx` / `.xlsm`.
     pub xlsx_reader: XlsxReader,
+    pub limits: Limits,
+}
+
+/// How much of a file relsync is willing to read: sizes and counts in a file are claims, and a
+/// hostile or damaged file must not make relsync use unbounded memory or time. Each can be
+/// raised in the template's `[limits]` section (README, "Robustness").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes any one part of a workbook package may expand to (`max_part_size`).
+    pub part_size: u64,
+    /// Bytes of shared-string text held in memory (`max_shared_strings`).
+    pub shared_strings: u64,
+    /// Cells in one row, or fields in one record (`max_columns`).
+    pub columns: u32,
+    /// Rows, or records (`max_rows`).
+    pub rows: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            part_size: 4 << 30,
+            shared_strings: 1 << 30,
+            columns: 16_384,
+            rows: 10_000_000,
+        }
+    }
 }
 
 /// The reader for `.xlsx` / `.xlsm` (`RELSYNC_XLSX_READER`; README, "Performance").

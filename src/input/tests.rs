@@ -39,6 +39,7 @@ fn read(path: &Path, reader: XlsxReader) -> Result<Vec<(u32, u32, String)>, Stri
         sheet: None,
         delimited: DelimitedOptions::default(),
         xlsx_reader: reader,
+        limits: super::spec::Limits::default(),
     };
     let mut sink = Collect::default();
     dispatch::read(&spec, &mut sink).map_err(|e| e.to_string())?;

@@ -1,6 +1,7 @@
 //! Reading the header row into a [`Layout`]: which sheet column feeds which template field,
 //! with the problems of missing and ambiguous columns.
 
+use std::collections::HashMap;
 use std::io;
 
 use super::{Layout, Mapper};
@@ -25,23 +26,24 @@ impl Mapper<'_> {
                 text.trim().to_owned()
             })
             .collect();
-        let normalized: Vec<String> = headers.iter().map(|h| normalize_header(h)).collect();
+        // Each header's columns, found once: the work stays in proportion to the row however
+        // many columns share a header.
+        let mut by_header: HashMap<String, Vec<u32>> = HashMap::new();
+        for (c, h) in headers.iter().enumerate() {
+            if !h.is_empty() {
+                by_header.entry(normalize_header(h)).or_default().push(c as u32);
+            }
+        }
         let mut accounted = vec![false; headers.len()];
 
-        // Columns matching a template column; problems for none or several.
+        // Columns matching a template column; one problem for none, one for several.
         let mut find = |column: &str,
                         what: &str,
                         property: Option<&str>,
                         problems: &mut Problems|
          -> io::Result<Option<u32>> {
-            let wanted = normalize_header(column);
-            let matches: Vec<u32> = normalized
-                .iter()
-                .enumerate()
-                .filter(|(_, h)| **h == wanted)
-                .map(|(c, _)| c as u32)
-                .collect();
-            match matches.as_slice() {
+            let matches = by_header.get(&normalize_header(column)).map_or(&[][..], Vec::as_slice);
+            match matches {
                 [] => {
                     let hint = suggest::closest(column, headers.iter().map(String::as_str))
                         .map(|s| format!("; did you mean '{s}'? Rename the header in the sheet or change 'column' in the template"))
@@ -59,25 +61,35 @@ impl Mapper<'_> {
                     Ok(None)
                 }
                 [first, rest @ ..] => {
-                    for &other in rest {
+                    if let [second, ..] = rest {
+                        const NAMED: usize = 3;
+                        let cells: Vec<String> =
+                            matches.iter().take(NAMED).map(|&c| cell_name(header_row, c)).collect();
+                        let more = if matches.len() > NAMED {
+                            format!(" and {} more", matches.len() - NAMED)
+                        } else {
+                            String::new()
+                        };
                         let mut p = Problem::new(
                             Code::DuplicateColumn,
                             format!(
-                                "headers {} and {} both match column '{column}' ({what}); rename one of them so the template \
-                                 knows which to read",
-                                cell_name(header_row, *first),
-                                cell_name(header_row, other)
+                                "{} headers match column '{column}' ({what}): {}{more}; rename all but one so the \
+                                 template knows which to read",
+                                matches.len(),
+                                cells.join(", ")
                             ),
                         )
-                        .at(header_row, Some(other))
-                        .column(&headers[other as usize]);
+                        .at(header_row, Some(*second))
+                        .column(&headers[*second as usize]);
                         if let Some(name) = property {
                             p = p.property(name);
                         }
                         problems.push(p)?;
                     }
-                    for &c in &matches {
-                        accounted[c as usize] = true;
+                    if !accounted[*first as usize] {
+                        for &c in matches {
+                            accounted[c as usize] = true;
+                        }
                     }
                     Ok(Some(*first))
                 }
@@ -90,11 +102,8 @@ impl Mapper<'_> {
             fields.push(find(&field.column, &field.describe(), Some(&field.name), problems)?);
         }
         for ignored in &t.ignore_columns {
-            let wanted = normalize_header(ignored);
-            for (c, h) in normalized.iter().enumerate() {
-                if *h == wanted {
-                    accounted[c] = true;
-                }
+            for &c in by_header.get(&normalize_header(ignored)).into_iter().flatten() {
+                accounted[c as usize] = true;
             }
         }
         if t.ignore_others {

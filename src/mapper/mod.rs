@@ -15,11 +15,11 @@ use std::ops::Range;
 
 pub use text::cell_text;
 
-use crate::cellref::{column_letters, sheet_cell};
+use crate::cellref::{cell_name, column_letters, sheet_cell};
 use crate::ids::IdSet;
 use crate::input::Row;
 use crate::problem::{Code, Problem, Problems, Stats};
-use crate::template::{Field, Template};
+use crate::template::{Field, Ragged, Template};
 use crate::value;
 
 /// One field's output for the current element.
@@ -220,7 +220,13 @@ impl<'t> Mapper<'t> {
         self.row_number = row.number;
         self.row_line = row.line;
         self.map_row(&layout, row);
-        for (col, cell) in row.cells() {
+        // Surplus fields of a ragged record are reported as `extra-cell`, not as unmapped columns.
+        let mut counted = row.width();
+        if self.template.source.ragged == Ragged::Error && row.fields.is_some() {
+            self.check_ragged(&layout, row);
+            counted = counted.min(layout.headers.len() as u32);
+        }
+        for (col, cell) in row.cells().take(counted as usize) {
             if !layout.is_accounted(col) && !cell.is_blank() {
                 let col = col as usize;
                 if col >= self.unmapped.len() {
@@ -318,6 +324,48 @@ impl<'t> Mapper<'t> {
         self.row_problems.push(p);
         let last = self.row_problems.len() - 1;
         &mut self.row_problems[last]
+    }
+
+    /// A delimited record with more or fewer fields than the header: values in the wrong
+    /// properties, or cleared. (Trailing empty fields are neither.)
+    fn check_ragged(&mut self, layout: &Layout, row: &Row) {
+        let Some(fields) = row.fields else { return };
+        let width = layout.headers.len() as u32;
+        let line = row.line.unwrap_or(u64::from(row.number));
+        let record = |n: u32| {
+            if n == 1 {
+                "1 field".to_owned()
+            } else {
+                format!("{n} fields")
+            }
+        };
+        if row.width() > width {
+            let Some((col, cell)) = row.cells().skip(width as usize).find(|(_, c)| !c.is_blank()) else {
+                return;
+            };
+            let mut found = String::new();
+            cell_text(cell, &mut found);
+            let found = crate::problem::clip(found.trim(), 60);
+            let msg = format!(
+                "line {line} has {} where the header has {}; the first surplus value is '{found}', so the values \
+                 have probably shifted (an unquoted delimiter, or two lines run together); quote the value that \
+                 holds the delimiter, or set source.ragged = \"allow\" if the file is ragged on purpose",
+                record(fields),
+                record(width)
+            );
+            self.problem(Code::ExtraCell, col, layout, None, msg).value = Some(found);
+        } else if fields < width {
+            let header = layout.header(fields).to_owned();
+            let msg = format!(
+                "line {line} has {} where the header has {}; '{header}' ({}) and the columns after it are missing, \
+                 so Relatics would clear them; check for a line cut short, or set source.ragged = \"allow\" if \
+                 the file is ragged on purpose",
+                record(fields),
+                record(width),
+                cell_name(row.number, fields)
+            );
+            self.problem(Code::MissingCell, fields, layout, None, msg);
+        }
     }
 
     fn map_row(&mut self, layout: &Layout, row: &Row) {

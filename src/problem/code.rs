@@ -49,11 +49,13 @@ pub enum Code {
     TimeDropped,
     EmptyBody,
     InvalidBody,
+    ExtraCell,
+    MissingCell,
 }
 
 impl Code {
     /// Every code, in the order the README documents them.
-    pub const ALL: [Code; 24] = [
+    pub const ALL: [Code; 26] = [
         Code::MissingColumn,
         Code::DuplicateColumn,
         Code::UnmappedColumn,
@@ -78,6 +80,8 @@ impl Code {
         Code::TimeDropped,
         Code::EmptyBody,
         Code::InvalidBody,
+        Code::ExtraCell,
+        Code::MissingCell,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -106,6 +110,8 @@ impl Code {
             Code::TimeDropped => "time-dropped",
             Code::EmptyBody => "empty-body",
             Code::InvalidBody => "invalid-body",
+            Code::ExtraCell => "extra-cell",
+            Code::MissingCell => "missing-cell",
         }
     }
 

@@ -133,12 +133,27 @@ impl Problems {
     pub fn for_text_report(&self) -> (Vec<&Problem>, Vec<(FoldKey, Fold)>) {
         let small = self.total() <= SHOW_ALL_UP_TO;
         let extra = if small { &self.extra[..] } else { &[] };
-        let mut shown: Vec<&Problem> = self.sheet_level.iter().chain(&self.shown).chain(extra).collect();
+        let mut folds: HashMap<FoldKey, Fold> = if small { HashMap::new() } else { self.folds.clone() };
+        // Problems of the header or sheet fold per code (a sheet of 16,384 columns can have a
+        // warning for each).
+        let mut per_code: HashMap<Code, usize> = HashMap::new();
+        let mut sheet_level: Vec<&Problem> = self.sheet_level.iter().collect();
+        sheet_level.sort_by_key(|p| p.order());
+        sheet_level.retain(|p| {
+            let n = per_code.entry(p.code).or_insert(0);
+            *n += 1;
+            if small || *n <= FOLD_AFTER {
+                return true;
+            }
+            folds.entry((p.code, None)).or_default().add(p.row);
+            false
+        });
+        let mut shown: Vec<&Problem> = sheet_level.into_iter().chain(&self.shown).chain(extra).collect();
         shown.sort_by_key(|p| p.order());
         if small {
             return (shown, Vec::new());
         }
-        let mut folds: Vec<(FoldKey, Fold)> = self.folds.iter().map(|(k, f)| (*k, f.clone())).collect();
+        let mut folds: Vec<(FoldKey, Fold)> = folds.into_iter().collect();
         folds.sort_by_key(|((code, col), _)| (col.unwrap_or(u32::MAX), *code));
         (shown, folds)
     }
@@ -269,6 +284,21 @@ mod tests {
         }
         assert_eq!(p.shown.len(), 5 * FOLD_AFTER);
         assert!(p.extra.is_empty());
+    }
+
+    #[test]
+    fn wide_header_problems_fold_too() {
+        let mut p = Problems::new(false).unwrap();
+        p.set_header_row(1);
+        for col in 0..16_384 {
+            p.push(Problem::new(Code::UnmappedColumn, "u").at(1, Some(col)))
+                .unwrap();
+        }
+        let (shown, folds) = p.for_text_report();
+        assert_eq!(shown.len(), FOLD_AFTER);
+        assert_eq!(folds.len(), 1);
+        assert_eq!(folds[0].0, (Code::UnmappedColumn, None));
+        assert_eq!(folds[0].1.count, 16_384 - FOLD_AFTER as u64);
     }
 
     #[test]

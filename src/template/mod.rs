@@ -54,6 +54,16 @@ pub enum Ownership {
     Internal,
 }
 
+/// What a delimited record with more or fewer fields than the header is (`source.ragged`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ragged {
+    /// An error (`extra-cell`, `missing-cell`): values would land in the wrong properties.
+    Error,
+    /// Accepted: missing fields are empty, extra ones are unmapped.
+    Allow,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Cardinality {
@@ -81,6 +91,27 @@ pub struct Template {
     pub ignore_columns: Vec<String>,
     /// Ignore every column the template does not map (no `unmapped-column` warnings).
     pub ignore_others: bool,
+    pub limits: Limits,
+}
+
+/// How much of a file relsync reads (`[limits]`); see `input::Limits`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub max_part_size: u64,
+    pub max_shared_strings: u64,
+    pub max_columns: u32,
+    pub max_rows: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_part_size: 4 << 30,
+            max_shared_strings: 1 << 30,
+            max_columns: 16_384,
+            max_rows: 10_000_000,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -107,6 +138,7 @@ pub struct Source {
     /// chrono formats accepted for dates written as text, besides ISO `%Y-%m-%d`.
     pub date_formats: Vec<String>,
     pub empty: EmptyPolicy,
+    pub ragged: Ragged,
 }
 
 /// One property or relation.
@@ -272,6 +304,39 @@ fn explain_toml_error(text: &str, span: Option<std::ops::Range<usize>>, message:
         };
         let found = rest.split(", expected ").next().unwrap_or(rest);
         return (None, format!("`{key}` must be {wanted}, not {found}"));
+    }
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let mut tokens = quoted(rest);
+        let found = if tokens.is_empty() {
+            String::new()
+        } else {
+            tokens.remove(0)
+        };
+        let hint = crate::suggest::closest(&found, tokens.iter().map(String::as_str))
+            .map(|s| format!("; did you mean '{s}'?"))
+            .unwrap_or_default();
+        let allowed = tokens.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ");
+        return (
+            spanned,
+            format!("'{found}' is not a template key here (the keys here are {allowed}){hint}"),
+        );
+    }
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.strip_suffix('`'))
+    {
+        let hint = match field {
+            "target" => "a template needs a [target] section with the type element's `type` and `plural`",
+            "external_id" => "a template needs an [external_id] section naming the `column` of the external id",
+            _ => "",
+        };
+        if !hint.is_empty() {
+            return (
+                None,
+                format!("this is not a relsync template: {hint} (see templates/requirements.toml)"),
+            );
+        }
+        return (spanned, format!("`{field}` is missing"));
     }
     (spanned, message.to_owned())
 }
@@ -459,7 +524,7 @@ columns = ["Comments"]
                 "name = \"Name\"\nkey = \"Na me\"",
                 "not a valid escaped name",
             ),
-            ("[ignore]", "[ignore]\nbogus = 1", "unknown field"),
+            ("[ignore]", "[ignore]\nbogus = 1", "is not a template key here"),
         ];
         for (from, to, expect) in cases {
             let text = EXAMPLE.replacen(from, to, 1);

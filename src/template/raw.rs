@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Cardinality, EmptyPolicy, Ownership};
+use super::{Cardinality, EmptyPolicy, Ownership, Ragged};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -32,6 +32,25 @@ pub(super) struct RawTemplate {
     pub(super) relation: Vec<Spanned<RawRelation>>,
     #[serde(default)]
     pub(super) ignore: RawIgnore,
+    #[serde(default)]
+    pub(super) limits: RawLimits,
+}
+
+/// A size: bytes as a number, or text such as `"8 GiB"` or `"500 MB"`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawSize {
+    Bytes(i64),
+    Text(String),
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLimits {
+    pub(super) max_part_size: Option<Spanned<RawSize>>,
+    pub(super) max_shared_strings: Option<Spanned<RawSize>>,
+    pub(super) max_columns: Option<Spanned<i64>>,
+    pub(super) max_rows: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -56,6 +75,7 @@ pub(super) struct RawSource {
     pub(super) decimal_comma: Option<bool>,
     pub(super) date_formats: Option<Vec<Spanned<String>>>,
     pub(super) empty: Option<EmptyPolicy>,
+    pub(super) ragged: Option<Ragged>,
 }
 
 #[derive(Deserialize)]

@@ -6,10 +6,10 @@ use std::path::Path;
 
 use toml::Spanned;
 
-use super::raw::{RawProperty, RawPropertyType, RawRelation, RawSource, RawTarget, RawTemplate};
+use super::raw::{RawLimits, RawProperty, RawPropertyType, RawRelation, RawSize, RawSource, RawTarget, RawTemplate};
 use super::{
-    Cardinality, EmptyPolicy, Field, FieldKind, Ownership, PropertyType, Relation, Source, Target, TargetTypes,
-    Template, TemplateError, normalize_header,
+    Cardinality, EmptyPolicy, Field, FieldKind, Limits, Ownership, PropertyType, Ragged, Relation, Source, Target,
+    TargetTypes, Template, TemplateError, normalize_header,
 };
 use crate::names::{encode_local_name, is_valid_local_name};
 
@@ -137,6 +137,7 @@ impl Resolver<'_> {
             fields,
             ignore_columns,
             ignore_others: raw.ignore.others,
+            limits: self.resolve_limits(&raw.limits)?,
         })
     }
 
@@ -241,6 +242,45 @@ impl Resolver<'_> {
             decimal_comma: raw.decimal_comma.unwrap_or(false),
             date_formats,
             empty: raw.empty.unwrap_or(EmptyPolicy::Clear),
+            ragged: raw.ragged.unwrap_or(Ragged::Error),
+        })
+    }
+
+    fn resolve_limits(&self, raw: &RawLimits) -> Result<Limits, TemplateError> {
+        let defaults = Limits::default();
+        let size = |value: &Option<Spanned<RawSize>>, key: &str, default: u64| -> Result<u64, TemplateError> {
+            let Some(v) = value else { return Ok(default) };
+            let parsed = match v.get_ref() {
+                RawSize::Bytes(n) => u64::try_from(*n).ok().filter(|n| *n > 0),
+                RawSize::Text(t) => parse_size(t),
+            };
+            parsed.map_or_else(
+                || {
+                    self.error(
+                        v.span(),
+                        key,
+                        "must be a size: bytes as a number, or text such as \"8 GiB\" or \"500 MB\"".into(),
+                    )
+                },
+                Ok,
+            )
+        };
+        let count = |value: &Option<Spanned<i64>>, key: &str, default: u32| -> Result<u32, TemplateError> {
+            let Some(v) = value else { return Ok(default) };
+            match u32::try_from(*v.get_ref()) {
+                Ok(n) if n > 0 => Ok(n),
+                _ => self.error(v.span(), key, format!("must be a whole number from 1 to {}", u32::MAX)),
+            }
+        };
+        Ok(Limits {
+            max_part_size: size(&raw.max_part_size, "max_part_size", defaults.max_part_size)?,
+            max_shared_strings: size(
+                &raw.max_shared_strings,
+                "max_shared_strings",
+                defaults.max_shared_strings,
+            )?,
+            max_columns: count(&raw.max_columns, "max_columns", defaults.max_columns)?,
+            max_rows: count(&raw.max_rows, "max_rows", defaults.max_rows)?,
         })
     }
 
@@ -402,6 +442,28 @@ impl Resolver<'_> {
     }
 }
 
+/// `"8 GiB"`, `"500 MB"`, `"2048 KiB"`, `"100"` (bytes) as bytes.
+fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" | "bytes" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    let bytes = number * factor;
+    (1.0..1.8e19).contains(&bytes).then_some(bytes as u64)
+}
+
 /// An Excel-style date pattern (`dd-mm-yyyy`, `d/m/yy`, `yyyy.mm.dd`) as the chrono format it
 /// means (`%d-%m-%Y`); `None` for anything else, chrono formats included.
 pub(super) fn excel_date_format(pattern: &str) -> Option<String> {
@@ -463,6 +525,17 @@ fn check_date_format(format: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("8 GiB"), Some(8 << 30));
+        assert_eq!(parse_size("500 MB"), Some(500_000_000));
+        assert_eq!(parse_size("1.5kib"), Some(1536));
+        assert_eq!(parse_size("100"), Some(100));
+        assert_eq!(parse_size("lots"), None);
+        assert_eq!(parse_size("0"), None);
+        assert_eq!(parse_size("5 parsecs"), None);
+    }
 
     #[test]
     fn excel_style_date_formats() {

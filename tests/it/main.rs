@@ -5,6 +5,7 @@ mod convert;
 mod delimited;
 mod formats;
 mod guard;
+mod hostile;
 mod layout;
 mod messages;
 mod network;

@@ -244,7 +244,7 @@ fn a_server_that_fails_in_every_way() {
     let cases: [Case; 6] = [
         (
             "slow",
-            |_| Reply::After(Duration::from_secs(4), Box::new(ok_sync())),
+            |_| Reply::After(Duration::from_secs(3), Box::new(ok_sync())),
             &["--timeout", "1", "--retries", "0"],
             "no answer within 1 s",
         ),
@@ -283,31 +283,36 @@ fn a_server_that_fails_in_every_way() {
             "the connection was closed before a whole answer arrived",
         ),
     ];
-    for (name, sync, extra, expect) in cases {
-        let dir = workbook();
-        let server = Server::start(handler(sync));
-        let started = Instant::now();
-        let run = run(&dir, &server.url(SYNC), &server.url(TOKEN), extra, &[]);
-        assert_eq!(run.code, 3, "{name}: {run:?}");
-        assert!(run.stderr.contains(expect), "{name}: {}", run.stderr);
-        assert!(run.stderr.contains("no receipt was recorded"), "{name}: {}", run.stderr);
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "{name}: took {:?}",
-            started.elapsed()
-        );
-        assert!(no_receipt(&dir), "{name}: no receipt for a failed submit");
-        assert_no_secret(&run);
-        match name {
-            // A server error is not retried: the same body would fail the same way.
-            "500 forever" => assert_eq!(server.requests_to(SYNC).len(), 1),
-            "503 forever" => {
-                assert_eq!(server.requests_to(SYNC).len(), 3, "two retries");
-                assert!(run.stderr.contains("retrying in 1 s") && run.stderr.contains("retrying in 2 s"));
-            }
-            _ => {}
+    // The cases run side by side: each waits on its own server.
+    std::thread::scope(|scope| {
+        for (name, sync, extra, expect) in cases {
+            scope.spawn(move || {
+                let dir = workbook();
+                let server = Server::start(handler(sync));
+                let started = Instant::now();
+                let run = run(&dir, &server.url(SYNC), &server.url(TOKEN), extra, &[]);
+                assert_eq!(run.code, 3, "{name}: {run:?}");
+                assert!(run.stderr.contains(expect), "{name}: {}", run.stderr);
+                assert!(run.stderr.contains("no receipt was recorded"), "{name}: {}", run.stderr);
+                assert!(
+                    started.elapsed() < Duration::from_secs(15),
+                    "{name}: took {:?}",
+                    started.elapsed()
+                );
+                assert!(no_receipt(&dir), "{name}: no receipt for a failed submit");
+                assert_no_secret(&run);
+                match name {
+                    // A server error is not retried: the same body would fail the same way.
+                    "500 forever" => assert_eq!(server.requests_to(SYNC).len(), 1),
+                    "503 forever" => {
+                        assert_eq!(server.requests_to(SYNC).len(), 3, "two retries");
+                        assert!(run.stderr.contains("retrying in 1 s") && run.stderr.contains("retrying in 2 s"));
+                    }
+                    _ => {}
+                }
+            });
         }
-    }
+    });
 }
 
 #[test]

@@ -1,64 +1,149 @@
-//! No input, however broken, makes relsync panic: each gives exit 2 and a sentence.
+//! Faults while reading and writing: a failure half-way leaves any previous file as it was and
+//! no temporary file behind; an interrupted run cleans up. Broken and hostile inputs are in
+//! `hostile.rs`.
 
 use crate::support::*;
 
-fn assert_clean_failure(run: &Run) {
-    assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.starts_with("relsync: "), "{}", run.stderr);
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-}
-
-#[test]
-fn broken_and_disguised_files() {
-    let dir = Dir::new();
-    dir.write("req.toml", REQ_TEMPLATE);
-    dir.write("empty.xlsx", b"");
-    dir.write(
-        "random.xlsx",
-        (0..4096u32)
-            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
-            .collect::<Vec<_>>(),
-    );
-    dir.write(
-        "html.xls",
-        b"<html><body><table><tr><td>ID</td></tr></table></body></html>",
-    );
-    dir.write("text.xlsx", b"ID,Title\nREQ-1,x\n");
-    req_workbook(&dir, &[req_row("REQ-001", "A")]);
-    let full = std::fs::read(dir.path("req.xlsx")).unwrap();
-    dir.write("truncated.xlsx", &full[..full.len() / 2]);
-    for file in [
-        "empty.xlsx",
-        "random.xlsx",
-        "html.xls",
-        "text.xlsx",
-        "truncated.xlsx",
-        "missing.xlsx",
-        "x.pdf",
-    ] {
-        let run = dir.run(&["check", file, "-t", "req.toml"]);
-        assert_clean_failure(&run);
+/// A workbook's worth of CSV rows: enough for a body of about `rows` * 60 bytes.
+fn many_rows(dir: &Dir, rows: usize) {
+    let mut csv = String::from("ID,Title\n");
+    for i in 0..rows {
+        csv.push_str(&format!(
+            "REQ-{i:06},A title long enough to fill the body quickly {i}\n"
+        ));
     }
-    let html = dir.run(&["check", "html.xls", "-t", "req.toml"]);
-    assert!(html.stderr.contains("HTML"), "{}", html.stderr);
-    let text = dir.run(&["check", "text.xlsx", "-t", "req.toml"]);
-    assert!(text.stderr.contains(".csv"), "{}", text.stderr);
+    dir.write("many.csv", csv);
+    dir.write(
+        "t.toml",
+        "[target]\ntype = \"T\"\nplural = \"Ts\"\n[external_id]\ncolumn = \"ID\"\n\
+         [[property]]\nname = \"Title\"\ncolumn = \"Title\"\ntype = \"text\"\n",
+    );
+}
+
+fn temporaries(dir: &Dir) -> Vec<String> {
+    std::fs::read_dir(dir.temp.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
 }
 
 #[test]
-fn odd_csv_contents() {
+fn odd_csv_contents_are_reported_precisely() {
     let dir = Dir::new();
-    dir.write("req.toml", REQ_TEMPLATE);
-    for (name, contents) in [
-        ("empty.csv", &b""[..]),
-        ("nul.csv", &b"ID,Title\x00\n\x00,\x00\n"[..]),
-        ("quote.csv", &b"ID,Title\n\"REQ-1,unterminated\n"[..]),
-        ("ragged.csv", &b"ID\nREQ-1,a,b,c,d,e,f,g,h\n,\n"[..]),
+    dir.write(
+        "t.toml",
+        "[target]\ntype = \"T\"\nplural = \"Ts\"\n[external_id]\ncolumn = \"ID\"\n\
+         [[property]]\nname = \"Title\"\ncolumn = \"Title\"\ntype = \"text\"\n",
+    );
+    for (name, contents, code, words) in [
+        (
+            "empty.csv",
+            &b""[..],
+            1,
+            "empty.csv  error  empty-body  the sheet has no rows",
+        ),
+        (
+            "quote.csv",
+            &b"ID,Title\n\"REQ-1,unterminated\n"[..],
+            1,
+            "B2  error  missing-cell",
+        ),
+        (
+            "header-only.csv",
+            &b"ID,Title\n"[..],
+            1,
+            "empty-body  the sheet has no data rows below the header row",
+        ),
     ] {
         dir.write(name, contents);
-        let run = dir.run(&["check", name, "-t", "req.toml"]);
-        assert!(matches!(run.code, 1 | 2), "{name}: {run:?}");
-        assert!(!run.stderr.contains("panicked"), "{name}: {}", run.stderr);
+        let run = dir.run(&["check", name, "-t", "t.toml"]);
+        assert_eq!(run.code, code, "{name}: {run:?}");
+        assert!(run.stdout.contains(words), "{name}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn a_failure_while_reading_leaves_the_previous_body() {
+    let dir = Dir::new();
+    many_rows(&dir, 3000);
+    // Invalid UTF-8 after thousands of good rows: the body was half written when it stops.
+    let mut bytes = std::fs::read(dir.path("many.csv")).unwrap();
+    bytes.extend_from_slice(b"REQ-X,caf\xe9\n");
+    dir.write("many.csv", bytes);
+    dir.write("out.json", "the previous body");
+    let run = dir.run(&["convert", "many.csv", "-t", "t.toml", "-o", "out.json"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("many.csv, line 3002: the text is not valid UTF-8"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(dir.read("out.json"), "the previous body");
+    assert!(temporaries(&dir).is_empty());
+    // The same for the JSON report.
+    dir.write("report.json", "the previous report");
+    let run = dir.run(&["check", "many.csv", "-t", "t.toml", "--report-file", "report.json"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(dir.read("report.json"), "the previous report");
+    assert!(temporaries(&dir).is_empty());
+}
+
+#[test]
+fn a_destination_that_cannot_be_written_is_said_plainly() {
+    let dir = Dir::new();
+    many_rows(&dir, 10);
+    let run = dir.run(&["convert", "many.csv", "-t", "t.toml", "-o", "no/such/dir/out.json"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("cannot write in no/such/dir"), "{}", run.stderr);
+}
+
+/// A full disk, as a file-size limit on the child: the write fails half-way.
+#[cfg(unix)]
+#[test]
+fn a_full_disk_leaves_the_previous_body_and_no_temporary_file() {
+    use std::os::unix::process::CommandExt;
+    let dir = Dir::new();
+    many_rows(&dir, 5000);
+    for (args, existing) in [
+        (
+            vec!["convert", "many.csv", "-t", "t.toml", "-o", "out.json"],
+            "out.json",
+        ),
+        (
+            vec!["check", "many.csv", "-t", "t.toml", "--report-file", "report.json"],
+            "report.json",
+        ),
+    ] {
+        dir.write(existing, "what was there before");
+        if existing == "report.json" {
+            // A report of many problems: every title is too long for single-line text.
+            dir.write(
+                "t.toml",
+                dir.read("t.toml").replace("type = \"text\"", "type = \"number\""),
+            );
+        }
+        let mut cmd = dir.command(&args);
+        // SAFETY: only async-signal-safe calls (setrlimit, signal) between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                let limit = libc::rlimit {
+                    rlim_cur: 64 * 1024,
+                    rlim_max: 64 * 1024,
+                };
+                libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+        let output = cmd.output().expect("run relsync");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("File too large"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(dir.read(existing), "what was there before", "{args:?}");
+        assert!(temporaries(&dir).is_empty(), "{args:?}: {:?}", temporaries(&dir));
     }
 }
 

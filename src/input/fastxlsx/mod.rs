@@ -23,6 +23,7 @@ use super::error::InputError;
 use super::merge::{self, Assembler};
 use super::package::{self, Package, PackageError};
 use super::row::{RowSink, SheetInfo};
+use super::spec::Limits;
 
 mod parts;
 mod sheet;
@@ -96,7 +97,7 @@ fn in_part(part: &str) -> impl Fn(super::ooxml::XmlError) -> PackageError + '_ {
 }
 
 /// Reads the sheet `plan` names into `sink`.
-pub fn read(path: &Path, plan: &Plan, sink: &mut impl RowSink) -> Result<(), GaveUp> {
+pub fn read(path: &Path, plan: &Plan, limits: Limits, sink: &mut impl RowSink) -> Result<(), GaveUp> {
     // Styles first (small), on this thread; the rest on helpers.
     let formats = match &plan.styles {
         None => Vec::new(),
@@ -199,7 +200,14 @@ pub fn read(path: &Path, plan: &Plan, sink: &mut impl RowSink) -> Result<(), Gav
             let _ = producer.join();
             return Err(GaveUp::Failed(InputError::Stopped));
         }
-        let mut rows = Assembler::new(sink, merges);
+        let mut rows = match Assembler::new(sink, merges, limits, path) {
+            Ok(rows) => rows,
+            Err(e) => {
+                drop(rx);
+                let _ = producer.join();
+                return Err(GaveUp::Failed(e));
+            }
+        };
         let mut outcome = Ok(());
         let mut next = first;
         loop {
@@ -221,7 +229,7 @@ pub fn read(path: &Path, plan: &Plan, sink: &mut impl RowSink) -> Result<(), Gav
             };
             if let Err(e) = convert_batch(&batch, &sst, &formats, plan.date1904, &mut rows) {
                 outcome = Err(match e {
-                    BatchError::Stopped => GaveUp::Failed(InputError::Stopped),
+                    BatchError::Failed(e) => GaveUp::Failed(e),
                     BatchError::Cell(cell, why) => {
                         let e = PackageError::Cell {
                             part: plan.sheet_part.clone(),
@@ -242,7 +250,7 @@ pub fn read(path: &Path, plan: &Plan, sink: &mut impl RowSink) -> Result<(), Gav
             let _ = back_tx.try_send(batch);
         }
         if outcome.is_ok() {
-            outcome = rows.finish().map_err(|_| GaveUp::Failed(InputError::Stopped));
+            outcome = rows.finish().map_err(GaveUp::Failed);
         }
         drop(rx);
         if producer.join().is_err() && outcome.is_ok() {

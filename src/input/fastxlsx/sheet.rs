@@ -7,10 +7,11 @@ use std::sync::mpsc::{Receiver, SyncSender};
 use calamine::{ExcelDateTime, ExcelDateTimeType};
 
 use super::super::cells::{cell_of_datetime, cell_of_iso};
+use super::super::error::InputError;
 use super::super::merge::Assembler;
 use super::super::ooxml::{Token, Tokenizer, XmlError, attribute, attributes, push_cdata, push_text, unescape_excel};
 use super::super::package::PackageError;
-use super::super::row::{Cell, RowSink, Stopped};
+use super::super::row::{Cell, RowSink};
 use super::parts::{NumberFormat, SharedStrings, read_string_item};
 use crate::cellref;
 
@@ -356,7 +357,8 @@ pub(super) fn value<'a>(
 pub(super) enum BatchError {
     /// A cell holds what calamine would reject: its reference and why.
     Cell(String, String),
-    Stopped,
+    /// The sink stopped, or a limit was reached.
+    Failed(InputError),
 }
 
 /// Hands the cells of one batch to the assembler.
@@ -380,8 +382,7 @@ pub(super) fn convert_batch<S: RowSink>(
             }
             (_, c) => c,
         };
-        rows.cell(raw.row, raw.col, cell)
-            .map_err(|Stopped| BatchError::Stopped)?;
+        rows.cell(raw.row, raw.col, cell).map_err(BatchError::Failed)?;
     }
     Ok(())
 }

@@ -1,0 +1,463 @@
+//! Broken and hostile files: whatever the file, relsync gives a correct body or says, cell by
+//! cell or in one plain sentence naming the file, why not. It never panics, never writes a
+//! partial file, and never follows a size or count in a file into unbounded memory. The small
+//! fixed files are in `tests/data/bad/`; the rest are made here.
+
+use std::io::Write;
+
+use crate::support::*;
+
+/// A failure in one sentence: the exit code, the file named, the cause's words, no panic, and
+/// no body written.
+fn assert_refused(dir: &Dir, run: &Run, code: i32, file: &str, words: &str) {
+    assert_eq!(run.code, code, "{file}: {run:?}");
+    assert!(run.stderr.contains(file), "{file} not named: {}", run.stderr);
+    assert!(
+        run.stderr.contains(words),
+        "{file}: expected '{words}' in: {}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(!dir.exists("out.json"), "{file}: a body was written");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.temp.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{file}: temporary files left: {leftovers:?}");
+}
+
+fn convert(dir: &Dir, input: &str, template: &str) -> Run {
+    dir.run(&["convert", input, "-t", template, "-o", "out.json"])
+}
+
+fn bad(name: &str) -> String {
+    repo(&format!("tests/data/bad/{name}"))
+}
+
+#[test]
+fn files_that_are_not_what_their_extension_says() {
+    let dir = Dir::new();
+    req_workbook(&dir, &[req_row("REQ-1", "A")]);
+    dir.write("empty.xlsx", b"");
+    let full = std::fs::read(dir.path("req.xlsx")).unwrap();
+    dir.write("truncated.xlsx", &full[..full.len() / 2]);
+    // A zip that is not a workbook.
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("readme.txt", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(b"hello").unwrap();
+    dir.write("archive.xlsx", zip.finish().unwrap().into_inner());
+    dir.write("text.xlsx", "ID,Title\nREQ-1,x\n");
+    for (file, words) in [
+        ("empty.xlsx", "the file is damaged: it is empty (0 bytes)"),
+        ("truncated.xlsx", "cut off or broken"),
+        ("archive.xlsx", "a zip archive but not an Excel workbook"),
+        (
+            "text.xlsx",
+            "plain text, not a workbook; if it is CSV, give it a .csv extension",
+        ),
+        ("missing.xlsx", "cannot open missing.xlsx"),
+    ] {
+        let run = convert(&dir, file, "req.toml");
+        assert_refused(&dir, &run, 2, file, words);
+    }
+    let html = convert(&dir, &bad("html-export.xls"), "req.toml");
+    assert_refused(
+        &dir,
+        &html,
+        2,
+        "html-export.xls",
+        "an HTML page saved with a spreadsheet extension",
+    );
+}
+
+#[test]
+fn workbooks_saved_under_the_other_extension_are_read_by_content() {
+    let dir = Dir::new();
+    dir.write("t.toml", "[target]\ntype = \"T\"\nplural = \"Ts\"\n[source]\nheader_row = 3\n[external_id]\ncolumn = \"ID\"\n[ignore]\nothers = true\n");
+    std::fs::copy(repo("tests/data/requirements.xls"), dir.path("old-as-new.xlsx")).unwrap();
+    std::fs::copy(repo("samples/requirements.xlsx"), dir.path("new-as-old.xls")).unwrap();
+    for (renamed, original) in [
+        ("old-as-new.xlsx", repo("tests/data/requirements.xls")),
+        ("new-as-old.xls", repo("samples/requirements.xlsx")),
+    ] {
+        let as_renamed = dir.run(&["convert", renamed, "-t", "t.toml"]);
+        assert_eq!(as_renamed.code, 0, "{renamed}: {as_renamed:?}");
+        let as_original = dir.run(&["convert", &original, "-t", "t.toml"]);
+        assert_eq!(as_renamed.json(), as_original.json(), "{renamed}");
+        assert_eq!(as_renamed.json()["Ts"].as_array().map(Vec::len), Some(50));
+    }
+}
+
+#[test]
+fn a_password_protected_workbook_is_said_to_be_one() {
+    let dir = Dir::new();
+    req_workbook(&dir, &[req_row("REQ-1", "A")]);
+    // What Excel writes for an encrypted workbook: an OLE file with the encrypted package.
+    for name in ["locked.xlsx", "locked.xls"] {
+        let mut cfb = cfb::create(dir.path(name)).unwrap();
+        cfb.create_stream("/EncryptionInfo")
+            .unwrap()
+            .write_all(&[4, 0, 4, 0, 0x40, 0, 0, 0])
+            .unwrap();
+        cfb.create_stream("/EncryptedPackage")
+            .unwrap()
+            .write_all(&[0u8; 4096])
+            .unwrap();
+        cfb.flush().unwrap();
+        drop(cfb);
+        let run = convert(&dir, name, "req.toml");
+        assert_refused(&dir, &run, 2, name, "the workbook is password-protected (encrypted)");
+    }
+}
+
+#[test]
+fn malformed_sheet_xml_is_a_clear_error() {
+    let dir = Dir::new();
+    req_workbook(&dir, &[req_row("REQ-1", "A")]);
+    rewrite_part(&dir.path("req.xlsx"), "xl/worksheets/sheet1.xml", |xml| {
+        let cut = xml.find("</sheetData>").unwrap();
+        format!("{}</sheetDa", &xml[..cut])
+    });
+    let run = convert(&dir, "req.xlsx", "req.toml");
+    assert_refused(&dir, &run, 2, "req.xlsx", "cannot read req.xlsx as a workbook");
+}
+
+#[test]
+fn a_header_of_16384_identical_cells_costs_one_problem_per_template_column() {
+    let dir = Dir::new();
+    let mut header = String::from("ID");
+    for _ in 1..16_384 {
+        header.push_str(",1");
+    }
+    dir.write("wide.csv", format!("{header}\nA,{}\n", vec!["x"; 16_383].join(",")));
+    let mut template = String::from("[target]\ntype = \"T\"\nplural = \"Ts\"\n[external_id]\ncolumn = \"ID\"\n");
+    for i in 0..200 {
+        template.push_str(&format!(
+            "[[property]]\nname = \"P{i}\"\ncolumn = \"1\"\ntype = \"text\"\n"
+        ));
+    }
+    dir.write("wide.toml", template);
+    let run = dir.run(&["check", "wide.csv", "-t", "wide.toml", "--report", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    let duplicates = problems_with_code(&report, "duplicate-column");
+    assert_eq!(duplicates.len(), 200, "one per template column");
+    assert_eq!(
+        duplicates[0]["message"],
+        "16383 headers match column '1' (property 'P0'): B1, C1, D1 and 16380 more; rename all but one so the \
+         template knows which to read"
+    );
+    assert_eq!(report["problems"].as_array().unwrap().len(), 200);
+}
+
+#[test]
+fn wide_long_and_huge_inputs_stop_at_their_limits() {
+    let dir = Dir::new();
+    // A record with more fields than relsync reads in one row.
+    dir.write("fields.csv", format!("ID,T\nA,{}\n", vec!["x"; 20_000].join(",")));
+    dir.write("t.toml", "[target]\ntype = \"T\"\nplural = \"Ts\"\n[external_id]\ncolumn = \"ID\"\n[[property]]\nname = \"T\"\ncolumn = \"T\"\ntype = \"text\"\n");
+    let run = convert(&dir, "fields.csv", "t.toml");
+    assert_refused(
+        &dir,
+        &run,
+        2,
+        "fields.csv",
+        "line 2 has 20001 fields, more than the 16384 relsync reads in a record ([limits] max_columns)",
+    );
+    // Limits are raised, or lowered, in the template.
+    dir.write(
+        "small.toml",
+        format!("{}[limits]\nmax_rows = 3\nmax_columns = 30000\n", dir.read("t.toml")),
+    );
+    dir.write("rows.csv", "ID,T\nA,x\nB,y\nC,z\nD,w\n");
+    let run = convert(&dir, "rows.csv", "small.toml");
+    assert_refused(&dir, &run, 2, "rows.csv", "more than 3 records ([limits] max_rows)");
+    let run = convert(&dir, "fields.csv", "small.toml");
+    assert_eq!(
+        run.code, 1,
+        "read once the limit is raised (the surplus is an extra-cell): {run:?}"
+    );
+
+    // A 1 MB cell is a text-too-long problem with a clipped value, not a crash.
+    let big = "é".repeat(500_000);
+    dir.write("big.csv", format!("ID,T\nA,{big}\n"));
+    let run = dir.run(&["check", "big.csv", "-t", "t.toml", "--report", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    let long = problems_with_code(&report, "text-too-long");
+    assert_eq!(long.len(), 1);
+    assert!(long[0]["message"].as_str().unwrap().contains("500000 characters"));
+    assert!(long[0]["value"].as_str().unwrap().chars().count() <= 1001);
+}
+
+#[test]
+fn a_decompression_bomb_stops_before_it_is_inflated() {
+    let dir = Dir::new();
+    req_workbook(&dir, &[req_row("REQ-1", "A")]);
+    // 3 MB of sheet XML that compresses to a few kilobytes (a real bomb is the same, larger).
+    rewrite_part(&dir.path("req.xlsx"), "xl/worksheets/sheet1.xml", |xml| {
+        let end = xml.find("</worksheet>").unwrap();
+        format!("{}<!--{}--></worksheet>", &xml[..end], " ".repeat(3 << 20))
+    });
+    assert!(std::fs::metadata(dir.path("req.xlsx")).unwrap().len() < 64 << 10);
+    dir.write(
+        "limited.toml",
+        format!("{REQ_TEMPLATE}\n[limits]\nmax_part_size = \"2 MiB\"\n"),
+    );
+    let started = std::time::Instant::now();
+    let run = convert(&dir, "req.xlsx", "limited.toml");
+    assert_refused(
+        &dir,
+        &run,
+        2,
+        "req.xlsx",
+        "the part xl/worksheets/sheet1.xml expands to 3146",
+    );
+    assert!(run.stderr.contains("decompression bomb") && run.stderr.contains("max_part_size"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // With the default limit (4 GiB) the same file is read.
+    assert_eq!(convert(&dir, "req.xlsx", "req.toml").code, 0);
+}
+
+#[test]
+fn counts_in_a_file_are_hints_never_allocation_sizes() {
+    for claim in ["2000000000000000000", "200000000000"] {
+        let dir = Dir::new();
+        req_workbook(&dir, &[req_row("REQ-1", "A")]);
+        rewrite_part(&dir.path("req.xlsx"), "xl/sharedStrings.xml", |xml| {
+            let at = xml.find("uniqueCount=\"").unwrap() + "uniqueCount=\"".len();
+            let end = at + xml[at..].find('"').unwrap();
+            format!("{}{claim}{}", &xml[..at], &xml[end..])
+        });
+        // relsync's reader takes the count as a hint and reads the file.
+        let run = convert(&dir, "req.xlsx", "req.toml");
+        assert_eq!(run.code, 0, "{claim}: {run:?}");
+        std::fs::remove_file(dir.path("out.json")).unwrap();
+        // calamine would reserve that many: relsync says the file is damaged instead.
+        let run = dir.run_with(
+            &["convert", "req.xlsx", "-t", "req.toml", "-o", "out.json"],
+            &[("RELSYNC_XLSX_READER", "calamine")],
+            None,
+        );
+        assert_refused(
+            &dir,
+            &run,
+            2,
+            "req.xlsx",
+            &format!("its shared-string table claims {claim} strings"),
+        );
+    }
+}
+
+#[test]
+fn an_xls_with_impossible_dimensions_is_refused() {
+    let dir = Dir::new();
+    std::fs::copy(repo("tests/data/requirements.xls"), dir.path("dims.xls")).unwrap();
+    {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut cfb = cfb::open_rw(dir.path("dims.xls")).unwrap();
+        let mut stream = cfb.open_stream("/Workbook").unwrap();
+        let mut bytes = Vec::new();
+        stream.read_to_end(&mut bytes).unwrap();
+        let mut at = 0;
+        let mut patched = 0;
+        while at + 4 <= bytes.len() {
+            let kind = u16::from_le_bytes([bytes[at], bytes[at + 1]]);
+            let len = u16::from_le_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
+            if kind == 0x0200 && len == 14 {
+                bytes[at + 8..at + 12].copy_from_slice(&u32::MAX.to_le_bytes());
+                bytes[at + 14..at + 16].copy_from_slice(&u16::MAX.to_le_bytes());
+                patched += 1;
+            }
+            at += 4 + len;
+        }
+        assert!(patched > 0, "the fixture has DIMENSIONS records");
+        stream.seek(SeekFrom::Start(0)).unwrap();
+        stream.write_all(&bytes).unwrap();
+    }
+    dir.write(
+        "t.toml",
+        "[target]\ntype = \"T\"\nplural = \"Ts\"\n[external_id]\ncolumn = \"ID\"\n",
+    );
+    let run = convert(&dir, "dims.xls", "t.toml");
+    assert_refused(&dir, &run, 2, "dims.xls", "a sheet declares 4294967295 rows by");
+}
+
+#[test]
+fn delimited_text_with_nul_bytes_and_bad_encoding() {
+    let dir = Dir::new();
+    dir.write(
+        "t.toml",
+        "[target]\ntype = \"T\"\nplural = \"Ts\"\n[external_id]\ncolumn = \"ID\"\n[[property]]\nname = \"Title\"\ncolumn = \"Title\"\ntype = \"text\"\n",
+    );
+    let nul = dir.run(&["convert", &bad("nul.csv"), "-t", "t.toml", "-o", "out.json"]);
+    assert_eq!(nul.code, 1, "{nul:?}");
+    assert!(
+        nul.stderr
+            .contains("B3  error  control-character  'Title': contains the control character U+0000"),
+        "{}",
+        nul.stderr
+    );
+    let utf8 = dir.run(&["convert", &bad("invalid-utf8.csv"), "-t", "t.toml", "-o", "out.json"]);
+    assert_refused(
+        &dir,
+        &utf8,
+        2,
+        "invalid-utf8.csv",
+        "line 3: the text is not valid UTF-8; set source.encoding",
+    );
+}
+
+#[test]
+fn templates_that_are_not_templates() {
+    let dir = Dir::new();
+    req_workbook(&dir, &[req_row("REQ-1", "A")]);
+    let not_toml = convert(&dir, "req.xlsx", &bad("not-toml.toml"));
+    assert_refused(&dir, &not_toml, 2, "not-toml.toml", "invalid template");
+    assert!(not_toml.stderr.contains("line 1"), "{}", not_toml.stderr);
+    let cargo = convert(&dir, "req.xlsx", &bad("not-a-template.toml"));
+    assert_refused(
+        &dir,
+        &cargo,
+        2,
+        "not-a-template.toml",
+        "'dependencies' is not a template key here (the keys here are 'target', 'source'",
+    );
+    for (name, change, words) in [
+        (
+            "duplicate.toml",
+            ("name = \"Due date\"", "name = \"Name\""),
+            "is defined twice",
+        ),
+        (
+            "empty.toml",
+            ("name = \"Due date\"", "name = \"  \""),
+            "must not be empty",
+        ),
+    ] {
+        dir.write(name, REQ_TEMPLATE.replacen(change.0, change.1, 1));
+        let run = convert(&dir, "req.xlsx", name);
+        assert_refused(&dir, &run, 2, name, words);
+    }
+    // Punctuation-only names are escaped into valid XML names, in both bodies.
+    dir.write(
+        "punct.toml",
+        REQ_TEMPLATE
+            .replacen("name = \"Due date\"", "name = \"!?\"", 1)
+            .replacen("plural = \"Requirements\"", "plural = \"...\"", 1),
+    );
+    let json = dir.run(&["convert", "req.xlsx", "-t", "punct.toml"]);
+    assert_eq!(json.code, 0, "{json:?}");
+    let body = json.json();
+    assert!(
+        body["_x002E_.."][0].get("_x0021__x003F_").is_some(),
+        "a leading dot is escaped: {body}"
+    );
+    let xml = dir.run(&["convert", "req.xlsx", "-t", "punct.toml", "-f", "xml"]);
+    assert_eq!(xml.code, 0);
+    roxmltree::Document::parse(&xml.stdout).expect("well-formed XML");
+}
+
+#[test]
+fn ragged_records_are_errors_unless_allowed() {
+    let dir = Dir::new();
+    dir.write(
+        "t.toml",
+        "[target]\ntype = \"T\"\nplural = \"Ts\"\n[external_id]\ncolumn = \"ID\"\n[[property]]\nname = \"T\"\ncolumn = \"T\"\ntype = \"text\"\n",
+    );
+    let run = dir.run(&["check", &bad("ragged.csv"), "-t", "t.toml", "--report", "json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let report = run.json();
+    let extra = problems_with_code(&report, "extra-cell");
+    assert_eq!(extra.len(), 1);
+    assert_eq!(extra[0]["cell"], "C2");
+    assert_eq!(extra[0]["value"], "extra");
+    assert!(
+        extra[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 2 has 4 fields where the header has 2 fields; the first surplus value is 'extra'")
+    );
+    let missing = problems_with_code(&report, "missing-cell");
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0]["cell"], "B3");
+    assert!(
+        missing[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 3 has 1 field where the header has 2 fields; 'T' (B3)")
+    );
+    assert_eq!(
+        report["errors"], 2,
+        "A-3,y,, has trailing empty fields only: not extra cells"
+    );
+    assert!(problems_with_code(&report, "unmapped-column").is_empty());
+
+    dir.write(
+        "allow.toml",
+        dir.read("t.toml")
+            .replace("[external_id]", "[source]\nragged = \"allow\"\n[external_id]"),
+    );
+    let run = dir.run(&["convert", &bad("ragged.csv"), "-t", "allow.toml"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json()["Ts"][1]["T"], "", "A-2 is sent with T cleared, as asked");
+}
+
+#[test]
+fn cell_text_never_breaks_the_markup() {
+    let dir = Dir::new();
+    let nasty = [
+        "</Name>",
+        "]]>",
+        "\"quoted\" 'single'",
+        "<script>alert(1)</script>",
+        "a & b &amp; c",
+        "tab\there",
+        "line\nbreak",
+        "emoji 😀 and é",
+        "<?xml version=\"1.0\"?>",
+    ];
+    let rows: Vec<Vec<C>> = nasty
+        .iter()
+        .enumerate()
+        .map(|(i, t)| vec![C::Str(format!("ID-{i}")), C::Str((*t).to_owned())])
+        .collect();
+    let mut all = vec![vec![C::S("ID"), C::S("Text")]];
+    all.extend(rows);
+    xlsx(&dir.path("in.xlsx"), "Sheet1", &all);
+    dir.write(
+        "t.toml",
+        "[target]\ntype = \"T\"\nplural = \"Ts\"\n[external_id]\ncolumn = \"ID\"\n[[property]]\nname = \"Text\"\ncolumn = \"Text\"\ntype = \"text\"\n",
+    );
+    let json = dir.run(&["convert", "in.xlsx", "-t", "t.toml"]);
+    assert_eq!(json.code, 0, "{json:?}");
+    let xml = dir.run(&["convert", "in.xlsx", "-t", "t.toml", "-f", "xml"]);
+    assert_eq!(xml.code, 0);
+    let doc = roxmltree::Document::parse(&xml.stdout).expect("well-formed XML");
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("Text"))
+        .map(|n| n.text().unwrap_or(""))
+        .collect();
+    let from_json: Vec<String> = json.json()["Ts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["Text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(texts, nasty);
+    assert_eq!(from_json, nasty);
+
+    // Characters XML cannot carry are problems with their cell, never output.
+    dir.write("ctl.csv", "ID,Text\nA,bell\u{7}\nB,\u{FFFF}\nC,\u{FFFE}x\n");
+    let run = dir.run(&["check", "ctl.csv", "-t", "t.toml", "--report", "json"]);
+    assert_eq!(run.code, 1);
+    let report = run.json();
+    let cells: Vec<&str> = problems_with_code(&report, "control-character")
+        .iter()
+        .map(|p| p["cell"].as_str().unwrap())
+        .collect();
+    assert_eq!(cells, ["B2", "B3", "B4"]);
+}
