@@ -364,7 +364,56 @@ mod tests {
         assert_eq!(json("a\"b\\c\nd\u{1}é"), "\"a\\\"b\\\\c\\nd\\u0001é\"");
     }
 
+    /// A body of one element with one text property and one relation target, holding `text`.
+    fn body_of(text: &str, format: BodyFormat) -> String {
+        let template = crate::template::parse(
+            "[target]\ntype = \"Thing\"\nplural = \"Things\"\n[external_id]\ncolumn = \"ID\"\n\
+             [[property]]\nname = \"Text\"\ncolumn = \"T\"\ntype = \"text\"\n\
+             [[relation]]\nrole = \"Refers to\"\ncolumn = \"R\"\ntarget = \"Thing\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap();
+        let mut element = Element {
+            external_id: text.to_owned(),
+            ..Element::default()
+        };
+        element.text.push_str(text);
+        let n = element.text.len() as u32;
+        element.text.push_str(text);
+        element.values = vec![Value::Text(0..n), Value::Targets(0..1)];
+        element.targets.push(crate::mapper::TargetRef {
+            id: n..2 * n,
+            type_index: 0,
+        });
+        let mut out = Vec::new();
+        let mut writer = BodyWriter::new(&mut out, &template, format, true);
+        writer.begin().unwrap();
+        writer.element(&element).unwrap();
+        writer.finish().unwrap();
+        drop(writer);
+        String::from_utf8(out).unwrap()
+    }
+
     proptest::proptest! {
+        /// Whatever the cell text (XML 1.0 characters; the mapper reports the others), the JSON
+        /// and XML bodies parse back to the same text in the id, the property and the target.
+        #[test]
+        fn any_cell_text_survives_both_bodies(text in "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\u{fffe}\\u{ffff}]{0,40}|[<>&\"'\\]\\[/!-]{0,12}") {
+            let json: serde_json::Value = serde_json::from_str(&body_of(&text, BodyFormat::Json)).unwrap();
+            let element = &json["Things"][0];
+            proptest::prop_assert_eq!(element["@externalid"].as_str(), Some(text.as_str()));
+            proptest::prop_assert_eq!(element["Text"].as_str(), Some(text.as_str()));
+            proptest::prop_assert_eq!(element["Refers_x0020_to"][0]["@id"].as_str(), Some(text.as_str()));
+            let xml = body_of(&text, BodyFormat::Xml);
+            let doc = roxmltree::Document::parse(&xml).unwrap();
+            let thing = doc.descendants().find(|n| n.has_tag_name("Thing") && n.attribute("externalid").is_some()).unwrap();
+            proptest::prop_assert_eq!(thing.attribute("externalid"), Some(text.as_str()));
+            let property = thing.children().find(|n| n.has_tag_name("Text")).unwrap();
+            proptest::prop_assert_eq!(property.text().unwrap_or(""), text.as_str());
+            let target = thing.descendants().find(|n| n.has_tag_name("Thing") && n.attribute("id").is_some()).unwrap();
+            proptest::prop_assert_eq!(target.attribute("id"), Some(text.as_str()));
+        }
+
         #[test]
         fn json_strings_parse_back(s in "\\PC*|[\\x00-\\x1f\"\\\\]{0,8}") {
             let parsed: String = serde_json::from_str(&json(&s)).unwrap();

@@ -10,6 +10,8 @@ pub mod cellref;
 pub mod cli;
 pub mod cmd;
 pub mod exit;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ids;
 pub mod input;
 pub mod mapper;

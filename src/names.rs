@@ -109,9 +109,90 @@ pub fn encode_local_name(name: &str) -> String {
     out
 }
 
+/// Whether .NET's encoding of `name` cannot be decoded back: an unescaped `_x` with exactly four
+/// or eight hex digits, directly followed by a character the encoder escapes, reads as an escape
+/// once that character's escape supplies the closing `_` (`_x0020` + tab -> `_x0020_x0009_`).
+/// .NET's `XmlConvert` has the same ambiguity; relsync keeps its encoding so names match.
+pub fn encoding_is_ambiguous(name: &str) -> bool {
+    let chars: Vec<char> = name.chars().collect();
+    (0..chars.len()).any(|i| {
+        if chars[i] != '_' || !matches!(chars.get(i + 1), Some('x' | 'X')) {
+            return false;
+        }
+        let run = chars[i + 2..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
+        let next = chars.get(i + 2 + run);
+        matches!(run, 4 | 8) && next.is_some_and(|&c| !is_name_char(c))
+    })
+}
+
+/// Undoes [`encode_local_name`], as .NET's `XmlConvert.DecodeName` does: every `_xHHHH_` or
+/// `_xHHHHHHHH_` (`x` in either case) becomes its character, left to right without overlap;
+/// anything else stays. Used to show escaped names to people (`Due_x0020_date` -> `Due date`).
+pub fn decode_local_name(escaped: &str) -> String {
+    let bytes = escaped.as_bytes();
+    let mut out = String::with_capacity(escaped.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'_' && matches!(bytes.get(i + 1), Some(b'x' | b'X')) {
+            let hex_run = bytes[i + 2..].iter().take_while(|b| b.is_ascii_hexdigit()).count();
+            let len = if hex_run >= 4 && bytes.get(i + 6) == Some(&b'_') {
+                Some(4)
+            } else if hex_run >= 8 && bytes.get(i + 10) == Some(&b'_') {
+                Some(8)
+            } else {
+                None
+            };
+            if let Some(len) = len {
+                let code = u32::from_str_radix(&escaped[i + 2..i + 2 + len], 16).ok();
+                if let Some(c) = code.and_then(char::from_u32) {
+                    out.push(c);
+                    i += len + 3;
+                    continue;
+                }
+            }
+        }
+        let c = escaped[i..].chars().next().unwrap_or('\u{FFFD}');
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Escaping any name gives a valid XML name, and decoding it gives the name back
+        /// (except where .NET's own encoding is ambiguous, see [`encoding_is_ambiguous`]).
+        #[test]
+        fn escaping_is_valid_and_decodes_back(name in "\\PC{1,24}|[_xX0-9a-fA-F \t]{1,24}") {
+            let escaped = encode_local_name(&name);
+            proptest::prop_assert!(is_valid_local_name(&escaped), "{:?} -> {:?}", name, escaped);
+            if !encoding_is_ambiguous(&name) {
+                proptest::prop_assert_eq!(decode_local_name(&escaped), name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_one_ambiguity_of_nets_encoding() {
+        assert!(encoding_is_ambiguous("_x0020\t"));
+        assert_eq!(encode_local_name("_x0020\t"), "_x0020_x0009_");
+        assert!(encoding_is_ambiguous("a_X12345678€"));
+        assert!(!encoding_is_ambiguous("_x0020a"));
+        assert!(!encoding_is_ambiguous("_x00201\t"));
+        assert!(!encoding_is_ambiguous("Due date"));
+    }
+
+    #[test]
+    fn decoding_examples() {
+        assert_eq!(decode_local_name("Due_x0020_date"), "Due date");
+        assert_eq!(decode_local_name("_x0001F600_"), "😀");
+        assert_eq!(decode_local_name("_x005F_x0020_"), "_x0020_");
+        assert_eq!(decode_local_name("a_x12_b"), "a_x12_b");
+        assert_eq!(decode_local_name("_xD800_"), "_xD800_");
+    }
 
     #[test]
     fn examples_from_the_format_notes() {

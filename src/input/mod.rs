@@ -32,5 +32,11 @@ mod tests;
 
 pub use dispatch::read;
 pub use error::{DelimitedError, InputError, WorkbookError};
-pub use row::{Cell, Row, RowSink, SheetInfo, Stopped};
+pub use row::{Cell, NullSink, Row, RowSink, SheetInfo, Stopped};
+
+/// The `.xlsx` tokenizer over a whole part (for the fuzz target and the benchmark).
+#[doc(hidden)]
+pub fn fuzz_tokenizer(data: &[u8]) -> u64 {
+    ooxml::count_tokens(data).unwrap_or(0)
+}
 pub use spec::{DelimitedOptions, InputFormat, InputSpec, Limits, XlsxReader};

@@ -512,6 +512,33 @@ pub fn unescape_excel(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Tokenizes a whole part, decoding every text, and counts the tokens (for the fuzz target and
+/// the tokenizer benchmark).
+pub fn count_tokens(data: &[u8]) -> Result<u64, XmlError> {
+    let mut t = Tokenizer::new(data);
+    let mut n = 0u64;
+    let mut text = String::new();
+    loop {
+        let at = t.position();
+        match t.next_token()? {
+            None => return Ok(n),
+            Some(Token::Text(raw)) => {
+                text.clear();
+                push_text(&mut text, raw).map_err(|kind| XmlError::new(at, kind))?;
+                let _ = unescape_excel(&text);
+            }
+            Some(Token::Start { attrs, .. }) => {
+                for (_, value) in attributes(attrs) {
+                    text.clear();
+                    let _ = push_text(&mut text, value);
+                }
+            }
+            Some(_) => {}
+        }
+        n += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -166,6 +166,21 @@ pub trait RowSink {
     fn restart(&mut self) -> Result<(), Stopped>;
 }
 
+/// A sink that takes every row and keeps nothing (for measuring and fuzzing the readers).
+pub struct NullSink;
+
+impl RowSink for NullSink {
+    fn start(&mut self, _: SheetInfo) -> Result<(), Stopped> {
+        Ok(())
+    }
+    fn row(&mut self, _: &mut Row) -> Result<(), Stopped> {
+        Ok(())
+    }
+    fn restart(&mut self) -> Result<(), Stopped> {
+        Ok(())
+    }
+}
+
 /// The sink wants no more rows (the consumer stopped early).
 #[derive(Debug)]
 pub struct Stopped;

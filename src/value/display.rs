@@ -238,4 +238,18 @@ mod tests {
             }
         }
     }
+
+    proptest::proptest! {
+        /// A number written for a body reads back as the value rounded to 15 significant
+        /// digits, in plain decimal form with a point.
+        #[test]
+        fn numbers_read_back_rounded_to_fifteen_digits(x in proptest::num::f64::NORMAL | proptest::num::f64::SUBNORMAL | proptest::num::f64::ZERO) {
+            let mut s = String::new();
+            write_decimal(&mut s, x);
+            proptest::prop_assert!(s.contains('.') && !s.contains(['e', 'E']), "{}", s);
+            let back: f64 = s.parse().unwrap();
+            let rounded: f64 = format!("{:.14e}", x).parse().unwrap();
+            proptest::prop_assert_eq!(back, rounded, "{} -> {}", x, s);
+        }
+    }
 }

@@ -4,6 +4,7 @@ mod check;
 mod convert;
 mod delimited;
 mod formats;
+mod fuzzed;
 mod guard;
 mod hostile;
 mod layout;
