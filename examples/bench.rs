@@ -111,7 +111,19 @@ fn main() {
     for rows in sizes {
         let xlsx = data.join(format!("requirements-{rows}.xlsx")).display().to_string();
         let csv = data.join(format!("requirements-{rows}.csv")).display().to_string();
+        let names = data
+            .join(format!("requirements-{rows}-names.xlsx"))
+            .display()
+            .to_string();
         let out = data.join("out.tmp").display().to_string();
+        // The same template with the `Verified by` targets looked up by name, next to the lookup.
+        let by_name = data.join("bench-lookup.toml");
+        let text = std::fs::read_to_string(&template).expect("benches/bench.toml");
+        let relation = "role = \"Verified by\"\ncolumn = \"Verified by\"\ntarget = \"Verification\"\n";
+        assert!(text.contains(relation), "benches/bench.toml changed");
+        let text = text.replace(relation, &format!("{relation}lookup = \"verifications.json\"\n"));
+        std::fs::write(&by_name, text).expect("write the lookup template");
+        let by_name = by_name.display().to_string();
         let s = |v: &[&str]| -> Vec<String> { v.iter().map(|x| x.to_string()).collect() };
         let rs = |cmd: &str, input: &str, extra: &[&str]| -> Vec<String> {
             let mut v = s(&[&relsync, cmd, input, "-t", &template, "--quiet"]);
@@ -152,6 +164,22 @@ fn main() {
                 argv: rs("convert", &xlsx, &["-o", &format!("{out}.xml")]),
                 input: "xlsx",
                 floor: Some("floor: calamine cells reader"),
+                extra_env: vec![],
+            },
+            Case {
+                name: "relsync convert xlsx -> JSON, targets by name (100k lookup)",
+                argv: s(&[
+                    &relsync,
+                    "convert",
+                    &names,
+                    "-t",
+                    &by_name,
+                    "--quiet",
+                    "-o",
+                    &format!("{out}.json"),
+                ]),
+                input: "xlsx",
+                floor: Some("relsync convert xlsx -> JSON"),
                 extra_env: vec![],
             },
             Case {

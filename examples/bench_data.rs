@@ -3,7 +3,10 @@
 //!
 //!     cargo run --release --example bench_data -- 100000 bench-data
 //!
-//! writes `bench-data/requirements-100000.xlsx` and `bench-data/requirements-100000.csv`.
+//! writes `bench-data/requirements-100000.xlsx` and `bench-data/requirements-100000.csv`, plus
+//! for the lookup case `bench-data/requirements-100000-names.xlsx` (the same sheet with the
+//! `Verified by` targets written as names) and `bench-data/verifications.json` (a providing
+//! interface's answer with 100,000 name/ID pairs, among them every name the sheet uses).
 //! Nothing here is random: the same row count gives the same files.
 
 use std::io::Write;
@@ -119,7 +122,43 @@ fn row(i: usize) -> Row {
     }
 }
 
-fn xlsx(path: &Path, rows: usize) -> Result<(), XlsxError> {
+/// Number of verifications in the lookup.
+const LOOKUP_SIZE: usize = 100_000;
+
+/// The display name of verification `k` (unique per `k`).
+fn verification_name(k: usize) -> String {
+    format!(
+        "{} {} nr. {k}",
+        METHODS[k % METHODS.len()],
+        SUBJECTS[(k / 4) % SUBJECTS.len()].to_lowercase()
+    )
+}
+
+/// `VER-12\nVER-13` -> `Inspectie ... nr. 12\nAnalyse ... nr. 13`.
+fn as_names(ids: &str) -> String {
+    ids.split('\n')
+        .map(|id| verification_name(id.trim_start_matches("VER-").parse().expect("VER-n")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A providing interface's answer naming `LOOKUP_SIZE` verifications.
+fn lookup(path: &Path) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(out, "{{\"Verifications\": [")?;
+    for k in 0..LOOKUP_SIZE {
+        let comma = if k + 1 < LOOKUP_SIZE { "," } else { "" };
+        writeln!(
+            out,
+            "  {{\"@id\": \"VER-{k}\", \"@name\": \"{}\"}}{comma}",
+            verification_name(k)
+        )?;
+    }
+    writeln!(out, "]}}")?;
+    out.flush()
+}
+
+fn xlsx(path: &Path, rows: usize, names: bool) -> Result<(), XlsxError> {
     let mut wb = Workbook::new();
     let date = Format::new().set_num_format("dd-mm-yyyy");
     let ws = wb.add_worksheet_with_low_memory()?;
@@ -147,7 +186,11 @@ fn xlsx(path: &Path, rows: usize) -> Result<(), XlsxError> {
             ws.write_string(n, 12, &r.parent)?;
         }
         if !r.verified_by.is_empty() {
-            ws.write_string(n, 13, &r.verified_by)?;
+            if names {
+                ws.write_string(n, 13, as_names(&r.verified_by))?;
+            } else {
+                ws.write_string(n, 13, &r.verified_by)?;
+            }
         }
         if !r.comment.is_empty() {
             ws.write_string(n, 14, &r.comment)?;
@@ -203,9 +246,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = Path::new(&dir);
     let xlsx_path = dir.join(format!("requirements-{rows}.xlsx"));
     let csv_path = dir.join(format!("requirements-{rows}.csv"));
-    xlsx(&xlsx_path, rows)?;
+    let names_path = dir.join(format!("requirements-{rows}-names.xlsx"));
+    let lookup_path = dir.join("verifications.json");
+    xlsx(&xlsx_path, rows, false)?;
+    xlsx(&names_path, rows, true)?;
     csv(&csv_path, rows)?;
-    for p in [&xlsx_path, &csv_path] {
+    lookup(&lookup_path)?;
+    for p in [&xlsx_path, &names_path, &csv_path, &lookup_path] {
         println!("{} ({} bytes)", p.display(), std::fs::metadata(p)?.len());
     }
     Ok(())

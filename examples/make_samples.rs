@@ -7,7 +7,11 @@
 //! - `samples/requirements-with-problems.xlsx`: the same export with the mistakes real exports
 //!   have, to show off `relsync check`;
 //! - `samples/objects-nl.csv`: a Dutch asset-register export (Windows-1252, `;`, decimal comma,
-//!   dd-mm-yyyy) for `templates/objects.toml`.
+//!   dd-mm-yyyy) for `templates/objects.toml`;
+//! - `samples/requirements-sync-template.xlsx`: Relatics' Excel sync template for a requirements
+//!   interface (a header row only), for `relsync template init --sync-template`;
+//! - `samples/objects-by-name.csv`: objects whose area relation holds area names rather than
+//!   element IDs, for `templates/objects-by-name.toml` and its lookup `templates/lookups/gebieden.json`.
 
 use std::path::Path;
 
@@ -274,12 +278,67 @@ fn objects_csv(path: &Path) -> std::io::Result<()> {
     std::fs::write(path, bytes)
 }
 
+/// Relatics' Excel sync template as an interface's page offers it: `ExternalId`, then the names
+/// as Relatics spells them. Most match the export's headers; `Verified By` only ignoring case;
+/// `Due date` and `Is part of` match no header.
+fn sync_template(path: &Path) -> Result<(), XlsxError> {
+    const NAMES: [&str; 11] = [
+        "ExternalId",
+        "Title",
+        "Description",
+        "Status",
+        "Due date",
+        "Weight",
+        "Cost",
+        "Owner",
+        "Link",
+        "Is part of",
+        "Verified By",
+    ];
+    let mut wb = Workbook::new();
+    wb.set_properties(&properties());
+    let sheet = wb.add_worksheet();
+    sheet.set_name("Requirements")?;
+    let bold = Format::new().set_bold();
+    for (col, name) in NAMES.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *name, &bold)?;
+    }
+    wb.save(path)
+}
+
+/// Objects whose `Ligt in` column names areas the way people write them: in another case, with
+/// extra spaces, several in one cell, or already as an element ID.
+fn objects_by_name_csv(path: &Path) -> std::io::Result<()> {
+    const AREAS: [&str; 8] = [
+        "Gebied Noord",
+        "gebied zuid",
+        "Gebied  Oost",
+        "Haven; Gebied Noord",
+        "GEB-3",
+        "Binnenstad",
+        "HAVEN",
+        "Gebied Zuid\nBinnenstad",
+    ];
+    let mut text = String::from("Code;Naam;Ligt in\n");
+    for (i, area) in AREAS.iter().enumerate() {
+        let area = if area.contains(['\n', ';']) {
+            format!("\"{area}\"")
+        } else {
+            (*area).to_owned()
+        };
+        text.push_str(&format!("OBJ-{:04};Object {};{area}\n", i + 1, i + 1));
+    }
+    std::fs::write(path, text)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
     std::fs::create_dir_all(&dir)?;
     clean_workbook(&dir.join("requirements.xlsx"))?;
     workbook_with_problems(&dir.join("requirements-with-problems.xlsx"))?;
     objects_csv(&dir.join("objects-nl.csv"))?;
+    sync_template(&dir.join("requirements-sync-template.xlsx"))?;
+    objects_by_name_csv(&dir.join("objects-by-name.csv"))?;
     println!("wrote samples in {}", dir.display());
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, TemplateCommand};
 use crate::cmd::{self, settings};
 use crate::exit::{self, Exit};
 
@@ -51,5 +51,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Convert(args) => cmd::convert::run(&settings::convert(&args)?, &global),
         Command::Check(args) => cmd::check::run(&settings::check(&args)?, &global),
         Command::Submit(args) => cmd::submit::run(&settings::submit(&args)?, &global),
+        Command::Template(TemplateCommand::Init(args)) => cmd::template::init(&settings::template_init(&args)?),
+        Command::FetchLookup(args) => cmd::fetch::run(&settings::fetch_lookup(&args)?),
     }
 }

@@ -14,7 +14,8 @@ macro_rules! exit_codes {
   2  the command could not run: unreadable input, invalid template, bad arguments
   3  submit: the submission failed (network, authentication, or an error from Relatics)
   4  submit: refused by a safety check (deletions or an empty body without permission)
-  5  submit: the body was accepted but its receipt could not be saved"
+  5  submit: the body was accepted but its receipt could not be saved
+  130  interrupted (Ctrl+C): no output file was written, temporary files were removed"
     };
 }
 
@@ -26,6 +27,7 @@ const MAIN_HELP: &str = concat!(
   relsync convert requirements.xlsx -t templates/requirements.toml -o requirements.json
   relsync check requirements.xlsx -t templates/requirements.toml
   relsync submit requirements.xlsx -t templates/requirements.toml --dry-run
+  relsync template init requirements.xlsx -o requirements.toml       # a first template
 
 ",
     exit_codes!(),
@@ -55,8 +57,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Convert a sheet into a Relatics sync body (JSON or XML); nothing is written if any cell
-    /// has an error
+    /// Convert a sheet into a Relatics sync body (JSON, XML, or Relatics' Excel sync format);
+    /// nothing is written if any cell has an error
     #[command(after_long_help = CONVERT_HELP)]
     Convert(ConvertArgs),
 
@@ -68,6 +70,123 @@ pub enum Command {
     /// sends a .json/.xml body made earlier; refuses to delete elements unless told to
     #[command(after_long_help = SUBMIT_HELP)]
     Submit(SubmitArgs),
+
+    /// Make column templates
+    #[command(subcommand)]
+    Template(TemplateCommand),
+
+    /// Save the answer of a Relatics providing interface (element IDs and names) as a lookup
+    /// file for relations whose cells hold names
+    #[command(after_long_help = FETCH_HELP)]
+    FetchLookup(FetchArgs),
+}
+
+const FETCH_HELP: &str = "\
+Examples:
+  relsync fetch-lookup --endpoint \"$PROVIDING_URL\" -o templates/lookups/facilities.json
+  relsync fetch-lookup --endpoint \"$PROVIDING_URL\" --accept xml -o templates/lookups/facilities.xml
+
+PROVIDING_URL is the providing interface's address, as its page in Relatics shows it:
+https://acme.relatics.com/api/v1/workspaces/<uuid>/interfaces/providing/facilities
+
+GETs the providing interface and saves its answer as it is (atomically), then says how many
+name/ID pairs it recognised. Use the file in a template: lookup = \"lookups/facilities.json\" on a
+[[relation]]. Authentication is the same as for submit: RELATICS_TOKEN or --token-file, or
+RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET with --token-url or RELATICS_TOKEN_URL; https
+only (http on loopback), no redirects, secrets never shown.
+
+Exit codes:
+  0  the answer was saved
+  2  the command could not run: bad arguments, no credentials, the file cannot be written
+  3  the request failed: network, authentication, or an error status from Relatics";
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// The providing interface URL
+    #[arg(long, value_name = "URL")]
+    pub endpoint: String,
+
+    /// Where to save the answer
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// Answer format to ask for [default: from the --output extension, else json]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub accept: Option<AcceptArg>,
+
+    /// Read the access token from FILE instead of RELATICS_TOKEN
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+
+    /// OAuth2 token endpoint for client credentials [default: RELATICS_TOKEN_URL]
+    #[arg(long, value_name = "URL")]
+    pub token_url: Option<String>,
+
+    /// Time limit for the request, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+
+    /// Retries after a connection failure, timeout, 429, 502, 503 or 504, at most 10
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+
+    /// Show the HTTP requests and responses (the token is shown as ***)
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// Make a template from an export: headers, types, required columns, the external id and
+    /// relations guessed from the values (names from Relatics' Excel sync template with
+    /// --sync-template)
+    #[command(after_long_help = INIT_HELP)]
+    Init(InitArgs),
+}
+
+const INIT_HELP: &str = "\
+Examples:
+  relsync template init samples/requirements.xlsx -o requirements.toml
+  relsync template init samples/objects-nl.csv                       # template on standard output
+  relsync template init samples/requirements.xlsx --sync-template samples/requirements-sync-template.xlsx
+
+The template is commented: what each column holds, which guesses to check. The header row is
+found (a title row or blank rows above the headers are common) unless --header-row is given;
+standard error says which row was chosen and why. With --sync-template, the names come from
+Relatics' own Excel sync template of the interface (Relatics spells them; they must match),
+each matched to a header of the export; names without a column are left commented out.
+
+Exit codes:
+  0  the template was written
+  2  the command could not run: unreadable input, an existing file without --force";
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The export: .xlsx, .xlsm, .xlsb, .xls, .ods, .csv, .tsv or .txt ('-' reads CSV from
+    /// standard input)
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+
+    /// The sheet to read [default: the first]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// The row holding the column headers [default: found from the first 50 rows]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub header_row: Option<u32>,
+
+    /// Relatics' Excel sync template of the interface: property and role names as Relatics
+    /// spells them
+    #[arg(long, value_name = "SYNC.xlsx")]
+    pub sync_template: Option<PathBuf>,
+
+    /// Where to write the template [default: standard output]
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Replace FILE if it exists
+    #[arg(long)]
+    pub force: bool,
 }
 
 const CONVERT_HELP: &str = "\
@@ -76,6 +195,8 @@ Examples:
   relsync convert objects.csv -t templates/objects.toml -o objects.xml     # XML from the extension
   relsync convert export.xlsx -t t.toml --sheet 'Eisen 2026' -o body.json
   relsync convert export.xlsx -t t.toml | other-tool                        # body on stdout
+  relsync convert samples/requirements.xlsx -t templates/requirements.toml -o upload.xlsx
+                                  # Relatics' Excel sync format, for uploading by hand
 
 Write bodies with -o rather than '>': Windows PowerShell 5.1 re-encodes redirected output as
 UTF-16, which Relatics does not read.
@@ -180,8 +301,9 @@ pub struct ConvertArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Body format [default: from the --output extension (.json, .xml), else json]; one that
-    /// contradicts the extension is refused
+    /// Body format [default: from the --output extension (.json, .xml, .xlsx), else json]; one
+    /// that contradicts the extension is refused. xlsx is Relatics' Excel sync format, for
+    /// uploading by hand in Relatics
     #[arg(short, long, value_enum)]
     pub format: Option<FormatArg>,
 
@@ -251,8 +373,8 @@ pub struct SubmitArgs {
     pub retries: u32,
 
     /// Response format to ask Relatics for
-    #[arg(long, value_enum, default_value_t = FormatArg::Json, value_name = "FORMAT")]
-    pub accept: FormatArg,
+    #[arg(long, value_enum, default_value_t = AcceptArg::Json, value_name = "FORMAT")]
+    pub accept: AcceptArg,
 
     /// Read the access token from FILE instead of RELATICS_TOKEN
     #[arg(long, value_name = "FILE")]
@@ -274,6 +396,15 @@ pub struct SubmitArgs {
 /// A body format on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
+    Json,
+    Xml,
+    /// Relatics' Excel sync format, for uploading by hand (convert only)
+    Xlsx,
+}
+
+/// A response format to ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AcceptArg {
     Json,
     Xml,
 }

@@ -125,7 +125,7 @@ fn convert(spec: &InputSpec, template: &Template) {
         allow_empty: false,
         progress: Progress::off(),
     };
-    if let Ok(mut outcome) = pipeline::run(job, Some(&mut writer)) {
+    if let Ok(mut outcome) = pipeline::run(job, Some(&mut writer as &mut dyn crate::body::Encoder)) {
         let _ = outcome.problems.for_each(|_| Ok(()));
     }
 }

@@ -5,6 +5,7 @@
 //! module talks to Relatics. `pipeline` drives the flow; `app` and `cmd` are the command line.
 
 pub mod app;
+pub mod authoring;
 pub mod body;
 pub mod cellref;
 pub mod cli;
@@ -14,6 +15,7 @@ pub mod exit;
 pub mod fuzzing;
 pub mod ids;
 pub mod input;
+pub mod lookup;
 pub mod mapper;
 pub mod names;
 pub mod output;

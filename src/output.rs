@@ -61,13 +61,17 @@ fn held_open(e: &io::Error) -> bool {
 const BUSY_WAIT: Duration = Duration::from_secs(3);
 
 /// Renames `temp` over `path`, retrying while another program holds `path` open.
-fn persist(mut temp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
+fn persist(temp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
+    persist_path(temp.into_temp_path(), path)
+}
+
+fn persist_path(mut temp: tempfile::TempPath, path: &Path) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     loop {
         match temp.persist(path) {
-            Ok(_) => return Ok(()),
+            Ok(()) => return Ok(()),
             Err(e) if held_open(&e.error) && started.elapsed() < BUSY_WAIT => {
-                temp = e.file;
+                temp = e.path;
                 std::thread::sleep(Duration::from_millis(100));
             }
             Err(e) if held_open(&e.error) => anyhow::bail!(
@@ -108,6 +112,55 @@ impl Destination {
 enum Temp {
     Named(tempfile::NamedTempFile, Registered),
     Anonymous(File),
+}
+
+/// A temporary file beside `destination` for a writer that wants a path (rust_xlsxwriter),
+/// moved into place by [`StagedPath::commit`]; removed if dropped or interrupted.
+pub struct StagedPath {
+    temp: tempfile::TempPath,
+    _registered: Registered,
+    destination: PathBuf,
+}
+
+impl StagedPath {
+    pub fn new(destination: &Path) -> anyhow::Result<StagedPath> {
+        let dir = match destination.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let name = destination
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .with_context(|| format!("cannot write in {}", dir.display()))?
+            .into_temp_path();
+        let registered = remove_on_interrupt(&temp);
+        Ok(StagedPath {
+            temp,
+            _registered: registered,
+            destination: destination.to_owned(),
+        })
+    }
+
+    /// Where the writer writes.
+    pub fn path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// Moves the written file into place; returns its size.
+    pub fn commit(self) -> anyhow::Result<u64> {
+        let size = std::fs::metadata(&self.temp).map(|m| m.len()).unwrap_or(0);
+        if let Ok(file) = File::open(&self.temp) {
+            file.sync_all().context("writing the output")?;
+        }
+        set_permissions(&self.temp, &self.destination);
+        persist_path(self.temp, &self.destination)?;
+        Ok(size)
+    }
 }
 
 /// Output being written; nothing is visible at the destination until [`Staged::commit`].

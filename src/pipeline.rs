@@ -6,14 +6,11 @@
 //! kept per row except the set of external ids seen. When the reader starts over (see
 //! `input::dispatch`), the stages start over too, from an empty body.
 
-use std::io::Write;
-
 use anyhow::Context as _;
 
-use crate::body::BodyWriter;
+use crate::body::Encoder;
 use crate::input::{self, InputError, InputSpec, Row, RowSink, SheetInfo, Stopped};
 use crate::mapper::Mapper;
-use crate::output::Rewind;
 use crate::problem::{Problems, Stats};
 use crate::progress::Progress;
 use crate::template::Template;
@@ -55,11 +52,11 @@ impl Outcome {
 }
 
 /// Map, check and encode, as a sink for the reader.
-struct Stages<'j, 'b, 'w, W: Write + Rewind> {
+struct Stages<'j, 'b> {
     job: &'j Job<'j>,
     mapper: Mapper<'j>,
     problems: Problems,
-    body: Option<&'b mut BodyWriter<'w, W>>,
+    body: Option<&'b mut dyn Encoder>,
     info: SheetInfo,
     progress: Progress,
     rows_seen: u64,
@@ -67,7 +64,7 @@ struct Stages<'j, 'b, 'w, W: Write + Rewind> {
     failure: Option<anyhow::Error>,
 }
 
-impl<W: Write + Rewind> Stages<'_, '_, '_, W> {
+impl Stages<'_, '_> {
     fn fail(&mut self, e: anyhow::Error) -> Stopped {
         self.failure = Some(e);
         Stopped
@@ -89,7 +86,7 @@ impl<W: Write + Rewind> Stages<'_, '_, '_, W> {
     }
 }
 
-impl<W: Write + Rewind> RowSink for Stages<'_, '_, '_, W> {
+impl RowSink for Stages<'_, '_> {
     fn start(&mut self, info: SheetInfo) -> Result<(), Stopped> {
         self.mapper.set_sheet(info.sheet.clone());
         self.progress.start(&info);
@@ -136,7 +133,7 @@ impl<W: Write + Rewind> RowSink for Stages<'_, '_, '_, W> {
 
 /// Runs the pipeline. With a body writer, elements are encoded as long as no problem blocks the
 /// body; the body is finished only if none does.
-pub fn run<W: Write + Rewind>(mut job: Job<'_>, body: Option<&mut BodyWriter<'_, W>>) -> anyhow::Result<Outcome> {
+pub fn run(mut job: Job<'_>, body: Option<&mut dyn Encoder>) -> anyhow::Result<Outcome> {
     let progress = std::mem::replace(&mut job.progress, Progress::off());
     let mut stages = Stages {
         mapper: Mapper::new(job.template),
@@ -160,7 +157,7 @@ pub fn run<W: Write + Rewind>(mut job: Job<'_>, body: Option<&mut BodyWriter<'_,
     }
 }
 
-fn finish<W: Write + Rewind>(mut stages: Stages<'_, '_, '_, W>) -> anyhow::Result<Outcome> {
+fn finish(mut stages: Stages<'_, '_>) -> anyhow::Result<Outcome> {
     stages
         .mapper
         .finish(&mut stages.problems)

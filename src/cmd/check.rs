@@ -23,7 +23,7 @@ pub fn run(settings: &CheckSettings, global: &Global) -> anyhow::Result<Exit> {
         allow_empty: false,
         progress: Progress::new(!global.quiet),
     };
-    let mut outcome = pipeline::run::<std::io::Sink>(job, None)?;
+    let mut outcome = pipeline::run(job, None)?;
 
     if let Some(path) = &sheet.report_file {
         write_report_file(path, sheet, &mut outcome)?;

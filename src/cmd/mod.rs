@@ -5,6 +5,8 @@
 
 pub mod check;
 pub mod convert;
+pub mod fetch;
 pub mod settings;
 pub mod sheet;
 pub mod submit;
+pub mod template;

@@ -7,19 +7,65 @@ use std::time::Duration;
 use anyhow::bail;
 
 use crate::body::BodyFormat;
-use crate::cli::{CheckArgs, ColorWhen, ConvertArgs, FormatArg, ReportFormat, SheetOptions, SubmitArgs};
+use crate::cli::{
+    AcceptArg, CheckArgs, ColorWhen, ConvertArgs, FetchArgs, FormatArg, InitArgs, ReportFormat, SheetOptions,
+    SubmitArgs,
+};
 use crate::input::{DelimitedOptions, InputFormat, InputSpec, Limits, XlsxReader};
 use crate::output::Destination;
 use crate::report::Style;
 use crate::submit::{self, Credentials};
 use crate::template::{self, Template};
 
-impl From<FormatArg> for BodyFormat {
-    fn from(f: FormatArg) -> BodyFormat {
+impl From<AcceptArg> for BodyFormat {
+    fn from(f: AcceptArg) -> BodyFormat {
         match f {
-            FormatArg::Json => BodyFormat::Json,
-            FormatArg::Xml => BodyFormat::Xml,
+            AcceptArg::Json => BodyFormat::Json,
+            AcceptArg::Xml => BodyFormat::Xml,
         }
+    }
+}
+
+/// What `convert` writes: a body for the API, or Relatics' Excel sync format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Body(BodyFormat),
+    Xlsx,
+}
+
+impl OutputFormat {
+    fn of_arg(f: FormatArg) -> OutputFormat {
+        match f {
+            FormatArg::Json => OutputFormat::Body(BodyFormat::Json),
+            FormatArg::Xml => OutputFormat::Body(BodyFormat::Xml),
+            FormatArg::Xlsx => OutputFormat::Xlsx,
+        }
+    }
+
+    fn of_path(path: &Path) -> Option<OutputFormat> {
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
+            return Some(OutputFormat::Xlsx);
+        }
+        BodyFormat::of_path(path).map(OutputFormat::Body)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Body(b) => b.name(),
+            OutputFormat::Xlsx => "Excel",
+        }
+    }
+}
+
+/// A body format for `submit`, which sends JSON or XML only.
+fn api_format(f: FormatArg) -> anyhow::Result<BodyFormat> {
+    match f {
+        FormatArg::Json => Ok(BodyFormat::Json),
+        FormatArg::Xml => Ok(BodyFormat::Xml),
+        FormatArg::Xlsx => bail!(
+            "submit sends JSON or XML; the Excel format (--format xlsx) is for uploading by hand in Relatics: make \
+             it with relsync convert -o FILE.xlsx"
+        ),
     }
 }
 
@@ -70,7 +116,7 @@ pub struct SheetSettings {
 pub struct ConvertSettings {
     pub sheet: SheetSettings,
     pub output: Destination,
-    pub format: BodyFormat,
+    pub format: OutputFormat,
     /// One line instead of indented.
     pub compact: bool,
 }
@@ -97,6 +143,69 @@ pub enum SubmitInput {
 pub struct SubmitSettings {
     pub input: SubmitInput,
     pub send: submit::Settings,
+}
+
+/// `relsync template init`.
+pub struct InitCommand {
+    pub init: crate::authoring::InitSettings,
+    pub output: Destination,
+    pub force: bool,
+}
+
+pub fn template_init(args: &InitArgs) -> anyhow::Result<InitCommand> {
+    let format = |path: &Path| {
+        InputFormat::of(path).ok_or_else(|| {
+            anyhow::anyhow!(
+                "cannot read {}: relsync reads {} files (the format comes from the extension)",
+                path.display(),
+                InputFormat::EXTENSIONS
+            )
+        })
+    };
+    let spec = |path: &Path, sheet: Option<String>| -> anyhow::Result<InputSpec> {
+        Ok(InputSpec {
+            path: path.to_owned(),
+            format: format(path)?,
+            sheet,
+            delimited: DelimitedOptions::default(),
+            xlsx_reader: XlsxReader::from_env(),
+            limits: Limits::default(),
+        })
+    };
+    let input = spec(&args.input, args.sheet.clone())?;
+    if input.format.is_delimited() && args.sheet.is_some() {
+        bail!(
+            "--sheet applies to workbooks; {} is delimited text with a single sheet",
+            args.input.display()
+        );
+    }
+    let sync = args.sync_template.as_deref().map(|p| spec(p, None)).transpose()?;
+    let output = Destination::from_arg(args.output.as_deref());
+    if let Destination::File(out) = &output {
+        let mut inputs = vec![args.input.as_path()];
+        inputs.extend(args.sync_template.as_deref());
+        ensure_not_an_input(out, &inputs, "template")?;
+        if out.exists() && !args.force {
+            bail!(
+                "{} exists; relsync does not replace it unless you give --force",
+                out.display()
+            );
+        }
+    }
+    let mut command = format!("relsync template init {}", args.input.display());
+    if let Some(sync) = &args.sync_template {
+        command.push_str(&format!(" --sync-template {}", sync.display()));
+    }
+    Ok(InitCommand {
+        init: crate::authoring::InitSettings {
+            input,
+            header_row: args.header_row,
+            sync,
+            command,
+        },
+        output,
+        force: args.force,
+    })
 }
 
 /// Loads the template named on the command line.
@@ -176,8 +285,8 @@ pub fn ensure_not_an_input(output: &Path, inputs: &[&Path], what: &str) -> anyho
 pub fn convert(args: &ConvertArgs) -> anyhow::Result<ConvertSettings> {
     let sheet = sheet_settings(&args.sheet.input, &args.sheet.template, &args.sheet.options)?;
     let output = Destination::from_arg(args.output.as_deref());
-    let from_extension = args.output.as_deref().and_then(BodyFormat::of_path);
-    let asked = args.format.map(BodyFormat::from);
+    let from_extension = args.output.as_deref().and_then(OutputFormat::of_path);
+    let asked = args.format.map(OutputFormat::of_arg);
     if let (Some(asked), Some(extension), Some(out)) = (asked, from_extension, &args.output)
         && asked != extension
     {
@@ -189,7 +298,10 @@ pub fn convert(args: &ConvertArgs) -> anyhow::Result<ConvertSettings> {
             extension.name()
         );
     }
-    let format = asked.or(from_extension).unwrap_or(BodyFormat::Json);
+    let format = asked.or(from_extension).unwrap_or(OutputFormat::Body(BodyFormat::Json));
+    if format == OutputFormat::Xlsx && output == Destination::Stdout {
+        bail!("the Excel format is a file: give -o FILE.xlsx");
+    }
     if let Destination::File(out) = &output {
         ensure_not_an_input(out, &[&sheet.spec.path, &sheet.template_path], "body")?;
     }
@@ -248,13 +360,13 @@ pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
     if endpoint.is_none() && !args.dry_run {
         bail!("no endpoint: give --endpoint URL, set RELATICS_ENDPOINT, or set target.endpoint in the template");
     }
-    let credentials = credentials(args, template.as_ref(), &template_path)?;
+    let given = CredentialArgs {
+        token_file: args.token_file.as_deref(),
+        token_url: args.token_url.as_deref(),
+    };
+    let credentials = credentials(&given, template.as_ref(), &template_path)?;
     if credentials.is_none() && !args.dry_run {
-        bail!(
-            "no credentials: set RELATICS_TOKEN (or use --token-file FILE) to a ready access token, or set \
-             RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET with a token URL (--token-url, RELATICS_TOKEN_URL or \
-             target.token_url)"
-        );
+        bail!("{NO_CREDENTIALS}");
     }
     let state_dir = match &args.state_dir {
         Some(dir) => dir.clone(),
@@ -275,7 +387,7 @@ pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
     };
     let input = match (body_format, template) {
         (Some(format), _) => {
-            if let Some(asked) = args.format.map(BodyFormat::from)
+            if let Some(asked) = args.format.map(api_format).transpose()?
                 && asked != format
             {
                 bail!(
@@ -300,7 +412,7 @@ pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
                     strict: args.options.strict,
                     report_file: args.options.report_file.clone(),
                 }),
-                format: args.format.map_or(BodyFormat::Json, BodyFormat::from),
+                format: args.format.map(api_format).transpose()?.unwrap_or(BodyFormat::Json),
             }
         }
         // A sheet without a template was refused above.
@@ -309,13 +421,19 @@ pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
     Ok(SubmitSettings { input, send })
 }
 
+/// Where credentials may come from on the command line.
+struct CredentialArgs<'a> {
+    token_file: Option<&'a Path>,
+    token_url: Option<&'a str>,
+}
+
 /// Credentials from `--token-file`, `RELATICS_TOKEN`, or client id and secret; `None` if none.
 fn credentials(
-    args: &SubmitArgs,
+    args: &CredentialArgs<'_>,
     template: Option<&Template>,
     template_path: &Path,
 ) -> anyhow::Result<Option<Credentials>> {
-    if let Some(path) = &args.token_file {
+    if let Some(path) = args.token_file {
         return Ok(Some(Credentials::Token {
             token: submit::read_token_file(path)?,
             from: format!("the token file {}", path.display()),
@@ -330,7 +448,7 @@ fn credentials(
     let (id, secret) = (env("RELATICS_CLIENT_ID"), env("RELATICS_CLIENT_SECRET"));
     match (id, secret) {
         (Some(id), Some(secret)) => {
-            let token_url = match (args.token_url.clone(), env("RELATICS_TOKEN_URL")) {
+            let token_url = match (args.token_url.map(str::to_owned), env("RELATICS_TOKEN_URL")) {
                 (Some(u), _) | (None, Some(u)) => submit::trust::check_url(&u, "token URL")?,
                 (None, None) => {
                     let Some(u) = template.and_then(|t| t.target.token_url.as_deref()) else {
@@ -361,4 +479,47 @@ fn credentials(
         (None, Some(_)) => bail!("RELATICS_CLIENT_SECRET is set but RELATICS_CLIENT_ID is not"),
         (None, None) => Ok(None),
     }
+}
+
+/// The sentence for a command that needs credentials and has none.
+const NO_CREDENTIALS: &str = "no credentials: set RELATICS_TOKEN (or use --token-file FILE) to a ready access token, or \
+     set RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET with a token URL (--token-url, RELATICS_TOKEN_URL or \
+     target.token_url)";
+
+/// `relsync fetch-lookup`.
+pub struct FetchSettings {
+    pub endpoint: String,
+    pub credentials: Credentials,
+    pub output: PathBuf,
+    pub accept: BodyFormat,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub verbose: bool,
+}
+
+pub fn fetch_lookup(args: &FetchArgs) -> anyhow::Result<FetchSettings> {
+    let endpoint = submit::trust::check_url(&args.endpoint, "endpoint")?;
+    let given = CredentialArgs {
+        token_file: args.token_file.as_deref(),
+        token_url: args.token_url.as_deref(),
+    };
+    let Some(credentials) = credentials(&given, None, Path::new(""))? else {
+        bail!("{NO_CREDENTIALS}");
+    };
+    let accept =
+        args.accept
+            .map(BodyFormat::from)
+            .unwrap_or_else(|| match args.output.extension().and_then(|e| e.to_str()) {
+                Some(e) if e.eq_ignore_ascii_case("xml") => BodyFormat::Xml,
+                _ => BodyFormat::Json,
+            });
+    Ok(FetchSettings {
+        endpoint: endpoint.into(),
+        credentials,
+        output: args.output.clone(),
+        accept,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        retries: args.retries,
+        verbose: args.verbose,
+    })
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context as _;
 
 use super::settings::{Global, SheetSettings};
-use crate::body::{BodyFormat, BodyWriter};
+use crate::body::Encoder;
 use crate::output::{Destination, Staged};
 use crate::pipeline::{self, Job, Outcome};
 use crate::progress::Progress;
@@ -40,17 +40,10 @@ pub struct SheetResult {
     pub elements: u64,
 }
 
-/// Converts the sheet, writing the body to `out` (pretty unless `compact`), prints the problems
-/// to stderr, and writes the JSON report file if asked. The body is complete only if
-/// `outcome.body_complete`; the caller prints the summary line ([`print_summary`]).
-pub fn convert_sheet<W: Write + crate::output::Rewind>(
-    run: &SheetRun<'_>,
-    out: W,
-    format: BodyFormat,
-    compact: bool,
-    global: &Global,
-) -> anyhow::Result<SheetResult> {
-    let mut writer = BodyWriter::new(out, &run.sheet.template, format, !compact);
+/// Converts the sheet into `encoder`, prints the problems to stderr, and writes the JSON report
+/// file if asked. The body is complete only if `outcome.body_complete`; the caller prints the
+/// summary line ([`print_summary`]).
+pub fn convert_sheet(run: &SheetRun<'_>, encoder: &mut dyn Encoder, global: &Global) -> anyhow::Result<SheetResult> {
     let job = Job {
         spec: &run.sheet.spec,
         template: &run.sheet.template,
@@ -60,8 +53,8 @@ pub fn convert_sheet<W: Write + crate::output::Rewind>(
         allow_empty: run.allow_empty,
         progress: Progress::new(!global.quiet),
     };
-    let mut outcome = pipeline::run(job, Some(&mut writer))?;
-    let elements = writer.count();
+    let mut outcome = pipeline::run(job, Some(&mut *encoder))?;
+    let elements = encoder.count();
     {
         let ctx = run.context(&outcome, None);
         let mut err = anstream::stderr().lock();

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 
 use super::settings::{Global, SheetSettings, SubmitInput, SubmitSettings};
 use super::sheet::{SheetRun, blocked_message, convert_sheet, print_summary};
-use crate::body::BodyFormat;
+use crate::body::{BodyFormat, BodyWriter};
 use crate::exit::Exit;
 use crate::output::{Registered, remove_on_interrupt};
 use crate::report;
@@ -100,7 +100,9 @@ fn convert(
         allow_empty: true,
         started: std::time::Instant::now(),
     };
-    let result = convert_sheet(&run, &mut out, format, false, global)?;
+    let mut writer = BodyWriter::new(&mut out, &sheet.template, format, true);
+    let result = convert_sheet(&run, &mut writer, global)?;
+    drop(writer);
     out.flush().context("writing the body")?;
     print_summary(&run, &result.outcome, global, "");
     if !result.outcome.body_complete {

@@ -30,6 +30,7 @@ mod threaded;
 #[cfg(test)]
 mod tests;
 
+pub use delimited::sniff_delimiter;
 pub use dispatch::read;
 pub use error::{DelimitedError, InputError, WorkbookError};
 pub use row::{Cell, NullSink, Row, RowSink, SheetInfo, Stopped};

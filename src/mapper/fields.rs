@@ -8,9 +8,13 @@ use super::text::{
 };
 use super::{Layout, Mapper, TargetRef, Value};
 use crate::input::{Cell, Row};
+use crate::lookup::Resolved;
 use crate::problem::Code;
 use crate::suggest;
 use crate::template::{Cardinality, EmptyPolicy, Field, FieldKind, PropertyType, Relation, TargetTypes};
+
+/// Unknown targets that get "did you mean" suggestions; later ones are reported without.
+const MAX_SUGGESTED: u64 = 100;
 use crate::value::{self, MAX_EXTERNAL_ID, MAX_SINGLE_LINE_TEXT, MAX_TEXT};
 
 impl Mapper<'_> {
@@ -310,10 +314,51 @@ impl Mapper<'_> {
 
     /// One part of a relation cell: trimmed, checked, and added unless empty or a repeat.
     fn add_target(&mut self, layout: &Layout, field: &Field, relation: &Relation, col: u32, first: u32, part: &str) {
-        let id = part.trim();
-        if id.is_empty() {
+        let token = part.trim();
+        if token.is_empty() {
             return;
         }
+        // Names become element IDs through the lookup; an ID passes as it is.
+        let id = match &relation.lookup {
+            None => token,
+            Some(lookup) => match lookup.resolve(token) {
+                Resolved::Id(id) => id,
+                Resolved::Ambiguous(ids) => {
+                    let msg = format!(
+                        "'{}': '{token}' names {} elements in {} ({}); write the element ID of the one meant",
+                        field.name,
+                        ids.len(),
+                        lookup.path.display(),
+                        ids.join(", ")
+                    );
+                    self.problem(Code::AmbiguousTarget, col, layout, Some(field), msg).value = Some(token.to_owned());
+                    return;
+                }
+                Resolved::Unknown => {
+                    // Suggestions cost a pass over the names: only for the first problems.
+                    self.unknown_targets += 1;
+                    let hint = if self.unknown_targets <= MAX_SUGGESTED {
+                        let close = lookup.closest(token);
+                        if close.is_empty() {
+                            String::new()
+                        } else {
+                            let names: Vec<String> = close.iter().map(|n| format!("'{n}'")).collect();
+                            format!(" (did you mean {}?)", names.join(", "))
+                        }
+                    } else {
+                        String::new()
+                    };
+                    let msg = format!(
+                        "'{}': '{token}' is neither a name nor an element ID in {}{hint}; correct it, or refresh the \
+                         lookup (relsync fetch-lookup)",
+                        field.name,
+                        lookup.path.display()
+                    );
+                    self.problem(Code::UnknownTarget, col, layout, Some(field), msg).value = Some(token.to_owned());
+                    return;
+                }
+            },
+        };
         let repeated = self.element.targets[first as usize..]
             .iter()
             .any(|t| self.element.str(&t.id) == id);

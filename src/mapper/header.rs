@@ -35,6 +35,7 @@ impl Mapper<'_> {
             }
         }
         let mut accounted = vec![false; headers.len()];
+        let mut missing = Vec::new();
 
         // Columns matching a template column; one problem for none, one for several.
         let mut find = |column: &str,
@@ -57,7 +58,8 @@ impl Mapper<'_> {
                     if let Some(name) = property {
                         p = p.property(name);
                     }
-                    problems.push(p)?;
+                    // Reported at the end, when it is known whether another row holds the headers.
+                    missing.push(p);
                     Ok(None)
                 }
                 [first, rest @ ..] => {
@@ -109,6 +111,7 @@ impl Mapper<'_> {
         if t.ignore_others {
             accounted.iter_mut().for_each(|a| *a = true);
         }
+        self.missing = missing;
         Ok(Layout {
             external_id,
             fields,

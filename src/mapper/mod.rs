@@ -10,6 +10,7 @@ mod fields;
 mod header;
 mod text;
 
+use std::collections::HashSet;
 use std::io;
 use std::ops::Range;
 
@@ -17,9 +18,9 @@ pub use text::cell_text;
 
 use crate::cellref::{cell_name, column_letters, sheet_cell};
 use crate::ids::IdSet;
-use crate::input::Row;
+use crate::input::{Cell, Row};
 use crate::problem::{Code, Problem, Problems, Stats};
-use crate::template::{Field, Ragged, Template};
+use crate::template::{Field, Ragged, Template, normalize_header};
 use crate::value;
 
 /// One field's output for the current element.
@@ -123,7 +124,17 @@ pub struct Mapper<'t> {
     /// Reusable text buffer.
     scratch: String,
     date_formats: value::DateFormats,
+    /// `unknown-target` problems so far (suggestions are made for the first few).
+    unknown_targets: u64,
+    /// The texts of the first rows, normalized, to tell where the headers really are.
+    early_rows: Vec<(u32, HashSet<String>)>,
+    /// `missing-column` problems, reported at the end with a hint when another row holds
+    /// the headers.
+    missing: Vec<Problem>,
 }
+
+/// Rows looked at for the headers when the template's header row lacks columns.
+const HEADER_SEARCH_ROWS: u32 = 50;
 
 impl<'t> Mapper<'t> {
     pub fn new(template: &'t Template) -> Mapper<'t> {
@@ -142,6 +153,9 @@ impl<'t> Mapper<'t> {
             allow_empty: false,
             scratch: String::new(),
             date_formats: value::DateFormats::new(&template.source.date_formats),
+            unknown_targets: 0,
+            early_rows: Vec::new(),
+            missing: Vec::new(),
         }
     }
 
@@ -171,6 +185,20 @@ impl<'t> Mapper<'t> {
     /// Maps one row. Returns the element when the row is a data row with values.
     pub fn row(&mut self, row: &Row, problems: &mut Problems) -> io::Result<Option<&Element>> {
         let header_row = self.template.source.header_row;
+        if row.number <= HEADER_SEARCH_ROWS {
+            let mut text = String::new();
+            let cells: HashSet<String> = row
+                .cells()
+                .filter(|(_, c)| matches!(c, Cell::Text(_)))
+                .map(|(_, c)| {
+                    text.clear();
+                    cell_text(c, &mut text);
+                    normalize_header(&text)
+                })
+                .filter(|t| !t.is_empty())
+                .collect();
+            self.early_rows.push((row.number, cells));
+        }
         if row.number < header_row {
             return Ok(None);
         }
@@ -246,6 +274,34 @@ impl<'t> Mapper<'t> {
     /// Problems that need the whole sheet: unmapped columns, an empty body.
     pub fn finish(&mut self, problems: &mut Problems) -> io::Result<()> {
         let header_row = self.template.source.header_row;
+        let misplaced = self.misplaced_header();
+        let missing = std::mem::take(&mut self.missing);
+        match misplaced {
+            // The headers are in another row: one problem that says so, not one per column.
+            Some((row, found, wanted)) => {
+                const NAMED: usize = 5;
+                let mut names: Vec<String> = missing
+                    .iter()
+                    .take(NAMED)
+                    .filter_map(|p| p.column.as_deref().map(|c| format!("'{c}'")))
+                    .collect();
+                if missing.len() > NAMED {
+                    names.push(format!("{} more", missing.len() - NAMED));
+                }
+                let message = format!(
+                    "{} of the template's columns are not in the header row {header_row} ({}); the headers look \
+                     like row {row} ({found} of {wanted} template columns found there): set source.header_row = {row}",
+                    missing.len(),
+                    names.join(", ")
+                );
+                problems.push(Problem::new(Code::MissingColumn, message).at(header_row, None))?;
+            }
+            None => {
+                for p in missing {
+                    problems.push(p)?;
+                }
+            }
+        }
         match &self.header {
             Header::Pending if self.allow_empty => {}
             Header::Pending => {
@@ -258,7 +314,8 @@ impl<'t> Mapper<'t> {
             }
             Header::Unusable => {}
             Header::Read(layout) => {
-                if !self.template.ignore_others {
+                // With the headers in another row, unmapped columns are only noise.
+                if !self.template.ignore_others && misplaced.is_none() {
                     for (col, &count) in self.unmapped.iter().enumerate() {
                         if count == 0 {
                             continue;
@@ -304,6 +361,31 @@ impl<'t> Mapper<'t> {
             }
         }
         Ok(())
+    }
+
+    /// When template columns are missing: another of the first rows that holds more of them
+    /// (and at least half): its number, how many it holds, and how many there are.
+    fn misplaced_header(&self) -> Option<(u32, usize, usize)> {
+        if self.missing.is_empty() {
+            return None;
+        }
+        let t = self.template;
+        let wanted: HashSet<String> = std::iter::once(normalize_header(&t.external_id_column))
+            .chain(t.fields.iter().map(|f| normalize_header(&f.column)))
+            .collect();
+        let count = |cells: &HashSet<String>| wanted.iter().filter(|w| cells.contains(*w)).count();
+        let at_header = self
+            .early_rows
+            .iter()
+            .find(|(n, _)| *n == t.source.header_row)
+            .map_or(0, |(_, cells)| count(cells));
+        let (row, found) = self
+            .early_rows
+            .iter()
+            .filter(|(n, _)| *n != t.source.header_row)
+            .map(|(n, cells)| (*n, count(cells)))
+            .max_by_key(|&(n, found)| (found, std::cmp::Reverse(n)))?;
+        (found > at_header && found * 2 >= wanted.len()).then_some((row, found, wanted.len()))
     }
 
     fn problem(

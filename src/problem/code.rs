@@ -51,11 +51,13 @@ pub enum Code {
     InvalidBody,
     ExtraCell,
     MissingCell,
+    UnknownTarget,
+    AmbiguousTarget,
 }
 
 impl Code {
     /// Every code, in the order the README documents them.
-    pub const ALL: [Code; 26] = [
+    pub const ALL: [Code; 28] = [
         Code::MissingColumn,
         Code::DuplicateColumn,
         Code::UnmappedColumn,
@@ -82,6 +84,8 @@ impl Code {
         Code::InvalidBody,
         Code::ExtraCell,
         Code::MissingCell,
+        Code::UnknownTarget,
+        Code::AmbiguousTarget,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -112,6 +116,8 @@ impl Code {
             Code::InvalidBody => "invalid-body",
             Code::ExtraCell => "extra-cell",
             Code::MissingCell => "missing-cell",
+            Code::UnknownTarget => "unknown-target",
+            Code::AmbiguousTarget => "ambiguous-target",
         }
     }
 

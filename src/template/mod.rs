@@ -193,6 +193,8 @@ pub struct Relation {
     pub cardinality: Cardinality,
     /// A custom separator; line breaks always separate targets too.
     pub separator: Option<String>,
+    /// Names to element IDs, when the cells hold names (`lookup = "..."`).
+    pub lookup: Option<std::sync::Arc<crate::lookup::Lookup>>,
 }
 
 /// The type element(s) a relation points at, for the XML element name of each target.

@@ -109,6 +109,9 @@ pub(super) struct RawRelation {
     pub(super) targets: Option<Spanned<BTreeMap<String, String>>>,
     pub(super) cardinality: Option<Cardinality>,
     pub(super) separator: Option<Spanned<String>>,
+    pub(super) lookup: Option<Spanned<String>>,
+    pub(super) lookup_id: Option<Spanned<String>>,
+    pub(super) lookup_name: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) required: bool,
     pub(super) ownership: Option<Ownership>,

@@ -385,10 +385,39 @@ impl Resolver<'_> {
                 "must not be empty; leave it out to split on line breaks and ';'".into(),
             );
         }
+        let lookup = match &r.lookup {
+            None => {
+                for (field, key) in [(&r.lookup_id, "lookup_id"), (&r.lookup_name, "lookup_name")] {
+                    if let Some(f) = field {
+                        return self.error(
+                            f.span(),
+                            key,
+                            "applies only with 'lookup' (the file of names and IDs)".into(),
+                        );
+                    }
+                }
+                None
+            }
+            Some(file) => {
+                let path = match self.path.parent() {
+                    Some(dir) if !dir.as_os_str().is_empty() => dir.join(file.get_ref()),
+                    _ => std::path::PathBuf::from(file.get_ref()),
+                };
+                let fields = crate::lookup::Fields {
+                    id: r.lookup_id.as_ref().map(|f| f.get_ref().clone()),
+                    name: r.lookup_name.as_ref().map(|f| f.get_ref().clone()),
+                };
+                match crate::lookup::Lookup::load(&path, &fields) {
+                    Ok(lookup) => Some(std::sync::Arc::new(lookup)),
+                    Err(e) => return self.error(file.span(), "lookup", e.to_string()),
+                }
+            }
+        };
         let relation = Relation {
             targets,
             cardinality: r.cardinality.unwrap_or(Cardinality::Multi),
             separator: r.separator.as_ref().map(|s| s.get_ref().clone()),
+            lookup,
         };
         self.finish_field(
             r.role.get_ref().trim(),

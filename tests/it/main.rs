@@ -1,5 +1,6 @@
 //! Integration tests: the real `relsync` binary on real workbooks and CSV files.
 
+mod authoring;
 mod check;
 mod convert;
 mod delimited;
@@ -8,6 +9,7 @@ mod fuzzed;
 mod guard;
 mod hostile;
 mod layout;
+mod lookups;
 mod messages;
 mod network;
 mod readers;

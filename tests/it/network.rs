@@ -148,6 +148,48 @@ mod tls {
     }
 
     #[test]
+    fn fetch_lookup_over_https_trusts_the_same_way() {
+        let dir = workbook();
+        let ca = TestCa::new("Acme IT Root CA");
+        ca.write_pem(&dir.path("ca.pem"));
+        let ca_file = dir.path("ca.pem").display().to_string();
+        let server = Server::start_tls(ca.server(&["localhost"], false), "localhost", |_, _| {
+            Reply::json(200, r#"[{"id": "FAC-1", "name": "Pump"}]"#)
+        });
+        let url = server.url("/api/v1/workspaces/0b5d/interfaces/providing/facilities");
+        let args = [
+            "fetch-lookup",
+            "--endpoint",
+            url.as_str(),
+            "-o",
+            "l.json",
+            "--retries",
+            "0",
+        ];
+        let run = dir.run_with(
+            &args,
+            &[("RELATICS_TOKEN", "tok-1234"), ("SSL_CERT_FILE", &ca_file)],
+            None,
+        );
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.stdout.contains("1 name/ID pairs recognised"));
+        let other = TestCa::new("Somebody else");
+        other.write_pem(&dir.path("other.pem"));
+        let other_file = dir.path("other.pem").display().to_string();
+        let run = dir.run_with(
+            &args,
+            &[("RELATICS_TOKEN", "tok-1234"), ("SSL_CERT_FILE", &other_file)],
+            None,
+        );
+        assert_eq!(run.code, 3, "{run:?}");
+        assert!(
+            run.stderr.contains("the certificate of localhost is not trusted"),
+            "{}",
+            run.stderr
+        );
+    }
+
+    #[test]
     fn an_empty_trust_store_is_said_in_plain_words() {
         let dir = workbook();
         dir.write("empty.pem", "");

@@ -8,40 +8,11 @@
 
 use std::io::{self, Write};
 
+use super::encoder::Encoder;
+use super::format::BodyFormat;
 use crate::mapper::{Element, Value};
+use crate::output::Rewind;
 use crate::template::{FieldKind, Template};
-
-/// The body formats Relatics accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BodyFormat {
-    Json,
-    Xml,
-}
-
-impl BodyFormat {
-    /// The format a file name asks for, by extension.
-    pub fn of_path(path: &std::path::Path) -> Option<BodyFormat> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "json" => Some(BodyFormat::Json),
-            "xml" => Some(BodyFormat::Xml),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            BodyFormat::Json => "JSON",
-            BodyFormat::Xml => "XML",
-        }
-    }
-
-    pub fn content_type(self) -> &'static str {
-        match self {
-            BodyFormat::Json => "application/json; charset=utf-8",
-            BodyFormat::Xml => "application/xml; charset=utf-8",
-        }
-    }
-}
 
 /// Writes a body to `W`: `begin`, then `element` for each item, then `finish`.
 pub struct BodyWriter<'t, W: Write> {
@@ -157,15 +128,6 @@ impl<'t, W: Write> BodyWriter<'t, W> {
         self.count
     }
 
-    /// Throws away what was written, to start the body again.
-    pub fn rewind(&mut self) -> io::Result<()>
-    where
-        W: crate::output::Rewind,
-    {
-        self.count = 0;
-        self.out.rewind()
-    }
-
     fn json_element(&mut self, element: &Element) -> io::Result<()> {
         let pretty = self.pretty;
         let out = &mut self.out;
@@ -261,6 +223,29 @@ impl<'t, W: Write> BodyWriter<'t, W> {
             }
         }
         write!(out, "{nl}{i2}</{type_key}>")
+    }
+}
+
+impl<W: Write + Rewind> Encoder for BodyWriter<'_, W> {
+    fn begin(&mut self) -> io::Result<()> {
+        BodyWriter::begin(self)
+    }
+
+    fn element(&mut self, element: &Element) -> io::Result<()> {
+        BodyWriter::element(self, element)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        BodyWriter::finish(self)
+    }
+
+    fn rewind(&mut self) -> io::Result<()> {
+        self.count = 0;
+        self.out.rewind()
+    }
+
+    fn count(&self) -> u64 {
+        self.count
     }
 }
 

@@ -1,0 +1,236 @@
+//! From a sheet's profile to a template's choices: the external id column, each column's type,
+//! whether it is required, which columns are relations, and the source settings (decimal comma,
+//! date formats) that make every value read.
+
+use super::header::looks_like_id_header;
+use super::profile::{Column, Profile, TEXT_DATE_FORMATS, TEXT_DATE_NAMES};
+
+const LIST_VALUES: usize = 12;
+
+/// A property type, as the template names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Type {
+    SingleLineText,
+    Text,
+    Number,
+    Date,
+    Url,
+    List(Vec<String>),
+}
+
+impl Type {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Type::SingleLineText => "single-line-text",
+            Type::Text => "text",
+            Type::Number => "number",
+            Type::Date => "date",
+            Type::Url => "url",
+            Type::List(_) => "list",
+        }
+    }
+}
+
+/// What one column becomes.
+#[derive(Clone, Debug)]
+pub enum Kind {
+    Property(Type),
+    Relation,
+}
+
+/// The guess for one column.
+#[derive(Clone, Debug)]
+pub struct Guess {
+    pub col: usize,
+    pub header: String,
+    pub kind: Kind,
+    pub required: bool,
+    /// What was seen: `120 values, 3 empty, 5 distinct, e.g. 'Draft'`.
+    pub seen: String,
+}
+
+/// The guesses for a whole sheet.
+#[derive(Debug)]
+pub struct Guesses {
+    /// The external id column, and a note when it is a weak guess.
+    pub external_id: Option<usize>,
+    pub id_note: String,
+    /// Every named column, the external id's included.
+    pub columns: Vec<Guess>,
+    pub decimal_comma: bool,
+    pub date_formats: Vec<&'static str>,
+    /// Columns without a header hold values (they are ignored with `others = true`).
+    pub headerless_values: bool,
+}
+
+fn clip(s: &str) -> String {
+    crate::problem::clip(&s.replace(['\n', '\r'], " "), 40)
+}
+
+/// `120 values, 3 empty, 5 distinct, e.g. 'Draft'`.
+pub fn seen(column: &Column) -> String {
+    let distinct = if column.overflow {
+        "many distinct".to_owned()
+    } else {
+        format!("{} distinct", column.distinct.len())
+    };
+    let example = column
+        .example
+        .as_deref()
+        .map(|e| format!(", e.g. '{}'", clip(e)))
+        .unwrap_or_default();
+    format!("{} values, {} empty, {distinct}{example}", column.values, column.empty)
+}
+
+fn is_url(text: &str) -> bool {
+    let t = text.trim();
+    (t.starts_with("http://") || t.starts_with("https://") || t.starts_with("mailto:"))
+        && !t.contains(char::is_whitespace)
+}
+
+/// The property type a column's values all fit, given the sheet's conventions.
+fn property_type(column: &Column, decimal_comma: bool, date_format: Option<usize>) -> Type {
+    let n = column.values;
+    if n == 0 {
+        return Type::SingleLineText;
+    }
+    let text_numbers = if decimal_comma {
+        column.text_numbers_comma
+    } else {
+        column.text_numbers_point
+    };
+    if column.number_cells + text_numbers == n {
+        return Type::Number;
+    }
+    let text_dates = date_format.map_or(0, |i| column.text_dates[i]);
+    if column.date_cells > 0 && column.date_cells + column.text_iso_dates == n
+        || column.date_cells + column.text_iso_dates + text_dates == n
+            && column.date_cells + column.text_iso_dates + text_dates > 0
+    {
+        return Type::Date;
+    }
+    if !column.overflow && column.distinct.keys().all(|v| is_url(v)) {
+        return Type::Url;
+    }
+    if column.max_chars > 100 || column.line_breaks {
+        return Type::Text;
+    }
+    let distinct = column.distinct.len();
+    let short = column.distinct.keys().all(|v| v.chars().count() <= 40);
+    if !column.overflow && (2..=LIST_VALUES).contains(&distinct) && n >= 10 && n >= 3 * distinct as u64 && short {
+        let mut values: Vec<String> = column.distinct.keys().cloned().collect();
+        // Most frequent first, then by name: the order a user thinks of them in.
+        values.sort_by(|a, b| column.distinct[b].cmp(&column.distinct[a]).then(a.cmp(b)));
+        return Type::List(values);
+    }
+    Type::SingleLineText
+}
+
+/// The text date format (index into [`TEXT_DATE_FORMATS`]) that, with date cells and ISO text,
+/// reads every value of the column; `None` if none is needed or none does.
+fn date_format_of(column: &Column) -> Option<usize> {
+    let rest = column.values - column.date_cells - column.text_iso_dates.min(column.values - column.date_cells);
+    if rest == 0 {
+        return None;
+    }
+    (0..TEXT_DATE_FORMATS.len()).find(|&i| column.text_dates[i] >= rest && column.text_dates[i] > 0)
+}
+
+fn is_relation(column: &Column) -> bool {
+    column.values > 0
+        && column.number_cells == 0
+        && column.date_cells == 0
+        && (column.id_like == column.values || column.multi_token > 0 && column.id_like * 2 >= column.values)
+}
+
+/// Makes the guesses for a profiled sheet.
+pub fn guess(profile: &Profile) -> Guesses {
+    let columns = &profile.columns;
+    let named = |i: usize| profile.headers.get(i).is_some_and(|h| !h.trim().is_empty());
+    // The decimal convention that reads more all-number text columns.
+    let only_comma = columns
+        .iter()
+        .filter(|c| {
+            c.values > 0
+                && c.text_numbers_comma + c.number_cells == c.values
+                && c.text_numbers_point + c.number_cells < c.values
+        })
+        .count();
+    let only_point = columns
+        .iter()
+        .filter(|c| {
+            c.values > 0
+                && c.text_numbers_point + c.number_cells == c.values
+                && c.text_numbers_comma + c.number_cells < c.values
+        })
+        .count();
+    let decimal_comma = only_comma > only_point;
+
+    let candidate = |i: usize| named(i) && columns[i].id_shaped();
+    let by_header =
+        (0..columns.len()).find(|&i| candidate(i) && looks_like_id_header(&profile.headers[i]) && columns[i].unique());
+    let by_values = (0..columns.len()).find(|&i| candidate(i) && columns[i].unique());
+    let nearly = (0..columns.len())
+        .find(|&i| candidate(i) && looks_like_id_header(&profile.headers[i]) && columns[i].nearly_unique());
+    let (external_id, id_note) = match (by_header, by_values, nearly) {
+        (Some(i), _, _) => (
+            Some(i),
+            format!("its header names an id and its {} values are unique", columns[i].values),
+        ),
+        (None, _, Some(i)) => (
+            Some(i),
+            format!(
+                "its header names an id; {} values repeat and {} are missing, which relsync check reports",
+                columns[i].repeats, columns[i].empty
+            ),
+        ),
+        (None, Some(i), None) => (
+            Some(i),
+            format!(
+                "the first column whose {} values are all present and unique; check it",
+                columns[i].values
+            ),
+        ),
+        (None, None, None) => (
+            (0..columns.len()).find(|&i| named(i)),
+            "check: no column has a unique value in every row".to_owned(),
+        ),
+    };
+
+    let mut date_formats: Vec<&'static str> = Vec::new();
+    let mut guesses = Vec::new();
+    for (col, column) in columns.iter().enumerate() {
+        if !named(col) {
+            continue;
+        }
+        let kind = if is_relation(column) {
+            Kind::Relation
+        } else {
+            let format = date_format_of(column);
+            let ty = property_type(column, decimal_comma, format);
+            if ty == Type::Date
+                && let Some(i) = format
+                && !date_formats.contains(&TEXT_DATE_NAMES[i])
+            {
+                date_formats.push(TEXT_DATE_NAMES[i]);
+            }
+            Kind::Property(ty)
+        };
+        guesses.push(Guess {
+            col,
+            header: profile.headers[col].trim().to_owned(),
+            kind,
+            required: column.values > 0 && column.empty == 0,
+            seen: seen(column),
+        });
+    }
+    let headerless_values = columns.iter().enumerate().any(|(i, c)| !named(i) && c.values > 0);
+    Guesses {
+        external_id,
+        id_note,
+        columns: guesses,
+        decimal_comma,
+        date_formats,
+        headerless_values,
+    }
+}

@@ -1,0 +1,127 @@
+//! Finding the header row: exports often put a title, a date or blank rows above the headers.
+//! The header row is the first row of short, distinct texts across (most of) the sheet's width
+//! with data below it.
+
+/// Longest text that still looks like a header.
+const SHORT: usize = 60;
+
+/// A cell of the first rows, as text, with its kind.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeadCell {
+    pub text: String,
+    /// A text cell (not a number, date or boolean).
+    pub is_text: bool,
+}
+
+/// The header row among the first rows, and why it was chosen (for people).
+pub fn detect(head: &[(u32, Vec<Option<HeadCell>>)]) -> (u32, String) {
+    let width = head
+        .iter()
+        .map(|(_, cells)| cells.iter().filter(|c| c.is_some()).count())
+        .max()
+        .unwrap_or(0);
+    for (i, (number, cells)) in head.iter().enumerate() {
+        let filled: Vec<&HeadCell> = cells.iter().flatten().collect();
+        if filled.is_empty() {
+            continue;
+        }
+        let enough = filled.len() * 10 >= width * 6 && (filled.len() >= 2 || width == 1);
+        let texts = filled
+            .iter()
+            .all(|c| c.is_text && !c.text.is_empty() && c.text.chars().count() <= SHORT);
+        let mut distinct: Vec<&str> = filled.iter().map(|c| c.text.as_str()).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let varied = distinct.len() * 10 >= filled.len() * 8;
+        let data_below = head[i + 1..].iter().any(|(_, c)| c.iter().any(Option::is_some));
+        if enough && texts && varied && (data_below || head.len() == i + 1) {
+            let above: Vec<u32> = head[..i]
+                .iter()
+                .filter(|(_, c)| c.iter().any(Option::is_some))
+                .map(|(n, _)| *n)
+                .collect();
+            let why = match above.as_slice() {
+                [] => format!("row {number}: the first row, of short distinct texts, with data below it"),
+                [one] => format!(
+                    "row {number}: the first row of short distinct texts across the sheet with data below it (row \
+                     {one} above it looks like a title)"
+                ),
+                [first, .., last] => format!(
+                    "row {number}: the first row of short distinct texts across the sheet with data below it (rows \
+                     {first}-{last} above it look like a title)"
+                ),
+            };
+            return (*number, why);
+        }
+    }
+    let first = head
+        .iter()
+        .find(|(_, c)| c.iter().any(Option::is_some))
+        .map_or(1, |(n, _)| *n);
+    (
+        first,
+        format!("row {first}: no row looked like column headers, so the first row with values is used; check it"),
+    )
+}
+
+/// Headers that usually name the external id.
+const ID_HEADERS: [&str; 12] = [
+    "id",
+    "externalid",
+    "external id",
+    "code",
+    "nummer",
+    "nr",
+    "number",
+    "key",
+    "identifier",
+    "identificatie",
+    "objectcode",
+    "object id",
+];
+
+/// Distinct values a list may have.
+/// Whether a header usually names the external id (`ID`, `Code`, `Nummer`, ...).
+pub fn looks_like_id_header(header: &str) -> bool {
+    let h = header.trim().to_lowercase();
+    ID_HEADERS.contains(&h.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Option<HeadCell> {
+        Some(HeadCell {
+            text: s.into(),
+            is_text: true,
+        })
+    }
+
+    fn number(s: &str) -> Option<HeadCell> {
+        Some(HeadCell {
+            text: s.into(),
+            is_text: false,
+        })
+    }
+
+    #[test]
+    fn titles_and_blank_rows_above_the_headers() {
+        let title = "Requirements export 2026";
+        let head = vec![
+            (1, vec![text(title), text(title), text(title), text(title)]),
+            (2, vec![]),
+            (3, vec![text("ID"), text("Title"), text("Due"), text("Weight")]),
+            (4, vec![text("REQ-1"), text("Pump"), number("46447"), number("2.5")]),
+        ];
+        let (row, why) = detect(&head);
+        assert_eq!(row, 3);
+        assert!(why.contains("row 1 above it looks like a title"), "{why}");
+        let plain = vec![(1, vec![text("ID"), text("Name")]), (2, vec![text("A"), text("x")])];
+        assert_eq!(detect(&plain).0, 1);
+        let numbers = vec![(1, vec![number("1"), number("2")]), (2, vec![number("3"), number("4")])];
+        let (row, why) = detect(&numbers);
+        assert_eq!(row, 1);
+        assert!(why.contains("no row looked like column headers"));
+    }
+}

@@ -1,0 +1,260 @@
+//! `relsync template init`: from an export to a working template in one step.
+//!
+//! The sheet is read once and profiled ([`profile`]); the header row is found ([`header`]);
+//! each column's type, whether it is required, which column is the external id and which
+//! columns are relations are guessed from the values ([`guess`]); and the template is written as
+//! commented TOML that `convert` reads as it is ([`write`]). With Relatics' own Excel sync
+//! template ([`sync`]) the names come from Relatics, matched to the export's headers.
+
+mod guess;
+mod header;
+mod profile;
+mod sync;
+mod write;
+
+use std::collections::HashSet;
+
+use anyhow::bail;
+
+use crate::input::InputSpec;
+use guess::{Guess, Kind};
+use write::{Draft, quoted, singular};
+
+/// What `template init` is asked to do.
+pub struct InitSettings {
+    pub input: InputSpec,
+    /// The header row, when the user knows it.
+    pub header_row: Option<u32>,
+    /// Relatics' Excel sync template for the interface.
+    pub sync: Option<InputSpec>,
+    /// How the command was called, for the template's first line.
+    pub command: String,
+}
+
+/// A template and what to tell the user about it.
+pub struct Authored {
+    pub toml: String,
+    pub notes: Vec<String>,
+}
+
+/// Makes a template for `settings.input`.
+pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
+    let mut notes = Vec::new();
+    let profile = match profile::profile(&settings.input, settings.header_row) {
+        // Text that is not UTF-8 is most often Windows-1252 (Excel's "CSV" on Western Windows).
+        Err(crate::input::InputError::Delimited {
+            cause: crate::input::DelimitedError::Encoding { .. },
+            ..
+        }) if settings.input.delimited.encoding.is_none() => {
+            let mut spec = settings.input.clone();
+            spec.delimited.encoding = Some(encoding_rs::WINDOWS_1252);
+            notes.push("the text is not UTF-8; it was read as windows-1252 (check the accents)".to_owned());
+            profile::profile(&spec, settings.header_row)?
+        }
+        other => other?,
+    };
+    let guesses = guess::guess(&profile);
+    let Some(id_col) = guesses.external_id else {
+        bail!(
+            "{} has no column headers to make a template from (header row {}); give --header-row N",
+            settings.input.path.display(),
+            profile.header_row.unwrap_or(1)
+        );
+    };
+    let header_row = profile.header_row.unwrap_or(1);
+    let id_header = profile.headers[id_col].trim().to_owned();
+    notes.insert(0, format!("header row: {}", profile.why));
+
+    let sync = match &settings.sync {
+        Some(spec) => match sync::read(spec, profile.info.sheet.as_deref())? {
+            Ok(sync) => Some(sync),
+            Err(why) => bail!("{why}"),
+        },
+        None => None,
+    };
+    let plural = sync
+        .as_ref()
+        .and_then(|s| s.sheet.clone())
+        .or_else(|| profile.info.sheet.clone())
+        .or_else(|| {
+            settings
+                .input
+                .path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "Elements".to_owned());
+
+    let mut source = Vec::new();
+    if let Some(sheet) = &profile.info.sheet {
+        source.push(("sheet".to_owned(), quoted(sheet), String::new()));
+    }
+    source.push(("header_row".to_owned(), header_row.to_string(), profile.why.clone()));
+    if let Some((delimiter, detected)) = profile.info.delimiter {
+        let shown = if delimiter == b'\t' {
+            "\\t".to_owned()
+        } else {
+            char::from(delimiter).to_string()
+        };
+        let comment = if detected { "detected" } else { "" };
+        source.push(("delimiter".to_owned(), quoted(&shown), comment.to_owned()));
+    }
+    if let Some(encoding) = profile.info.encoding
+        && encoding != "UTF-8"
+    {
+        source.push(("encoding".to_owned(), quoted(encoding), "detected".to_owned()));
+    }
+    if guesses.decimal_comma {
+        source.push((
+            "decimal_comma".to_owned(),
+            "true".to_owned(),
+            "numbers are written 1.234,5".to_owned(),
+        ));
+    }
+    if !guesses.date_formats.is_empty() {
+        let list: Vec<String> = guesses.date_formats.iter().map(|f| quoted(f)).collect();
+        source.push((
+            "date_formats".to_owned(),
+            format!("[{}]", list.join(", ")),
+            "dates written as text".to_owned(),
+        ));
+    }
+
+    let guess_of = |col: usize| guesses.columns.iter().find(|g| g.col == col);
+    let mut fields: Vec<(String, Guess, Vec<String>)> = Vec::new();
+    let mut unmatched = Vec::new();
+    let mut ignored = Vec::new();
+    let mut keys: HashSet<String> = HashSet::new();
+    let mut used: HashSet<usize> = HashSet::from([id_col]);
+    let comments = |g: &Guess| {
+        let mut lines = vec![g.seen.clone()];
+        if matches!(g.kind, Kind::Relation) {
+            lines.push("guessed as a relation: the cells hold element IDs or lists of them".to_owned());
+        }
+        lines
+    };
+    match &sync {
+        None => {
+            for g in guesses.columns.iter().filter(|g| g.col != id_col) {
+                let mut name = g.header.clone();
+                // Names must escape to distinct keys, and ExternalId is Relatics' own.
+                let mut n = 2;
+                while name.eq_ignore_ascii_case("ExternalId") || !keys.insert(crate::names::encode_local_name(&name)) {
+                    name = format!("{} ({n})", g.header);
+                    n += 1;
+                }
+                let mut lines = comments(g);
+                if name != g.header {
+                    lines.push(format!(
+                        "check: renamed from '{}', which another column or Relatics uses",
+                        g.header
+                    ));
+                }
+                used.insert(g.col);
+                fields.push((name, g.clone(), lines));
+            }
+        }
+        Some(sync) => {
+            let found = sync::match_names(&sync.names, &profile.headers);
+            let mut exact = 0;
+            for (name, found) in sync.names.iter().zip(&found) {
+                match found {
+                    Some((col, how)) if *col != id_col => {
+                        let Some(g) = guess_of(*col) else { continue };
+                        used.insert(*col);
+                        let mut lines = comments(g);
+                        let via = if g.header == *name {
+                            how.describe().to_owned()
+                        } else {
+                            format!("{} to column '{}'", how.describe(), g.header)
+                        };
+                        lines.insert(0, format!("'{name}' (from the sync template): {via}"));
+                        if *how == sync::Match::Exact {
+                            exact += 1;
+                        }
+                        fields.push((name.clone(), g.clone(), lines));
+                    }
+                    _ => {
+                        let candidates = profile
+                            .headers
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, h)| !used.contains(i) && !h.trim().is_empty())
+                            .map(|(_, h)| h.as_str());
+                        let closest = crate::suggest::closest(name, candidates).map(str::to_owned);
+                        let kind = closest
+                            .as_deref()
+                            .and_then(|c| guesses.columns.iter().find(|g| g.header == c))
+                            .map(|g| g.kind.clone());
+                        unmatched.push((name.clone(), closest, kind));
+                    }
+                }
+            }
+            for (col, header) in profile.headers.iter().enumerate() {
+                if !used.contains(&col) && !header.trim().is_empty() {
+                    ignored.push(header.trim().to_owned());
+                }
+            }
+            notes.push(format!(
+                "{} of {} names from the sync template matched a column ({exact} exactly){}",
+                sync.names.len() - unmatched.len(),
+                sync.names.len(),
+                if unmatched.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; left commented out: {}",
+                        unmatched
+                            .iter()
+                            .map(|(n, _, _)| format!("'{n}'"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            ));
+        }
+    }
+    let relations = fields
+        .iter()
+        .filter(|(_, g, _)| matches!(g.kind, Kind::Relation))
+        .count();
+    notes.push(format!(
+        "external id: '{id_header}' ({}); {} and {} (guessed from the values)",
+        guesses.id_note,
+        count(fields.len() - relations, "property", "properties"),
+        count(relations, "relation", "relations")
+    ));
+    let draft = Draft {
+        intro: vec![
+            format!("Template made by `{}`.", settings.command),
+            "Property and role names must be spelled exactly as in Relatics: check them, and the lines marked"
+                .to_owned(),
+            "'check'. Types and 'required' are guessed from the values; see the README, \"The template\".".to_owned(),
+        ],
+        type_name: singular(&plural),
+        plural,
+        source,
+        external_id: id_header,
+        id_comment: format!("{}: {}", guess::seen(&profile.columns[id_col]), guesses.id_note),
+        fields,
+        unmatched,
+        ignored,
+        ignore_comment: "columns of the sheet that no name of the sync template matched; they are not sent.\n\
+                         When you map one of them above, take it out of this list."
+            .to_owned(),
+        ignore_others: guesses.headerless_values,
+    };
+    let toml = write::render(&draft);
+    // What is written must be a template relsync reads.
+    if let Err(e) = crate::template::parse(&toml, std::path::Path::new("generated.toml")) {
+        bail!(
+            "the template made for {} is not valid ({e}); please report this",
+            settings.input.path.display()
+        );
+    }
+    Ok(Authored { toml, notes })
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

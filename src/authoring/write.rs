@@ -1,0 +1,208 @@
+//! Writing a template as commented TOML that `convert` reads as it is.
+
+use std::fmt::Write as _;
+
+use super::guess::{Guess, Kind, Type};
+
+/// A TOML string literal.
+/// Always one line: Excel headers often hold line breaks (Alt+Enter), and a template reads
+/// best with them written as `\n`.
+pub fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A singular for a plural name, as a first guess (`Requirements` -> `Requirement`).
+pub fn singular(plural: &str) -> String {
+    let p = plural.trim();
+    for (from, to) in [
+        ("ies", "y"),
+        ("sses", "ss"),
+        ("ches", "ch"),
+        ("shes", "sh"),
+        ("xes", "x"),
+    ] {
+        if let Some(stem) = p.strip_suffix(from)
+            && !stem.is_empty()
+        {
+            return format!("{stem}{to}");
+        }
+    }
+    match p.strip_suffix('s') {
+        Some(stem) if !stem.is_empty() && !stem.ends_with('s') => stem.to_owned(),
+        _ => p.to_owned(),
+    }
+}
+
+/// The parts of a template, in the order they are written.
+pub struct Draft {
+    /// Lines at the top, each written as a comment.
+    pub intro: Vec<String>,
+    pub plural: String,
+    pub type_name: String,
+    /// `sheet`, `header_row`, `delimiter`, ... as `key = value  # comment` lines.
+    pub source: Vec<(String, String, String)>,
+    pub external_id: String,
+    pub id_comment: String,
+    /// (name, guess, comment lines above it).
+    pub fields: Vec<(String, Guess, Vec<String>)>,
+    /// Names from a sync template without a column, with the closest header and what that
+    /// column looks like, written commented out.
+    pub unmatched: Vec<(String, Option<String>, Option<Kind>)>,
+    /// Columns deliberately left out, with why.
+    pub ignored: Vec<String>,
+    pub ignore_comment: String,
+    pub ignore_others: bool,
+}
+
+fn comment_lines(out: &mut String, lines: &[String]) {
+    for line in lines {
+        let _ = writeln!(out, "# {line}");
+    }
+}
+
+/// Renders the template.
+pub fn render(draft: &Draft) -> String {
+    let mut out = String::new();
+    comment_lines(&mut out, &draft.intro);
+    let _ = writeln!(out, "\n[target]");
+    let _ = writeln!(
+        out,
+        "type = {}  # check: the type element's name in Relatics (singular)",
+        quoted(&draft.type_name)
+    );
+    let _ = writeln!(out, "plural = {}  # check: its plural name", quoted(&draft.plural));
+    if !draft.source.is_empty() {
+        let _ = writeln!(out, "\n[source]");
+        for (key, value, comment) in &draft.source {
+            if comment.is_empty() {
+                let _ = writeln!(out, "{key} = {value}");
+            } else {
+                let _ = writeln!(out, "{key} = {value}  # {comment}");
+            }
+        }
+    }
+    let _ = writeln!(out, "\n[external_id]");
+    let _ = writeln!(out, "# {}", draft.id_comment);
+    let _ = writeln!(out, "column = {}", quoted(&draft.external_id));
+    for (name, guess, comments) in &draft.fields {
+        out.push('\n');
+        comment_lines(&mut out, comments);
+        match &guess.kind {
+            Kind::Property(ty) => {
+                let _ = writeln!(out, "[[property]]");
+                let _ = writeln!(out, "name = {}", quoted(name));
+                let _ = writeln!(out, "column = {}", quoted(&guess.header));
+                let _ = writeln!(out, "type = {}", quoted(ty.name()));
+                if let Type::List(values) = ty {
+                    let list: Vec<String> = values.iter().map(|v| quoted(v)).collect();
+                    let _ = writeln!(out, "values = [{}]", list.join(", "));
+                }
+            }
+            Kind::Relation => {
+                let _ = writeln!(out, "[[relation]]");
+                let _ = writeln!(out, "role = {}", quoted(name));
+                let _ = writeln!(out, "column = {}", quoted(&guess.header));
+                let _ = writeln!(
+                    out,
+                    "target = {}  # check: the type element of the targets",
+                    quoted(&singular(&guess.header))
+                );
+            }
+        }
+        if guess.required {
+            let _ = writeln!(out, "required = true");
+        }
+    }
+    for (name, closest, kind) in &draft.unmatched {
+        out.push('\n');
+        let hint = closest
+            .as_deref()
+            .map(|c| format!("; the closest header is '{c}'"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "# No column of the sheet matches {}{hint}. Map it, or leave it out:",
+            quoted(name)
+        );
+        let column = quoted(closest.as_deref().unwrap_or("..."));
+        match kind {
+            Some(Kind::Relation) => {
+                let _ = writeln!(out, "# [[relation]]");
+                let _ = writeln!(out, "# role = {}", quoted(name));
+                let _ = writeln!(out, "# column = {column}");
+                let _ = writeln!(out, "# target = {}", quoted(&singular(name)));
+            }
+            other => {
+                let ty = match other {
+                    Some(Kind::Property(ty)) => ty.name(),
+                    _ => "single-line-text",
+                };
+                let _ = writeln!(out, "# [[property]]");
+                let _ = writeln!(out, "# name = {}", quoted(name));
+                let _ = writeln!(out, "# column = {column}");
+                let _ = writeln!(out, "# type = {}", quoted(ty));
+            }
+        }
+    }
+    if !draft.ignored.is_empty() || draft.ignore_others {
+        let _ = writeln!(out, "\n[ignore]");
+        if !draft.ignored.is_empty() {
+            for line in draft.ignore_comment.lines() {
+                let _ = writeln!(out, "# {}", line.trim());
+            }
+            let list: Vec<String> = draft.ignored.iter().map(|c| quoted(c)).collect();
+            let _ = writeln!(out, "columns = [{}]", list.join(", "));
+        }
+        if draft.ignore_others {
+            let _ = writeln!(
+                out,
+                "others = true  # columns without a header hold values; they are not sent"
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn singulars() {
+        for (plural, one) in [
+            ("Requirements", "Requirement"),
+            ("Facilities", "Facility"),
+            ("Boxes", "Box"),
+            ("Objecten", "Objecten"),
+            ("Glass", "Glass"),
+        ] {
+            assert_eq!(singular(plural), one, "{plural}");
+        }
+        for text in [
+            "a \"b\"\n",
+            "plain",
+            "C:\\exports\\x.csv",
+            "'''",
+            "tab\there",
+            "bell\u{7}\u{7f}",
+        ] {
+            let doc: toml::Table = toml::from_str(&format!("k = {}", quoted(text))).unwrap();
+            assert_eq!(doc["k"].as_str(), Some(text), "{text:?}");
+            assert!(!quoted(text).contains('\n'));
+        }
+    }
+}

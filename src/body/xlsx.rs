@@ -1,0 +1,185 @@
+//! Relatics' Excel sync format, for interfaces that take an upload by hand: one sheet, a header
+//! row `ExternalId` and then one column per sent property and relation, named as Relatics spells
+//! them (not escaped); dates as Excel date cells, numbers as numbers, and several relation
+//! targets in one cell separated by line breaks. Written row by row with rust_xlsxwriter in its
+//! constant-memory mode, to a file the caller then moves into place.
+
+use std::io;
+use std::path::PathBuf;
+
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+
+use super::encoder::Encoder;
+use crate::mapper::{Element, Value};
+use crate::template::{FieldKind, PropertyType, Template};
+
+/// Writes checked elements as Relatics' Excel sync format.
+pub struct XlsxBody<'t> {
+    template: &'t Template,
+    /// Where the workbook is saved by `finish`.
+    path: PathBuf,
+    workbook: Workbook,
+    /// Template fields that are sent (external ownership), with their column.
+    columns: Vec<(usize, u16)>,
+    row: u32,
+    count: u64,
+    date: Format,
+    wrap: Format,
+    header: Format,
+}
+
+fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+/// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`.
+fn sheet_name(plural: &str) -> String {
+    let name: String = plural
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\'))
+        .take(31)
+        .collect();
+    let name = name.trim_matches('\'').trim().to_owned();
+    if name.is_empty() { "Sheet1".to_owned() } else { name }
+}
+
+impl<'t> XlsxBody<'t> {
+    /// A body for `template`, to be saved at `path`.
+    pub fn new(template: &'t Template, path: PathBuf) -> XlsxBody<'t> {
+        let columns = template
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !f.is_internal())
+            .enumerate()
+            .map(|(col, (i, _))| (i, (col + 1) as u16))
+            .collect();
+        XlsxBody {
+            template,
+            path,
+            workbook: Workbook::new(),
+            columns,
+            row: 0,
+            count: 0,
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            wrap: Format::new().set_text_wrap(),
+            header: Format::new().set_bold(),
+        }
+    }
+}
+
+impl Encoder for XlsxBody<'_> {
+    fn begin(&mut self) -> io::Result<()> {
+        let sheet = self.workbook.add_worksheet_with_constant_memory().map_err(xlsx_error)?;
+        sheet
+            .set_name(sheet_name(&self.template.target.plural))
+            .map_err(xlsx_error)?;
+        sheet
+            .write_string_with_format(0, 0, "ExternalId", &self.header)
+            .map_err(xlsx_error)?;
+        sheet.set_column_width(0, 16).map_err(xlsx_error)?;
+        for &(i, col) in &self.columns {
+            let field = &self.template.fields[i];
+            sheet
+                .write_string_with_format(0, col, &field.name, &self.header)
+                .map_err(xlsx_error)?;
+            let width = (field.name.chars().count() + 2).clamp(10, 40) as f64;
+            sheet.set_column_width(col, width).map_err(xlsx_error)?;
+        }
+        sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+        self.row = 0;
+        Ok(())
+    }
+
+    fn element(&mut self, element: &Element) -> io::Result<()> {
+        self.row += 1;
+        let row = self.row;
+        let sheet = self.workbook.worksheet_from_index(0).map_err(xlsx_error)?;
+        sheet.write_string(row, 0, &element.external_id).map_err(xlsx_error)?;
+        for &(i, col) in &self.columns {
+            let field = &self.template.fields[i];
+            let Some(value) = element.values.get(i) else { continue };
+            match value {
+                Value::Omit | Value::Null => {}
+                Value::Text(r) => {
+                    let text = element.str(r);
+                    if text.is_empty() {
+                        continue;
+                    }
+                    let date = matches!(field.kind, FieldKind::Property(PropertyType::Date))
+                        .then(|| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+                        .flatten();
+                    match date {
+                        Some(d) => {
+                            use chrono::Datelike;
+                            let cell = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+                                .map_err(xlsx_error)?;
+                            sheet
+                                .write_datetime_with_format(row, col, cell, &self.date)
+                                .map_err(xlsx_error)?;
+                        }
+                        None if text.contains('\n') => {
+                            sheet
+                                .write_string_with_format(row, col, text, &self.wrap)
+                                .map_err(xlsx_error)?;
+                        }
+                        None => {
+                            sheet.write_string(row, col, text).map_err(xlsx_error)?;
+                        }
+                    }
+                }
+                Value::Number(r) => {
+                    let x: f64 = element.str(r).parse().map_err(io::Error::other)?;
+                    sheet.write_number(row, col, x).map_err(xlsx_error)?;
+                }
+                Value::Targets(r) => {
+                    let targets = &element.targets[r.start as usize..r.end as usize];
+                    if targets.is_empty() {
+                        continue;
+                    }
+                    let ids: Vec<&str> = targets.iter().map(|t| element.str(&t.id)).collect();
+                    if ids.len() == 1 {
+                        sheet.write_string(row, col, ids[0]).map_err(xlsx_error)?;
+                    } else {
+                        sheet
+                            .write_string_with_format(row, col, ids.join("\n"), &self.wrap)
+                            .map_err(xlsx_error)?;
+                    }
+                }
+            }
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        let last_col = self.columns.last().map_or(0, |&(_, c)| c);
+        let sheet = self.workbook.worksheet_from_index(0).map_err(xlsx_error)?;
+        sheet.autofilter(0, 0, self.row.max(1), last_col).map_err(xlsx_error)?;
+        self.workbook.save(&self.path).map_err(xlsx_error)
+    }
+
+    fn rewind(&mut self) -> io::Result<()> {
+        self.workbook = Workbook::new();
+        self.row = 0;
+        self.count = 0;
+        Ok(())
+    }
+
+    fn count(&self) -> u64 {
+        self.count
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_excel_accepts() {
+        assert_eq!(sheet_name("Requirements"), "Requirements");
+        assert_eq!(sheet_name("A/B [x]"), "AB x");
+        assert_eq!(sheet_name("[]"), "Sheet1");
+        assert_eq!(sheet_name(&"x".repeat(40)).len(), 31);
+    }
+}

@@ -1,0 +1,46 @@
+//! `relsync fetch-lookup`: a providing interface's answer saved as a lookup file.
+
+use std::io::Write;
+
+use super::settings::FetchSettings;
+use crate::exit::Exit;
+use crate::lookup::{Fields, Lookup};
+use crate::output::{Destination, Staged, human_size};
+use crate::submit::http::Http;
+use crate::submit::{Auth, with_retries};
+
+pub fn run(settings: &FetchSettings) -> anyhow::Result<Exit> {
+    let mut urls = vec![settings.endpoint.as_str()];
+    if let crate::submit::Credentials::Client { token_url, .. } = &settings.credentials {
+        urls.push(token_url);
+    }
+    let mut http = Http::new(settings.timeout, settings.verbose, &urls)?;
+    let mut auth = Auth::new(&settings.credentials, &mut http, settings.retries)?;
+    let endpoint = settings.endpoint.as_str();
+    let answer = with_retries(
+        &mut http,
+        &mut auth,
+        settings.retries,
+        endpoint,
+        "nothing was saved",
+        |http, token| http.get(endpoint, token, settings.accept),
+    )?;
+    let mut staged = Staged::new(Destination::File(settings.output.clone()))?;
+    staged.writer().write_all(&answer.body)?;
+    let size = staged.commit()?;
+    let path = settings.output.display();
+    match Lookup::load(&settings.output, &Fields::default()) {
+        Ok(lookup) => println!(
+            "saved {path} ({}): {} name/ID pairs recognised",
+            human_size(size),
+            lookup.len()
+        ),
+        Err(e) => println!(
+            "saved {path} ({}), but no name/ID pairs were recognised ({}); set lookup_id and lookup_name on the \
+             relation if the answer names its fields otherwise",
+            human_size(size),
+            e.why
+        ),
+    }
+    Ok(Exit::Success)
+}
