@@ -53,5 +53,8 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Submit(args) => cmd::submit::run(&settings::submit(&args)?, &global),
         Command::Template(TemplateCommand::Init(args)) => cmd::template::init(&settings::template_init(&args)?),
         Command::FetchLookup(args) => cmd::fetch::run(&settings::fetch_lookup(&args)?),
+        Command::Diff(args) => cmd::diff::run(&settings::diff(&args)?, &global),
+        Command::Completions(args) => cmd::docs::completions(args.shell),
+        Command::Man => cmd::docs::man(),
     }
 }

@@ -79,6 +79,97 @@ pub enum Command {
     /// file for relations whose cells hold names
     #[command(after_long_help = FETCH_HELP)]
     FetchLookup(FetchArgs),
+
+    /// Compare two bodies (JSON or XML, or sheets with --template) by external id: elements
+    /// created, deleted and changed, and what changed in each
+    #[command(after_long_help = DIFF_HELP)]
+    Diff(DiffArgs),
+
+    /// Print a shell completion script for relsync to standard output
+    #[command(after_long_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+
+    /// Print relsync's manual page (roff) to standard output
+    #[command(after_long_help = MAN_HELP)]
+    Man,
+}
+
+const DIFF_HELP: &str = "\
+Examples:
+  relsync diff last-week.json requirements.json
+  relsync diff last-week.json samples/requirements.xlsx -t templates/requirements.toml
+  relsync diff old.xml new.json --report json > changes.json
+  relsync diff old.json new.json --limit 0                 # every element, not the first 20
+
+Each side is a body (.json or .xml, in any mix) or a sheet, converted with --template exactly as
+convert does (a sheet with errors cannot be compared: exit 2). Elements match by external id.
+Values compare as Relatics reads them: an empty text, null and an empty relation all clear a
+field; relation targets are compared as sets; a key one side leaves out is '(not sent)'.
+
+The text gives the counts first, then the fields that changed and how often, then the created,
+deleted and changed elements (with each changed field: old -> new), --limit per kind.
+--report json gives every change.
+
+Exit codes:
+  0  the bodies hold the same elements with the same values
+  1  there are differences
+  2  the command could not run: unreadable input, invalid body or template, a sheet with errors";
+
+const COMPLETIONS_HELP: &str = "\
+Install (see the README, \"Shell completions and the manual page\"):
+  bash        relsync completions bash > ~/.local/share/bash-completion/completions/relsync
+  zsh         relsync completions zsh > ~/.zfunc/_relsync      (with ~/.zfunc on $fpath)
+  fish        relsync completions fish > ~/.config/fish/completions/relsync.fish
+  PowerShell  add to $PROFILE: relsync completions powershell | Out-String | Invoke-Expression
+  elvish      relsync completions elvish > ~/.config/elvish/lib/relsync.elv  (then: use relsync)";
+
+const MAN_HELP: &str = "\
+Install:
+  relsync man > ~/.local/share/man/man1/relsync.1     then: man relsync
+The page holds every command with its options, examples and exit codes.";
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier body (.json, .xml) or sheet
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+
+    /// The later body (.json, .xml) or sheet
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+
+    /// The column template for a side that is a sheet
+    #[arg(short, long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+
+    /// The sheet to read, for a side that is a workbook [default: the template's source.sheet,
+    /// else the first sheet]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// Elements shown per kind (created, deleted, changed) in the text; 0 shows all
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+
+    /// Output format
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = DiffReport::Text)]
+    pub report: DiffReport,
+}
+
+/// How `diff` shows its result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffReport {
+    /// Counts, then the first elements of each kind, for people
+    Text,
+    /// Every change, for programs
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 const FETCH_HELP: &str = "\

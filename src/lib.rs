@@ -10,6 +10,7 @@ pub mod body;
 pub mod cellref;
 pub mod cli;
 pub mod cmd;
+pub mod diff;
 pub mod exit;
 #[doc(hidden)]
 pub mod fuzzing;

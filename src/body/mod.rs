@@ -1,9 +1,11 @@
 //! Writing bodies, element by element: the JSON and XML of Relatics' synchronizing interface
 //! ([`BodyWriter`]), and Relatics' Excel sync format for uploading by hand ([`XlsxBody`]).
-//! Both are [`Encoder`]s, which is all the pipeline knows of them.
+//! Both are [`Encoder`]s, which is all the pipeline knows of them. [`read`] reads a JSON or XML
+//! body back, element by element.
 
 mod encoder;
 mod format;
+pub mod read;
 mod text;
 mod xlsx;
 

@@ -8,8 +8,8 @@ use anyhow::bail;
 
 use crate::body::BodyFormat;
 use crate::cli::{
-    AcceptArg, CheckArgs, ColorWhen, ConvertArgs, FetchArgs, FormatArg, InitArgs, ReportFormat, SheetOptions,
-    SubmitArgs,
+    AcceptArg, CheckArgs, ColorWhen, ConvertArgs, DiffArgs, DiffReport, FetchArgs, FormatArg, InitArgs, ReportFormat,
+    SheetOptions, SubmitArgs,
 };
 use crate::input::{DelimitedOptions, InputFormat, InputSpec, Limits, XlsxReader};
 use crate::output::Destination;
@@ -143,6 +143,57 @@ pub enum SubmitInput {
 pub struct SubmitSettings {
     pub input: SubmitInput,
     pub send: submit::Settings,
+}
+
+/// One side of `relsync diff`.
+pub enum DiffSide {
+    Body { path: PathBuf, format: BodyFormat },
+    Sheet(Box<SheetSettings>),
+}
+
+/// `relsync diff`.
+pub struct DiffSettings {
+    pub old: DiffSide,
+    pub new: DiffSide,
+    /// Elements shown per kind; 0 for all.
+    pub limit: usize,
+    pub report: DiffReport,
+}
+
+pub fn diff(args: &DiffArgs) -> anyhow::Result<DiffSettings> {
+    let template = args.template.as_deref().map(load_template).transpose()?;
+    let side = |path: &Path| -> anyhow::Result<DiffSide> {
+        if let Some(format) = BodyFormat::of_path(path) {
+            return Ok(DiffSide::Body {
+                path: path.to_owned(),
+                format,
+            });
+        }
+        let (Some(template), Some(template_path)) = (&template, &args.template) else {
+            bail!(
+                "{} is a sheet, so diff needs its column template to convert it: add --template FILE",
+                path.display()
+            );
+        };
+        let spec = input_spec(path, args.sheet.as_deref(), template)?;
+        Ok(DiffSide::Sheet(Box::new(SheetSettings {
+            spec,
+            template: template.clone(),
+            template_path: template_path.clone(),
+            strict: false,
+            report_file: None,
+        })))
+    };
+    let (old, new) = (side(&args.old)?, side(&args.new)?);
+    if args.old == Path::new("-") && args.new == Path::new("-") {
+        bail!("only one side can be standard input");
+    }
+    Ok(DiffSettings {
+        old,
+        new,
+        limit: args.limit,
+        report: args.report,
+    })
 }
 
 /// `relsync template init`.

@@ -21,7 +21,29 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
         Some(endpoint) => store.last(endpoint)?,
         None => None,
     };
-    let plan = guard::plan(settings, prepared, size, &sha256, last.as_ref().map(|(_, r)| r));
+    // Field by field against the body kept from the last submit, when there is one; the
+    // receipt alone (external ids) is what guards deletions.
+    let changes = match (&settings.endpoint, &last) {
+        (Some(endpoint), Some((_, receipt))) => match store.kept_body(endpoint, receipt) {
+            Some(kept) => match guard::changes(&kept, prepared) {
+                Ok(changes) => Some(changes),
+                Err(e) => {
+                    eprintln!("relsync: the body kept from the last submit is not used: {e:#}");
+                    None
+                }
+            },
+            None => None,
+        },
+        _ => None,
+    };
+    let plan = guard::plan(
+        settings,
+        prepared,
+        size,
+        &sha256,
+        last.as_ref().map(|(_, r)| r),
+        changes.as_ref(),
+    );
 
     if settings.dry_run {
         print!("{}", plan.text);
@@ -91,6 +113,12 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
     match store.save(&record) {
         Ok(path) => {
             println!("receipt: {}", path.display());
+            if let Err(e) = store.keep_body(&record, &prepared.path, prepared.format) {
+                eprintln!(
+                    "relsync: a copy of the body could not be kept ({e:#}); the next submit shows changes by external \
+                     id only"
+                );
+            }
             Ok(Exit::Success)
         }
         Err(e) => {

@@ -7,10 +7,20 @@
 use std::collections::HashSet;
 use std::io::{BufRead, IsTerminal, Write};
 
-use super::receipt::{self, Receipt};
+use anyhow::Context as _;
+
+use super::receipt::{self, KeptBody, Receipt};
 use super::settings::{Prepared, Settings};
+use crate::diff::{self, Counts, TextReport, Words};
 use crate::exit::{Exit, ExitError};
 use crate::output::human_size;
+
+/// How the plan names the kinds of change.
+const SUBMIT_WORDS: Words = Words {
+    created: "new",
+    deleted: "would be deleted",
+    see_all: "relsync diff shows all",
+};
 
 /// Deleted ids listed before "and N more".
 const LIST_DELETED: usize = 20;
@@ -32,8 +42,43 @@ pub struct Plan {
     pub empty: bool,
 }
 
-/// Works out the plan: endpoint, authentication, body, and what changes against the last receipt.
-pub fn plan(settings: &Settings, prepared: &Prepared, size: u64, sha256: &str, last: Option<&Receipt>) -> Plan {
+/// What changes field by field against the body kept from the last submit.
+pub struct Changes {
+    counts: Counts,
+    report: TextReport,
+}
+
+/// Compares the body about to be sent with the one kept from the last submit.
+pub fn changes(kept: &KeptBody, prepared: &Prepared) -> anyhow::Result<Changes> {
+    let mut old = diff::load_old(kept.open()?, kept.format);
+    if old.problems.count > 0 {
+        anyhow::bail!(
+            "{} cannot be read back ({})",
+            kept.path.display(),
+            old.problems.first.join("; ")
+        );
+    }
+    let file = std::fs::File::open(&prepared.path).context("reading the body")?;
+    let mut report = TextReport::new(LIST_DELETED, SUBMIT_WORDS);
+    let (counts, _) = diff::compare(
+        &mut old,
+        std::io::BufReader::with_capacity(256 * 1024, file),
+        prepared.format,
+        &mut report,
+    )?;
+    Ok(Changes { counts, report })
+}
+
+/// Works out the plan: endpoint, authentication, body, and what changes against the last
+/// submit: field by field when its body was kept (`changes`), else by external id.
+pub fn plan(
+    settings: &Settings,
+    prepared: &Prepared,
+    size: u64,
+    sha256: &str,
+    last: Option<&Receipt>,
+    changes: Option<&Changes>,
+) -> Plan {
     let mut text = String::new();
     match &settings.endpoint {
         Some(e) => text.push_str(&format!("endpoint: {e}\n")),
@@ -61,15 +106,42 @@ pub fn plan(settings: &Settings, prepared: &Prepared, size: u64, sha256: &str, l
             let current: HashSet<&str> = prepared.ids.iter().map(String::as_str).collect();
             let d = receipt::diff(&r.external_ids, &current);
             text.push_str(&format!(
-                "compared with the last submit ({}, {} elements): {} new, {} kept, {} would be deleted\n",
+                "compared with the last submit ({}, {} elements): {} new, {} kept, {} would be deleted",
                 r.time,
                 r.elements,
                 d.new,
                 d.kept,
                 d.deleted.len()
             ));
-            if !d.deleted.is_empty() {
-                text.push_str(&deleted_list(&d.deleted));
+            match changes {
+                Some(changes) => {
+                    text.push_str(&format!(
+                        "; of the kept, {} changed and {} unchanged\n",
+                        changes.counts.changed, changes.counts.unchanged
+                    ));
+                    if !d.deleted.is_empty() {
+                        let named: Vec<String> = changes
+                            .report
+                            .deleted()
+                            .iter()
+                            .map(|e| match &e.name {
+                                Some(name) => format!("{} ('{}')", e.id, crate::problem::clip(name, 40)),
+                                None => e.id.clone(),
+                            })
+                            .collect();
+                        text.push_str(&deleted_list(&named, d.deleted.len()));
+                    }
+                    let mut details = Vec::new();
+                    // Writing into memory cannot fail.
+                    let _ = changes.report.write_details(&mut details, &changes.counts, false);
+                    text.push_str(&String::from_utf8_lossy(&details));
+                }
+                None => {
+                    text.push_str(" (no copy of that body is kept, so changes per field cannot be shown)\n");
+                    if !d.deleted.is_empty() {
+                        text.push_str(&deleted_list(&d.deleted, d.deleted.len()));
+                    }
+                }
             }
             Deletions::Known(d.deleted)
         }
@@ -90,13 +162,15 @@ pub fn plan(settings: &Settings, prepared: &Prepared, size: u64, sha256: &str, l
     }
 }
 
-fn deleted_list(deleted: &[String]) -> String {
+/// `  would be deleted: REQ-3 ('Sluice') REQ-4 ... and 5 more`: the first of `total`.
+fn deleted_list(deleted: &[String], total: usize) -> String {
     let mut out = String::from("  would be deleted:");
-    for id in deleted.iter().take(LIST_DELETED) {
+    let shown = deleted.len().min(LIST_DELETED);
+    for id in deleted.iter().take(shown) {
         out.push_str(&format!(" {id}"));
     }
-    if deleted.len() > LIST_DELETED {
-        out.push_str(&format!(" ... and {} more", deleted.len() - LIST_DELETED));
+    if total > shown {
+        out.push_str(&format!(" ... and {} more", total - shown));
     }
     out.push('\n');
     out
@@ -150,7 +224,7 @@ pub fn check(settings: &Settings, plan: &Plan) -> anyhow::Result<()> {
     match &plan.deletions {
         Deletions::Known(d) if !d.is_empty() => {
             let question = format!(
-                "Relatics will delete {} element{} of this type. Type 'yes' to send the body anyway: ",
+                "Relatics will delete {} element{} of this type (listed above). Type 'yes' to send the body anyway: ",
                 d.len(),
                 plural(d.len())
             );

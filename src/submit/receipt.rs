@@ -9,6 +9,10 @@
 //!
 //! Endpoints are keyed as Relatics reads them: the host and the workspace GUID in any case, and
 //! with or without a trailing slash, are one interface.
+//!
+//! Beside the receipts, under `bodies/<endpoint>/`, the body of the last successful submit is
+//! kept gzip-compressed (one per endpoint, named after its SHA-256, so it is used only with the
+//! receipt it belongs to): the next submit shows what changes field by field against it.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -97,15 +101,27 @@ impl Store {
     /// The folder for one endpoint: readable (host and interface name) and unique (a hash of
     /// the normalized URL).
     pub fn endpoint_dir(&self, endpoint: &str) -> PathBuf {
-        self.dir_for_key(&normalize_endpoint(endpoint))
+        self.dir
+            .join("receipts")
+            .join(Self::folder(&normalize_endpoint(endpoint)))
+    }
+
+    /// Where the last body sent to `endpoint` is kept (beside the receipts, not among them).
+    pub fn body_dir(&self, endpoint: &str) -> PathBuf {
+        self.dir
+            .join("bodies")
+            .join(Self::folder(&normalize_endpoint(endpoint)))
     }
 
     /// Where relsync 0.1 kept receipts (keyed by the URL as typed, without a trailing slash).
     fn legacy_dir(&self, endpoint: &str) -> PathBuf {
-        self.dir_for_key(endpoint.trim_end_matches('/'))
+        self.dir
+            .join("receipts")
+            .join(Self::folder(endpoint.trim_end_matches('/')))
     }
 
-    fn dir_for_key(&self, endpoint: &str) -> PathBuf {
+    /// The folder name for an endpoint key.
+    fn folder(endpoint: &str) -> String {
         let hash = hex(&Sha256::digest(endpoint.as_bytes()));
         let readable: String = url::Url::parse(endpoint)
             .ok()
@@ -128,7 +144,7 @@ impl Store {
             })
             .take(80)
             .collect();
-        self.dir.join("receipts").join(format!("{readable}-{}", &hash[..12]))
+        format!("{readable}-{}", &hash[..12])
     }
 
     /// The newest receipt for `endpoint`, if any. A receipt that cannot be read is an error:
@@ -217,6 +233,78 @@ impl Store {
             let _ = std::fs::remove_file(old);
         }
         Ok(path)
+    }
+}
+
+/// The body kept from the last submit: its path and format.
+pub struct KeptBody {
+    pub path: PathBuf,
+    pub format: crate::body::BodyFormat,
+}
+
+impl KeptBody {
+    /// Reads the kept body back (decompressed as it is read).
+    pub fn open(&self) -> anyhow::Result<impl std::io::BufRead> {
+        let file = std::fs::File::open(&self.path).with_context(|| format!("cannot open {}", self.path.display()))?;
+        Ok(std::io::BufReader::with_capacity(
+            256 * 1024,
+            flate2::read::GzDecoder::new(std::io::BufReader::new(file)),
+        ))
+    }
+}
+
+/// `last-body-<first 16 hex digits of the SHA-256>.<format>.gz`.
+fn kept_body_name(sha256: &str, format: crate::body::BodyFormat) -> String {
+    format!(
+        "last-body-{}.{}.gz",
+        sha256.get(..16).unwrap_or(sha256),
+        format.name().to_ascii_lowercase()
+    )
+}
+
+impl Store {
+    /// Keeps `body` (the file that was sent) compressed as the last body for `receipt`'s
+    /// endpoint, replacing the one kept before.
+    pub fn keep_body(
+        &self,
+        receipt: &Receipt,
+        body: &Path,
+        format: crate::body::BodyFormat,
+    ) -> anyhow::Result<PathBuf> {
+        let dir = self.body_dir(&receipt.endpoint);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let name = kept_body_name(&receipt.body_sha256, format);
+        let path = dir.join(&name);
+        let mut staged = crate::output::Staged::new(crate::output::Destination::File(path.clone()))?;
+        {
+            let mut source = std::fs::File::open(body).with_context(|| format!("reading {}", body.display()))?;
+            let mut gz = flate2::write::GzEncoder::new(staged.writer(), flate2::Compression::default());
+            std::io::copy(&mut source, &mut gz).with_context(|| format!("compressing into {}", path.display()))?;
+            gz.finish().with_context(|| format!("writing {}", path.display()))?;
+        }
+        staged.commit()?;
+        // Only the newest is kept; one that cannot be removed is left for next time.
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let file = entry.file_name();
+            let file = file.to_string_lossy();
+            if file.starts_with("last-body-") && file.ends_with(".gz") && file != name.as_str() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        Ok(path)
+    }
+
+    /// The body kept for `receipt` (the last receipt of `endpoint`), if there is one.
+    pub fn kept_body(&self, endpoint: &str, receipt: &Receipt) -> Option<KeptBody> {
+        [crate::body::BodyFormat::Json, crate::body::BodyFormat::Xml]
+            .into_iter()
+            .map(|format| KeptBody {
+                path: self
+                    .body_dir(endpoint)
+                    .join(kept_body_name(&receipt.body_sha256, format)),
+                format,
+            })
+            .find(|kept| kept.path.is_file())
     }
 }
 

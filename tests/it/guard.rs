@@ -261,3 +261,93 @@ fn an_accepted_body_is_reported_even_when_its_receipt_cannot_be_saved() {
     assert!(run.stderr.contains("its receipt could not be saved"), "{}", run.stderr);
     assert_eq!(server.requests().len(), 2);
 }
+
+/// The kept bodies (`last-body-*.gz`) in the state directory.
+fn kept_bodies(dir: &Dir) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for endpoint in std::fs::read_dir(dir.path("state/bodies")).unwrap().flatten() {
+        for file in std::fs::read_dir(endpoint.path()).unwrap().flatten() {
+            if file.file_name().to_string_lossy().starts_with("last-body-") {
+                found.push(file.path());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn a_dry_run_after_a_submit_shows_what_changes_field_by_field() {
+    let dir = Dir::new();
+    req_workbook(
+        &dir,
+        &[
+            req_row("REQ-1", "Pump"),
+            req_row("REQ-2", "Weir"),
+            req_row("REQ-3", "Sluice"),
+        ],
+    );
+    let server = Server::start(|_, _| ok_sync());
+    let endpoint = server.url(SYNC);
+    let first = submit(&dir, &endpoint, &["--allow-deletions"]);
+    assert_eq!(first.code, 0, "{first:?}");
+    let kept = kept_bodies(&dir);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    // The kept body is the body that was sent, compressed.
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(&kept[0]).unwrap()),
+        &mut text,
+    )
+    .unwrap();
+    let sent: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(sent["Requirements"][2]["Name"], "Sluice");
+
+    req_workbook(
+        &dir,
+        &[
+            req_row("REQ-1", "Pump station"),
+            req_row("REQ-2", "Weir"),
+            req_row("REQ-4", "Dam"),
+        ],
+    );
+    let dry = submit(&dir, &endpoint, &["--dry-run"]);
+    assert_eq!(dry.code, 0, "{dry:?}");
+    let out = &dry.stdout;
+    assert!(
+        out.contains("1 new, 2 kept, 1 would be deleted; of the kept, 1 changed and 1 unchanged"),
+        "{out}"
+    );
+    assert!(out.contains("  would be deleted: REQ-3 ('Sluice')\n"), "{out}");
+    assert!(out.contains("changed fields: Name (1)"), "{out}");
+    assert!(out.contains("new (1):\n  REQ-4  'Dam'"), "{out}");
+    assert!(
+        out.contains("changed (1):\n  REQ-1  'Pump station'\n    Name: 'Pump' -> 'Pump station'"),
+        "{out}"
+    );
+
+    // The deletion prompt (refused without a terminal) names what would go.
+    let refused = submit(&dir, &endpoint, &[]);
+    assert_eq!(refused.code, 4, "{refused:?}");
+    assert!(
+        refused.stderr.contains("would be deleted: REQ-3 ('Sluice')"),
+        "{}",
+        refused.stderr
+    );
+
+    let second = submit(&dir, &endpoint, &["--allow-deletions"]);
+    assert_eq!(second.code, 0, "{second:?}");
+    let now = kept_bodies(&dir);
+    assert_eq!(now.len(), 1, "only the newest body is kept: {now:?}");
+    assert_ne!(now, kept);
+
+    // Without the kept body, the plan falls back to external ids and says why.
+    std::fs::remove_file(&now[0]).unwrap();
+    let dry = submit(&dir, &endpoint, &["--dry-run"]);
+    assert_eq!(dry.code, 0, "{dry:?}");
+    assert!(
+        dry.stdout
+            .contains("0 new, 3 kept, 0 would be deleted (no copy of that body is kept"),
+        "{}",
+        dry.stdout
+    );
+}

@@ -4,6 +4,8 @@ mod authoring;
 mod check;
 mod convert;
 mod delimited;
+mod diff;
+mod docs;
 mod formats;
 mod fuzzed;
 mod guard;
