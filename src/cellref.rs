@@ -48,6 +48,18 @@ pub fn quote_sheet(sheet: &str) -> String {
     }
 }
 
+/// A sheet name Excel accepts for `name`: at most 31 characters, none of `[]:*?/\`, not
+/// starting or ending with a quote; `Sheet1` when nothing is left.
+pub fn excel_sheet_name(name: &str) -> String {
+    let name: String = name
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') && !c.is_control())
+        .take(31)
+        .collect();
+    let name = name.trim_matches('\'').trim().to_owned();
+    if name.is_empty() { "Sheet1".to_owned() } else { name }
+}
+
 /// `Sheet!C17`, or `C17` without a sheet (delimited text).
 pub fn sheet_cell(sheet: Option<&str>, row: u32, col: u32) -> String {
     match sheet {
@@ -109,6 +121,14 @@ pub fn parse_range(reference: &[u8]) -> Option<Range> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sheet_names_excel_accepts() {
+        assert_eq!(excel_sheet_name("Requirements"), "Requirements");
+        assert_eq!(excel_sheet_name("A/B [x]"), "AB x");
+        assert_eq!(excel_sheet_name("[]"), "Sheet1");
+        assert_eq!(excel_sheet_name(&"x".repeat(40)).len(), 31);
+    }
 
     #[test]
     fn column_letters_follow_excel() {

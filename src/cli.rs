@@ -365,6 +365,11 @@ pub struct SheetArgs {
 
     #[command(flatten)]
     pub options: SheetOptions,
+
+    /// Also write a copy of the sheet to OUT.xlsx with every problem marked on its cell (red:
+    /// error, amber: warning, with a note) and a first sheet listing every problem with a link
+    #[arg(long, value_name = "OUT.xlsx")]
+    pub annotate: Option<PathBuf>,
 }
 
 /// How a sheet is read and checked (`convert`, `check`, and `submit` of a sheet).
@@ -381,6 +386,11 @@ pub struct SheetOptions {
     /// Also write the JSON report, with every problem, to FILE
     #[arg(long, value_name = "FILE")]
     pub report_file: Option<PathBuf>,
+
+    /// Also write the HTML report (one self-contained page: summary, counts, and the problems
+    /// to filter and sort) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub html_report: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -502,8 +512,12 @@ pub enum AcceptArg {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
+    /// One line per problem, for people
     Text,
+    /// Every problem, for programs
     Json,
+    /// One self-contained page, to open in a browser or publish from a pipeline
+    Html,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -4,6 +4,7 @@
 //! `template`, `body` encodes elements, `output` writes them atomically, and (for submit) one
 //! module talks to Relatics. `pipeline` drives the flow; `app` and `cmd` are the command line.
 
+pub mod annotate;
 pub mod app;
 pub mod authoring;
 pub mod body;

@@ -32,17 +32,6 @@ fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> io::Error {
     io::Error::other(e.to_string())
 }
 
-/// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`.
-fn sheet_name(plural: &str) -> String {
-    let name: String = plural
-        .chars()
-        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\'))
-        .take(31)
-        .collect();
-    let name = name.trim_matches('\'').trim().to_owned();
-    if name.is_empty() { "Sheet1".to_owned() } else { name }
-}
-
 impl<'t> XlsxBody<'t> {
     /// A body for `template`, to be saved at `path`.
     pub fn new(template: &'t Template, path: PathBuf) -> XlsxBody<'t> {
@@ -72,7 +61,7 @@ impl Encoder for XlsxBody<'_> {
     fn begin(&mut self) -> io::Result<()> {
         let sheet = self.workbook.add_worksheet_with_constant_memory().map_err(xlsx_error)?;
         sheet
-            .set_name(sheet_name(&self.template.target.plural))
+            .set_name(crate::cellref::excel_sheet_name(&self.template.target.plural))
             .map_err(xlsx_error)?;
         sheet
             .write_string_with_format(0, 0, "ExternalId", &self.header)
@@ -168,18 +157,5 @@ impl Encoder for XlsxBody<'_> {
 
     fn count(&self) -> u64 {
         self.count
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sheet_names_excel_accepts() {
-        assert_eq!(sheet_name("Requirements"), "Requirements");
-        assert_eq!(sheet_name("A/B [x]"), "AB x");
-        assert_eq!(sheet_name("[]"), "Sheet1");
-        assert_eq!(sheet_name(&"x".repeat(40)).len(), 31);
     }
 }

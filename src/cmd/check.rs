@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use super::settings::{CheckSettings, Global};
-use super::sheet::write_report_file;
+use super::sheet::write_reports;
 use crate::cli::ReportFormat;
 use crate::exit::Exit;
 use crate::pipeline::{self, Job};
@@ -17,7 +17,7 @@ pub fn run(settings: &CheckSettings, global: &Global) -> anyhow::Result<Exit> {
     let job = Job {
         spec: &sheet.spec,
         template: &sheet.template,
-        spool_problems: settings.report == ReportFormat::Json || sheet.report_file.is_some(),
+        spool_problems: settings.report != ReportFormat::Text || sheet.full_reports(),
         strict: sheet.strict,
         collect_ids: false,
         allow_empty: false,
@@ -25,9 +25,7 @@ pub fn run(settings: &CheckSettings, global: &Global) -> anyhow::Result<Exit> {
     };
     let mut outcome = pipeline::run(job, None)?;
 
-    if let Some(path) = &sheet.report_file {
-        write_report_file(path, sheet, &mut outcome)?;
-    }
+    write_reports(sheet, &mut outcome, started.elapsed())?;
     let sheet_name = outcome.info.sheet.clone();
     let ctx = report::Context {
         input: &sheet.spec.path,
@@ -45,6 +43,11 @@ pub fn run(settings: &CheckSettings, global: &Global) -> anyhow::Result<Exit> {
         ReportFormat::Json => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             report::write_json(&mut out, &ctx, &mut outcome.problems)?;
+            out.flush()?;
+        }
+        ReportFormat::Html => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            report::write_html(&mut out, &ctx, &mut outcome.problems)?;
             out.flush()?;
         }
     }

@@ -9,7 +9,7 @@ use anyhow::bail;
 use crate::body::BodyFormat;
 use crate::cli::{
     AcceptArg, CheckArgs, ColorWhen, ConvertArgs, DiffArgs, DiffReport, FetchArgs, FormatArg, InitArgs, ReportFormat,
-    SheetOptions, SubmitArgs,
+    SheetArgs, SubmitArgs,
 };
 use crate::input::{DelimitedOptions, InputFormat, InputSpec, Limits, XlsxReader};
 use crate::output::Destination;
@@ -110,6 +110,43 @@ pub struct SheetSettings {
     pub strict: bool,
     /// Where the JSON report goes as well, if anywhere.
     pub report_file: Option<PathBuf>,
+    /// Where the HTML report goes as well, if anywhere.
+    pub html_report: Option<PathBuf>,
+    /// Where the annotated copy of the sheet goes, if anywhere (`check`, `convert`).
+    pub annotate: Option<PathBuf>,
+}
+
+impl SheetSettings {
+    /// Whether every problem must be kept (spooled) for a report.
+    pub fn full_reports(&self) -> bool {
+        self.report_file.is_some() || self.html_report.is_some() || self.annotate.is_some()
+    }
+
+    /// The files this run writes besides the body, refused when one would overwrite an input.
+    fn check_outputs(&self) -> anyhow::Result<()> {
+        let inputs = [self.spec.path.as_path(), self.template_path.as_path()];
+        for (path, what) in [
+            (&self.report_file, "JSON report"),
+            (&self.html_report, "HTML report"),
+            (&self.annotate, "annotated workbook"),
+        ] {
+            if let Some(path) = path {
+                ensure_not_an_input(path, &inputs, what)?;
+            }
+        }
+        if let Some(path) = &self.annotate {
+            if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
+                bail!(
+                    "--annotate writes an Excel workbook: give a file name ending in .xlsx, not {}",
+                    path.display()
+                );
+            }
+            if self.spec.path == Path::new("-") {
+                bail!("--annotate reads the sheet twice, so it needs a file, not standard input");
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `relsync convert`.
@@ -182,6 +219,8 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<DiffSettings> {
             template_path: template_path.clone(),
             strict: false,
             report_file: None,
+            html_report: None,
+            annotate: None,
         })))
     };
     let (old, new) = (side(&args.old)?, side(&args.new)?);
@@ -302,16 +341,20 @@ fn input_spec(input: &Path, sheet: Option<&str>, template: &Template) -> anyhow:
     })
 }
 
-fn sheet_settings(input: &Path, template_path: &Path, options: &SheetOptions) -> anyhow::Result<SheetSettings> {
-    let template = load_template(template_path)?;
-    let spec = input_spec(input, options.sheet.as_deref(), &template)?;
-    Ok(SheetSettings {
+fn sheet_settings(args: &SheetArgs) -> anyhow::Result<SheetSettings> {
+    let template = load_template(&args.template)?;
+    let spec = input_spec(&args.input, args.options.sheet.as_deref(), &template)?;
+    let settings = SheetSettings {
         spec,
         template,
-        template_path: template_path.to_owned(),
-        strict: options.strict,
-        report_file: options.report_file.clone(),
-    })
+        template_path: args.template.clone(),
+        strict: args.options.strict,
+        report_file: args.options.report_file.clone(),
+        html_report: args.options.html_report.clone(),
+        annotate: args.annotate.clone(),
+    };
+    settings.check_outputs()?;
+    Ok(settings)
 }
 
 /// True when both paths name the same existing file.
@@ -334,7 +377,7 @@ pub fn ensure_not_an_input(output: &Path, inputs: &[&Path], what: &str) -> anyho
 }
 
 pub fn convert(args: &ConvertArgs) -> anyhow::Result<ConvertSettings> {
-    let sheet = sheet_settings(&args.sheet.input, &args.sheet.template, &args.sheet.options)?;
+    let sheet = sheet_settings(&args.sheet)?;
     let output = Destination::from_arg(args.output.as_deref());
     let from_extension = args.output.as_deref().and_then(OutputFormat::of_path);
     let asked = args.format.map(OutputFormat::of_arg);
@@ -366,7 +409,7 @@ pub fn convert(args: &ConvertArgs) -> anyhow::Result<ConvertSettings> {
 
 pub fn check(args: &CheckArgs) -> anyhow::Result<CheckSettings> {
     Ok(CheckSettings {
-        sheet: sheet_settings(&args.sheet.input, &args.sheet.template, &args.sheet.options)?,
+        sheet: sheet_settings(&args.sheet)?,
         report: args.report,
     })
 }
@@ -455,14 +498,18 @@ pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
         }
         (None, Some(template)) => {
             let spec = input_spec(&args.input, args.options.sheet.as_deref(), &template)?;
+            let sheet = SheetSettings {
+                spec,
+                template,
+                template_path,
+                strict: args.options.strict,
+                report_file: args.options.report_file.clone(),
+                html_report: args.options.html_report.clone(),
+                annotate: None,
+            };
+            sheet.check_outputs()?;
             SubmitInput::Sheet {
-                sheet: Box::new(SheetSettings {
-                    spec,
-                    template,
-                    template_path,
-                    strict: args.options.strict,
-                    report_file: args.options.report_file.clone(),
-                }),
+                sheet: Box::new(sheet),
                 format: args.format.map(api_format).transpose()?.unwrap_or(BodyFormat::Json),
             }
         }

@@ -47,7 +47,7 @@ pub fn convert_sheet(run: &SheetRun<'_>, encoder: &mut dyn Encoder, global: &Glo
     let job = Job {
         spec: &run.sheet.spec,
         template: &run.sheet.template,
-        spool_problems: run.sheet.report_file.is_some(),
+        spool_problems: run.sheet.full_reports(),
         strict: run.sheet.strict,
         collect_ids: run.collect_ids,
         allow_empty: run.allow_empty,
@@ -61,9 +61,7 @@ pub fn convert_sheet(run: &SheetRun<'_>, encoder: &mut dyn Encoder, global: &Glo
         report::write_problems(&mut err, &ctx, &outcome.problems, global.style(false))?;
         err.flush()?;
     }
-    if let Some(path) = &run.sheet.report_file {
-        write_report_file(path, run.sheet, &mut outcome)?;
-    }
+    write_reports(run.sheet, &mut outcome, run.started.elapsed())?;
     Ok(SheetResult { outcome, elements })
 }
 
@@ -76,22 +74,48 @@ pub fn print_summary(run: &SheetRun<'_>, outcome: &Outcome, global: &Global, tai
     );
 }
 
-/// Writes the JSON report to `path`, atomically.
-pub fn write_report_file(path: &Path, settings: &SheetSettings, outcome: &mut Outcome) -> anyhow::Result<()> {
-    let mut staged = Staged::new(Destination::File(path.to_owned()))?;
+/// Writes the report files the settings ask for (JSON, HTML), each atomically.
+pub fn write_reports(
+    settings: &SheetSettings,
+    outcome: &mut Outcome,
+    elapsed: std::time::Duration,
+) -> anyhow::Result<()> {
     let sheet = outcome.info.sheet.clone();
     let ctx = Context {
         input: &settings.spec.path,
         sheet: sheet.as_deref(),
         template: &settings.template_path,
         stats: outcome.stats,
-        elapsed: None,
+        elapsed: Some(elapsed),
     };
-    report::write_json(staged.writer(), &ctx, &mut outcome.problems)
-        .with_context(|| format!("writing the report {}", path.display()))?;
+    if let Some(path) = &settings.report_file {
+        write_file(path, "report", |out| {
+            report::write_json(out, &ctx, &mut outcome.problems)
+        })?;
+    }
+    if let Some(path) = &settings.html_report {
+        write_file(path, "HTML report", |out| {
+            report::write_html(out, &ctx, &mut outcome.problems)
+        })?;
+    }
+    if let Some(path) = &settings.annotate {
+        let header_row = settings.template.source.header_row;
+        crate::annotate::write(path, &settings.spec, header_row, &ctx, &mut outcome.problems)?;
+    }
+    Ok(())
+}
+
+/// Writes one report file through `write`, whole or not at all.
+fn write_file(
+    path: &Path,
+    what: &str,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let mut staged = Staged::new(Destination::File(path.to_owned()))?;
+    write(staged.writer()).with_context(|| format!("writing the {what} {}", path.display()))?;
     staged
         .commit()
-        .with_context(|| format!("writing the report {}", path.display()))?;
+        .with_context(|| format!("writing the {what} {}", path.display()))?;
     Ok(())
 }
 

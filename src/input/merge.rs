@@ -111,6 +111,7 @@ impl MergeFill {
                     Anchor::Text(t) => row.set_text(col, t),
                     Anchor::Other(c) => row.set(col, *c),
                 }
+                row.mark_merged(col);
             }
         }
     }

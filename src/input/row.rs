@@ -82,6 +82,8 @@ pub struct Row {
     pub progress: u64,
     slots: Vec<Slot>,
     text: String,
+    /// Columns whose value was filled in from a merged range (not its top-left cell).
+    merged: Vec<u32>,
 }
 
 impl Row {
@@ -92,6 +94,18 @@ impl Row {
         self.fields = None;
         self.slots.clear();
         self.text.clear();
+        self.merged.clear();
+    }
+
+    /// Notes that `col` holds the value of a merged range it is part of (not the top-left
+    /// cell): what Excel shows there, though the file stores it once.
+    pub fn mark_merged(&mut self, col: u32) {
+        self.merged.push(col);
+    }
+
+    /// Whether `col` was filled in from a merged range.
+    pub fn is_merged(&self, col: u32) -> bool {
+        self.merged.contains(&col)
     }
 
     /// Number of columns up to the last one that was set.

@@ -1,5 +1,6 @@
 //! Integration tests: the real `relsync` binary on real workbooks and CSV files.
 
+mod annotate;
 mod authoring;
 mod check;
 mod convert;
@@ -10,6 +11,7 @@ mod formats;
 mod fuzzed;
 mod guard;
 mod hostile;
+mod html;
 mod layout;
 mod lookups;
 mod messages;

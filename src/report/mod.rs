@@ -1,11 +1,15 @@
-//! Rendering problems for people (text) and programs (JSON).
+//! Rendering problems for people (text, and the HTML page in [`html`]) and programs (JSON).
 //!
-//! Both reports are rendered from the same [`Problems`]. The text report shows one line per
+//! Every report is rendered from the same [`Problems`]. The text report shows one line per
 //! problem, sorted by row then column, folds long runs of the same code in the same column, and
 //! ends with a summary line. The JSON report lists every problem, unfolded.
 
 use std::io::{self, Write};
 use std::path::Path;
+
+mod html;
+
+pub use html::{MAX_ROWS as HTML_MAX_ROWS, write_html};
 
 use serde::Serialize;
 

@@ -1,0 +1,597 @@
+//! `--annotate OUT.xlsx`: the checked sheet again, as an Excel workbook in which every problem
+//! sits on its cell, for the person who fixes the export.
+//!
+//! - A first sheet, "Problems": what was checked, the count per code, and every problem as a row
+//!   whose cell reference links to the cell.
+//! - The sheet itself, read a second time and written as it was read (dates as dates, numbers as
+//!   numbers) with every problem cell filled red (error) or amber (warning) and a note holding
+//!   the code and message; problems of a whole row go on its first cell. The header row is
+//!   bold, frozen and has an autofilter. A merged range shows its value in its first cell.
+//!
+//! Both sheets are written row by row in rust_xlsxwriter's constant-memory mode. Memory is
+//! flat in the rows: per problem, 16 bytes for where it is (so the second read can fill the
+//! cells as they pass), and notes for the first [`MAX_NOTES`] problem cells.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use anyhow::Context as _;
+use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatBorder, Note, Url, Workbook, Worksheet, XlsxError};
+
+use crate::cellref::{cell_name, column_letters, excel_sheet_name, quote_sheet};
+use crate::input::{Cell, InputSpec, Row, RowSink, SheetInfo, Stopped};
+use crate::output::StagedPath;
+use crate::problem::{Code, Problems, Severity};
+use crate::report::{Context, location};
+
+/// Problem cells that get a note; beyond them cells are only filled (Excel slows down with
+/// many more notes). Every problem is listed on the Problems sheet.
+pub const MAX_NOTES: usize = 2_000;
+/// Hyperlinks Excel allows on one sheet; further problems show their cell as text.
+const MAX_LINKS: u64 = 65_530;
+/// Excel's last row (1-based).
+const EXCEL_ROWS: u32 = 1_048_576;
+/// Excel's last column (0-based).
+const EXCEL_LAST_COL: u32 = 16_383;
+/// Longest text in a cell or note (Excel's limit is 32,767 UTF-16 units; notes keep room for
+/// the author).
+const MAX_CELL_UNITS: usize = 32_767;
+const MAX_NOTE_UNITS: usize = 2_000;
+/// Rows whose text decides the column widths.
+const WIDTH_ROWS: u32 = 200;
+
+const ERROR_FILL: u32 = 0xFFC7CE;
+const ERROR_FONT: u32 = 0x9C0006;
+const WARNING_FILL: u32 = 0xFFEB9C;
+const WARNING_FONT: u32 = 0x9C5700;
+
+fn xlsx(e: XlsxError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+/// Where one problem is, for the second read: 1-based row, 0-based column.
+#[derive(Clone, Copy, Debug)]
+struct Mark {
+    row: u32,
+    col: u32,
+    error: bool,
+}
+
+/// What the problems say about the sheet's cells.
+#[derive(Default)]
+struct Marks {
+    /// Sorted by row, then column.
+    marks: Vec<Mark>,
+    /// Note text for the first [`MAX_NOTES`] cells.
+    notes: HashMap<(u32, u32), String>,
+    per_code: BTreeMap<Code, u64>,
+    total: u64,
+}
+
+impl Marks {
+    fn collect(problems: &mut Problems) -> anyhow::Result<Marks> {
+        let mut marks = Marks::default();
+        problems.for_each(|p| {
+            marks.total += 1;
+            *marks.per_code.entry(p.code).or_insert(0) += 1;
+            // A problem of a whole row goes on its first cell; one of the whole sheet on none.
+            let Some(row) = p.row else { return Ok(()) };
+            let col = p.col.unwrap_or(0);
+            marks.marks.push(Mark {
+                row,
+                col,
+                error: p.severity() == Severity::Error,
+            });
+            let room = marks.notes.len() < MAX_NOTES;
+            if let Some(text) = marks.notes.get_mut(&(row, col)) {
+                text.push_str(&format!("\n\n{}: {}", p.code, p.message));
+            } else if room {
+                marks.notes.insert((row, col), format!("{}: {}", p.code, p.message));
+            }
+            Ok(())
+        })?;
+        marks.marks.sort_by_key(|m| (m.row, m.col));
+        Ok(marks)
+    }
+}
+
+/// Formats by (fill, kind, header), made once each.
+#[derive(Default)]
+struct Formats {
+    made: HashMap<(u8, Kind, bool), Format>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Kind {
+    General,
+    Date,
+    DateTime,
+    Time,
+    Duration,
+}
+
+impl Formats {
+    /// `fill`: 0 none, 1 warning, 2 error.
+    fn get(&mut self, fill: u8, kind: Kind, header: bool) -> &Format {
+        self.made.entry((fill, kind, header)).or_insert_with(|| {
+            let mut f = Format::new();
+            f = match kind {
+                Kind::General => f,
+                Kind::Date => f.set_num_format("yyyy-mm-dd"),
+                Kind::DateTime => f.set_num_format("yyyy-mm-dd hh:mm:ss"),
+                Kind::Time => f.set_num_format("hh:mm:ss"),
+                Kind::Duration => f.set_num_format("[h]:mm:ss"),
+            };
+            if header {
+                f = f.set_bold().set_border_bottom(FormatBorder::Thin);
+            }
+            match fill {
+                2 => f
+                    .set_background_color(Color::RGB(ERROR_FILL))
+                    .set_font_color(Color::RGB(ERROR_FONT)),
+                1 => f
+                    .set_background_color(Color::RGB(WARNING_FILL))
+                    .set_font_color(Color::RGB(WARNING_FONT)),
+                _ => f,
+            }
+        })
+    }
+}
+
+/// Text cut to at most `units` UTF-16 units (Excel's measure).
+fn cut(text: &str, units: usize) -> &str {
+    let mut used = 0;
+    for (i, c) in text.char_indices() {
+        used += c.len_utf16();
+        if used > units {
+            return &text[..i];
+        }
+    }
+    text
+}
+
+fn excel_datetime(d: chrono::NaiveDateTime) -> Option<ExcelDateTime> {
+    use chrono::{Datelike, Timelike};
+    let date = ExcelDateTime::from_ymd(u16::try_from(d.year()).ok()?, d.month() as u8, d.day() as u8).ok()?;
+    date.and_hms(d.hour() as u16, d.minute() as u8, f64::from(d.second()))
+        .ok()
+}
+
+/// The second read: writes each row of the sheet with its marks.
+struct DataSheet<'m> {
+    marks: &'m Marks,
+    /// The next mark not yet written.
+    next: usize,
+    formats: Formats,
+    header_row: u32,
+    workbook: Workbook,
+    /// Index of the data sheet in the workbook.
+    sheet: usize,
+    /// The names of the Problems sheet and the data sheet.
+    names: (String, String),
+    last_row: u32,
+    last_col: u32,
+    widths: HashMap<u32, usize>,
+    /// Rows beyond Excel's last row, not written.
+    beyond: u64,
+    failed: Option<anyhow::Error>,
+}
+
+impl DataSheet<'_> {
+    fn worksheet(&mut self) -> anyhow::Result<&mut Worksheet> {
+        self.workbook.worksheet_from_index(self.sheet).map_err(xlsx)
+    }
+
+    /// Writes the marks of rows before `row` that the reader never delivered (empty rows).
+    fn flush_marks_before(&mut self, row: u32) -> anyhow::Result<()> {
+        while let Some(m) = self.marks.marks.get(self.next).copied() {
+            if m.row >= row {
+                break;
+            }
+            let end = self.marks.marks[self.next..]
+                .iter()
+                .position(|x| x.row != m.row)
+                .map_or(self.marks.marks.len(), |n| self.next + n);
+            let empty = Row::default();
+            self.write_row(m.row, &empty, self.next..end)?;
+            self.next = end;
+        }
+        Ok(())
+    }
+
+    /// Writes one row: its cells, then blank cells where a mark has no value.
+    fn write_row(&mut self, number: u32, row: &Row, marks: std::ops::Range<usize>) -> anyhow::Result<()> {
+        if number == 0 || number > EXCEL_ROWS {
+            return Ok(());
+        }
+        let r = number - 1;
+        let header = number == self.header_row;
+        let mut fills: BTreeMap<u32, u8> = BTreeMap::new();
+        for m in &self.marks.marks[marks] {
+            let fill = if m.error { 2 } else { 1 };
+            let entry = fills.entry(m.col).or_insert(0);
+            *entry = (*entry).max(fill);
+        }
+        for (col, cell) in row.cells() {
+            if col > EXCEL_LAST_COL {
+                break;
+            }
+            let fill = fills.remove(&col).unwrap_or(0);
+            // A merged range shows its value once, as in the workbook (relsync checked it in
+            // every cell of the range, so a problem there is still marked).
+            let cell = if row.is_merged(col) { Cell::Empty } else { cell };
+            if matches!(cell, Cell::Empty) && fill == 0 && !header {
+                continue;
+            }
+            self.write_cell(r, col, cell, fill, header)?;
+            self.last_col = self.last_col.max(col);
+            // Widths come from the header and the first data rows, not from titles above.
+            if number >= self.header_row && number <= self.header_row + WIDTH_ROWS {
+                let len = match cell {
+                    Cell::Text(t) => t.lines().map(|l| l.chars().count()).max().unwrap_or(0),
+                    Cell::Empty => 0,
+                    Cell::DateTime(_) => 19,
+                    _ => 12,
+                };
+                let w = self.widths.entry(col).or_insert(0);
+                *w = (*w).max(len);
+            }
+        }
+        // Marks beyond the row's last cell (a required value that is missing at the end).
+        for (col, fill) in fills {
+            if col <= EXCEL_LAST_COL {
+                self.write_cell(r, col, Cell::Empty, fill, header)?;
+                self.last_col = self.last_col.max(col);
+            }
+        }
+        self.last_row = self.last_row.max(number);
+        Ok(())
+    }
+
+    fn write_cell(&mut self, r: u32, col: u32, cell: Cell<'_>, fill: u8, header: bool) -> anyhow::Result<()> {
+        let c = col as u16;
+        let note = self.marks.notes.get(&(r + 1, col)).map(|text| {
+            Note::new(cut(text, MAX_NOTE_UNITS))
+                .set_author("relsync")
+                .set_width(360)
+                .set_height(140)
+        });
+        let kind = match cell {
+            Cell::DateTime(d) if d.time() == chrono::NaiveTime::MIN => Kind::Date,
+            Cell::DateTime(_) => Kind::DateTime,
+            Cell::Time(_) => Kind::Time,
+            Cell::Duration(_) => Kind::Duration,
+            _ => Kind::General,
+        };
+        let format = self.formats.get(fill, kind, header).clone();
+        let ws = self.worksheet()?;
+        match cell {
+            Cell::Empty => ws.write_blank(r, c, &format).map_err(xlsx)?,
+            Cell::Text(t) => ws
+                .write_string_with_format(r, c, cut(t, MAX_CELL_UNITS), &format)
+                .map_err(xlsx)?,
+            Cell::Number(x) if x.is_finite() => ws.write_number_with_format(r, c, x, &format).map_err(xlsx)?,
+            Cell::Number(x) => ws
+                .write_string_with_format(r, c, x.to_string(), &format)
+                .map_err(xlsx)?,
+            Cell::Bool(b) => ws.write_boolean_with_format(r, c, b, &format).map_err(xlsx)?,
+            Cell::DateTime(d) => match excel_datetime(d) {
+                Some(x) => ws.write_datetime_with_format(r, c, x, &format).map_err(xlsx)?,
+                None => ws
+                    .write_string_with_format(r, c, d.to_string(), &format)
+                    .map_err(xlsx)?,
+            },
+            Cell::Time(t) => {
+                use chrono::Timelike;
+                let x =
+                    ExcelDateTime::from_hms(t.hour() as u16, t.minute() as u8, f64::from(t.second())).map_err(xlsx)?;
+                ws.write_datetime_with_format(r, c, x, &format).map_err(xlsx)?
+            }
+            Cell::Duration(days) => ws.write_number_with_format(r, c, days, &format).map_err(xlsx)?,
+            Cell::Error(e) => ws.write_string_with_format(r, c, e, &format).map_err(xlsx)?,
+        };
+        if let Some(note) = note {
+            ws.insert_note(r, c, &note).map_err(xlsx)?;
+        }
+        Ok(())
+    }
+
+    fn keep(&mut self, result: anyhow::Result<()>) -> Result<(), Stopped> {
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.failed = Some(e);
+                Err(Stopped)
+            }
+        }
+    }
+}
+
+impl RowSink for DataSheet<'_> {
+    fn start(&mut self, _: SheetInfo) -> Result<(), Stopped> {
+        Ok(())
+    }
+
+    fn row(&mut self, row: &mut Row) -> Result<(), Stopped> {
+        if row.number > EXCEL_ROWS {
+            self.beyond += 1;
+            return Ok(());
+        }
+        let result = self.flush_marks_before(row.number);
+        self.keep(result)?;
+        let start = self.next;
+        let end = self.marks.marks[start..]
+            .iter()
+            .position(|m| m.row != row.number)
+            .map_or(self.marks.marks.len(), |n| start + n);
+        let result = self.write_row(row.number, row, start..end);
+        self.next = end;
+        self.keep(result)
+    }
+
+    fn restart(&mut self) -> Result<(), Stopped> {
+        // Rows already written cannot be taken back in constant-memory mode: start a new
+        // workbook.
+        let result = new_workbook(self.names.clone()).map(|(workbook, _)| {
+            self.workbook = workbook;
+            self.next = 0;
+            self.last_row = 0;
+            self.last_col = 0;
+            self.widths.clear();
+            self.beyond = 0;
+        });
+        self.keep(result)
+    }
+}
+
+/// A workbook with the Problems sheet first and the data sheet second, both in constant-memory
+/// mode.
+fn new_workbook((list, data): (String, String)) -> anyhow::Result<(Workbook, usize)> {
+    let mut workbook = Workbook::new();
+    workbook
+        .add_worksheet_with_constant_memory()
+        .and_then(|w| w.set_name(&list))
+        .map_err(xlsx)?;
+    workbook
+        .add_worksheet_with_constant_memory()
+        .and_then(|w| w.set_name(&data))
+        .map_err(xlsx)?;
+    Ok((workbook, 1))
+}
+
+/// Writes the annotated copy of the sheet `spec` (read again) to `path`, whole or not at all.
+pub fn write(
+    path: &Path,
+    spec: &InputSpec,
+    header_row: u32,
+    ctx: &Context<'_>,
+    problems: &mut Problems,
+) -> anyhow::Result<()> {
+    let marks = Marks::collect(problems)?;
+    let data_name = excel_sheet_name(
+        ctx.sheet
+            .unwrap_or_else(|| spec.path.file_stem().and_then(|s| s.to_str()).unwrap_or("Sheet1")),
+    );
+    let list_name = if data_name.eq_ignore_ascii_case("Problems") {
+        "Problems (relsync)".to_owned()
+    } else {
+        "Problems".to_owned()
+    };
+    let (workbook, sheet) = new_workbook((list_name.clone(), data_name.clone()))?;
+    let mut data = DataSheet {
+        marks: &marks,
+        next: 0,
+        formats: Formats::default(),
+        header_row,
+        workbook,
+        sheet,
+        names: (list_name.clone(), data_name.clone()),
+        last_row: 0,
+        last_col: 0,
+        widths: HashMap::new(),
+        beyond: 0,
+        failed: None,
+    };
+    let read = crate::input::read(spec, &mut data);
+    if let Some(e) = data.failed.take() {
+        return Err(e);
+    }
+    read.with_context(|| format!("reading {} again for the annotated copy", spec.path.display()))?;
+    data.flush_marks_before(u32::MAX)?;
+
+    let (last_row, last_col, beyond) = (data.last_row, data.last_col, data.beyond);
+    let widths = std::mem::take(&mut data.widths);
+    let mut workbook = data.workbook;
+    {
+        let ws = workbook.worksheet_from_index(sheet).map_err(xlsx)?;
+        // Printed, each sheet is one page wide.
+        ws.set_landscape().set_print_fit_to_pages(1, 0);
+        for (col, len) in widths {
+            ws.set_column_width(col as u16, (len + 2).clamp(8, 60) as f64)
+                .map_err(xlsx)?;
+        }
+        if (1..=EXCEL_ROWS).contains(&header_row) {
+            ws.set_freeze_panes(header_row, 0).map_err(xlsx)?;
+            if last_row > header_row {
+                ws.autofilter(header_row - 1, 0, last_row - 1, last_col as u16)
+                    .map_err(xlsx)?;
+            }
+        }
+    }
+    write_list(&mut workbook, &data_name, ctx, problems, &marks, beyond)?;
+    workbook.worksheet_from_index(0).map_err(xlsx)?.set_active(true);
+
+    let staged = StagedPath::new(path)?;
+    workbook
+        .save(staged.path())
+        .map_err(xlsx)
+        .with_context(|| format!("writing the annotated workbook {}", path.display()))?;
+    staged
+        .commit()
+        .with_context(|| format!("writing the annotated workbook {}", path.display()))?;
+    Ok(())
+}
+
+/// The Problems sheet: what was checked, counts per code, then every problem with a link.
+fn write_list(
+    workbook: &mut Workbook,
+    data_name: &str,
+    ctx: &Context<'_>,
+    problems: &mut Problems,
+    marks: &Marks,
+    beyond: u64,
+) -> anyhow::Result<()> {
+    let title = Format::new().set_bold().set_font_size(14);
+    let bold = Format::new().set_bold();
+    let head = Format::new()
+        .set_bold()
+        .set_border_bottom(FormatBorder::Thin)
+        .set_background_color(Color::RGB(0xF2F2F2));
+    let error = Format::new()
+        .set_background_color(Color::RGB(ERROR_FILL))
+        .set_font_color(Color::RGB(ERROR_FONT));
+    let warning = Format::new()
+        .set_background_color(Color::RGB(WARNING_FILL))
+        .set_font_color(Color::RGB(WARNING_FONT));
+    let sev_format = |s: Severity| if s == Severity::Error { &error } else { &warning };
+    let ws = workbook.worksheet_from_index(0).map_err(xlsx)?;
+    ws.set_landscape().set_print_fit_to_pages(1, 0);
+    for (col, width) in [(0u16, 26.0), (1, 10.0), (2, 28.0), (3, 22.0), (4, 32.0), (5, 110.0)] {
+        ws.set_column_width(col, width).map_err(xlsx)?;
+    }
+    ws.write_string_with_format(0, 0, "relsync check", &title)
+        .map_err(xlsx)?;
+    let (errors, warnings) = (problems.errors(), problems.warnings());
+    let facts: Vec<(&str, String)> = vec![
+        ("Input", ctx.input.display().to_string()),
+        ("Sheet", ctx.sheet.unwrap_or("(delimited text)").to_owned()),
+        ("Template", ctx.template.display().to_string()),
+        ("Rows read", ctx.stats.rows.to_string()),
+        ("Elements", ctx.stats.elements.to_string()),
+        ("Errors", errors.to_string()),
+        ("Warnings", warnings.to_string()),
+    ];
+    let mut r = 1u32;
+    for (k, v) in facts {
+        ws.write_string_with_format(r, 0, k, &bold).map_err(xlsx)?;
+        match v.parse::<f64>() {
+            Ok(n) => ws.write_number(r, 1, n).map_err(xlsx)?,
+            Err(_) => ws.write_string(r, 1, v).map_err(xlsx)?,
+        };
+        r += 1;
+    }
+    if beyond > 0 {
+        ws.write_string(
+            r,
+            0,
+            format!("{beyond} rows beyond Excel's last row (1,048,576) are not in the sheet copy; their problems are listed below"),
+        )
+        .map_err(xlsx)?;
+        r += 1;
+    }
+    if marks.notes.len() >= MAX_NOTES {
+        ws.write_string(
+            r,
+            0,
+            format!("The first {MAX_NOTES} problem cells have a note; further ones are filled only. Every problem is listed below."),
+        )
+        .map_err(xlsx)?;
+        r += 1;
+    }
+    r += 1;
+    ws.write_string_with_format(r, 0, "Problems per code", &bold)
+        .map_err(xlsx)?;
+    r += 1;
+    if marks.per_code.is_empty() {
+        ws.write_string(r, 0, "No problems: every cell can be sent.")
+            .map_err(xlsx)?;
+        r += 1;
+    } else {
+        for (c, text) in ["Code", "Severity", "Problems"].iter().enumerate() {
+            ws.write_string_with_format(r, c as u16, *text, &head).map_err(xlsx)?;
+        }
+        r += 1;
+        for (code, n) in &marks.per_code {
+            ws.write_string(r, 0, code.as_str()).map_err(xlsx)?;
+            ws.write_string_with_format(r, 1, code.severity().as_str(), sev_format(code.severity()))
+                .map_err(xlsx)?;
+            ws.write_number(r, 2, *n as f64).map_err(xlsx)?;
+            r += 1;
+        }
+    }
+    r += 1;
+    let list_head = r;
+    for (c, text) in [
+        "Cell",
+        "Severity",
+        "Code",
+        "Column",
+        "Value found",
+        "What is wrong and how to fix it",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(r, c as u16, *text, &head).map_err(xlsx)?;
+    }
+    let data_sheet = quote_sheet(data_name);
+    let mut links = 0u64;
+    let mut not_listed = 0u64;
+    problems.for_each(|p| {
+        if r + 1 >= EXCEL_ROWS {
+            not_listed += 1;
+            return Ok(());
+        }
+        r += 1;
+        let place = location(p, ctx);
+        let result = (|| -> Result<(), XlsxError> {
+            match p.row {
+                Some(row) if links < MAX_LINKS && row <= EXCEL_ROWS => {
+                    links += 1;
+                    let target = format!("internal:{data_sheet}!{}", cell_name(row, p.col.unwrap_or(0)));
+                    ws.write_url(r, 0, Url::new(target).set_text(&place))?;
+                }
+                _ => {
+                    ws.write_string(r, 0, &place)?;
+                }
+            }
+            ws.write_string_with_format(r, 1, p.severity().as_str(), sev_format(p.severity()))?;
+            ws.write_string(r, 2, p.code.as_str())?;
+            let column = match (p.col, p.column.as_deref()) {
+                (Some(c), Some(h)) => format!("{} {h}", column_letters(c)),
+                (Some(c), None) => column_letters(c),
+                (None, _) => String::new(),
+            };
+            ws.write_string(r, 3, cut(&column, MAX_CELL_UNITS))?;
+            ws.write_string(r, 4, cut(p.value.as_deref().unwrap_or(""), MAX_CELL_UNITS))?;
+            ws.write_string(r, 5, cut(&p.message, MAX_CELL_UNITS))?;
+            Ok(())
+        })();
+        result.map_err(|e| std::io::Error::other(e.to_string()))
+    })?;
+    if r > list_head {
+        ws.autofilter(list_head, 0, r, 5).map_err(xlsx)?;
+    }
+    if not_listed > 0 {
+        ws.write_string(
+            r + 1,
+            0,
+            format!("... and {not_listed} more problems than an Excel sheet holds; the JSON report (--report-file) lists every problem"),
+        )
+        .map_err(xlsx)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_cut_as_excel_counts() {
+        assert_eq!(cut("abc", 2), "ab");
+        assert_eq!(cut("a😀b", 2), "a", "an astral character is two units");
+        assert_eq!(cut("a😀b", 3), "a😀");
+        assert_eq!(cut("", 5), "");
+    }
+}

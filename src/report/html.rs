@@ -1,0 +1,328 @@
+//! The HTML report: one self-contained page (inline CSS and a little plain JavaScript, nothing
+//! fetched) for the people who fix exports and for pipelines that publish it. A summary, the
+//! problem counts per code and per column, and the problem list as a table that filters by
+//! severity, code and column and sorts by any heading. The first [`MAX_ROWS`] problems are
+//! listed, the counts cover all of them. Everything taken from the sheet is escaped.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::{Context, location};
+use crate::cellref::column_letters;
+use crate::problem::{Code, Problem, Problems, Severity};
+
+/// Problems listed in the table; the counts above it cover every problem.
+pub const MAX_ROWS: usize = 5000;
+
+/// Text made safe for HTML element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Characters HTML (and XML) cannot carry are shown, not sent raw.
+            c if c.is_control() && !matches!(c, '\n' | '\t') => {
+                let _ = write!(out, "\u{FFFD}");
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = r#"
+body { font: 14px/1.45 system-ui, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 24px; color: #1d232a; background: #fff; }
+h1 { font-size: 20px; margin: 0 0 4px; }
+h2 { font-size: 16px; margin: 28px 0 8px; }
+.sub { color: #5a6570; margin: 0 0 16px; }
+table { border-collapse: collapse; }
+th, td { text-align: left; padding: 4px 10px; border-bottom: 1px solid #e3e7eb; vertical-align: top; }
+th { background: #f4f6f8; font-weight: 600; }
+#problems th { cursor: pointer; user-select: none; white-space: nowrap; }
+#problems th.asc::after { content: " \25B2"; font-size: 10px; }
+#problems th.desc::after { content: " \25BC"; font-size: 10px; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.cards { display: flex; gap: 12px; flex-wrap: wrap; margin: 8px 0 4px; }
+.card { border: 1px solid #e3e7eb; border-radius: 6px; padding: 8px 14px; min-width: 96px; }
+.card b { display: block; font-size: 20px; }
+.card.error b { color: #b3261e; }
+.card.warning b { color: #8a5a00; }
+.sev { font-weight: 600; border-radius: 3px; padding: 0 6px; }
+.sev.error { background: #fde7e5; color: #b3261e; }
+.sev.warning { background: #fff3d6; color: #8a5a00; }
+td.code { white-space: nowrap; }
+.cell { font-family: ui-monospace, Consolas, Menlo, monospace; white-space: nowrap; }
+.value { font-family: ui-monospace, Consolas, Menlo, monospace; max-width: 28em; overflow-wrap: anywhere; white-space: pre-wrap; }
+.filters { display: flex; gap: 10px; flex-wrap: wrap; align-items: center; margin: 8px 0; }
+.filters select, .filters input { font: inherit; padding: 3px 6px; }
+.note { color: #5a6570; }
+.clean { font-size: 16px; color: #1b6e2e; }
+.meta td:first-child { color: #5a6570; }
+.overview { display: flex; gap: 36px; flex-wrap: wrap; align-items: flex-start; }
+.overview h2 { margin-top: 16px; }
+"#;
+
+/// Filters and sorting; the page works without it (everything shown, in report order).
+const SCRIPT: &str = r#"
+(function () {
+  var table = document.getElementById("problems");
+  if (!table) { return; }
+  var body = table.tBodies[0];
+  var rows = Array.prototype.slice.call(body.rows);
+  var sev = document.getElementById("f-severity");
+  var code = document.getElementById("f-code");
+  var col = document.getElementById("f-column");
+  var text = document.getElementById("f-text");
+  var shown = document.getElementById("shown");
+  function filter() {
+    var n = 0;
+    var t = text.value.toLowerCase();
+    rows.forEach(function (r) {
+      var ok = (!sev.value || r.dataset.severity === sev.value) &&
+               (!code.value || r.dataset.code === code.value) &&
+               (!col.value || r.dataset.column === col.value) &&
+               (!t || r.textContent.toLowerCase().indexOf(t) !== -1);
+      r.hidden = !ok;
+      if (ok) { n += 1; }
+    });
+    shown.textContent = n;
+  }
+  [sev, code, col].forEach(function (s) { s.addEventListener("change", filter); });
+  text.addEventListener("input", filter);
+  var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
+  heads.forEach(function (th, i) {
+    th.addEventListener("click", function () {
+      var dir = th.classList.contains("asc") ? -1 : 1;
+      heads.forEach(function (h) { h.classList.remove("asc", "desc"); });
+      th.classList.add(dir === 1 ? "asc" : "desc");
+      var key = function (r) { return i === 0 ? Number(r.dataset.order) : r.cells[i].textContent; };
+      rows.sort(function (a, b) {
+        var x = key(a), y = key(b);
+        return (x === y ? 0 : (x > y ? 1 : -1)) * dir;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+})();
+"#;
+
+/// Counts per code and per column, over every problem.
+#[derive(Default)]
+struct Counts {
+    per_code: BTreeMap<Code, u64>,
+    /// Column (letters and header) -> (errors, warnings), in column order.
+    per_column: BTreeMap<(u32, String), (u64, u64)>,
+}
+
+/// Writes the HTML report.
+pub fn write_html(out: &mut dyn Write, ctx: &Context<'_>, problems: &mut Problems) -> io::Result<()> {
+    let mut counts = Counts::default();
+    let mut rows = String::new();
+    let mut listed = 0usize;
+    let total = problems.for_each(|p| {
+        *counts.per_code.entry(p.code).or_insert(0) += 1;
+        let column = p.col.map_or((u32::MAX, String::from("(whole row or sheet)")), |c| {
+            let header = p.column.as_deref().unwrap_or("");
+            (c, format!("{} {}", column_letters(c), header).trim_end().to_owned())
+        });
+        let entry = counts.per_column.entry(column).or_insert((0, 0));
+        match p.severity() {
+            Severity::Error => entry.0 += 1,
+            Severity::Warning => entry.1 += 1,
+        }
+        if listed < MAX_ROWS {
+            row(&mut rows, ctx, p, listed);
+            listed += 1;
+        }
+        Ok(())
+    })?;
+
+    let title = match ctx.sheet {
+        Some(sheet) => format!("{} ({sheet})", ctx.input.display()),
+        None => ctx.input.display().to_string(),
+    };
+    writeln!(out, "<!DOCTYPE html>")?;
+    writeln!(out, "<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />")?;
+    writeln!(
+        out,
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />"
+    )?;
+    writeln!(out, "<title>relsync report: {}</title>", escape(&title))?;
+    writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>")?;
+    writeln!(out, "<h1>relsync report: {}</h1>", escape(&title))?;
+    writeln!(
+        out,
+        "<p class=\"sub\">Checked with template {} by relsync {}.</p>",
+        escape(&ctx.template.display().to_string()),
+        env!("CARGO_PKG_VERSION")
+    )?;
+    cards(out, ctx, problems)?;
+    writeln!(out, "<div class=\"overview\">")?;
+    meta(out, ctx)?;
+    if total > 0 {
+        per_code(out, &counts)?;
+        per_column(out, &counts)?;
+    }
+    writeln!(out, "</div>")?;
+    if total == 0 {
+        writeln!(
+            out,
+            "<p class=\"clean\" id=\"clean\">No problems: every cell can be sent.</p>"
+        )?;
+    } else {
+        list(out, &counts, &rows, listed, total)?;
+    }
+    writeln!(out, "<script>//<![CDATA[{SCRIPT}//]]></script>\n</body>\n</html>")
+}
+
+fn cards(out: &mut dyn Write, ctx: &Context<'_>, problems: &Problems) -> io::Result<()> {
+    let s = ctx.stats;
+    writeln!(out, "<div class=\"cards\" id=\"summary\">")?;
+    let card = |out: &mut dyn Write, class: &str, id: &str, n: u64, what: &str| {
+        writeln!(out, "<div class=\"card {class}\"><b id=\"{id}\">{n}</b>{what}</div>")
+    };
+    card(out, "", "rows", s.rows, "rows read")?;
+    card(out, "", "elements", s.elements, "elements")?;
+    card(out, "error", "errors", problems.errors(), "errors")?;
+    card(out, "warning", "warnings", problems.warnings(), "warnings")?;
+    writeln!(out, "</div>")
+}
+
+fn meta(out: &mut dyn Write, ctx: &Context<'_>) -> io::Result<()> {
+    let s = ctx.stats;
+    writeln!(out, "<section><h2>Run</h2>\n<table class=\"meta\" id=\"run\">")?;
+    let mut meta = vec![
+        ("Input", ctx.input.display().to_string()),
+        ("Sheet", ctx.sheet.unwrap_or("(delimited text)").to_owned()),
+        ("Template", ctx.template.display().to_string()),
+        ("Empty rows skipped", s.empty_rows.to_string()),
+    ];
+    if let Some(elapsed) = ctx.elapsed {
+        meta.push(("Time", format!("{:.2} s", elapsed.as_secs_f64())));
+    }
+    meta.push(("Made", chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string()));
+    for (k, v) in meta {
+        writeln!(out, "<tr><td>{k}</td><td>{}</td></tr>", escape(&v))?;
+    }
+    writeln!(out, "</table></section>")
+}
+
+fn per_code(out: &mut dyn Write, counts: &Counts) -> io::Result<()> {
+    writeln!(out, "<section><h2>Problems per code</h2>")?;
+    writeln!(
+        out,
+        "<table id=\"per-code\"><thead><tr><th>Code</th><th>Severity</th><th>Problems</th></tr></thead><tbody>"
+    )?;
+    let mut codes: Vec<(&Code, &u64)> = counts.per_code.iter().collect();
+    codes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (code, n) in codes {
+        let sev = code.severity().as_str();
+        writeln!(
+            out,
+            "<tr><td>{code}</td><td><span class=\"sev {sev}\">{sev}</span></td><td class=\"num\">{n}</td></tr>"
+        )?;
+    }
+    writeln!(out, "</tbody></table></section>")
+}
+
+fn per_column(out: &mut dyn Write, counts: &Counts) -> io::Result<()> {
+    writeln!(out, "<section><h2>Problems per column</h2>")?;
+    writeln!(
+        out,
+        "<table id=\"per-column\"><thead><tr><th>Column</th><th>Errors</th><th>Warnings</th></tr></thead><tbody>"
+    )?;
+    for ((_, column), (errors, warnings)) in &counts.per_column {
+        writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"num\">{errors}</td><td class=\"num\">{warnings}</td></tr>",
+            escape(column)
+        )?;
+    }
+    writeln!(out, "</tbody></table></section>")
+}
+
+/// One `<option>` per distinct value.
+fn options(values: impl Iterator<Item = String>) -> String {
+    let mut all: Vec<String> = values.collect();
+    all.dedup();
+    all.iter()
+        .map(|v| format!("<option value=\"{0}\">{0}</option>", escape(v)))
+        .collect()
+}
+
+fn list(out: &mut dyn Write, counts: &Counts, rows: &str, listed: usize, total: u64) -> io::Result<()> {
+    writeln!(out, "<h2>Problems</h2>")?;
+    if (listed as u64) < total {
+        writeln!(
+            out,
+            "<p class=\"note\" id=\"capped\">The first {listed} of {total} problems are listed (the counts above \
+             cover all of them); the JSON report (--report-file) lists every problem.</p>"
+        )?;
+    }
+    writeln!(out, "<div class=\"filters\">")?;
+    writeln!(
+        out,
+        "<label>Severity <select id=\"f-severity\"><option value=\"\">all</option><option value=\"error\">error</option><option value=\"warning\">warning</option></select></label>"
+    )?;
+    writeln!(
+        out,
+        "<label>Code <select id=\"f-code\"><option value=\"\">all</option>{}</select></label>",
+        options(counts.per_code.keys().map(|c| c.to_string()))
+    )?;
+    writeln!(
+        out,
+        "<label>Column <select id=\"f-column\"><option value=\"\">all</option>{}</select></label>",
+        options(counts.per_column.keys().map(|(_, c)| c.clone()))
+    )?;
+    writeln!(
+        out,
+        "<label>Find <input id=\"f-text\" type=\"search\" placeholder=\"text in any field\" /></label>"
+    )?;
+    writeln!(
+        out,
+        "<span class=\"note\"><span id=\"shown\">{listed}</span> shown</span>\n</div>"
+    )?;
+    writeln!(
+        out,
+        "<table id=\"problems\"><thead><tr><th>Cell</th><th>Severity</th><th>Code</th><th>Column</th><th>Value found</th><th>What is wrong and how to fix it</th></tr></thead>\n<tbody>"
+    )?;
+    out.write_all(rows.as_bytes())?;
+    writeln!(out, "</tbody></table>")
+}
+
+/// One problem as a table row.
+fn row(rows: &mut String, ctx: &Context<'_>, p: &Problem, index: usize) {
+    let sev = p.severity().as_str();
+    let column = p.col.map_or(String::from("(whole row or sheet)"), |c| {
+        let header = p.column.as_deref().unwrap_or("");
+        format!("{} {}", column_letters(c), header).trim_end().to_owned()
+    });
+    let _ = writeln!(
+        rows,
+        "<tr data-severity=\"{sev}\" data-code=\"{code}\" data-column=\"{col}\" data-order=\"{index}\"><td class=\"cell\">{cell}</td><td><span class=\"sev {sev}\">{sev}</span></td><td class=\"code\">{code}</td><td>{col}</td><td class=\"value\">{value}</td><td>{message}</td></tr>",
+        code = p.code,
+        col = escape(&column),
+        cell = escape(&location(p, ctx)),
+        value = escape(p.value.as_deref().unwrap_or("")),
+        message = escape(&p.message),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn everything_from_the_sheet_is_escaped() {
+        assert_eq!(
+            escape("<script>alert('x') & \"y\"</script>"),
+            "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
+        );
+        assert_eq!(escape("a\u{1}b\nc"), "a\u{FFFD}b\nc");
+    }
+}

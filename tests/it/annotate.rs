@@ -1,0 +1,259 @@
+//! `--annotate OUT.xlsx`: the checked sheet as a workbook with every problem on its cell, read
+//! back here part by part (fills, notes, links, frozen header, autofilter) and through calamine
+//! (values).
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use calamine::{Data, Reader};
+
+use crate::support::*;
+
+/// The parts of an `.xlsx`, by name.
+fn parts(path: &std::path::Path) -> HashMap<String, String> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut out = HashMap::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let mut text = String::new();
+        if f.read_to_string(&mut text).is_ok() {
+            out.insert(f.name().expect("entry name").to_string(), text);
+        }
+    }
+    out
+}
+
+/// What one annotated workbook holds, in the terms a test asks about.
+struct Annotated {
+    parts: HashMap<String, String>,
+}
+
+impl Annotated {
+    fn open(path: &std::path::Path) -> Annotated {
+        Annotated { parts: parts(path) }
+    }
+
+    fn doc(&self, part: &str) -> roxmltree::Document<'_> {
+        roxmltree::Document::parse(&self.parts[part]).unwrap_or_else(|e| panic!("{part}: {e}"))
+    }
+
+    fn sheet_names(&self) -> Vec<String> {
+        self.doc("xl/workbook.xml")
+            .descendants()
+            .filter(|n| n.has_tag_name("sheet"))
+            .map(|n| n.attribute("name").unwrap().to_owned())
+            .collect()
+    }
+
+    /// The fill colour (`FFFFC7CE`) of a cell of sheet `n` (1-based), if it has one.
+    fn fill(&self, n: usize, cell: &str) -> Option<String> {
+        let sheet = self.doc(&format!("xl/worksheets/sheet{n}.xml"));
+        let style: usize = sheet
+            .descendants()
+            .find(|c| c.has_tag_name("c") && c.attribute("r") == Some(cell))?
+            .attribute("s")?
+            .parse()
+            .ok()?;
+        let styles = self.doc("xl/styles.xml");
+        let xf = styles
+            .descendants()
+            .find(|n| n.has_tag_name("cellXfs"))?
+            .children()
+            .filter(|n| n.has_tag_name("xf"))
+            .nth(style)?;
+        let fill: usize = xf.attribute("fillId")?.parse().ok()?;
+        let fill = styles
+            .descendants()
+            .find(|n| n.has_tag_name("fills"))?
+            .children()
+            .filter(|n| n.has_tag_name("fill"))
+            .nth(fill)?;
+        fill.descendants()
+            .find(|n| n.has_tag_name("fgColor"))?
+            .attribute("rgb")
+            .map(str::to_owned)
+    }
+
+    /// The note text on `cell` (any sheet's notes; only the data sheet has them).
+    fn note(&self, cell: &str) -> Option<String> {
+        self.parts
+            .keys()
+            .filter(|k| k.starts_with("xl/comments"))
+            .find_map(|k| {
+                let doc = self.doc(k);
+                doc.descendants()
+                    .find(|n| n.has_tag_name("comment") && n.attribute("ref") == Some(cell))
+                    .map(|c| {
+                        c.descendants()
+                            .filter(|n| n.is_text())
+                            .filter_map(|n| n.text())
+                            .collect()
+                    })
+            })
+    }
+
+    /// `(cell, location)` of every hyperlink on sheet `n`.
+    fn links(&self, n: usize) -> Vec<(String, String)> {
+        self.doc(&format!("xl/worksheets/sheet{n}.xml"))
+            .descendants()
+            .filter(|n| n.has_tag_name("hyperlink"))
+            .map(|h| {
+                (
+                    h.attribute("ref").unwrap().to_owned(),
+                    h.attribute("location").unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    fn attribute_of(&self, n: usize, tag: &str, attribute: &str) -> Option<String> {
+        self.doc(&format!("xl/worksheets/sheet{n}.xml"))
+            .descendants()
+            .find(|e| e.has_tag_name(tag))
+            .and_then(|e| e.attribute(attribute).map(str::to_owned))
+    }
+}
+
+const RED: &str = "FFFFC7CE";
+const AMBER: &str = "FFFFEB9C";
+
+#[test]
+fn every_problem_is_on_its_cell_and_listed_with_a_link() {
+    let dir = Dir::new();
+    let run = dir.run(&[
+        "check",
+        &repo("samples/requirements-with-problems.xlsx"),
+        "-t",
+        &repo("templates/requirements.toml"),
+        "--annotate",
+        "annotated.xlsx",
+    ]);
+    assert_eq!(run.code, 1, "the exit status is check's own: {run:?}");
+    let book = Annotated::open(&dir.path("annotated.xlsx"));
+    assert_eq!(book.sheet_names(), ["Problems", "Requirements"]);
+
+    // Cells with problems: filled, with the code and message in a note.
+    assert_eq!(book.fill(2, "E8").as_deref(), Some(RED), "not-a-date");
+    assert!(
+        book.note("E8")
+            .unwrap()
+            .contains("not-a-date: 'Due date': found text '31-02-2027'")
+    );
+    assert_eq!(book.fill(2, "E11").as_deref(), Some(AMBER), "time-dropped is a warning");
+    assert_eq!(
+        book.fill(2, "A7").as_deref(),
+        Some(RED),
+        "a missing id marks the empty cell"
+    );
+    assert!(book.note("A7").unwrap().contains("missing-external-id"));
+    assert_eq!(book.fill(2, "B5"), None, "a clean cell is left alone");
+    // The unmapped column's warning sits on its header.
+    assert_eq!(book.fill(2, "N3").as_deref(), Some(AMBER));
+
+    // The header row (row 3, under a title) is frozen and filtered.
+    assert_eq!(book.attribute_of(2, "pane", "ySplit").as_deref(), Some("3"));
+    assert_eq!(book.attribute_of(2, "autoFilter", "ref").as_deref(), Some("A3:N33"));
+
+    // The Problems sheet links each of the 15 problems to its cell.
+    let links = book.links(1);
+    assert_eq!(links.len(), 15, "{links:?}");
+    assert!(links.iter().any(|(_, to)| to == "Requirements!E8"), "{links:?}");
+
+    // Values as they were read: dates are dates, numbers numbers, text text.
+    let mut wb = calamine::open_workbook_auto(dir.path("annotated.xlsx")).unwrap();
+    let range = wb.worksheet_range("Requirements").unwrap();
+    assert_eq!(range.get_value((3, 0)), Some(&Data::String("REQ-001".into())));
+    assert!(
+        matches!(range.get_value((3, 4)), Some(Data::DateTime(_))),
+        "{:?}",
+        range.get_value((3, 4))
+    );
+    assert_eq!(range.get_value((3, 5)), Some(&Data::Float(1.5)));
+    assert_eq!(range.get_value((7, 4)), Some(&Data::String("31-02-2027".into())));
+    // The title merged over the first columns shows once, as in the export.
+    assert!(matches!(range.get_value((0, 0)), Some(Data::String(t)) if t.starts_with("Requirements export")));
+    assert_eq!(range.get_value((0, 1)), Some(&Data::Empty));
+    let list = wb.worksheet_range("Problems").unwrap();
+    let codes: Vec<String> = list
+        .rows()
+        .map(|r| r.get(2).map(|c| c.to_string()).unwrap_or_default())
+        .collect();
+    assert!(codes.iter().any(|c| c == "not-a-date"), "{codes:?}");
+}
+
+#[test]
+fn a_clean_csv_gives_a_clean_copy_and_the_body_too() {
+    let dir = Dir::new();
+    let run = dir.run(&[
+        "convert",
+        &repo("samples/objects-nl.csv"),
+        "-t",
+        &repo("templates/objects.toml"),
+        "-o",
+        "objects.json",
+        "--annotate",
+        "objects.xlsx",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(dir.exists("objects.json"));
+    let book = Annotated::open(&dir.path("objects.xlsx"));
+    assert_eq!(book.sheet_names(), ["Problems", "objects-nl"]);
+    assert!(book.links(1).is_empty());
+    assert!(!book.parts.keys().any(|k| k.starts_with("xl/comments")), "no notes");
+    let mut wb = calamine::open_workbook_auto(dir.path("objects.xlsx")).unwrap();
+    let list = wb.worksheet_range("Problems").unwrap();
+    assert!(
+        list.rows().any(|r| r
+            .iter()
+            .any(|c| *c == Data::String("No problems: every cell can be sent.".into()))),
+        "the list says so"
+    );
+    let data = wb.worksheet_range("objects-nl").unwrap();
+    // CSV cells are text as read (Windows-1252 decoded).
+    assert_eq!(data.get_value((0, 0)), Some(&Data::String("Code".into())));
+    assert_eq!(data.get_value((4, 1)), Some(&Data::String("Duiker Ëde-Noord".into())));
+}
+
+#[test]
+fn convert_with_errors_writes_the_copy_but_no_body() {
+    let dir = Dir::new();
+    let run = dir.run(&[
+        "convert",
+        &repo("samples/requirements-with-problems.xlsx"),
+        "-t",
+        &repo("templates/requirements.toml"),
+        "-o",
+        "b.json",
+        "--annotate",
+        "fix-me.xlsx",
+    ]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(!dir.exists("b.json"));
+    assert_eq!(Annotated::open(&dir.path("fix-me.xlsx")).links(1).len(), 15);
+}
+
+#[test]
+fn the_copy_is_never_written_over_an_input_or_as_another_format() {
+    let dir = Dir::new();
+    let sample = repo("samples/requirements.xlsx");
+    let template = repo("templates/requirements.toml");
+    for (annotate, words) in [
+        (sample.as_str(), "refusing to write the annotated workbook over"),
+        ("out.csv", "--annotate writes an Excel workbook"),
+    ] {
+        let run = dir.run(&["check", &sample, "-t", &template, "--annotate", annotate]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.contains(words), "{}", run.stderr);
+    }
+    let run = dir.run_with(
+        &["check", "-", "-t", &template, "--annotate", "x.xlsx"],
+        &[],
+        Some(b"ID\nA\n"),
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("needs a file, not standard input"),
+        "{}",
+        run.stderr
+    );
+}
