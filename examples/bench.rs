@@ -17,6 +17,8 @@ struct Case {
     /// Program and arguments; `{in}` is the input file, `{out}` an output file.
     argv: Vec<String>,
     input: &'static str,
+    /// The exit status a successful run has (`diff` says 1 when the bodies differ).
+    status: i32,
     /// The case whose time and memory this one is compared with.
     floor: Option<&'static str>,
     extra_env: Vec<(&'static str, String)>,
@@ -31,7 +33,7 @@ struct Measure {
 // The child is reaped by `wait4` below (std's `wait` cannot return the rusage).
 #[cfg(unix)]
 #[allow(clippy::zombie_processes)]
-fn run(argv: &[String], env: &[(&'static str, String)]) -> Measure {
+fn run(argv: &[String], env: &[(&'static str, String)], expected: i32) -> Measure {
     let started = Instant::now();
     let child = Command::new(&argv[0])
         .args(&argv[1..])
@@ -48,7 +50,7 @@ fn run(argv: &[String], env: &[(&'static str, String)]) -> Measure {
     let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = started.elapsed().as_secs_f64();
     assert_eq!(waited, pid, "wait4 failed for {}", argv.join(" "));
-    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == expected) {
         let mut err = String::new();
         if let Some(mut e) = child.stderr {
             use std::io::Read;
@@ -64,7 +66,7 @@ fn run(argv: &[String], env: &[(&'static str, String)]) -> Measure {
 
 /// Runs `argv`, returning wall time; peak memory needs `wait4`, which only Unix has (0 here).
 #[cfg(not(unix))]
-fn run(argv: &[String], env: &[(&'static str, String)]) -> Measure {
+fn run(argv: &[String], env: &[(&'static str, String)], expected: i32) -> Measure {
     let started = Instant::now();
     let output = Command::new(&argv[0])
         .args(&argv[1..])
@@ -74,7 +76,7 @@ fn run(argv: &[String], env: &[(&'static str, String)]) -> Measure {
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", argv[0]));
     let wall = started.elapsed().as_secs_f64();
-    if !output.status.success() {
+    if output.status.code() != Some(expected) {
         panic!("{} failed: {}", argv.join(" "), String::from_utf8_lossy(&output.stderr));
     }
     Measure { wall, rss_kib: 0 }
@@ -125,6 +127,25 @@ fn main() {
         std::fs::write(&by_name, text).expect("write the lookup template");
         let by_name = by_name.display().to_string();
         let s = |v: &[&str]| -> Vec<String> { v.iter().map(|x| x.to_string()).collect() };
+        // Two bodies a week apart, for `relsync diff` (made once, not timed).
+        let later = data
+            .join(format!("requirements-{rows}-later.csv"))
+            .display()
+            .to_string();
+        let (old_body, new_body) = (
+            data.join(format!("old-{rows}.json")).display().to_string(),
+            data.join(format!("new-{rows}.json")).display().to_string(),
+        );
+        for (input, body) in [(&csv, &old_body), (&later, &new_body)] {
+            if !Path::new(body).exists() {
+                run(
+                    &s(&[&relsync, "convert", input, "-t", &template, "--quiet", "-o", body]),
+                    &[],
+                    0,
+                );
+            }
+        }
+        let annotated = format!("{out}.xlsx");
         let rs = |cmd: &str, input: &str, extra: &[&str]| -> Vec<String> {
             let mut v = s(&[&relsync, cmd, input, "-t", &template, "--quiet"]);
             v.extend(extra.iter().map(|x| x.to_string()));
@@ -137,6 +158,7 @@ fn main() {
                 input: "xlsx",
                 floor: None,
                 extra_env: vec![],
+                status: 0,
             },
             Case {
                 name: "calamine worksheet_range",
@@ -144,6 +166,7 @@ fn main() {
                 input: "xlsx",
                 floor: Some("floor: calamine cells reader"),
                 extra_env: vec![],
+                status: 0,
             },
             Case {
                 name: "naive xlsx -> streamed JSON",
@@ -151,6 +174,7 @@ fn main() {
                 input: "xlsx",
                 floor: Some("floor: calamine cells reader"),
                 extra_env: vec![("BENCH_OUT", out.clone())],
+                status: 0,
             },
             Case {
                 name: "relsync convert xlsx -> JSON",
@@ -158,6 +182,7 @@ fn main() {
                 input: "xlsx",
                 floor: Some("floor: calamine cells reader"),
                 extra_env: vec![],
+                status: 0,
             },
             Case {
                 name: "relsync convert xlsx -> XML",
@@ -165,6 +190,7 @@ fn main() {
                 input: "xlsx",
                 floor: Some("floor: calamine cells reader"),
                 extra_env: vec![],
+                status: 0,
             },
             Case {
                 name: "relsync convert xlsx -> JSON, targets by name (100k lookup)",
@@ -181,6 +207,15 @@ fn main() {
                 input: "xlsx",
                 floor: Some("relsync convert xlsx -> JSON"),
                 extra_env: vec![],
+                status: 0,
+            },
+            Case {
+                name: "relsync check xlsx --annotate",
+                argv: rs("check", &xlsx, &["--annotate", &annotated]),
+                input: "xlsx",
+                floor: Some("relsync check xlsx"),
+                extra_env: vec![],
+                status: 0,
             },
             Case {
                 name: "relsync check xlsx",
@@ -188,6 +223,7 @@ fn main() {
                 input: "xlsx",
                 floor: Some("floor: calamine cells reader"),
                 extra_env: vec![],
+                status: 0,
             },
             Case {
                 name: "floor: csv ByteRecord loop",
@@ -195,6 +231,7 @@ fn main() {
                 input: "csv",
                 floor: None,
                 extra_env: vec![],
+                status: 0,
             },
             Case {
                 name: "naive csv -> streamed JSON",
@@ -202,6 +239,7 @@ fn main() {
                 input: "csv",
                 floor: None,
                 extra_env: vec![("BENCH_OUT", out.clone())],
+                status: 0,
             },
             Case {
                 name: "relsync convert csv -> JSON",
@@ -209,6 +247,7 @@ fn main() {
                 input: "csv",
                 floor: Some("naive csv -> streamed JSON"),
                 extra_env: vec![],
+                status: 0,
             },
             Case {
                 name: "relsync check csv",
@@ -216,17 +255,26 @@ fn main() {
                 input: "csv",
                 floor: Some("naive csv -> streamed JSON"),
                 extra_env: vec![],
+                status: 0,
+            },
+            Case {
+                name: "relsync diff JSON bodies (a week apart)",
+                argv: s(&[&relsync, "diff", &old_body, &new_body]),
+                input: "json",
+                floor: None,
+                extra_env: vec![],
+                status: 1,
             },
         ];
         let mut results: Vec<Vec<Measure>> = cases.iter().map(|_| Vec::new()).collect();
         for round in 0..runs {
             eprint!("\r{rows} rows: round {}/{runs}", round + 1);
             for (case, measures) in cases.iter().zip(results.iter_mut()) {
-                measures.push(run(&case.argv, &case.extra_env));
+                measures.push(run(&case.argv, &case.extra_env, case.status));
             }
         }
         eprintln!();
-        for ext in ["", ".json", ".xml"] {
+        for ext in ["", ".json", ".xml", ".xlsx"] {
             let _ = std::fs::remove_file(format!("{out}{ext}"));
         }
 

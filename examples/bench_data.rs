@@ -6,7 +6,8 @@
 //! writes `bench-data/requirements-100000.xlsx` and `bench-data/requirements-100000.csv`, plus
 //! for the lookup case `bench-data/requirements-100000-names.xlsx` (the same sheet with the
 //! `Verified by` targets written as names) and `bench-data/verifications.json` (a providing
-//! interface's answer with 100,000 name/ID pairs, among them every name the sheet uses).
+//! interface's answer with 100,000 name/ID pairs, among them every name the sheet uses), and
+//! `bench-data/requirements-100000-later.csv` (the export a week later, for `relsync diff`).
 //! Nothing here is random: the same row count gives the same files.
 
 use std::io::Write;
@@ -199,8 +200,21 @@ fn xlsx(path: &Path, rows: usize, names: bool) -> Result<(), XlsxError> {
     wb.save(path)
 }
 
-/// CSV as a typical export writes it: `,`, quotes where needed, dates as dd-mm-yyyy.
-fn csv(path: &Path, rows: usize) -> std::io::Result<()> {
+/// The same export a week later, for `relsync diff`: every 50th row has another title, every
+/// 100th is gone, and one new row per 100 comes at the end.
+fn changed(mut r: Row, i: usize) -> Option<Row> {
+    if i % 100 == 7 {
+        return None;
+    }
+    if i % 50 == 3 {
+        r.title.push_str(" (herzien)");
+    }
+    Some(r)
+}
+
+/// CSV as a typical export writes it: `,`, quotes where needed, dates as dd-mm-yyyy; `later`
+/// writes the changed export.
+fn csv(path: &Path, rows: usize, later: bool) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     let quote = |s: &str| {
         if s.contains([',', '"', '\n']) {
@@ -210,8 +224,16 @@ fn csv(path: &Path, rows: usize) -> std::io::Result<()> {
         }
     };
     writeln!(out, "{}", HEADERS.join(","))?;
-    for i in 1..=rows {
+    let extra = if later { rows / 100 } else { 0 };
+    for i in 1..=rows + extra {
         let r = row(i);
+        let r = match later {
+            true if i <= rows => match changed(r, i) {
+                Some(r) => r,
+                None => continue,
+            },
+            _ => r,
+        };
         let (y, m, d) = r.due;
         writeln!(
             out,
@@ -250,9 +272,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let lookup_path = dir.join("verifications.json");
     xlsx(&xlsx_path, rows, false)?;
     xlsx(&names_path, rows, true)?;
-    csv(&csv_path, rows)?;
+    let later_path = dir.join(format!("requirements-{rows}-later.csv"));
+    csv(&csv_path, rows, false)?;
+    csv(&later_path, rows, true)?;
     lookup(&lookup_path)?;
-    for p in [&xlsx_path, &names_path, &csv_path, &lookup_path] {
+    for p in [&xlsx_path, &names_path, &csv_path, &later_path, &lookup_path] {
         println!("{} ({} bytes)", p.display(), std::fs::metadata(p)?.len());
     }
     Ok(())

@@ -29,3 +29,4 @@ pub mod submit;
 pub mod suggest;
 pub mod template;
 pub mod value;
+pub mod xml;

@@ -283,20 +283,7 @@ fn from_xml(bytes: &[u8], fields: &Fields) -> Result<Vec<(String, String)>, Stri
                 }
             }
             Event::Text(t) if text_for.is_some() => text.push_str(&t.xml10_content()),
-            Event::GeneralRef(r) if text_for.is_some() => {
-                if let Ok(Some(c)) = r.resolve_char_ref() {
-                    text.push(c);
-                } else {
-                    text.push_str(match &*r {
-                        "amp" => "&",
-                        "lt" => "<",
-                        "gt" => ">",
-                        "quot" => "\"",
-                        "apos" => "'",
-                        _ => "",
-                    });
-                }
-            }
+            Event::GeneralRef(r) if text_for.is_some() => crate::xml::push_reference(&mut text, &r),
             Event::CData(c) if text_for.is_some() => text.push_str(&c),
             Event::End(_) => {
                 let Some(open) = stack.pop() else { continue };

@@ -122,23 +122,30 @@ pub struct StagedPath {
     destination: PathBuf,
 }
 
+/// A temporary file beside `destination` (`.name.XXXX.tmp` in the same folder, so the final
+/// rename stays on one file system), removed if the run is interrupted.
+fn temp_beside(destination: &Path) -> anyhow::Result<(tempfile::NamedTempFile, Registered)> {
+    let dir = match destination.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let name = destination
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    let registered = remove_on_interrupt(temp.path());
+    Ok((temp, registered))
+}
+
 impl StagedPath {
     pub fn new(destination: &Path) -> anyhow::Result<StagedPath> {
-        let dir = match destination.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-            _ => PathBuf::from("."),
-        };
-        let name = destination
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .with_context(|| format!("cannot write in {}", dir.display()))?
-            .into_temp_path();
-        let registered = remove_on_interrupt(&temp);
+        let (temp, registered) = temp_beside(destination)?;
+        let temp = temp.into_temp_path();
         Ok(StagedPath {
             temp,
             _registered: registered,
@@ -179,20 +186,7 @@ impl Staged {
                 Temp::Anonymous(tempfile::tempfile().context("creating a temporary file for the output")?)
             }
             Destination::File(path) => {
-                let dir = match path.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-                    _ => PathBuf::from("."),
-                };
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let temp = tempfile::Builder::new()
-                    .prefix(&format!(".{name}."))
-                    .suffix(".tmp")
-                    .tempfile_in(&dir)
-                    .with_context(|| format!("cannot write in {}", dir.display()))?;
-                let registered = remove_on_interrupt(temp.path());
+                let (temp, registered) = temp_beside(path)?;
                 Temp::Named(temp, registered)
             }
         };

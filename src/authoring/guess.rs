@@ -147,24 +147,17 @@ fn is_relation(column: &Column) -> bool {
 pub fn guess(profile: &Profile) -> Guesses {
     let columns = &profile.columns;
     let named = |i: usize| profile.headers.get(i).is_some_and(|h| !h.trim().is_empty());
-    // The decimal convention that reads more all-number text columns.
-    let only_comma = columns
-        .iter()
-        .filter(|c| {
-            c.values > 0
-                && c.text_numbers_comma + c.number_cells == c.values
-                && c.text_numbers_point + c.number_cells < c.values
-        })
-        .count();
-    let only_point = columns
-        .iter()
-        .filter(|c| {
-            c.values > 0
-                && c.text_numbers_point + c.number_cells == c.values
-                && c.text_numbers_comma + c.number_cells < c.values
-        })
-        .count();
-    let decimal_comma = only_comma > only_point;
+    // The decimal convention that reads more all-number text columns: columns that read whole
+    // with one convention (`this`) and not with the other.
+    let only = |this: fn(&Column) -> u64, other: fn(&Column) -> u64| {
+        columns
+            .iter()
+            .filter(|c| c.values > 0 && this(c) + c.number_cells == c.values && other(c) + c.number_cells < c.values)
+            .count()
+    };
+    let comma = |c: &Column| c.text_numbers_comma;
+    let point = |c: &Column| c.text_numbers_point;
+    let decimal_comma = only(comma, point) > only(point, comma);
 
     let candidate = |i: usize| named(i) && columns[i].id_shaped();
     let by_header =

@@ -424,17 +424,7 @@ fn read_xml(reader: impl std::io::BufRead, sink: &mut dyn ElementSink) {
             Event::GeneralRef(r) if depth == 4 => {
                 child.has_text = true;
                 if keep {
-                    match r.resolve_char_ref() {
-                        Ok(Some(c)) => child.text.push(c),
-                        _ => child.text.push_str(match &*r {
-                            "amp" => "&",
-                            "lt" => "<",
-                            "gt" => ">",
-                            "quot" => "\"",
-                            "apos" => "'",
-                            _ => "",
-                        }),
-                    }
+                    crate::xml::push_reference(&mut child.text, &r);
                 }
             }
             Event::CData(c) if depth == 4 => {

@@ -11,7 +11,7 @@ use super::settings::{DiffSettings, DiffSide, Global};
 use super::sheet::{SheetRun, convert_sheet};
 use crate::body::{BodyFormat, BodyWriter};
 use crate::cli::DiffReport;
-use crate::diff::{self, BodyProblems, DIFF_WORDS, JsonReport, Side, Sides, TextReport};
+use crate::diff::{self, BodyProblems, DIFF_WORDS, JsonReport, Report, Side, Sides, TextReport};
 use crate::exit::Exit;
 
 /// A side ready to read: a body file (the user's, or a temporary one made from a sheet).
@@ -113,26 +113,15 @@ pub fn run(settings: &DiffSettings, global: &Global) -> anyhow::Result<Exit> {
         old: old.label.clone(),
         new: new.label.clone(),
     };
-    let counts = match settings.report {
-        DiffReport::Text => {
-            let mut report = TextReport::new(settings.limit, DIFF_WORDS);
-            let (counts, problems) = diff::compare(&mut old_side, open(&new)?, new.format, &mut report)?;
-            refuse_invalid(&new.path, &problems)?;
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            report.write(&mut out, &sides, &counts)?;
-            out.flush()?;
-            counts
-        }
-        DiffReport::Json => {
-            let mut report = JsonReport::new()?;
-            let (counts, problems) = diff::compare(&mut old_side, open(&new)?, new.format, &mut report)?;
-            refuse_invalid(&new.path, &problems)?;
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            report.write(&mut out, &sides, &counts)?;
-            out.flush()?;
-            counts
-        }
+    let mut report: Box<dyn Report> = match settings.report {
+        DiffReport::Text => Box::new(TextReport::new(settings.limit, DIFF_WORDS)),
+        DiffReport::Json => Box::new(JsonReport::new()?),
     };
+    let (counts, problems) = diff::compare(&mut old_side, open(&new)?, new.format, &mut *report)?;
+    refuse_invalid(&new.path, &problems)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    report.write_to(&mut out, &sides, &counts)?;
+    out.flush()?;
     Ok(if counts.identical() {
         Exit::Success
     } else {

@@ -12,7 +12,7 @@ mod store;
 use std::io::BufRead;
 
 pub use compare::{BodyProblems, ChangeSink, Counts, OldSide};
-pub use render::{DIFF_WORDS, JsonReport, Side, Sides, TextReport, Words};
+pub use render::{DIFF_WORDS, JsonReport, Report, Side, Sides, TextReport, Words};
 
 use crate::body::BodyFormat;
 use crate::body::read::read;

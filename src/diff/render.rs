@@ -40,6 +40,23 @@ pub const DIFF_WORDS: Words = Words {
     see_all: "--limit 0 shows all",
 };
 
+/// A report that is told every change as it is found, and written once the comparison is done.
+pub trait Report: ChangeSink {
+    fn write_to(self: Box<Self>, out: &mut dyn Write, sides: &Sides, counts: &Counts) -> io::Result<()>;
+}
+
+impl Report for TextReport {
+    fn write_to(self: Box<Self>, out: &mut dyn Write, sides: &Sides, counts: &Counts) -> io::Result<()> {
+        self.write(out, sides, counts)
+    }
+}
+
+impl Report for JsonReport {
+    fn write_to(self: Box<Self>, out: &mut dyn Write, sides: &Sides, counts: &Counts) -> io::Result<()> {
+        self.write(out, sides, counts)
+    }
+}
+
 /// Longest value shown in the text.
 const SHOWN_CHARS: usize = 60;
 /// Targets listed before "and N more".

@@ -120,14 +120,13 @@ const AMBER: &str = "FFFFEB9C";
 #[test]
 fn every_problem_is_on_its_cell_and_listed_with_a_link() {
     let dir = Dir::new();
-    let run = dir.run(&[
+    let run = run_sample(
+        &dir,
         "check",
-        &repo("samples/requirements-with-problems.xlsx"),
-        "-t",
-        &repo("templates/requirements.toml"),
-        "--annotate",
-        "annotated.xlsx",
-    ]);
+        "samples/requirements-with-problems.xlsx",
+        "templates/requirements.toml",
+        &["--annotate", "annotated.xlsx"],
+    );
     assert_eq!(run.code, 1, "the exit status is check's own: {run:?}");
     let book = Annotated::open(&dir.path("annotated.xlsx"));
     assert_eq!(book.sheet_names(), ["Problems", "Requirements"]);
@@ -184,16 +183,13 @@ fn every_problem_is_on_its_cell_and_listed_with_a_link() {
 #[test]
 fn a_clean_csv_gives_a_clean_copy_and_the_body_too() {
     let dir = Dir::new();
-    let run = dir.run(&[
+    let run = run_sample(
+        &dir,
         "convert",
-        &repo("samples/objects-nl.csv"),
-        "-t",
-        &repo("templates/objects.toml"),
-        "-o",
-        "objects.json",
-        "--annotate",
-        "objects.xlsx",
-    ]);
+        "samples/objects-nl.csv",
+        "templates/objects.toml",
+        &["-o", "objects.json", "--annotate", "objects.xlsx"],
+    );
     assert_eq!(run.code, 0, "{run:?}");
     assert!(dir.exists("objects.json"));
     let book = Annotated::open(&dir.path("objects.xlsx"));
@@ -217,16 +213,13 @@ fn a_clean_csv_gives_a_clean_copy_and_the_body_too() {
 #[test]
 fn convert_with_errors_writes_the_copy_but_no_body() {
     let dir = Dir::new();
-    let run = dir.run(&[
+    let run = run_sample(
+        &dir,
         "convert",
-        &repo("samples/requirements-with-problems.xlsx"),
-        "-t",
-        &repo("templates/requirements.toml"),
-        "-o",
-        "b.json",
-        "--annotate",
-        "fix-me.xlsx",
-    ]);
+        "samples/requirements-with-problems.xlsx",
+        "templates/requirements.toml",
+        &["-o", "b.json", "--annotate", "fix-me.xlsx"],
+    );
     assert_eq!(run.code, 1, "{run:?}");
     assert!(!dir.exists("b.json"));
     assert_eq!(Annotated::open(&dir.path("fix-me.xlsx")).links(1).len(), 15);

@@ -6,14 +6,13 @@ use crate::support::*;
 /// The sample converted, as JSON and XML, in `dir`.
 fn sample_bodies(dir: &Dir) {
     for out in ["all.json", "all.xml"] {
-        let run = dir.run(&[
+        let run = run_sample(
+            dir,
             "convert",
-            &repo("samples/requirements.xlsx"),
-            "-t",
-            &repo("templates/requirements.toml"),
-            "-o",
-            out,
-        ]);
+            "samples/requirements.xlsx",
+            "templates/requirements.toml",
+            &["-o", out],
+        );
         assert_eq!(run.code, 0, "{run:?}");
     }
 }

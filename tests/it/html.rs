@@ -59,14 +59,13 @@ fn assert_self_contained(doc: &roxmltree::Document<'_>) {
 #[test]
 fn check_report_html_lists_every_problem_with_its_cell_value_and_fix() {
     let dir = Dir::new();
-    let run = dir.run(&[
+    let run = run_sample(
+        &dir,
         "check",
-        &repo("samples/requirements-with-problems.xlsx"),
-        "-t",
-        &repo("templates/requirements.toml"),
-        "--report",
-        "html",
-    ]);
+        "samples/requirements-with-problems.xlsx",
+        "templates/requirements.toml",
+        &["--report", "html"],
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let doc = parse(&run.stdout);
     assert_self_contained(&doc);

@@ -5,14 +5,13 @@ use crate::support::*;
 #[test]
 fn requirements_sample_converts_cleanly() {
     let dir = Dir::new();
-    let run = dir.run(&[
+    let run = run_sample(
+        &dir,
         "convert",
-        &repo("samples/requirements.xlsx"),
-        "-t",
-        &repo("templates/requirements.toml"),
-        "-o",
-        "r.json",
-    ]);
+        "samples/requirements.xlsx",
+        "templates/requirements.toml",
+        &["-o", "r.json"],
+    );
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stderr.contains("0 errors, 0 warnings"), "{}", run.stderr);
     let body: serde_json::Value = serde_json::from_str(&dir.read("r.json")).unwrap();
@@ -24,14 +23,13 @@ fn requirements_sample_converts_cleanly() {
 #[test]
 fn problem_sample_shows_off_check() {
     let dir = Dir::new();
-    let run = dir.run(&[
+    let run = run_sample(
+        &dir,
         "check",
-        &repo("samples/requirements-with-problems.xlsx"),
-        "-t",
-        &repo("templates/requirements.toml"),
-        "--report",
-        "json",
-    ]);
+        "samples/requirements-with-problems.xlsx",
+        "templates/requirements.toml",
+        &["--report", "json"],
+    );
     assert_eq!(run.code, 1);
     let report = run.json();
     let codes: std::collections::BTreeSet<String> = report["problems"]
@@ -64,14 +62,13 @@ fn problem_sample_shows_off_check() {
 #[test]
 fn dutch_csv_sample_converts_to_xml() {
     let dir = Dir::new();
-    let run = dir.run(&[
+    let run = run_sample(
+        &dir,
         "convert",
-        &repo("samples/objects-nl.csv"),
-        "-t",
-        &repo("templates/objects.toml"),
-        "-o",
-        "o.xml",
-    ]);
+        "samples/objects-nl.csv",
+        "templates/objects.toml",
+        &["-o", "o.xml"],
+    );
     assert_eq!(run.code, 0, "{run:?}");
     let text = dir.read("o.xml");
     let doc = roxmltree::Document::parse(&text).unwrap();

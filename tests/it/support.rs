@@ -329,3 +329,12 @@ pub fn elements<'a>(body: &'a serde_json::Value, plural: &str) -> &'a Vec<serde_
         .as_array()
         .unwrap_or_else(|| panic!("no array '{plural}' in {body}"))
 }
+
+/// Runs `relsync CMD SAMPLE -t TEMPLATE EXTRA...` in `dir` with a bundled sample and template
+/// (paths from the repository root).
+pub fn run_sample(dir: &Dir, cmd: &str, sample: &str, template: &str, extra: &[&str]) -> Run {
+    let (sample, template) = (repo(sample), repo(template));
+    let mut args = vec![cmd, sample.as_str(), "-t", template.as_str()];
+    args.extend_from_slice(extra);
+    dir.run(&args)
+}
