@@ -176,12 +176,17 @@ impl<R: Read> Tokenizer<R> {
     pub fn next_token(&mut self) -> Result<Option<Token<'_>>, XmlError> {
         // Find the next piece by position first; borrow the buffer only once it is complete.
         let (kind, start, end) = loop {
-            if self.pos >= self.buf.len() && !self.fill()? {
-                if let Some(&at) = self.open_at.last() {
-                    let name = String::from_utf8_lossy(&self.open[at as usize..]).into_owned();
-                    return Err(self.error(XmlErrorKind::Unclosed(name)));
+            if self.pos >= self.buf.len() {
+                if !self.fill()? {
+                    if let Some(&at) = self.open_at.last() {
+                        let name = String::from_utf8_lossy(&self.open[at as usize..]).into_owned();
+                        return Err(self.error(XmlErrorKind::Unclosed(name)));
+                    }
+                    return Ok(None);
                 }
-                return Ok(None);
+                // What was read may all have been skipped (a part that is only a byte-order
+                // mark): look again.
+                continue;
             }
             if self.buf[self.pos] != b'<' {
                 // Text up to the next tag (or the end of the part).

@@ -125,6 +125,19 @@ fn malformed_sheet_xml_is_a_clear_error() {
 }
 
 #[test]
+fn a_sheet_part_that_is_only_a_byte_order_mark() {
+    // Found by the tokenizer fuzzer: the reader indexed past the end after skipping the mark.
+    let dir = Dir::new();
+    req_workbook(&dir, &[req_row("REQ-1", "A")]);
+    rewrite_part(&dir.path("req.xlsx"), "xl/worksheets/sheet1.xml", |_| {
+        "\u{feff}".to_owned()
+    });
+    let run = convert(&dir, "req.xlsx", "req.toml");
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert_refused(&dir, &run, 2, "req.xlsx", "cannot read req.xlsx as a workbook");
+}
+
+#[test]
 fn a_header_of_16384_identical_cells_costs_one_problem_per_template_column() {
     let dir = Dir::new();
     let mut header = String::from("ID");
