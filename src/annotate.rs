@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use anyhow::Context as _;
-use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatBorder, Note, Url, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatBorder, Note, Url, Workbook, XlsxError};
 
 use crate::cellref::{cell_name, column_letters, excel_sheet_name, quote_sheet};
 use crate::input::{Cell, InputSpec, Row, RowSink, SheetInfo, Stopped};
@@ -95,10 +95,15 @@ impl Marks {
     }
 }
 
-/// Formats by (fill, kind, header), made once each.
-#[derive(Default)]
+/// Formats by (fill, kind, header), made once each: 3 fills x 5 kinds x 2.
 struct Formats {
-    made: HashMap<(u8, Kind, bool), Format>,
+    made: Vec<Option<Format>>,
+}
+
+impl Default for Formats {
+    fn default() -> Formats {
+        Formats { made: vec![None; 30] }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -113,7 +118,8 @@ enum Kind {
 impl Formats {
     /// `fill`: 0 none, 1 warning, 2 error.
     fn get(&mut self, fill: u8, kind: Kind, header: bool) -> &Format {
-        self.made.entry((fill, kind, header)).or_insert_with(|| {
+        let index = (usize::from(fill.min(2)) * 5 + kind as usize) * 2 + usize::from(header);
+        self.made[index].get_or_insert_with(|| {
             let mut f = Format::new();
             f = match kind {
                 Kind::General => f,
@@ -171,17 +177,14 @@ struct DataSheet<'m> {
     names: (String, String),
     last_row: u32,
     last_col: u32,
-    widths: HashMap<u32, usize>,
+    /// Longest text per column, over the header and the first data rows.
+    widths: Vec<usize>,
     /// Rows beyond Excel's last row, not written.
     beyond: u64,
     failed: Option<anyhow::Error>,
 }
 
 impl DataSheet<'_> {
-    fn worksheet(&mut self) -> anyhow::Result<&mut Worksheet> {
-        self.workbook.worksheet_from_index(self.sheet).map_err(xlsx)
-    }
-
     /// Writes the marks of rows before `row` that the reader never delivered (empty rows).
     fn flush_marks_before(&mut self, row: u32) -> anyhow::Result<()> {
         while let Some(m) = self.marks.marks.get(self.next).copied() {
@@ -233,8 +236,11 @@ impl DataSheet<'_> {
                     Cell::DateTime(_) => 19,
                     _ => 12,
                 };
-                let w = self.widths.entry(col).or_insert(0);
-                *w = (*w).max(len);
+                let c = col as usize;
+                if c >= self.widths.len() {
+                    self.widths.resize(c + 1, 0);
+                }
+                self.widths[c] = self.widths[c].max(len);
             }
         }
         // Marks beyond the row's last cell (a required value that is missing at the end).
@@ -250,12 +256,6 @@ impl DataSheet<'_> {
 
     fn write_cell(&mut self, r: u32, col: u32, cell: Cell<'_>, fill: u8, header: bool) -> anyhow::Result<()> {
         let c = col as u16;
-        let note = self.marks.notes.get(&(r + 1, col)).map(|text| {
-            Note::new(cut(text, MAX_NOTE_UNITS))
-                .set_author("relsync")
-                .set_width(360)
-                .set_height(140)
-        });
         let kind = match cell {
             Cell::DateTime(d) if d.time() == chrono::NaiveTime::MIN => Kind::Date,
             Cell::DateTime(_) => Kind::DateTime,
@@ -263,36 +263,67 @@ impl DataSheet<'_> {
             Cell::Duration(_) => Kind::Duration,
             _ => Kind::General,
         };
-        let format = self.formats.get(fill, kind, header).clone();
-        let ws = self.worksheet()?;
+        // Disjoint borrows: the format stays in its cache while the sheet is written.
+        let DataSheet {
+            marks,
+            formats,
+            workbook,
+            sheet,
+            ..
+        } = self;
+        let ws = workbook.worksheet_from_index(*sheet).map_err(xlsx)?;
+        // Most cells need no format; rust_xlsxwriter hashes every format it is given, so those
+        // go without.
+        if fill == 0 && kind == Kind::General && !header {
+            match cell {
+                Cell::Text(t) => ws.write_string(r, c, cut(t, MAX_CELL_UNITS)).map_err(xlsx)?,
+                Cell::Number(x) if x.is_finite() => ws.write_number(r, c, x).map_err(xlsx)?,
+                Cell::Bool(b) => ws.write_boolean(r, c, b).map_err(xlsx)?,
+                Cell::Error(e) => ws.write_string(r, c, e).map_err(xlsx)?,
+                _ => return Self::write_formatted(ws, formats.get(fill, kind, header), r, c, cell),
+            };
+            return Ok(());
+        }
+        Self::write_formatted(ws, formats.get(fill, kind, header), r, c, cell)?;
+        // Only a marked cell can have a note.
+        if let Some(text) = (fill > 0).then(|| marks.notes.get(&(r + 1, col))).flatten() {
+            let note = Note::new(cut(text, MAX_NOTE_UNITS))
+                .set_author("relsync")
+                .set_width(360)
+                .set_height(140);
+            ws.insert_note(r, c, &note).map_err(xlsx)?;
+        }
+        Ok(())
+    }
+
+    fn write_formatted(
+        ws: &mut rust_xlsxwriter::Worksheet,
+        format: &Format,
+        r: u32,
+        c: u16,
+        cell: Cell<'_>,
+    ) -> anyhow::Result<()> {
         match cell {
-            Cell::Empty => ws.write_blank(r, c, &format).map_err(xlsx)?,
+            Cell::Empty => ws.write_blank(r, c, format).map_err(xlsx)?,
             Cell::Text(t) => ws
-                .write_string_with_format(r, c, cut(t, MAX_CELL_UNITS), &format)
+                .write_string_with_format(r, c, cut(t, MAX_CELL_UNITS), format)
                 .map_err(xlsx)?,
-            Cell::Number(x) if x.is_finite() => ws.write_number_with_format(r, c, x, &format).map_err(xlsx)?,
-            Cell::Number(x) => ws
-                .write_string_with_format(r, c, x.to_string(), &format)
-                .map_err(xlsx)?,
-            Cell::Bool(b) => ws.write_boolean_with_format(r, c, b, &format).map_err(xlsx)?,
+            Cell::Number(x) if x.is_finite() => ws.write_number_with_format(r, c, x, format).map_err(xlsx)?,
+            Cell::Number(x) => ws.write_string_with_format(r, c, x.to_string(), format).map_err(xlsx)?,
+            Cell::Bool(b) => ws.write_boolean_with_format(r, c, b, format).map_err(xlsx)?,
             Cell::DateTime(d) => match excel_datetime(d) {
-                Some(x) => ws.write_datetime_with_format(r, c, x, &format).map_err(xlsx)?,
-                None => ws
-                    .write_string_with_format(r, c, d.to_string(), &format)
-                    .map_err(xlsx)?,
+                Some(x) => ws.write_datetime_with_format(r, c, x, format).map_err(xlsx)?,
+                None => ws.write_string_with_format(r, c, d.to_string(), format).map_err(xlsx)?,
             },
             Cell::Time(t) => {
                 use chrono::Timelike;
                 let x =
                     ExcelDateTime::from_hms(t.hour() as u16, t.minute() as u8, f64::from(t.second())).map_err(xlsx)?;
-                ws.write_datetime_with_format(r, c, x, &format).map_err(xlsx)?
+                ws.write_datetime_with_format(r, c, x, format).map_err(xlsx)?
             }
-            Cell::Duration(days) => ws.write_number_with_format(r, c, days, &format).map_err(xlsx)?,
-            Cell::Error(e) => ws.write_string_with_format(r, c, e, &format).map_err(xlsx)?,
+            Cell::Duration(days) => ws.write_number_with_format(r, c, days, format).map_err(xlsx)?,
+            Cell::Error(e) => ws.write_string_with_format(r, c, e, format).map_err(xlsx)?,
         };
-        if let Some(note) = note {
-            ws.insert_note(r, c, &note).map_err(xlsx)?;
-        }
         Ok(())
     }
 
@@ -388,7 +419,7 @@ pub fn write(
         names: (list_name.clone(), data_name.clone()),
         last_row: 0,
         last_col: 0,
-        widths: HashMap::new(),
+        widths: Vec::new(),
         beyond: 0,
         failed: None,
     };
@@ -402,11 +433,13 @@ pub fn write(
     let (last_row, last_col, beyond) = (data.last_row, data.last_col, data.beyond);
     let widths = std::mem::take(&mut data.widths);
     let mut workbook = data.workbook;
+    // A working copy: saving fast matters more than the last bytes of size.
+    workbook.set_zip_compression_level(1);
     {
         let ws = workbook.worksheet_from_index(sheet).map_err(xlsx)?;
         // Printed, each sheet is one page wide.
         ws.set_landscape().set_print_fit_to_pages(1, 0);
-        for (col, len) in widths {
+        for (col, len) in widths.into_iter().enumerate() {
             ws.set_column_width(col as u16, (len + 2).clamp(8, 60) as f64)
                 .map_err(xlsx)?;
         }

@@ -126,6 +126,9 @@ impl Lookup {
         }
         let found = self.exact.get(token).or_else(|| self.folded.get(&fold(token)));
         let Some(found) = found else { return Resolved::Unknown };
+        if let [one] = found.as_slice() {
+            return Resolved::Id(self.entries[*one as usize].1.as_str());
+        }
         let mut ids: Vec<&str> = found.iter().map(|&i| self.entries[i as usize].1.as_str()).collect();
         ids.dedup();
         match ids.as_slice() {
