@@ -6,19 +6,38 @@
 //! with `name` and `id` columns. Only names and IDs are kept, once, in memory; a name is looked
 //! up exactly, then ignoring case and runs of whitespace.
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 
-/// Names and IDs from a lookup file.
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+
+/// Names and IDs from a lookup file, packed: the texts back to back in one string, and hash
+/// tables of entry numbers by ID, by name and by folded name (about 40 bytes per pair beyond
+/// its text, and no allocation per pair).
 #[derive(Debug, Default)]
 pub struct Lookup {
     pub path: PathBuf,
-    /// Every (name, id) pair, in file order.
-    entries: Vec<(String, String)>,
-    ids: HashSet<String>,
-    exact: HashMap<String, Vec<u32>>,
-    folded: HashMap<String, Vec<u32>>,
+    /// Every name, ID and (where it differs from the name) folded name.
+    text: String,
+    /// Every pair, in file order.
+    entries: Vec<Entry>,
+    by_id: HashTable<u32>,
+    by_name: HashTable<u32>,
+    by_folded: HashTable<u32>,
+}
+
+/// Where one pair's texts are in [`Lookup::text`].
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    name: (u32, u32),
+    id: (u32, u32),
+    folded: (u32, u32),
+}
+
+fn hash(text: &str) -> u64 {
+    FxBuildHasher.hash_one(text)
 }
 
 /// What a name in a cell turned out to be.
@@ -60,10 +79,26 @@ pub const SHAPES: &str = "expected a providing interface's answer ({\"<Plural>\"
 
 /// Lower case with runs of whitespace made one space, for matching names loosely.
 pub fn fold(name: &str) -> String {
-    name.split_whitespace()
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = String::with_capacity(name.len());
+    fold_into(name, &mut out);
+    out
+}
+
+/// [`fold`] into `out` (cleared first), allocating nothing once `out` is large enough.
+fn fold_into(name: &str, out: &mut String) {
+    out.clear();
+    for word in name.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if word.is_ascii() {
+            let start = out.len();
+            out.push_str(word);
+            out[start..].make_ascii_lowercase();
+        } else {
+            out.push_str(&word.to_lowercase());
+        }
+    }
 }
 
 impl Lookup {
@@ -74,6 +109,12 @@ impl Lookup {
             why,
         };
         let raw = std::fs::read(path).map_err(|e| fail(format!("cannot be read ({e})")))?;
+        // Names, IDs and folded names are addressed with 32-bit offsets.
+        if raw.len() as u64 > u64::from(u32::MAX) / 4 {
+            return Err(fail(
+                "is larger than 1 GiB; split it, or keep only the names the sheet uses".into(),
+            ));
+        }
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -96,17 +137,69 @@ impl Lookup {
 
     /// A lookup of the given pairs.
     pub fn from_entries(path: &Path, entries: Vec<(String, String)>) -> Lookup {
+        let n = entries.len();
         let mut lookup = Lookup {
             path: path.to_owned(),
-            ..Lookup::default()
+            text: String::with_capacity(entries.iter().map(|(a, b)| a.len() + b.len()).sum()),
+            entries: Vec::with_capacity(n),
+            by_id: HashTable::with_capacity(n),
+            by_name: HashTable::with_capacity(n),
+            by_folded: HashTable::with_capacity(n),
         };
-        for (i, (name, id)) in entries.iter().enumerate() {
-            lookup.ids.insert(id.clone());
-            lookup.exact.entry(name.clone()).or_default().push(i as u32);
-            lookup.folded.entry(fold(name)).or_default().push(i as u32);
+        let mut scratch = String::new();
+        for (name, id) in &entries {
+            lookup.add(name, id, &mut scratch);
         }
-        lookup.entries = entries;
         lookup
+    }
+
+    fn push(&mut self, text: &str) -> (u32, u32) {
+        let start = self.text.len() as u32;
+        self.text.push_str(text);
+        (start, self.text.len() as u32)
+    }
+
+    fn at(&self, (start, end): (u32, u32)) -> &str {
+        &self.text[start as usize..end as usize]
+    }
+
+    /// Adds one pair (the file is at most 4 GiB of names and IDs: `load` checks).
+    fn add(&mut self, name: &str, id: &str, folded_text: &mut String) {
+        fold_into(name, folded_text);
+        let folded_text = folded_text.as_str();
+        let name_at = self.push(name);
+        let id_at = self.push(id);
+        let folded = if folded_text == name {
+            name_at
+        } else {
+            self.push(folded_text)
+        };
+        let n = self.entries.len() as u32;
+        self.entries.push(Entry {
+            name: name_at,
+            id: id_at,
+            folded,
+        });
+        let (text, entries) = (&self.text, &self.entries);
+        let key = |e: &Entry, pick: fn(&Entry) -> (u32, u32)| {
+            let (a, b) = pick(e);
+            hash(&text[a as usize..b as usize])
+        };
+        if self
+            .by_id
+            .find(hash(id), |&i| {
+                let (a, b) = entries[i as usize].id;
+                &text[a as usize..b as usize] == id
+            })
+            .is_none()
+        {
+            self.by_id
+                .insert_unique(hash(id), n, |&i| key(&entries[i as usize], |e| e.id));
+        }
+        self.by_name
+            .insert_unique(hash(name), n, |&i| key(&entries[i as usize], |e| e.name));
+        self.by_folded
+            .insert_unique(hash(folded_text), n, |&i| key(&entries[i as usize], |e| e.folded));
     }
 
     /// Name/ID pairs.
@@ -118,67 +211,59 @@ impl Lookup {
         self.entries.is_empty()
     }
 
+    /// The IDs of the entries in `table` whose `pick` text is `key`, sorted, without repeats.
+    fn ids_where(&self, table: &HashTable<u32>, pick: fn(&Entry) -> (u32, u32), key: &str) -> Vec<&str> {
+        let mut ids: Vec<&str> = table
+            .iter_hash(hash(key))
+            .map(|&i| &self.entries[i as usize])
+            .filter(|e| self.at(pick(e)) == key)
+            .map(|e| self.at(e.id))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
     /// The ID a cell's token stands for: an ID as it is, else the name exactly, else the name
     /// ignoring case and runs of whitespace.
     pub fn resolve(&self, token: &str) -> Resolved<'_> {
-        if let Some(id) = self.ids.get(token) {
-            return Resolved::Id(id);
+        if let Some(&i) = self
+            .by_id
+            .find(hash(token), |&i| self.at(self.entries[i as usize].id) == token)
+        {
+            return Resolved::Id(self.at(self.entries[i as usize].id));
         }
-        let found = self.exact.get(token).or_else(|| self.folded.get(&fold(token)));
-        let Some(found) = found else { return Resolved::Unknown };
-        if let [one] = found.as_slice() {
-            return Resolved::Id(self.entries[*one as usize].1.as_str());
+        let mut ids = self.ids_where(&self.by_name, |e| e.name, token);
+        if ids.is_empty() {
+            ids = self.ids_where(&self.by_folded, |e| e.folded, &fold(token));
         }
-        let mut ids: Vec<&str> = found.iter().map(|&i| self.entries[i as usize].1.as_str()).collect();
-        ids.dedup();
-        match ids.as_slice() {
-            [one] => Resolved::Id(one),
-            _ => {
-                ids.sort_unstable();
-                ids.dedup();
-                if ids.len() == 1 {
-                    Resolved::Id(ids[0])
-                } else {
-                    Resolved::Ambiguous(ids)
-                }
-            }
+        match ids.len() {
+            0 => Resolved::Unknown,
+            1 => Resolved::Id(ids[0]),
+            _ => Resolved::Ambiguous(ids),
         }
     }
 
-    /// Up to three names most like `token`, closest first.
+    /// Up to three names most like `token`, closest first (one per folded name).
     pub fn closest(&self, token: &str) -> Vec<&str> {
         let wanted = fold(token);
-        let mut scored: Vec<(f64, &str)> = self
-            .folded
-            .keys()
-            .filter_map(|name| {
-                let score = strsim::jaro_winkler(&wanted, name);
-                (score >= 0.8).then_some((score, name.as_str()))
+        let mut scored: Vec<(f64, &str, &str)> = self
+            .entries
+            .iter()
+            .filter_map(|e| {
+                let folded = self.at(e.folded);
+                let score = strsim::jaro_winkler(&wanted, folded);
+                (score >= 0.8).then_some((score, folded, self.at(e.name)))
             })
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-        scored
-            .into_iter()
-            .take(3)
-            .filter_map(|(_, folded)| {
-                let i = *self.folded.get(folded)?.first()?;
-                Some(self.entries[i as usize].0.as_str())
-            })
-            .collect()
+        scored.dedup_by(|a, b| a.1 == b.1);
+        scored.into_iter().take(3).map(|(_, _, name)| name).collect()
     }
 
-    /// Every (name, id) pair.
+    /// Every (name, id) pair, in file order.
     pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.entries.iter().map(|(n, i)| (n.as_str(), i.as_str()))
-    }
-}
-
-/// A field's value as text (strings and numbers).
-fn text_of(value: &serde_json::Value) -> Option<String> {
-    match value {
-        serde_json::Value::String(s) => Some(s.trim().to_owned()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
+        self.entries.iter().map(|e| (self.at(e.name), self.at(e.id)))
     }
 }
 
@@ -193,37 +278,274 @@ fn is_field(key: &str, asked: Option<&str>, usual: &str) -> bool {
     }
 }
 
-fn pair_of(object: &serde_json::Map<String, serde_json::Value>, fields: &Fields) -> Option<(String, String)> {
-    let id = object
-        .iter()
-        .find(|(k, _)| is_field(k, fields.id.as_deref(), "id"))
-        .and_then(|(_, v)| text_of(v))?;
-    let name = object
-        .iter()
-        .find(|(k, _)| is_field(k, fields.name.as_deref(), "name"))
-        .and_then(|(_, v)| text_of(v))?;
-    (!id.is_empty() && !name.is_empty()).then_some((name, id))
-}
-
 fn from_json(bytes: &[u8], fields: &Fields) -> Result<Vec<(String, String)>, String> {
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| format!("is not valid JSON ({e}); {SHAPES}"))?;
-    let items = match &value {
-        serde_json::Value::Array(items) => items,
-        serde_json::Value::Object(map) => match map.values().find_map(|v| v.as_array()) {
-            Some(items) => items,
-            None => return Err(format!("has no array of elements; {SHAPES}")),
-        },
-        _ => return Err(format!("has an unexpected shape; {SHAPES}")),
-    };
-    let pairs: Vec<(String, String)> = items
-        .iter()
-        .filter_map(|item| item.as_object().and_then(|o| pair_of(o, fields)))
-        .collect();
-    if pairs.is_empty() && !items.is_empty() {
+    use serde::de::DeserializeSeed;
+    let mut found = Found::default();
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    json::Top {
+        fields,
+        found: &mut found,
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end())
+    .map_err(|e| format!("is not valid JSON ({e}); {SHAPES}"))?;
+    match found.shape {
+        Shape::Array => {}
+        Shape::NoArray => return Err(format!("has no array of elements; {SHAPES}")),
+        Shape::Other => return Err(format!("has an unexpected shape; {SHAPES}")),
+    }
+    if found.pairs.is_empty() && found.items > 0 {
         return Err(format!("has elements without an id and a name field; {SHAPES}"));
     }
-    Ok(pairs)
+    Ok(found.pairs)
+}
+
+/// What a JSON lookup held: its shape, how many elements its array had, and their pairs.
+#[derive(Default)]
+struct Found {
+    shape: Shape,
+    items: u64,
+    pairs: Vec<(String, String)>,
+}
+
+#[derive(Default, PartialEq)]
+enum Shape {
+    /// An array of elements (top-level, or the first array in the top-level object).
+    Array,
+    /// An object without an array.
+    #[default]
+    NoArray,
+    /// Neither an object nor an array.
+    Other,
+}
+
+/// Reading a JSON lookup as a stream: only the id and name of each element are kept (no
+/// document tree), so a 100,000-element answer costs its pairs and nothing more.
+mod json {
+    use std::fmt;
+
+    use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    use super::{Fields, Found, Shape, is_field};
+
+    pub(super) struct Top<'a> {
+        pub fields: &'a Fields,
+        pub found: &'a mut Found,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Top<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Top<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object holding an array of elements, or an array of elements")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+            self.found.shape = Shape::Array;
+            items(seq, self.fields, self.found)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while map.next_key::<IgnoredAny>()?.is_some() {
+                if self.found.shape == Shape::Array {
+                    map.next_value::<IgnoredAny>()?;
+                } else {
+                    map.next_value_seed(MaybeItems {
+                        fields: self.fields,
+                        found: &mut *self.found,
+                    })?;
+                }
+            }
+            Ok(())
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+            self.found.shape = Shape::Other;
+            Ok(())
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+            self.found.shape = Shape::Other;
+            Ok(())
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+            self.found.shape = Shape::Other;
+            Ok(())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+            self.found.shape = Shape::Other;
+            Ok(())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+            self.found.shape = Shape::Other;
+            Ok(())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+            self.found.shape = Shape::Other;
+            Ok(())
+        }
+    }
+
+    /// Every element of an array: its pair, when it has one.
+    fn items<'de, A: SeqAccess<'de>>(mut seq: A, fields: &Fields, found: &mut Found) -> Result<(), A::Error> {
+        while let Some(pair) = seq.next_element_seed(Item { fields })? {
+            found.items += 1;
+            if let Some(pair) = pair {
+                found.pairs.push(pair);
+            }
+        }
+        Ok(())
+    }
+
+    /// A value of the top-level object: the elements if it is an array, else skipped.
+    struct MaybeItems<'a> {
+        fields: &'a Fields,
+        found: &'a mut Found,
+    }
+
+    impl<'de> DeserializeSeed<'de> for MaybeItems<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for MaybeItems<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any value")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+            self.found.shape = Shape::Array;
+            items(seq, self.fields, self.found)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(())
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+            Ok(())
+        }
+    }
+
+    /// One element: `Some((name, id))` when it is an object with both, non-empty.
+    struct Item<'a> {
+        fields: &'a Fields,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Item<'_> {
+        type Value = Option<(String, String)>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Item<'_> {
+        type Value = Option<(String, String)>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an element")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let (mut id, mut name) = (None, None);
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if id.is_none() && is_field(&key, self.fields.id.as_deref(), "id") {
+                    id = map.next_value_seed(Text)?;
+                } else if name.is_none() && is_field(&key, self.fields.name.as_deref(), "name") {
+                    name = map.next_value_seed(Text)?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(match (name, id) {
+                (Some(name), Some(id)) if !name.is_empty() && !id.is_empty() => Some((name, id)),
+                _ => None,
+            })
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+
+    /// A field's value as text, trimmed: a string, or a number as written; else nothing.
+    struct Text;
+
+    impl<'de> DeserializeSeed<'de> for Text {
+        type Value = Option<String>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Text {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or a number")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.trim().to_owned()))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(
+                serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string()),
+            ))
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
 }
 
 fn from_xml(bytes: &[u8], fields: &Fields) -> Result<Vec<(String, String)>, String> {
@@ -425,6 +747,36 @@ mod tests {
         )
         .unwrap();
         assert_eq!(pairs(&lookup), [("Pump station North", "FAC-1")]);
+    }
+
+    #[test]
+    fn json_answers_are_read_as_a_stream_in_document_order() {
+        let none = Fields::default();
+        let lookup = load(
+            "a.json",
+            r#"{"meta": {"count": 2, "list": [1]}, "total": 2, "Facilities": [
+                {"id": 12, "name": " Pump "}, "not an element", [1, 2], {"id": 1.5, "name": "Weir", "extra": {"id": "x"}},
+                {"id": "", "name": "no id"}], "Later": [{"id": "L", "name": "later"}]}"#,
+            &none,
+        )
+        .unwrap();
+        assert_eq!(pairs(&lookup), [("Pump", "12"), ("Weir", "1.5")]);
+        for (text, words) in [
+            (r#""just text""#, "has an unexpected shape"),
+            (r#"{"a": 1}"#, "has no array of elements"),
+            (r#"[1, 2]"#, "has elements without an id and a name field"),
+            (r#"[{"id": "A", "name": "x"}] trailing"#, "is not valid JSON"),
+        ] {
+            let e = load("b.json", text, &none).unwrap_err();
+            assert!(e.contains(words), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn folding_ignores_case_and_runs_of_whitespace() {
+        assert_eq!(fold("  Pump   STATION\tNorth "), "pump station north");
+        assert_eq!(fold("Ëde  Noord"), "ëde noord");
+        assert_eq!(fold(""), "");
     }
 
     #[test]
