@@ -122,9 +122,11 @@ impl SheetSettings {
         self.report_file.is_some() || self.html_report.is_some() || self.annotate.is_some()
     }
 
-    /// The files this run writes besides the body, refused when one would overwrite an input.
-    fn check_outputs(&self) -> anyhow::Result<()> {
+    /// The files this run writes besides the body (`body`, if it goes to a file), refused when
+    /// one would overwrite an input or two would be the same file.
+    fn check_outputs(&self, body: Option<&Path>) -> anyhow::Result<()> {
         let inputs = [self.spec.path.as_path(), self.template_path.as_path()];
+        let mut outputs: Vec<(&Path, &str)> = body.map(|b| (b, "body")).into_iter().collect();
         for (path, what) in [
             (&self.report_file, "JSON report"),
             (&self.html_report, "HTML report"),
@@ -132,6 +134,13 @@ impl SheetSettings {
         ] {
             if let Some(path) = path {
                 ensure_not_an_input(path, &inputs, what)?;
+                if let Some((_, other)) = outputs.iter().find(|(p, _)| *p == path.as_path()) {
+                    bail!(
+                        "the {other} and the {what} would both be written to {}; give each its own file",
+                        path.display()
+                    );
+                }
+                outputs.push((path, what));
             }
         }
         if let Some(path) = &self.annotate {
@@ -353,7 +362,6 @@ fn sheet_settings(args: &SheetArgs) -> anyhow::Result<SheetSettings> {
         html_report: args.options.html_report.clone(),
         annotate: args.annotate.clone(),
     };
-    settings.check_outputs()?;
     Ok(settings)
 }
 
@@ -399,6 +407,11 @@ pub fn convert(args: &ConvertArgs) -> anyhow::Result<ConvertSettings> {
     if let Destination::File(out) = &output {
         ensure_not_an_input(out, &[&sheet.spec.path, &sheet.template_path], "body")?;
     }
+    let body = match &output {
+        Destination::File(out) => Some(out.as_path()),
+        Destination::Stdout => None,
+    };
+    sheet.check_outputs(body)?;
     Ok(ConvertSettings {
         sheet,
         output,
@@ -408,8 +421,10 @@ pub fn convert(args: &ConvertArgs) -> anyhow::Result<ConvertSettings> {
 }
 
 pub fn check(args: &CheckArgs) -> anyhow::Result<CheckSettings> {
+    let sheet = sheet_settings(&args.sheet)?;
+    sheet.check_outputs(None)?;
     Ok(CheckSettings {
-        sheet: sheet_settings(&args.sheet)?,
+        sheet,
         report: args.report,
     })
 }
@@ -507,7 +522,7 @@ pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
                 html_report: args.options.html_report.clone(),
                 annotate: None,
             };
-            sheet.check_outputs()?;
+            sheet.check_outputs(None)?;
             SubmitInput::Sheet {
                 sheet: Box::new(sheet),
                 format: args.format.map(api_format).transpose()?.unwrap_or(BodyFormat::Json),

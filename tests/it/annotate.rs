@@ -238,6 +238,24 @@ fn the_copy_is_never_written_over_an_input_or_as_another_format() {
         assert_eq!(run.code, 2, "{run:?}");
         assert!(run.stderr.contains(words), "{}", run.stderr);
     }
+    let run = dir.run(&[
+        "convert",
+        &sample,
+        "-t",
+        &template,
+        "-o",
+        "same.xlsx",
+        "--annotate",
+        "same.xlsx",
+    ]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("the body and the annotated workbook would both be written to same.xlsx"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.exists("same.xlsx"));
     let run = dir.run_with(
         &["check", "-", "-t", &template, "--annotate", "x.xlsx"],
         &[],
