@@ -311,18 +311,14 @@ fn produce(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> 
         last_line_done = last_line;
         row_number = row_number.saturating_add(1 + blank_lines as u32);
 
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let line = first_line + breaks_in(&bytes[..e.valid_up_to()]);
-                return Err(InputError::Delimited {
-                    path: spec.path.clone(),
-                    line,
-                    cause: DelimitedError::Encoding {
-                        encoding: encoding.name(),
-                    },
-                });
-            }
+        // Each field must be UTF-8 on its own: the record's bytes may be valid only across a
+        // field boundary (a lead byte ending one field, its continuation starting the next).
+        let not_utf8 = |at: usize| InputError::Delimited {
+            path: spec.path.clone(),
+            line: first_line + breaks_in(&bytes[..at]),
+            cause: DelimitedError::Encoding {
+                encoding: encoding.name(),
+            },
         };
         if record.len() > spec.limits.columns as usize {
             return Err(InputError::Limit {
@@ -349,7 +345,10 @@ fn produce(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> 
         row.fields = Some(u32::try_from(record.len()).unwrap_or(u32::MAX));
         row.progress = end;
         for (col, range) in (0..record.len()).filter_map(|i| record.range(i)).enumerate() {
-            let field = &text[range];
+            let field = match std::str::from_utf8(&bytes[range.clone()]) {
+                Ok(field) => field,
+                Err(e) => return Err(not_utf8(range.start + e.valid_up_to())),
+            };
             if !field.is_empty() {
                 row.set_text(col as u32, field);
             }

@@ -321,6 +321,12 @@ fn delimited_text_with_nul_bytes_and_bad_encoding() {
         "invalid-utf8.csv",
         "line 3: the text is not valid UTF-8; set source.encoding",
     );
+    // Found by the delimited fuzzer: a lead byte ending one field and its continuation bytes
+    // starting the next are valid UTF-8 only across the delimiter.
+    dir.write("split.csv", b"ID,Title\nA,x\nB,\xe1,\xb2\x9ey\n");
+    let split = dir.run(&["convert", "split.csv", "-t", "t.toml", "-o", "out.json"]);
+    assert!(!split.stderr.contains("panicked"), "{}", split.stderr);
+    assert_refused(&dir, &split, 2, "split.csv", "line 3: the text is not valid UTF-8");
 }
 
 #[test]
