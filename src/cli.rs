@@ -10,7 +10,8 @@ macro_rules! exit_codes {
     () => {
         "Exit codes:
   0  success
-  1  problems found: errors, or warnings with --strict (no body was written or sent)
+  1  problems found: errors, or warnings with --strict (no body was written or sent);
+     for diff: the two sides differ
   2  the command could not run: unreadable input, invalid template, bad arguments
   3  submit: the submission failed (network, authentication, or an error from Relatics)
   4  submit: refused by a safety check (deletions or an empty body without permission)
