@@ -497,8 +497,8 @@ fn write_list(
     let (errors, warnings) = (problems.errors(), problems.warnings());
     let facts: Vec<(&str, String)> = vec![
         ("Input", ctx.input.display().to_string()),
-        ("Sheet", ctx.sheet.unwrap_or("(delimited text)").to_owned()),
-        ("Template", ctx.template.display().to_string()),
+        ("Sheet", ctx.sheet_label().to_owned()),
+        ("Template", ctx.template_label()),
         ("Rows read", ctx.stats.rows.to_string()),
         ("Elements", ctx.stats.elements.to_string()),
         ("Errors", errors.to_string()),

@@ -165,6 +165,6 @@ pub fn body_file(data: &[u8]) {
         BodyFormat::Xml
     };
     with_file("body", data, |path| {
-        let _ = crate::submit::bodyfile::check(path, format);
+        let _ = crate::submit::bodyfile::check(path, format, 0);
     });
 }

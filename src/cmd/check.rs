@@ -30,7 +30,7 @@ pub fn run(settings: &CheckSettings, global: &Global) -> anyhow::Result<Exit> {
     let ctx = report::Context {
         input: &sheet.spec.path,
         sheet: sheet_name.as_deref(),
-        template: &sheet.template_path,
+        template: Some(&sheet.template_path),
         stats: outcome.stats,
         elapsed: Some(started.elapsed()),
     };

@@ -125,24 +125,15 @@ impl SheetSettings {
     /// The files this run writes besides the body (`body`, if it goes to a file), refused when
     /// one would overwrite an input or two would be the same file.
     fn check_outputs(&self, body: Option<&Path>) -> anyhow::Result<()> {
-        let inputs = [self.spec.path.as_path(), self.template_path.as_path()];
-        let mut outputs: Vec<(&Path, &str)> = body.map(|b| (b, "body")).into_iter().collect();
-        for (path, what) in [
-            (&self.report_file, "JSON report"),
-            (&self.html_report, "HTML report"),
-            (&self.annotate, "annotated workbook"),
-        ] {
-            if let Some(path) = path {
-                ensure_not_an_input(path, &inputs, what)?;
-                if let Some((_, other)) = outputs.iter().find(|(p, _)| *p == path.as_path()) {
-                    bail!(
-                        "the {other} and the {what} would both be written to {}; give each its own file",
-                        path.display()
-                    );
-                }
-                outputs.push((path, what));
-            }
-        }
+        check_report_outputs(
+            &[
+                (&self.report_file, "JSON report"),
+                (&self.html_report, "HTML report"),
+                (&self.annotate, "annotated workbook"),
+            ],
+            &[self.spec.path.as_path(), self.template_path.as_path()],
+            body,
+        )?;
         if let Some(path) = &self.annotate {
             if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
                 bail!(
@@ -182,6 +173,10 @@ pub enum SubmitInput {
     Body {
         path: PathBuf,
         format: BodyFormat,
+        /// Where the JSON report goes as well, if anywhere.
+        report_file: Option<PathBuf>,
+        /// Where the HTML report goes as well, if anywhere.
+        html_report: Option<PathBuf>,
     },
 }
 
@@ -365,11 +360,52 @@ fn sheet_settings(args: &SheetArgs) -> anyhow::Result<SheetSettings> {
     Ok(settings)
 }
 
-/// True when both paths name the same existing file.
+/// Refuses report files (`outputs`, each with what it is) that would overwrite one of the
+/// `inputs`, the body (when it goes to a file), or each other.
+fn check_report_outputs(
+    outputs: &[(&Option<PathBuf>, &str)],
+    inputs: &[&Path],
+    body: Option<&Path>,
+) -> anyhow::Result<()> {
+    let mut taken: Vec<(&Path, &str)> = body.map(|b| (b, "body")).into_iter().collect();
+    for (path, what) in outputs {
+        let Some(path) = path else { continue };
+        ensure_not_an_input(path, inputs, what)?;
+        if let Some((_, other)) = taken.iter().find(|(p, _)| same_file(p, path)) {
+            bail!(
+                "the {other} and the {what} would both be written to {}; give each its own file",
+                path.display()
+            );
+        }
+        taken.push((path, what));
+    }
+    Ok(())
+}
+
+/// True when both paths name the same file, existing or not: `./a.json`, `a.json` and
+/// `dir/../a.json` are one file (on Windows, in any letter case).
 fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
+    let (a, b) = (resolved(a), resolved(b));
+    if cfg!(windows) {
+        a.to_string_lossy().to_lowercase() == b.to_string_lossy().to_lowercase()
+    } else {
+        a == b
+    }
+}
+
+/// `path` made absolute with links resolved: the whole path if it exists, else its folder
+/// (a file about to be written), else as given.
+fn resolved(path: &Path) -> PathBuf {
+    if let Ok(full) = std::fs::canonicalize(path) {
+        return full;
+    }
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(folder), path.file_name()) {
+        (Ok(folder), Some(name)) => folder.join(name),
+        _ => path.to_owned(),
     }
 }
 
@@ -506,9 +542,17 @@ pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
                     asked.name().to_ascii_lowercase()
                 );
             }
+            let (report_file, html_report) = (args.options.report_file.clone(), args.options.html_report.clone());
+            check_report_outputs(
+                &[(&report_file, "JSON report"), (&html_report, "HTML report")],
+                &[&args.input],
+                None,
+            )?;
             SubmitInput::Body {
                 path: args.input.clone(),
                 format,
+                report_file,
+                html_report,
             }
         }
         (None, Some(template)) => {

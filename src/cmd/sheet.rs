@@ -10,6 +10,7 @@ use super::settings::{Global, SheetSettings};
 use crate::body::Encoder;
 use crate::output::{Destination, Staged};
 use crate::pipeline::{self, Job, Outcome};
+use crate::problem::Problems;
 use crate::progress::Progress;
 use crate::report::{self, Context};
 
@@ -27,7 +28,7 @@ impl SheetRun<'_> {
         Context {
             input: &self.sheet.spec.path,
             sheet: outcome.info.sheet.as_deref(),
-            template: &self.sheet.template_path,
+            template: Some(&self.sheet.template_path),
             stats: outcome.stats,
             elapsed,
         }
@@ -74,7 +75,8 @@ pub fn print_summary(run: &SheetRun<'_>, outcome: &Outcome, global: &Global, tai
     );
 }
 
-/// Writes the report files the settings ask for (JSON, HTML), each atomically.
+/// Writes the report files the settings ask for (JSON, HTML, the annotated copy), each
+/// atomically.
 pub fn write_reports(
     settings: &SheetSettings,
     outcome: &mut Outcome,
@@ -84,23 +86,35 @@ pub fn write_reports(
     let ctx = Context {
         input: &settings.spec.path,
         sheet: sheet.as_deref(),
-        template: &settings.template_path,
+        template: Some(&settings.template_path),
         stats: outcome.stats,
         elapsed: Some(elapsed),
     };
-    if let Some(path) = &settings.report_file {
-        write_file(path, "report", |out| {
-            report::write_json(out, &ctx, &mut outcome.problems)
-        })?;
-    }
-    if let Some(path) = &settings.html_report {
-        write_file(path, "HTML report", |out| {
-            report::write_html(out, &ctx, &mut outcome.problems)
-        })?;
-    }
+    write_report_files(
+        settings.report_file.as_deref(),
+        settings.html_report.as_deref(),
+        &ctx,
+        &mut outcome.problems,
+    )?;
     if let Some(path) = &settings.annotate {
         let header_row = settings.template.source.header_row;
         crate::annotate::write(path, &settings.spec, header_row, &ctx, &mut outcome.problems)?;
+    }
+    Ok(())
+}
+
+/// Writes the JSON report to `json` and the HTML report to `html`, where given.
+pub fn write_report_files(
+    json: Option<&Path>,
+    html: Option<&Path>,
+    ctx: &Context<'_>,
+    problems: &mut Problems,
+) -> anyhow::Result<()> {
+    if let Some(path) = json {
+        write_file(path, "report", |out| report::write_json(out, ctx, problems))?;
+    }
+    if let Some(path) = html {
+        write_file(path, "HTML report", |out| report::write_html(out, ctx, problems))?;
     }
     Ok(())
 }

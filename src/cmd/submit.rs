@@ -7,10 +7,11 @@ use std::path::Path;
 use anyhow::Context as _;
 
 use super::settings::{Global, SheetSettings, SubmitInput, SubmitSettings};
-use super::sheet::{SheetRun, blocked_message, convert_sheet, print_summary};
+use super::sheet::{SheetRun, blocked_message, convert_sheet, print_summary, write_report_files};
 use crate::body::{BodyFormat, BodyWriter};
 use crate::exit::Exit;
 use crate::output::{Registered, remove_on_interrupt};
+use crate::problem::{Code, Problem, Problems, Stats};
 use crate::report;
 use crate::submit::{self, Prepared, bodyfile};
 
@@ -20,12 +21,23 @@ pub fn run(settings: &SubmitSettings, global: &Global) -> anyhow::Result<Exit> {
     let _copy: bodyfile::PrivateCopy;
     let _temp: (tempfile::NamedTempFile, Registered);
     let prepared = match &settings.input {
-        SubmitInput::Body { path, format } => {
+        SubmitInput::Body {
+            path,
+            format,
+            report_file,
+            html_report,
+        } => {
+            let started = std::time::Instant::now();
             let copy = bodyfile::private_copy(path)?;
             if let Some(note) = &copy.note {
                 eprintln!("relsync: {}: {note}", path.display());
             }
-            let checked = check_body_file(path, copy.file.path(), *format, global)?;
+            let reports = ReportFiles {
+                json: report_file.as_deref(),
+                html: html_report.as_deref(),
+                started,
+            };
+            let checked = check_body_file(path, copy.file.path(), *format, &reports, global)?;
             _copy = copy;
             match checked {
                 Some(prepared) => prepared,
@@ -46,26 +58,36 @@ pub fn run(settings: &SubmitSettings, global: &Global) -> anyhow::Result<Exit> {
     submit::submit(&settings.send, &prepared)
 }
 
-/// Checks a body made earlier (its private copy at `copy`); prints its problems and returns
-/// `None` if it has any.
+/// The report files asked for on a submit of a body file.
+struct ReportFiles<'a> {
+    json: Option<&'a Path>,
+    html: Option<&'a Path>,
+    started: std::time::Instant,
+}
+
+/// Checks a body made earlier (its private copy at `copy`); prints its problems, writes the
+/// report files asked for, and returns `None` if it has any problems.
 fn check_body_file(
     original: &Path,
     copy: &Path,
     format: BodyFormat,
+    reports: &ReportFiles<'_>,
     global: &Global,
 ) -> anyhow::Result<Option<Prepared>> {
-    let check = bodyfile::check(copy, format)?;
+    let wants_reports = reports.json.is_some() || reports.html.is_some();
+    let keep = if wants_reports { bodyfile::MAX_REPORTED } else { 0 };
+    let check = bodyfile::check(copy, format, keep)?;
+    if wants_reports {
+        write_body_reports(original, &check, reports)?;
+    }
     if check.problem_count > 0 {
         let mut err = anstream::stderr().lock();
-        for p in &check.problems {
+        let shown = check.problems.len().min(bodyfile::MAX_SHOWN);
+        for p in &check.problems[..shown] {
             report::write_problem_line(&mut err, p, &report::place_in_file(original, p), global.style(false))?;
         }
-        if check.problem_count > check.problems.len() as u64 {
-            writeln!(
-                err,
-                "... and {} more",
-                check.problem_count - check.problems.len() as u64
-            )?;
+        if check.problem_count > shown as u64 {
+            writeln!(err, "... and {} more", check.problem_count - shown as u64)?;
         }
         writeln!(
             err,
@@ -81,6 +103,36 @@ fn check_body_file(
         elements: check.elements,
         ids: check.ids,
     }))
+}
+
+/// Writes the JSON and HTML reports of a body file's check: its `invalid-body` problems, or
+/// none.
+fn write_body_reports(original: &Path, check: &bodyfile::BodyCheck, reports: &ReportFiles<'_>) -> anyhow::Result<()> {
+    let mut problems = Problems::new(false).context("keeping the problems for the report")?;
+    for p in &check.problems {
+        problems
+            .push(p.clone())
+            .context("keeping the problems for the report")?;
+    }
+    let unlisted = check.problem_count - check.problems.len() as u64;
+    if unlisted > 0 {
+        let more = Problem::new(
+            Code::InvalidBody,
+            format!("{unlisted} more problems like the ones above are not listed; fix those and check again"),
+        );
+        problems.push(more).context("keeping the problems for the report")?;
+    }
+    let ctx = report::Context {
+        input: original,
+        sheet: None,
+        template: None,
+        stats: Stats {
+            elements: check.elements,
+            ..Stats::default()
+        },
+        elapsed: Some(reports.started.elapsed()),
+    };
+    write_report_files(reports.json, reports.html, &ctx, &mut problems)
 }
 
 /// Converts a sheet into `body_path`; prints the report and returns `None` if problems stop it.

@@ -157,8 +157,11 @@ pub fn write_html(out: &mut dyn Write, ctx: &Context<'_>, problems: &mut Problem
     writeln!(out, "<h1>relsync report: {}</h1>", escape(&title))?;
     writeln!(
         out,
-        "<p class=\"sub\">Checked with template {} by relsync {}.</p>",
-        escape(&ctx.template.display().to_string()),
+        "<p class=\"sub\">Checked {} by relsync {}.</p>",
+        escape(&match ctx.template {
+            Some(t) => format!("with template {}", t.display()),
+            None => "as a body file".into(),
+        }),
         env!("CARGO_PKG_VERSION")
     )?;
     cards(out, ctx, problems)?;
@@ -198,8 +201,8 @@ fn meta(out: &mut dyn Write, ctx: &Context<'_>) -> io::Result<()> {
     writeln!(out, "<section><h2>Run</h2>\n<table class=\"meta\" id=\"run\">")?;
     let mut meta = vec![
         ("Input", ctx.input.display().to_string()),
-        ("Sheet", ctx.sheet.unwrap_or("(delimited text)").to_owned()),
-        ("Template", ctx.template.display().to_string()),
+        ("Sheet", ctx.sheet_label().to_owned()),
+        ("Template", ctx.template_label()),
         ("Empty rows skipped", s.empty_rows.to_string()),
     ];
     if let Some(elapsed) = ctx.elapsed {

@@ -21,10 +21,30 @@ pub struct Context<'a> {
     pub input: &'a Path,
     /// Sheet name (workbooks) or `None` (delimited text).
     pub sheet: Option<&'a str>,
-    pub template: &'a Path,
+    /// The column template; `None` for a body file checked by `submit`.
+    pub template: Option<&'a Path>,
     pub stats: Stats,
     /// How long the run took, for the summary line.
     pub elapsed: Option<std::time::Duration>,
+}
+
+impl Context<'_> {
+    /// The sheet as the reports name it.
+    pub fn sheet_label(&self) -> &str {
+        match (self.sheet, self.template) {
+            (Some(sheet), _) => sheet,
+            (None, Some(_)) => "(delimited text)",
+            (None, None) => "(a body file)",
+        }
+    }
+
+    /// The template as the reports name it.
+    pub fn template_label(&self) -> String {
+        match self.template {
+            Some(path) => path.display().to_string(),
+            None => "none (a body made earlier)".into(),
+        }
+    }
 }
 
 /// Colours for the text report, or none. The text goes out through `anstream`, which turns
@@ -53,7 +73,7 @@ impl Style {
 }
 
 /// Where a problem is, as the text report shows it: `Requirements!C17`, `Requirements!1:1`
-/// for a whole row, `C17 (line 18)` for CSV.
+/// for a whole row, `C17 (line 18)` for CSV, `body.json, Requirements[3]` in a body file.
 pub fn location(p: &Problem, ctx: &Context<'_>) -> String {
     let place = match (p.row, p.col) {
         (Some(r), Some(c)) => cell_name(r, c),
@@ -64,11 +84,17 @@ pub fn location(p: &Problem, ctx: &Context<'_>) -> String {
         (Some(s), false) => format!("{}!{place}", quote_sheet(s)),
         (Some(s), true) => quote_sheet(s),
         (None, false) => place,
-        (None, true) => ctx
-            .input
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        (None, true) => {
+            let file = ctx
+                .input
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match &p.path {
+                Some(path) => format!("{file}, {path}"),
+                None => file,
+            }
+        }
     };
     if let Some(line) = p.line {
         loc.push_str(&format!(" (line {line})"));
@@ -162,7 +188,7 @@ pub fn write_problems(out: &mut dyn Write, ctx: &Context<'_>, problems: &Problem
 struct JsonHeader<'a> {
     input: String,
     sheet: Option<&'a str>,
-    template: String,
+    template: Option<String>,
     rows: u64,
     empty_rows: u64,
     elements: u64,
@@ -175,7 +201,7 @@ pub fn write_json(out: &mut dyn Write, ctx: &Context<'_>, problems: &mut Problem
     let header = JsonHeader {
         input: ctx.input.display().to_string(),
         sheet: ctx.sheet,
-        template: ctx.template.display().to_string(),
+        template: ctx.template.map(|t| t.display().to_string()),
         rows: ctx.stats.rows,
         empty_rows: ctx.stats.empty_rows,
         elements: ctx.stats.elements,
@@ -230,7 +256,7 @@ mod tests {
         Context {
             input: Path::new("dir/in.xlsx"),
             sheet,
-            template: Path::new("t.toml"),
+            template: Some(Path::new("t.toml")),
             elapsed: None,
             stats: Stats {
                 rows: 3,

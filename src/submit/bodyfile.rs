@@ -15,8 +15,11 @@ use crate::problem::{Code, Problem, clip};
 use crate::value::{MAX_EXTERNAL_ID, relatics_len};
 use anyhow::Context as _;
 
-/// At most this many structure problems are kept for the message.
-const MAX_SHOWN: usize = 20;
+/// At most this many structure problems are shown on the terminal.
+pub const MAX_SHOWN: usize = 20;
+
+/// At most this many are kept for the report files (`--report-file`, `--html-report`).
+pub const MAX_REPORTED: usize = 100_000;
 
 /// What the check found.
 #[derive(Debug, Default)]
@@ -25,8 +28,10 @@ pub struct BodyCheck {
     pub elements: u64,
     /// The external ids, in body order.
     pub ids: Vec<String>,
-    /// The first structure problems (`invalid-body`, each with its place in `path`).
+    /// The first structure problems (`invalid-body`, each with its place in `path`): at least
+    /// [`MAX_SHOWN`], up to `keep`.
     pub problems: Vec<Problem>,
+    keep: usize,
     /// All structure problems.
     pub problem_count: u64,
     seen: HashSet<String>,
@@ -35,7 +40,7 @@ pub struct BodyCheck {
 impl BodyCheck {
     fn problem(&mut self, path: String, message: String) {
         self.problem_count += 1;
-        if self.problems.len() < MAX_SHOWN {
+        if self.problems.len() < self.keep.max(MAX_SHOWN) {
             self.problems.push(Problem::new(Code::InvalidBody, message).path(path));
         }
     }
@@ -142,11 +147,14 @@ pub fn private_copy(path: &Path) -> anyhow::Result<PrivateCopy> {
     })
 }
 
-/// Checks the body file at `path`.
-pub fn check(path: &Path, format: BodyFormat) -> anyhow::Result<BodyCheck> {
+/// Checks the body file at `path`, keeping the first `keep` problems (at least [`MAX_SHOWN`]).
+pub fn check(path: &Path, format: BodyFormat, keep: usize) -> anyhow::Result<BodyCheck> {
     let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let reader = BufReader::with_capacity(256 * 1024, file);
-    let mut check = BodyCheck::default();
+    let mut check = BodyCheck {
+        keep,
+        ..BodyCheck::default()
+    };
     read(reader, format, &mut check);
     check.seen = HashSet::new();
     Ok(check)

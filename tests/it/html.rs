@@ -191,3 +191,99 @@ fn html_report_files_beside_convert_and_a_clean_sheet() {
         run.stderr
     );
 }
+
+#[test]
+fn a_body_file_submit_writes_both_reports_with_the_body_problems() {
+    let dir = Dir::new();
+    dir.write(
+        "bad.json",
+        "{\"Requirements\": [{\"@externalid\": \"A\"}, {\"@externalid\": \"A\"}, {\"Name\": \"x\"}]}",
+    );
+    // Refused before anything is sent, so no endpoint is needed to see the reports.
+    let run = dir.run(&[
+        "submit",
+        "bad.json",
+        "--dry-run",
+        "--state-dir",
+        "state",
+        "--report-file",
+        "r.json",
+        "--html-report",
+        "r.html",
+    ]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let report: serde_json::Value = serde_json::from_str(&dir.read("r.json")).unwrap();
+    assert_eq!(report["input"], "bad.json");
+    assert_eq!(report["template"], serde_json::Value::Null);
+    assert_eq!(report["elements"], 3);
+    assert_eq!(report["errors"], 2);
+    let places: Vec<&str> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            assert_eq!(p["code"], "invalid-body");
+            p["path"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(places, ["element 2", "element 3"]);
+
+    let page = dir.read("r.html");
+    let doc = parse(&page);
+    assert_self_contained(&doc);
+    assert_eq!(text(by_id(&doc, "errors")), "2");
+    let rows = problem_rows(&doc);
+    assert_eq!(rows.len(), 2);
+    assert!(rows[0].iter().any(|c| c == "bad.json, element 2"), "{rows:?}");
+    assert!(page.contains("(a body file)"));
+
+    // A valid body gets reports without problems.
+    dir.write("good.json", "{\"Requirements\": [{\"@externalid\": \"A\"}]}");
+    let run = dir.run(&[
+        "submit",
+        "good.json",
+        "--dry-run",
+        "--allow-deletions",
+        "--state-dir",
+        "state",
+        "--html-report",
+        "good.html",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(text(by_id(&parse(&dir.read("good.html")), "clean")).contains("No problems"));
+
+    // Never over the body it checks.
+    let run = dir.run(&["submit", "good.json", "--dry-run", "--report-file", "./good.json"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("refusing to write the JSON report over"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn two_outputs_named_differently_but_the_same_file_are_refused() {
+    let dir = Dir::new();
+    let sample = repo("samples/requirements.xlsx");
+    let template = repo("templates/requirements.toml");
+    std::fs::create_dir(dir.path("out")).unwrap();
+    let run = dir.run(&[
+        "convert",
+        &sample,
+        "-t",
+        &template,
+        "-o",
+        "out/b.json",
+        "--html-report",
+        "./out/../out/b.json",
+    ]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("the body and the HTML report would both be written to ./out/../out/b.json"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.exists("out/b.json"));
+}
