@@ -109,6 +109,7 @@ fn spec(path: &Path, format: InputFormat, reader: XlsxReader) -> InputSpec {
             shared_strings: 16 << 20,
             columns: 1024,
             rows: 100_000,
+            cells: 1_000_000,
         },
     }
 }

@@ -341,6 +341,7 @@ fn input_spec(input: &Path, sheet: Option<&str>, template: &Template) -> anyhow:
             shared_strings: template.limits.max_shared_strings,
             columns: template.limits.max_columns,
             rows: template.limits.max_rows,
+            cells: u64::from(template.limits.max_cells),
         },
     })
 }

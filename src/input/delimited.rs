@@ -13,7 +13,7 @@ use std::io::{self, Cursor, Read};
 use encoding_rs::{Encoding, UTF_8};
 
 use super::error::{DelimitedError, InputError};
-use super::row::{Row, RowSink, SheetInfo};
+use super::row::{Row, RowSink, SheetInfo, UnclosedQuote};
 use super::spec::{InputFormat, InputSpec};
 
 /// How much of the start of the file is used to detect the delimiter.
@@ -127,6 +127,9 @@ struct Counting<R> {
     breaks: std::collections::VecDeque<u64>,
     /// Line breaks before the offsets already asked about.
     passed: u64,
+    /// The bytes from offset `kept_from` on: the record being read, for [`unclosed_quote`].
+    kept: Vec<u8>,
+    kept_from: u64,
 }
 
 impl<R> Counting<R> {
@@ -138,7 +141,24 @@ impl<R> Counting<R> {
             eof: false,
             breaks: std::collections::VecDeque::new(),
             passed: 0,
+            kept: Vec::new(),
+            kept_from: 0,
         }
+    }
+
+    /// The bytes from `start` (where the current record began) to the end of what was read;
+    /// earlier bytes are let go. `start` must not decrease from call to call.
+    fn since(&mut self, start: u64) -> &[u8] {
+        let skip = usize::try_from(start.saturating_sub(self.kept_from)).unwrap_or(usize::MAX);
+        let skip = skip.min(self.kept.len());
+        // Let go of passed bytes once they are the larger part, so each byte moves at most once
+        // on average.
+        if skip > 64 * 1024 && skip * 2 > self.kept.len() {
+            self.kept.drain(..skip);
+            self.kept_from += skip as u64;
+            return &self.kept;
+        }
+        &self.kept[skip..]
     }
 
     /// Line breaks before byte offset `end`; `end` must not decrease from call to call.
@@ -164,10 +184,49 @@ impl<R: Read> Read for Counting<R> {
                 self.breaks.push_back(self.total + i as u64);
             }
         }
+        self.kept.extend_from_slice(&buf[..n]);
         self.total += n as u64;
         self.last = Some(buf[n - 1]);
         Ok(n)
     }
+}
+
+/// Where the last record of a file (`raw`, its bytes from the end of the record before, so
+/// maybe starting with blank lines or the `\n` of a `\r\n`) leaves a quoted field open, as the
+/// csv crate reads it: its column and the record's own text (after any blank lines) up to the
+/// opening quote.
+fn unclosed_quote(raw: &[u8], delimiter: u8) -> Option<(u32, &[u8])> {
+    #[derive(PartialEq)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = State::FieldStart;
+    let (mut col, mut record_start, mut opened) = (0u32, 0usize, 0usize);
+    for (i, &b) in raw.iter().enumerate() {
+        state = match state {
+            State::Quoted if b == b'"' => State::QuoteInQuoted,
+            State::Quoted => State::Quoted,
+            State::FieldStart if b == b'"' => {
+                opened = i;
+                State::Quoted
+            }
+            State::QuoteInQuoted if b == b'"' => State::Quoted,
+            _ if b == delimiter => {
+                col += 1;
+                State::FieldStart
+            }
+            _ if b == b'\n' || b == b'\r' => {
+                col = 0;
+                record_start = i + 1;
+                State::FieldStart
+            }
+            _ => State::Unquoted,
+        };
+    }
+    (state == State::Quoted).then(|| (col, &raw[record_start..opened]))
 }
 
 /// Line breaks inside a field, counted as [`Counting`] counts them.
@@ -291,6 +350,7 @@ fn produce(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> 
     let mut row = Row::default();
     let mut row_number = 0u32;
     let mut last_line_done = 0u64; // the last line of the previous record
+    let mut record_start = 0u64;
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
@@ -309,6 +369,20 @@ fn produce(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> 
         let first_line = last_line.saturating_sub(embedded).max(last_line_done + 1);
         let blank_lines = first_line - last_line_done - 1;
         last_line_done = last_line;
+        // A quote that is never closed takes the rest of the file into one field, so only a
+        // record that ends with the file can have one.
+        let at_end = source.eof && end == source.total;
+        let raw = source.since(record_start);
+        let open = if at_end {
+            unclosed_quote(raw, delimiter).map(|(col, before)| UnclosedQuote {
+                col,
+                line: first_line + breaks_in(before),
+                last_line,
+            })
+        } else {
+            None
+        };
+        record_start = end;
         row_number = row_number.saturating_add(1 + blank_lines as u32);
 
         // Each field must be UTF-8 on its own: the record's bytes may be valid only across a
@@ -343,6 +417,7 @@ fn produce(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> 
         row.reset(row_number);
         row.line = Some(first_line);
         row.fields = Some(u32::try_from(record.len()).unwrap_or(u32::MAX));
+        row.unclosed_quote = open;
         row.progress = end;
         for (col, range) in (0..record.len()).filter_map(|i| record.range(i)).enumerate() {
             let field = match std::str::from_utf8(&bytes[range.clone()]) {
@@ -393,6 +468,27 @@ fn csv_failure(spec: &InputSpec, e: csv::Error, encoding: &'static Encoding) -> 
 mod tests {
     use super::*;
     use encoding_rs::UTF_16BE;
+
+    #[test]
+    fn unclosed_quotes_as_the_csv_crate_reads_them() {
+        let open = |raw: &[u8]| unclosed_quote(raw, b';').map(|(col, before)| (col, before.to_vec()));
+        assert_eq!(open(b"A;\"x\n"), Some((1, b"A;".to_vec())));
+        assert_eq!(open(b"\nA;b;\"x;y\nz"), Some((2, b"A;b;".to_vec())));
+        assert_eq!(open(b"\"a\"\"b\";\"c\"\"\"\n"), None, "doubled quotes, closed");
+        assert_eq!(open(b"A;\"x\"\"\"\n"), None);
+        assert_eq!(
+            open(b"A;\"x\"\""),
+            Some((1, b"A;".to_vec())),
+            "a doubled quote does not close"
+        );
+        assert_eq!(
+            open(b"A;5\" pipe;\"b\"c;d"),
+            None,
+            "a quote inside a value opens nothing"
+        );
+        assert_eq!(open(b"A;\"x\"y;\"z"), Some((2, b"A;\"x\"y;".to_vec())));
+        assert_eq!(open(b""), None);
+    }
 
     #[test]
     fn sniffing_delimiters() {

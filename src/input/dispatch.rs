@@ -49,7 +49,8 @@ pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError>
     }
     match spec.format {
         InputFormat::Xlsx | InputFormat::Xlsm => guard::check_for_calamine_xlsx(&spec.path)?,
-        InputFormat::Xls => guard::check_for_calamine_xls(&spec.path)?,
+        InputFormat::Xls => guard::check_for_calamine_xls(&spec.path, &spec.limits)?,
+        InputFormat::Ods => guard::check_for_calamine_ods(&spec.path, &spec.limits)?,
         _ => {}
     }
     guard::catching_panics(&spec.path, || super::calamine::read(spec, sink)).map_err(|e| explain(spec, e))

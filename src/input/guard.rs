@@ -4,8 +4,9 @@
 //! reader enforces that claim), so a part that declares more than `[limits] max_part_size`
 //! (or shared strings beyond `max_shared_strings`) is refused before anything is inflated: a
 //! decompression bomb stops at once. Before calamine reads a file (it allocates from what a file
-//! says), the claims it would trust are checked too: the shared-string count of an `.xlsx`, and
-//! the sheet dimensions of an `.xls`. A password-protected workbook is said to be one.
+//! says), the claims it would trust are checked too: the shared-string count of an `.xlsx`, the
+//! sheet dimensions of an `.xls`, and the repeated rows and columns of an `.ods` (against
+//! `[limits] max_cells`). A password-protected workbook is said to be one.
 
 use std::io::{Read, Seek};
 use std::path::Path;
@@ -13,9 +14,6 @@ use std::path::Path;
 use super::error::{InputError, WorkbookError};
 use super::sniff::{self, Content};
 use super::spec::{InputFormat, InputSpec, Limits};
-
-/// Cells calamine may be asked to hold for one `.xls` sheet.
-const MAX_XLS_CELLS: u64 = 100_000_000;
 
 fn workbook(path: &Path, cause: WorkbookError) -> InputError {
     InputError::Workbook {
@@ -203,9 +201,45 @@ pub fn check_for_calamine_xlsx(path: &Path) -> Result<(), InputError> {
     Ok(())
 }
 
-/// Before calamine reads an `.xls`: every sheet's declared dimensions must be plausible (calamine
-/// reserves room for all their cells), and a password-protected file is said to be one.
-pub fn check_for_calamine_xls(path: &Path) -> Result<(), InputError> {
+/// The error for a sheet that calamine would hold as more than `[limits] max_cells` cells.
+fn too_many_cells(path: &Path, claim: String, limits: &Limits) -> InputError {
+    limit(
+        path,
+        format!(
+            "{claim}; relsync lets calamine hold at most {} cells for this format, which it reads whole \
+             ([limits] max_cells). A small file that claims this much is damaged or hostile; if the workbook is \
+             real, raise max_cells in the template",
+            limits.cells
+        ),
+    )
+}
+
+/// Before calamine reads an `.ods`: the cells its repeated rows and columns expand to (calamine
+/// writes every repeat out) must stay within `[limits] max_cells`.
+pub fn check_for_calamine_ods(path: &Path, limits: &Limits) -> Result<(), InputError> {
+    let Ok(file) = std::fs::File::open(path) else {
+        return Ok(());
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
+        return Ok(());
+    };
+    let Ok(part) = zip.by_name("content.xml") else {
+        return Ok(());
+    };
+    match super::ods::cells(std::io::BufReader::new(part), limits.cells) {
+        Some(cells) if cells > limits.cells => Err(too_many_cells(
+            path,
+            format!("its sheets repeat rows and columns out to at least {cells} cells"),
+            limits,
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Before calamine reads an `.xls`: every sheet's declared dimensions must stay within `[limits]
+/// max_cells` (calamine reserves room for all their cells), and a password-protected file is
+/// said to be one.
+pub fn check_for_calamine_xls(path: &Path, limits: &Limits) -> Result<(), InputError> {
     let Ok(file) = std::fs::File::open(path) else {
         return Ok(());
     };
@@ -254,12 +288,11 @@ pub fn check_for_calamine_xls(path: &Path) -> Result<(), InputError> {
                     }
                     _ => (0, 0),
                 };
-                if rows.saturating_mul(cols) > MAX_XLS_CELLS {
-                    return Err(workbook(
+                if rows.saturating_mul(cols) > limits.cells {
+                    return Err(too_many_cells(
                         path,
-                        WorkbookError::Damaged(format!(
-                            "a sheet declares {rows} rows by {cols} columns, more than an .xls file can hold"
-                        )),
+                        format!("a sheet declares {rows} rows by {cols} columns"),
+                        limits,
                     ));
                 }
             }

@@ -8,7 +8,8 @@
 //!
 //! The pieces, leaves first: [`row`] (the shared types), `spec` (what to read), `error`,
 //! `cells` (calamine's values as cells), `merge` (merged ranges), `ooxml` (the XML tokenizer),
-//! `package` (where an `.xlsx` keeps its parts), `sniff` (what a file really is); the readers
+//! `package` (where an `.xlsx` keeps its parts), `sniff` (what a file really is), `ods` (what an
+//! `.ods` would expand to), `guard` (checks before a workbook is read); the readers
 //! `fastxlsx`, `calamine` and `delimited` (with `threaded` for helper threads); and `dispatch`,
 //! which picks the reader and which nothing inside `input` imports.
 
@@ -20,6 +21,7 @@ mod error;
 mod fastxlsx;
 mod guard;
 mod merge;
+mod ods;
 mod ooxml;
 mod package;
 mod row;
@@ -33,7 +35,7 @@ mod tests;
 pub use delimited::sniff_delimiter;
 pub use dispatch::read;
 pub use error::{DelimitedError, InputError, WorkbookError};
-pub use row::{Cell, NullSink, Row, RowSink, SheetInfo, Stopped};
+pub use row::{Cell, NullSink, Row, RowSink, SheetInfo, Stopped, UnclosedQuote};
 
 /// The `.xlsx` tokenizer over a whole part (for the fuzz target and the benchmark).
 #[doc(hidden)]

@@ -69,6 +69,18 @@ impl Cell<'_> {
     }
 }
 
+/// A quoted field of a delimited record whose closing quote never comes: the csv reader then
+/// reads the rest of the file into that field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnclosedQuote {
+    /// 0-based column of the field.
+    pub col: u32,
+    /// Line of the opening quote.
+    pub line: u64,
+    /// Last line of the file.
+    pub last_line: u64,
+}
+
 /// One sheet row: dense cells by 0-based column, and the row number Excel shows.
 #[derive(Clone, Debug, Default)]
 pub struct Row {
@@ -78,6 +90,9 @@ pub struct Row {
     pub line: Option<u64>,
     /// CSV only: how many fields the record has (trailing empty ones included).
     pub fields: Option<u32>,
+    /// CSV only: a quoted field in this record that is never closed, so the rest of the file
+    /// was read into it.
+    pub unclosed_quote: Option<UnclosedQuote>,
     /// Progress position: rows (workbooks) or bytes (delimited) read so far.
     pub progress: u64,
     slots: Vec<Slot>,
@@ -92,6 +107,7 @@ impl Row {
         self.number = number;
         self.line = None;
         self.fields = None;
+        self.unclosed_quote = None;
         self.slots.clear();
         self.text.clear();
         self.merged.clear();

@@ -71,6 +71,9 @@ pub struct Limits {
     pub columns: u32,
     /// Rows, or records (`max_rows`).
     pub rows: u32,
+    /// Cells calamine may hold for an `.xls` or `.ods` workbook, which it reads whole
+    /// (`max_cells`).
+    pub cells: u64,
 }
 
 impl Default for Limits {
@@ -80,6 +83,7 @@ impl Default for Limits {
             shared_strings: 1 << 30,
             columns: 16_384,
             rows: 10_000_000,
+            cells: 25_000_000,
         }
     }
 }

@@ -18,7 +18,7 @@ pub use text::cell_text;
 
 use crate::cellref::{cell_name, column_letters, sheet_cell};
 use crate::ids::IdSet;
-use crate::input::{Cell, Row};
+use crate::input::{Cell, Row, UnclosedQuote};
 use crate::problem::{Code, Problem, Problems, Stats};
 use crate::template::{Field, Ragged, Template, normalize_header};
 use crate::value;
@@ -199,6 +199,13 @@ impl<'t> Mapper<'t> {
                 .collect();
             self.early_rows.push((row.number, cells));
         }
+        if let Some(open) = row.unclosed_quote.filter(|_| row.number <= header_row) {
+            problems.push(
+                Problem::new(Code::UnclosedQuote, unclosed_quote_message(open))
+                    .at(row.number, Some(open.col))
+                    .line(row.line.filter(|l| *l != u64::from(row.number))),
+            )?;
+        }
         if row.number < header_row {
             return Ok(None);
         }
@@ -250,7 +257,11 @@ impl<'t> Mapper<'t> {
         self.map_row(&layout, row);
         // Surplus fields of a ragged record are reported as `extra-cell`, not as unmapped columns.
         let mut counted = row.width();
-        if self.template.source.ragged == Ragged::Error && row.fields.is_some() {
+        if let Some(open) = row.unclosed_quote {
+            // The record's field count is a consequence of this, not a second problem.
+            let msg = unclosed_quote_message(open);
+            self.problem(Code::UnclosedQuote, open.col, &layout, None, msg);
+        } else if self.template.source.ragged == Ragged::Error && row.fields.is_some() {
             self.check_ragged(&layout, row);
             counted = counted.min(layout.headers.len() as u32);
         }
@@ -462,4 +473,14 @@ impl<'t> Mapper<'t> {
             self.element.values.push(value);
         }
     }
+}
+
+/// The message of an `unclosed-quote` problem.
+fn unclosed_quote_message(open: UnclosedQuote) -> String {
+    format!(
+        "the quote that opens this value on line {} is never closed, so the rest of the file (to line {}) \
+         was read as this one value and the rows after it are lost; add the closing quote, or write a quote \
+         inside a quoted value twice (\"\")",
+        open.line, open.last_line
+    )
 }

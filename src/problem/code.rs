@@ -51,13 +51,14 @@ pub enum Code {
     InvalidBody,
     ExtraCell,
     MissingCell,
+    UnclosedQuote,
     UnknownTarget,
     AmbiguousTarget,
 }
 
 impl Code {
     /// Every code, in the order the README documents them.
-    pub const ALL: [Code; 28] = [
+    pub const ALL: [Code; 29] = [
         Code::MissingColumn,
         Code::DuplicateColumn,
         Code::UnmappedColumn,
@@ -84,6 +85,7 @@ impl Code {
         Code::InvalidBody,
         Code::ExtraCell,
         Code::MissingCell,
+        Code::UnclosedQuote,
         Code::UnknownTarget,
         Code::AmbiguousTarget,
     ];
@@ -116,6 +118,7 @@ impl Code {
             Code::InvalidBody => "invalid-body",
             Code::ExtraCell => "extra-cell",
             Code::MissingCell => "missing-cell",
+            Code::UnclosedQuote => "unclosed-quote",
             Code::UnknownTarget => "unknown-target",
             Code::AmbiguousTarget => "ambiguous-target",
         }

@@ -101,6 +101,7 @@ pub struct Limits {
     pub max_shared_strings: u64,
     pub max_columns: u32,
     pub max_rows: u32,
+    pub max_cells: u32,
 }
 
 impl Default for Limits {
@@ -110,6 +111,7 @@ impl Default for Limits {
             max_shared_strings: 1 << 30,
             max_columns: 16_384,
             max_rows: 10_000_000,
+            max_cells: 25_000_000,
         }
     }
 }

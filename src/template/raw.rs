@@ -51,6 +51,7 @@ pub(super) struct RawLimits {
     pub(super) max_shared_strings: Option<Spanned<RawSize>>,
     pub(super) max_columns: Option<Spanned<i64>>,
     pub(super) max_rows: Option<Spanned<i64>>,
+    pub(super) max_cells: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]

@@ -281,6 +281,7 @@ impl Resolver<'_> {
             )?,
             max_columns: count(&raw.max_columns, "max_columns", defaults.max_columns)?,
             max_rows: count(&raw.max_rows, "max_rows", defaults.max_rows)?,
+            max_cells: count(&raw.max_cells, "max_cells", defaults.max_cells)?,
         })
     }
 

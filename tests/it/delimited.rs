@@ -277,3 +277,66 @@ fn line_numbers_with_every_kind_of_line_ending() {
         assert_eq!(items, json, "{file}: JSON report");
     }
 }
+
+#[test]
+fn a_quote_that_is_never_closed_is_named_not_read_as_a_short_record() {
+    let dir = Dir::new();
+    dir.write(
+        "mini.toml",
+        "[target]\ntype = \"T\"\nplural = \"Ts\"\n[external_id]\ncolumn = \"Code\"\n\
+         [[property]]\nname = \"L\"\ncolumn = \"L\"\ntype = \"text\"\n[[property]]\nname = \"N\"\ncolumn = \"N\"\ntype = \"text\"\n",
+    );
+    // (file, bytes, where the problem is, the line of the quote, the file's last line)
+    let cases: [(&str, &[u8], &str, u64, u64); 4] = [
+        (
+            "middle.csv",
+            b"Code;L;N\r\nA;1;x\r\nB;\"2;x\r\nC;3;y\r\nD;4;z\r\n",
+            "B3",
+            3,
+            5,
+        ),
+        // In the last column the record even has the right number of fields: only the quote
+        // says that rows C and D were swallowed.
+        ("last.csv", b"Code;L;N\nA;1;x\nB;2;\"x\nC;3;y\nD;4;z", "C3", 3, 5),
+        // A quote opened on a later line of a record that started earlier.
+        (
+            "later-line.csv",
+            b"Code;L;N\nA;1;x\nB;\"2\nx\";\"y\nC;3;y\n",
+            "C3",
+            4,
+            5,
+        ),
+        ("header.csv", b"Code;\"L;N\nA;1;x\n", "B1", 1, 2),
+    ];
+    for (file, bytes, place, line, last) in cases {
+        dir.write(file, bytes);
+        let run = dir.run(&["check", file, "-t", "mini.toml"]);
+        assert_eq!(run.code, 1, "{file}: {run:?}");
+        let expected = format!(
+            "{place}  error  unclosed-quote  the quote that opens this value on line {line} is never closed, \
+             so the rest of the file (to line {last}) was read as this one value"
+        );
+        assert!(run.stdout.contains(&expected), "{file}:\n{}", run.stdout);
+        assert!(
+            !run.stdout.contains("missing-cell"),
+            "{file}: one fact once:\n{}",
+            run.stdout
+        );
+        assert_eq!(dir.run(&["convert", file, "-t", "mini.toml", "-o", "b.json"]).code, 1);
+        assert!(!dir.exists("b.json"));
+    }
+
+    // Closed quotes, doubled quotes and a quote inside an unquoted value are no problem.
+    dir.write(
+        "fine.csv",
+        b"Code;L;N\nA;\"1;\"\"x\"\"\";5\" pipe\nB;\"2\nline\";\"\"\n",
+    );
+    let body = convert(&dir, "fine.csv", &dir.read("mini.toml"));
+    assert_eq!(
+        body,
+        json!({"Ts": [
+            {"@externalid": "A", "L": "1;\"x\"", "N": "5\" pipe"},
+            {"@externalid": "B", "L": "2\nline", "N": ""}
+        ]})
+    );
+}

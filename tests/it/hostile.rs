@@ -480,3 +480,40 @@ fn cell_text_never_breaks_the_markup() {
         .collect();
     assert_eq!(cells, ["B2", "B3", "B4"]);
 }
+
+#[test]
+fn an_ods_whose_repeats_expand_past_max_cells_is_refused_before_calamine_reads_it() {
+    let dir = Dir::new();
+    std::fs::copy(repo("tests/data/requirements.ods"), dir.path("bomb.ods")).unwrap();
+    // 10,000 rows of one value repeated across all 16,384 columns: about a megabyte of XML that
+    // calamine would write out as 164 million cells (some 9 GB).
+    rewrite_part(&dir.path("bomb.ods"), "content.xml", |xml| {
+        let row = "<table:table-row><table:table-cell office:value-type=\"float\" office:value=\"1\" \
+                   table:number-columns-repeated=\"16384\"><text:p>1</text:p></table:table-cell></table:table-row>";
+        xml.replacen("</table:table>", &format!("{}</table:table>", row.repeat(10_000)), 1)
+    });
+    assert!(std::fs::metadata(dir.path("bomb.ods")).unwrap().len() < 256 << 10);
+    let template = repo("templates/requirements.toml");
+    let run = convert(&dir, "bomb.ods", &template);
+    assert_refused(
+        &dir,
+        &run,
+        2,
+        "bomb.ods",
+        "its sheets repeat rows and columns out to at least",
+    );
+    assert!(
+        run.stderr.contains("relsync lets calamine hold at most 25000000 cells for this format, which it reads whole ([limits] max_cells)"),
+        "{}",
+        run.stderr
+    );
+
+    // The limit is the template's: the real workbook passes by default and is refused below it.
+    let real = repo("tests/data/requirements.ods");
+    assert_eq!(convert(&dir, &real, &template).code, 0);
+    std::fs::remove_file(dir.path("out.json")).unwrap();
+    let text = std::fs::read_to_string(&template).unwrap();
+    dir.write("small.toml", format!("{text}\n[limits]\nmax_cells = 100\n"));
+    let run = convert(&dir, &real, "small.toml");
+    assert_refused(&dir, &run, 2, "requirements.ods", "raise max_cells in the template");
+}

@@ -48,7 +48,7 @@ fn odd_csv_contents_are_reported_precisely() {
             "quote.csv",
             &b"ID,Title\n\"REQ-1,unterminated\n"[..],
             1,
-            "B2  error  missing-cell",
+            "A2  error  unclosed-quote  the quote that opens this value on line 2 is never closed",
         ),
         (
             "header-only.csv",
