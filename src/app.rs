@@ -29,10 +29,27 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return Exit::Success.into();
             }
-            anstream::eprintln!("relsync: {e:#}");
+            anstream::eprintln!("relsync: {}", sentence(&e));
             exit::status_of(&e).into()
         }
     }
+}
+
+/// The error and its causes as one line, `what: why: deeper why`, each cause once: an error
+/// whose message already ends with its cause's words does not get them again.
+fn sentence(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if text.ends_with(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -137,7 +137,15 @@ fn temp_beside(destination: &Path) -> anyhow::Result<(tempfile::NamedTempFile, R
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempfile_in(&dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
+        .map_err(|e| {
+            let why = match e.kind() {
+                std::io::ErrorKind::NotFound => "the folder does not exist".to_owned(),
+                std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+                // tempfile adds the temporary file's name, which says nothing to the user.
+                _ => e.to_string().split(" at path ").next().unwrap_or_default().to_owned(),
+            };
+            anyhow::anyhow!("cannot write {} in {}: {why}", name, dir.display())
+        })?;
     let registered = remove_on_interrupt(temp.path());
     Ok((temp, registered))
 }

@@ -14,7 +14,7 @@ mod write;
 
 use std::collections::HashSet;
 
-use anyhow::bail;
+use anyhow::{Context as _, bail};
 
 use crate::input::InputSpec;
 use guess::{Guess, Kind};
@@ -40,13 +40,24 @@ pub struct Authored {
 /// Makes a template for `settings.input`.
 pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
     let mut notes = Vec::new();
-    let profile = match profile::profile(&settings.input, settings.header_row) {
+    // Standard input can be read once; the encoding may need a second read, so keep a copy.
+    let _copy;
+    let mut input = settings.input.clone();
+    if input.path.as_os_str() == "-" {
+        let dir = tempfile::tempdir().context("copying standard input")?;
+        let path = dir.path().join("standard-input.csv");
+        let mut file = std::fs::File::create(&path).context("copying standard input")?;
+        std::io::copy(&mut std::io::stdin().lock(), &mut file).context("copying standard input")?;
+        input.path = path;
+        _copy = dir;
+    }
+    let profile = match profile::profile(&input, settings.header_row) {
         // Text that is not UTF-8 is most often Windows-1252 (Excel's "CSV" on Western Windows).
         Err(crate::input::InputError::Delimited {
             cause: crate::input::DelimitedError::Encoding { .. },
             ..
         }) if settings.input.delimited.encoding.is_none() => {
-            let mut spec = settings.input.clone();
+            let mut spec = input.clone();
             spec.delimited.encoding = Some(encoding_rs::WINDOWS_1252);
             notes.push("the text is not UTF-8; it was read as windows-1252 (check the accents)".to_owned());
             profile::profile(&spec, settings.header_row)?
@@ -81,6 +92,7 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
                 .input
                 .path
                 .file_stem()
+                .filter(|_| settings.input.path.as_os_str() != "-")
                 .map(|s| s.to_string_lossy().into_owned())
         })
         .unwrap_or_else(|| "Elements".to_owned());

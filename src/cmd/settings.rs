@@ -430,10 +430,11 @@ pub fn convert(args: &ConvertArgs) -> anyhow::Result<ConvertSettings> {
         && asked != extension
     {
         bail!(
-            "--format {} does not match the extension of {}, which names a {} body; write to a file with the \
+            "--format {} does not match the extension of {}, which names {} {} body; write to a file with the \
              matching extension, or leave out --format to take the format from the extension",
             asked.name().to_ascii_lowercase(),
             out.display(),
+            if extension == OutputFormat::Xlsx { "an" } else { "a" },
             extension.name()
         );
     }

@@ -89,6 +89,14 @@ pub(super) fn date_error_text(text: &str, e: DateError, formats: &[String]) -> S
     let t = crate::problem::clip(text.trim(), 60);
     match e {
         DateError::Impossible(why) => format!("found text '{t}', but {why}; correct the date"),
+        DateError::ShortYear { year, format } => {
+            let used = formats.get(format).map_or("%Y", String::as_str);
+            format!(
+                "found text '{t}', whose year has fewer than four digits (read with \"{used}\" it is the year {year}); \
+                 write the year in full, or add \"{}\" to source.date_formats if the sheet writes two-digit years",
+                used.replace("%Y", "%y")
+            )
+        }
         DateError::OtherFormat(f) => format!(
             "found text '{t}', a date in a format the template does not accept; add \"{f}\" to source.date_formats"
         ),

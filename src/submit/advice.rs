@@ -51,10 +51,11 @@ pub fn status_failure(url: &str, answer: &Answer, http: &Http, what_happened: &s
     ExitError::new(
         Exit::SubmitFailed,
         format!(
-            "{} answered {} {}; {what_happened}{body}\n{}",
+            "{} answered {} {}. {}.{body}\n{}",
             http.redact(url),
             answer.status,
             answer.reason,
+            sentence(what_happened),
             hint(answer, http)
         ),
     )
@@ -68,9 +69,20 @@ pub fn transport_failure(url: &str, attempts: u32, t: &Transport, what_happened:
     } else {
         String::new()
     };
+    let advice = t.advice();
+    let stop = if advice.ends_with('?') { "" } else { "." };
     ExitError::new(
         Exit::SubmitFailed,
-        format!("{url}: {t}: {}{tries}; {what_happened}", t.advice()),
+        format!("{url}: {t}{tries}: {advice}{stop} {}.", sentence(what_happened)),
     )
     .into()
+}
+
+/// `text` with a capital first letter, to start a sentence.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

@@ -79,10 +79,11 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
 
     // The answer first: it is the fact that matters, whatever happens to the receipt.
     println!(
-        "Relatics answered {} {}: the body was accepted ({} elements, {}, {})",
+        "Relatics answered {} {}: the body was accepted ({} element{}, {}, {})",
         answer.status,
         answer.reason,
         prepared.elements,
+        if prepared.elements == 1 { "" } else { "s" },
         human_size(size),
         prepared.format.name()
     );

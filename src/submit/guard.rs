@@ -96,8 +96,9 @@ pub fn plan(
         prepared.format.content_type()
     ));
     text.push_str(&format!(
-        "body:     {} elements, {} (sha256 {})\n",
+        "body:     {} element{}, {} (sha256 {})\n",
         prepared.elements,
+        plural(usize::try_from(prepared.elements).unwrap_or(usize::MAX)),
         human_size(size),
         sha256.get(..16).unwrap_or(sha256)
     ));

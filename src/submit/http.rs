@@ -482,6 +482,11 @@ impl Http {
         if e.is_connect() && (text.contains("dns error") || text.contains("failed to lookup")) {
             return Transport::UnknownHost { host };
         }
+        if text.contains("receiver is gone") {
+            // The body was still being handed over when the connection failed, and reqwest
+            // reports the handover instead of the cause: look at the server again to name it.
+            return parsed.as_ref().and_then(probe).unwrap_or(Transport::Dropped);
+        }
         if text.contains("parse") || text.contains("invalid status") || text.contains("invalid http") {
             return Transport::Malformed;
         }
@@ -507,6 +512,37 @@ impl Http {
         }
         Transport::Other(self.redact(&cause.to_string()))
     }
+}
+
+/// Why a connection to `url` fails, found by opening one directly: refused or unknown host, or
+/// `None` when it opens (or when a proxy may be in the way, since then a direct connection says
+/// nothing about the failed one).
+fn probe(url: &url::Url) -> Option<Transport> {
+    use std::net::ToSocketAddrs;
+    let proxies = ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some() || std::env::var_os(v.to_ascii_lowercase()).is_some());
+    if proxies && !is_loopback(url) {
+        return None;
+    }
+    let host = url.host_str()?.trim_start_matches('[').trim_end_matches(']').to_owned();
+    let port = url.port_or_known_default()?;
+    let Ok(addresses) = (host.as_str(), port).to_socket_addrs() else {
+        return Some(Transport::UnknownHost { host });
+    };
+    let mut refused = false;
+    for address in addresses {
+        match std::net::TcpStream::connect_timeout(&address, CONNECT_TIMEOUT) {
+            Ok(_) => return None,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => refused = true,
+            Err(_) => {}
+        }
+    }
+    let address = match url.host() {
+        Some(url::Host::Ipv6(ip)) => format!("[{ip}]:{port}"),
+        _ => format!("{host}:{port}"),
+    };
+    refused.then_some(Transport::Refused { address })
 }
 
 fn accept_header(accept: BodyFormat) -> &'static str {

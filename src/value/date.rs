@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use chrono::format::{Item, Parsed, StrftimeItems};
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 
 /// A date read from a cell or from text; `time` is set when there was a time of day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +32,9 @@ pub enum DateError {
     OtherFormat(&'static str),
     /// Matches no accepted format.
     UnknownFormat,
+    /// Read by the accepted format number `format` (`%Y`), but with fewer than four digits in
+    /// the year (`01-01-99` would be the year 99).
+    ShortYear { year: i32, format: usize },
 }
 
 /// Which part of a date does not exist.
@@ -152,31 +155,59 @@ impl DateFormats {
         }
         let looks_iso = b.len() > 5 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-';
         let mut why = None;
-        let iso = if looks_iso { &self.iso[..] } else { &[] };
-        for format in iso.iter().chain(&self.custom) {
+        let mut short = None;
+        if looks_iso {
+            for format in &self.iso {
+                match parse_items(s, format) {
+                    Ok(d) => return Ok(d),
+                    Err(e) => why = why.or(out_of_range(s, format, e)),
+                }
+            }
+        }
+        for (i, format) in self.custom.iter().enumerate() {
             match parse_items(s, format) {
+                // chrono's %Y takes any number of digits: `99` would be the year 99.
+                Ok(d) if d.date.year() < 1000 && has_full_year(format) => {
+                    short = short.or(Some(DateError::ShortYear {
+                        year: d.date.year(),
+                        format: i,
+                    }));
+                }
                 Ok(d) => return Ok(d),
                 Err(e) => why = why.or(out_of_range(s, format, e)),
             }
         }
+        if let Some(short) = short {
+            return Err(short);
+        }
         if let Some(why) = why {
             return Err(DateError::Impossible(why));
         }
-        // Failed: find out why, for the message.
+        // Failed: find out why, for the message. A common format that reads the text wins over
+        // one that finds a part out of range (`13/12/2024` is a day-first date, not month 13).
         let mut other = None;
+        let mut out = None;
         for format in DIAGNOSTIC_FORMATS {
             let items = items(format);
             match parse_items(s, &items) {
+                Ok(d) if d.date.year() < 1000 && has_full_year(&items) => {}
                 Ok(_) => other = other.or(Some(format)),
-                Err(e) => {
-                    if let Some(why) = out_of_range(s, &items, e) {
-                        return Err(DateError::Impossible(why));
-                    }
-                }
+                Err(e) => out = out.or(out_of_range(s, &items, e)),
             }
         }
-        Err(other.map_or(DateError::UnknownFormat, DateError::OtherFormat))
+        match (other, out) {
+            (Some(format), _) => Err(DateError::OtherFormat(format)),
+            (None, Some(why)) => Err(DateError::Impossible(why)),
+            (None, None) => Err(DateError::UnknownFormat),
+        }
     }
+}
+
+/// Whether a format reads a full year (`%Y`).
+fn has_full_year(format: &[Item<'static>]) -> bool {
+    format
+        .iter()
+        .any(|i| matches!(i, Item::Numeric(chrono::format::Numeric::Year, _)))
 }
 
 /// chrono could not read `s` with a format.
@@ -239,7 +270,6 @@ fn out_of_range(s: &str, format: &[Item<'static>], failed: NoMatch) -> Option<Im
 
 /// Writes `YYYY-MM-DD`.
 pub fn push_date(out: &mut String, date: NaiveDate) {
-    use chrono::Datelike;
     let (y, m, d) = (date.year(), date.month(), date.day());
     if !(0..=9999).contains(&y) {
         let _ = write!(out, "{}", date.format("%Y-%m-%d"));
@@ -281,6 +311,31 @@ mod tests {
         assert_eq!(parse_date("01-03-2026", &[]), Err(DateError::OtherFormat("%d-%m-%Y")));
         assert_eq!(parse_date("soon", &dutch), Err(DateError::UnknownFormat));
         assert_eq!(parse_date("29-02-2028", &dutch).unwrap().date, ymd(2028, 2, 29));
+    }
+
+    #[test]
+    fn short_years_and_slashes_are_named_right() {
+        let dutch = vec!["%d-%m-%Y".to_owned()];
+        assert_eq!(
+            parse_date("01-01-99", &dutch),
+            Err(DateError::ShortYear { year: 99, format: 0 })
+        );
+        // A format for two-digit years, listed too, reads them.
+        let both = vec!["%d-%m-%Y".to_owned(), "%d-%m-%y".to_owned()];
+        assert_eq!(parse_date("01-01-99", &both).unwrap().date, ymd(1999, 1, 1));
+        assert_eq!(parse_date("01-01-1999", &both).unwrap().date, ymd(1999, 1, 1));
+        // Without formats: the common format that reads the text, never a false impossible part.
+        assert_eq!(parse_date("01-01-99", &[]), Err(DateError::OtherFormat("%d-%m-%y")));
+        assert_eq!(parse_date("31/12/2024", &[]), Err(DateError::OtherFormat("%d/%m/%Y")));
+        assert_eq!(
+            parse_date("13/12/2024", &dutch),
+            Err(DateError::OtherFormat("%d/%m/%Y"))
+        );
+        assert_eq!(parse_date("12/13/2024", &[]), Err(DateError::OtherFormat("%m/%d/%Y")));
+        assert_eq!(
+            parse_date("31/13/2024", &[]),
+            Err(DateError::Impossible(Impossible::Month(13)))
+        );
     }
 
     #[test]

@@ -67,6 +67,23 @@ fn what_the_sample_template_says() {
         assert!(csv.contains(expected), "missing {expected:?} in:\n{csv}");
     }
     assert!(notes.contains("read as windows-1252"), "{notes}");
+
+    // The same from standard input, which can be read only once.
+    let bytes = std::fs::read(repo("samples/objects-nl.csv")).unwrap();
+    let run = dir.run_with(&["template", "init", "-"], &[], Some(&bytes));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("encoding = \"windows-1252\""), "{}", run.stdout);
+    assert!(run.stdout.contains("plural = \"Elements\""), "{}", run.stdout);
+    dir.write("stdin.toml", &run.stdout);
+    let check = dir.run(&[
+        "check",
+        &repo("samples/objects-nl.csv"),
+        "-t",
+        "stdin.toml",
+        "--report",
+        "json",
+    ]);
+    assert_eq!(check.json()["errors"], 0, "{}", check.stdout);
 }
 
 #[test]

@@ -209,7 +209,7 @@ fn a_dry_run_shows_the_plan_without_an_endpoint_or_credentials() {
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("endpoint: not given"), "{}", run.stdout);
     assert!(run.stdout.contains("token:    no credentials given"), "{}", run.stdout);
-    assert!(run.stdout.contains("1 elements"), "{}", run.stdout);
+    assert!(run.stdout.contains("body:     1 element, "), "{}", run.stdout);
     assert!(run.stdout.contains("a real submit needs an endpoint"), "{}", run.stdout);
 }
 

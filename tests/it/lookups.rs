@@ -274,7 +274,7 @@ fn fetch_lookup_fails_like_submit() {
     );
     assert_eq!(run.code, 3, "{run:?}");
     assert!(
-        run.stderr.contains("elsewhere.example") && run.stderr.contains("nothing was saved"),
+        run.stderr.contains("elsewhere.example") && run.stderr.contains("Nothing was saved."),
         "{}",
         run.stderr
     );

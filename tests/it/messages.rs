@@ -63,6 +63,42 @@ fn impossible_dates_name_the_part() {
 }
 
 #[test]
+fn two_digit_years_and_other_formats_are_named_not_guessed() {
+    let dir = Dir::new();
+    sheet(
+        &dir,
+        "date_formats = [\"dd-mm-yyyy\"]",
+        "A;01-01-99;1\nB;13/12/2024;1\nC;12/13/2024;1\n",
+    );
+    assert_eq!(
+        messages(&dir),
+        [
+            (
+                "B2".into(),
+                "'Due': found text '01-01-99', whose year has fewer than four digits (read with \"%d-%m-%Y\" it is \
+                 the year 99); write the year in full, or add \"%d-%m-%y\" to source.date_formats if the sheet \
+                 writes two-digit years"
+                    .into()
+            ),
+            (
+                "B3".into(),
+                "'Due': found text '13/12/2024', a date in a format the template does not accept; add \
+                 \"%d/%m/%Y\" to source.date_formats"
+                    .into()
+            ),
+            (
+                "B4".into(),
+                "'Due': found text '12/13/2024', a date in a format the template does not accept; add \
+                 \"%m/%d/%Y\" to source.date_formats"
+                    .into()
+            ),
+        ]
+    );
+    // Nothing of it reaches a body.
+    assert_eq!(dir.run(&["convert", "in.csv", "-t", "t.toml"]).stdout, "");
+}
+
+#[test]
 fn excel_style_date_formats_are_accepted() {
     let dir = Dir::new();
     sheet(&dir, "date_formats = [\"dd-mm-yyyy\"]", "A;01-03-2027;1\n");

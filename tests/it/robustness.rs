@@ -96,7 +96,12 @@ fn a_destination_that_cannot_be_written_is_said_plainly() {
     many_rows(&dir, 10);
     let run = dir.run(&["convert", "many.csv", "-t", "t.toml", "-o", "no/such/dir/out.json"]);
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("cannot write in no/such/dir"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("relsync: cannot write out.json in no/such/dir: the folder does not exist"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// A full disk, as a file-size limit on the child: the write fails half-way.
