@@ -202,7 +202,8 @@ pub struct FetchArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
 
-    /// Answer format to ask for [default: from the --output extension, else json]
+    /// Answer format to ask for [default: from the --output extension, else json]; it must agree
+    /// with a .json or .xml extension, since a lookup is read by its extension
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub accept: Option<AcceptArg>,
 

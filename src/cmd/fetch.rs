@@ -31,16 +31,23 @@ pub fn run(settings: &FetchSettings) -> anyhow::Result<Exit> {
     let path = settings.output.display();
     match Lookup::load(&settings.output, &Fields::default()) {
         Ok(lookup) => println!(
-            "saved {path} ({}): {} name/ID pairs recognised",
+            "saved {path} ({}): {} name/ID pair{} recognised",
             human_size(size),
-            lookup.len()
+            lookup.len(),
+            if lookup.len() == 1 { "" } else { "s" }
         ),
-        Err(e) => println!(
-            "saved {path} ({}), but no name/ID pairs were recognised ({}); set lookup_id and lookup_name on the \
-             relation if the answer names its fields otherwise",
-            human_size(size),
-            e.why
-        ),
+        Err(e) => {
+            let hint = if e.why.contains("lookup_id") {
+                ""
+            } else {
+                "; set lookup_id and lookup_name on the relation if the answer names its fields otherwise"
+            };
+            println!(
+                "saved {path} ({}), but no name/ID pairs were recognised ({}){hint}",
+                human_size(size),
+                e.why
+            )
+        }
     }
     Ok(Exit::Success)
 }

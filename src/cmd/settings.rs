@@ -665,13 +665,19 @@ pub fn fetch_lookup(args: &FetchArgs) -> anyhow::Result<FetchSettings> {
     let Some(credentials) = credentials(&given, None, Path::new(""))? else {
         bail!("{NO_CREDENTIALS}");
     };
-    let accept =
-        args.accept
-            .map(BodyFormat::from)
-            .unwrap_or_else(|| match args.output.extension().and_then(|e| e.to_str()) {
-                Some(e) if e.eq_ignore_ascii_case("xml") => BodyFormat::Xml,
-                _ => BodyFormat::Json,
-            });
+    let from_extension = BodyFormat::of_path(&args.output);
+    let accept = match (args.accept.map(BodyFormat::from), from_extension) {
+        (Some(asked), Some(extension)) if asked != extension => bail!(
+            "--accept {} does not match the extension of {}, which names a {} file, and a lookup is read by \
+             its extension; save it as .{}, or leave out --accept to ask for what the extension names",
+            asked.name().to_ascii_lowercase(),
+            args.output.display(),
+            extension.name(),
+            asked.name().to_ascii_lowercase()
+        ),
+        (Some(asked), _) => asked,
+        (None, extension) => extension.unwrap_or(BodyFormat::Json),
+    };
     Ok(FetchSettings {
         endpoint: endpoint.into(),
         credentials,

@@ -131,6 +131,8 @@ pub struct Mapper<'t> {
     /// `missing-column` problems, reported at the end with a hint when another row holds
     /// the headers.
     missing: Vec<Problem>,
+    /// [`Mapper::header_misplaced`], once the first rows are known.
+    misplaced_settled: Option<bool>,
 }
 
 /// Rows looked at for the headers when the template's header row lacks columns.
@@ -156,6 +158,7 @@ impl<'t> Mapper<'t> {
             unknown_targets: 0,
             early_rows: Vec::new(),
             missing: Vec::new(),
+            misplaced_settled: None,
         }
     }
 
@@ -261,7 +264,10 @@ impl<'t> Mapper<'t> {
             // The record's field count is a consequence of this, not a second problem.
             let msg = unclosed_quote_message(open);
             self.problem(Code::UnclosedQuote, open.col, &layout, None, msg);
-        } else if self.template.source.ragged == Ragged::Error && row.fields.is_some() {
+        } else if self.template.source.ragged == Ragged::Error
+            && row.fields.is_some()
+            && !self.header_misplaced(row.number)
+        {
             self.check_ragged(&layout, row);
             counted = counted.min(layout.headers.len() as u32);
         }
@@ -372,6 +378,20 @@ impl<'t> Mapper<'t> {
             }
         }
         Ok(())
+    }
+
+    /// Whether the header row looks wrong (another of the first rows holds the template's
+    /// columns): records then differ from it in length because it is not the header, and
+    /// `finish` says so once instead of an `extra-cell` per row. Settled after the first rows.
+    fn header_misplaced(&mut self, row: u32) -> bool {
+        if let Some(settled) = self.misplaced_settled {
+            return settled;
+        }
+        let misplaced = self.misplaced_header().is_some();
+        if row > HEADER_SEARCH_ROWS {
+            self.misplaced_settled = Some(misplaced);
+        }
+        misplaced
     }
 
     /// When template columns are missing: another of the first rows that holds more of them

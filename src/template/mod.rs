@@ -244,7 +244,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Template, TemplateError> {
     let resolver = Resolver { text, path };
     let raw: RawTemplate = toml::from_str(text).map_err(|e| {
         let span = e.span();
-        let (key, message) = explain_toml_error(text, span.clone(), e.message().trim());
+        let (key, message) = match closed_set_error(text, span.clone(), e.message().trim()) {
+            Some(message) => (None, message),
+            None => explain_toml_error(text, span.clone(), e.message().trim()),
+        };
         TemplateError {
             path: path.to_owned(),
             line: span.map(|s| resolver.line_of(s.start)),
@@ -253,6 +256,24 @@ pub fn parse(text: &str, path: &Path) -> Result<Template, TemplateError> {
         }
     })?;
     resolver.resolve(raw)
+}
+
+/// A key with a closed set of names (`type`, `ragged`, ...) given something other than text
+/// (`type = 5`): toml says only "wanted string or table". Reading the template again with text
+/// in its place makes serde name the allowed values, for the message.
+fn closed_set_error(text: &str, span: Option<std::ops::Range<usize>>, message: &str) -> Option<String> {
+    if !message.starts_with("wanted string or table") {
+        return None;
+    }
+    let span = span?;
+    let found = text.get(span.clone())?.trim();
+    const MARK: &str = "relsync-probe";
+    let probe = format!("{}\"{MARK}\"{}", &text[..span.start], &text[span.end..]);
+    let e = toml::from_str::<RawTemplate>(&probe).err()?;
+    let (_, explained) = explain_toml_error(&probe, e.span(), e.message().trim());
+    // "`type` must be one of 'a' or 'b', not 'relsync-probe'": put what was written in its place.
+    let (head, _) = explained.split_once(&format!(", not '{MARK}'"))?;
+    Some(format!("{head}, written in double quotes, not {found}"))
 }
 
 /// The key a TOML error is about, and the error in the words a template's author thinks in:

@@ -401,3 +401,33 @@ fn a_header_row_in_the_wrong_place_is_named() {
         "one problem, no flood of unmapped columns"
     );
 }
+
+#[test]
+fn a_csv_with_a_title_row_gets_the_hint_and_no_ragged_flood() {
+    let dir = Dir::new();
+    let mut csv = String::from("My export\nCode;Naam;Stat\n");
+    for i in 0..80 {
+        csv.push_str(&format!("A-{i};n;x\n"));
+    }
+    dir.write("hr.csv", csv);
+    dir.write(
+        "hr.toml",
+        "[target]\ntype = \"T\"\nplural = \"Ts\"\n[source]\ndelimiter = \";\"\n[external_id]\ncolumn = \"Code\"\n\
+         [[property]]\nname = \"Naam\"\ncolumn = \"Naam\"\ntype = \"text\"\n\
+         [[property]]\nname = \"Stat\"\ncolumn = \"Stat\"\ntype = \"text\"\n",
+    );
+    let run = dir.run(&["check", "hr.csv", "-t", "hr.toml"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let problems: Vec<&str> = run.stdout.lines().filter(|l| l.contains("  error  ")).collect();
+    assert_eq!(
+        problems,
+        [
+            "1:1  error  missing-column  3 of the template's columns are not in the header row 1 ('Code', 'Naam', \
+             'Stat'); the headers look like row 2 (3 of 3 template columns found there): set source.header_row = 2"
+        ]
+    );
+    // With the row set, the file converts.
+    let fixed = dir.read("hr.toml").replace("[source]", "[source]\nheader_row = 2");
+    dir.write("hr.toml", fixed);
+    assert_eq!(dir.run(&["check", "hr.csv", "-t", "hr.toml"]).code, 0);
+}

@@ -248,7 +248,22 @@ fn fetch_lookup_saves_the_answer_and_counts_the_pairs() {
     );
     assert_eq!(run.code, 0, "{run:?}");
     assert!(dir.read("lookups.xml").starts_with("<Facilities>"));
-    assert!(run.stdout.contains("1 name/ID pairs recognised"), "{}", run.stdout);
+    assert!(run.stdout.contains("1 name/ID pair recognised"), "{}", run.stdout);
+    // An answer format the extension contradicts would save a lookup that cannot be read.
+    let run = fetch(
+        &dir,
+        &server,
+        &["-o", "other.json", "--accept", "xml"],
+        &[("RELATICS_TOKEN", "ready-token-1")],
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("--accept xml does not match the extension of other.json, which names a JSON file"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.exists("other.json"));
     // The saved answer works as a lookup.
     sheet(&dir, "../lookups.json", &["Sluice 2"]);
     let run = dir.run(&["convert", "objects.csv", "-t", "t.toml"]);

@@ -156,6 +156,28 @@ fn closed_sets_in_the_template_say_what_is_allowed() {
         "relsync: invalid template t.toml, line 15: `type` must be one of 'text', 'single-line-text', 'number', \
          'date', 'list' or 'url', not 'Number'; did you mean 'number'?"
     );
+    // Not text at all: the same key and list, never the value taken for a key.
+    for (value, found) in [("5", "5"), ("[\"number\"]", "[\"number\"]")] {
+        dir.write("t.toml", text.replace("type = \"Number\"", &format!("type = {value}")));
+        let run = dir.run(&["check", "in.csv", "-t", "t.toml"]);
+        assert_eq!(run.code, 2);
+        assert_eq!(
+            run.stderr.trim(),
+            format!(
+                "relsync: invalid template t.toml, line 15: `type` must be one of 'text', 'single-line-text', \
+                 'number', 'date', 'list' or 'url', written in double quotes, not {found}"
+            )
+        );
+    }
+    let fixed = text.replace("\"Number\"", "\"number\"");
+    dir.write("t.toml", fixed.replace("[source]", "[source]\nragged = 1"));
+    let run = dir.run(&["check", "in.csv", "-t", "t.toml"]);
+    assert!(
+        run.stderr
+            .contains("line 5: `ragged` must be one of 'error' or 'allow', written in double quotes, not 1"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -172,7 +172,7 @@ mod tls {
             None,
         );
         assert_eq!(run.code, 0, "{run:?}");
-        assert!(run.stdout.contains("1 name/ID pairs recognised"));
+        assert!(run.stdout.contains("1 name/ID pair recognised"));
         let other = TestCa::new("Somebody else");
         other.write_pem(&dir.path("other.pem"));
         let other_file = dir.path("other.pem").display().to_string();
