@@ -52,6 +52,8 @@ pub enum CertProblem {
     /// Issued for another host name.
     WrongHost,
     Expired,
+    /// No certificate authority could be loaded at all (`SSL_CERT_FILE` names an empty file).
+    NoTrustStore,
     Other(String),
 }
 
@@ -97,6 +99,7 @@ impl fmt::Display for Transport {
                 ),
                 CertProblem::WrongHost => write!(f, "the certificate of {host} was issued for another host name"),
                 CertProblem::Expired => write!(f, "the certificate of {host} has expired"),
+                CertProblem::NoTrustStore => f.write_str(&empty_store_words()),
                 CertProblem::Other(why) => write!(f, "the certificate of {host} was refused ({why})"),
             },
             Transport::Proxy(why) => write!(f, "the proxy could not be used ({why})"),
@@ -124,6 +127,10 @@ impl Transport {
                  certificate in the system's store (on Linux, or point SSL_CERT_FILE at a bundle that holds it); \
                  see the README's \"Networks\" section"
             }
+            Transport::Certificate {
+                problem: CertProblem::NoTrustStore,
+                ..
+            } => EMPTY_STORE_ADVICE,
             Transport::Certificate { .. } => "check the URL; relsync does not send credentials to such a server",
             Transport::Proxy(_) => "check HTTPS_PROXY / HTTP_PROXY and NO_PROXY",
             Transport::Dropped | Transport::Malformed | Transport::Other(_) => {
@@ -202,20 +209,36 @@ fn trust_store_failure(e: &reqwest::Error) -> Option<String> {
     let rustls::Error::General(message) = find_rustls(e)? else {
         return None;
     };
-    if !message.contains("No CA certificates") {
-        return None;
-    }
+    message
+        .contains("No CA certificates")
+        .then(|| format!("{}: {EMPTY_STORE_ADVICE}", empty_store_words()))
+}
+
+const EMPTY_STORE_ADVICE: &str = "point SSL_CERT_FILE at a file of PEM certificates (your organisation's CA \
+     bundle), or unset it to use the system's store";
+
+fn empty_store_words() -> String {
     let var = |name: &str| match std::env::var_os(name) {
         Some(v) => format!("{name}={}", std::path::PathBuf::from(v).display()),
         None => format!("{name} is not set"),
     };
-    Some(format!(
-        "no trusted certificate authorities could be loaded, so no HTTPS server can be checked ({}, {}): \
-         point SSL_CERT_FILE at a file of PEM certificates (your organisation's CA bundle), or unset it to use \
-         the system's store",
+    format!(
+        "no trusted certificate authorities could be loaded, so no HTTPS server can be checked ({}, {})",
         var("SSL_CERT_FILE"),
         var("SSL_CERT_DIR")
-    ))
+    )
+}
+
+/// Whether the trust store is `SSL_CERT_FILE` alone and it holds no certificate: then every
+/// server looks untrusted, and that is what to say.
+fn trust_store_is_empty() -> bool {
+    let Some(file) = std::env::var_os("SSL_CERT_FILE") else {
+        return false;
+    };
+    std::env::var_os("SSL_CERT_DIR").is_none()
+        && std::fs::read(file).map_or(true, |pem| {
+            !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----")
+        })
 }
 
 impl Http {
@@ -330,12 +353,13 @@ impl Http {
         if self.verbose {
             eprintln!("> {form}");
         }
-        let id: String = url::form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
-        let secret: String = url::form_urlencoded::byte_serialize(client_secret.as_bytes()).collect();
         let response = self
             .client(token_url)?
             .post(token_url)
-            .basic_auth(id, Some(secret))
+            .header(
+                AUTHORIZATION,
+                format!("Basic {}", basic_credentials(client_id, client_secret)),
+            )
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(ACCEPT, "application/json")
             .body(form)
@@ -447,6 +471,7 @@ impl Http {
         if let Some(rustls::Error::InvalidCertificate(c)) = find_rustls(e) {
             use rustls::CertificateError as C;
             let problem = match c {
+                C::UnknownIssuer | C::BadSignature if trust_store_is_empty() => CertProblem::NoTrustStore,
                 C::UnknownIssuer | C::BadSignature => CertProblem::Untrusted,
                 C::NotValidForName | C::NotValidForNameContext { .. } => CertProblem::WrongHost,
                 C::Expired | C::ExpiredContext { .. } => CertProblem::Expired,
@@ -484,8 +509,12 @@ impl Http {
         }
         if text.contains("receiver is gone") {
             // The body was still being handed over when the connection failed, and reqwest
-            // reports the handover instead of the cause: look at the server again to name it.
-            return parsed.as_ref().and_then(probe).unwrap_or(Transport::Dropped);
+            // reports the handover instead of the cause: ask again without a body (and without
+            // credentials) through the same client, whose failure names the cause.
+            return match self.client(url).map(|c| c.head(url).send()) {
+                Ok(Err(e)) if !chain_text(&e).contains("receiver is gone") => self.transport(url, &e),
+                _ => Transport::Dropped,
+            };
         }
         if text.contains("parse") || text.contains("invalid status") || text.contains("invalid http") {
             return Transport::Malformed;
@@ -514,35 +543,13 @@ impl Http {
     }
 }
 
-/// Why a connection to `url` fails, found by opening one directly: refused or unknown host, or
-/// `None` when it opens (or when a proxy may be in the way, since then a direct connection says
-/// nothing about the failed one).
-fn probe(url: &url::Url) -> Option<Transport> {
-    use std::net::ToSocketAddrs;
-    let proxies = ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some() || std::env::var_os(v.to_ascii_lowercase()).is_some());
-    if proxies && !is_loopback(url) {
-        return None;
-    }
-    let host = url.host_str()?.trim_start_matches('[').trim_end_matches(']').to_owned();
-    let port = url.port_or_known_default()?;
-    let Ok(addresses) = (host.as_str(), port).to_socket_addrs() else {
-        return Some(Transport::UnknownHost { host });
-    };
-    let mut refused = false;
-    for address in addresses {
-        match std::net::TcpStream::connect_timeout(&address, CONNECT_TIMEOUT) {
-            Ok(_) => return None,
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => refused = true,
-            Err(_) => {}
-        }
-    }
-    let address = match url.host() {
-        Some(url::Host::Ipv6(ip)) => format!("[{ip}]:{port}"),
-        _ => format!("{host}:{port}"),
-    };
-    refused.then_some(Transport::Refused { address })
+/// The client id and secret as HTTP Basic credentials: each form-urlencoded first (RFC 6749,
+/// 2.3.1), then `id:secret` in base64. A secret in its own right, registered for redaction.
+pub fn basic_credentials(id: &str, secret: &str) -> String {
+    use base64::Engine as _;
+    let id: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+    let secret: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
 }
 
 fn accept_header(accept: BodyFormat) -> &'static str {

@@ -27,7 +27,11 @@ impl<'c> Auth<'c> {
                 token.clone()
             }
             Credentials::Client { id, secret, token_url } => {
+                // The secret as written, as sent (form-urlencoded), and inside the Basic header.
                 http.secret(secret);
+                let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+                http.secret(&encoded);
+                http.secret(&crate::submit::http::basic_credentials(id, secret));
                 fetch_token(http, token_url, id, secret, retries)?
             }
         };

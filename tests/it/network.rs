@@ -62,6 +62,19 @@ fn workbook() -> Dir {
     dir
 }
 
+/// A workbook whose body (some 400 KB) is larger than what reqwest hands over before it has a
+/// connection, so a failed connection shows up as a failed handover ("receiver is gone")
+/// unless relsync looks further.
+fn large_workbook() -> Dir {
+    let dir = Dir::new();
+    let ids: Vec<&'static str> = (0..2000)
+        .map(|i| &*Box::leak(format!("REQ-{i}").into_boxed_str()))
+        .collect();
+    let rows: Vec<_> = ids.iter().map(|id| req_row(id, "a title long enough")).collect();
+    req_workbook(&dir, &rows);
+    dir
+}
+
 fn no_receipt(dir: &Dir) -> bool {
     let root = dir.path("state").join("receipts");
     std::fs::read_dir(root).map_or(true, |mut d| {
@@ -145,6 +158,74 @@ mod tls {
             assert!(no_receipt(&dir), "{name}");
             assert_no_secret(&run);
         }
+    }
+
+    #[test]
+    fn a_large_body_to_an_untrusted_server_is_named_and_not_retried() {
+        let dir = large_workbook();
+        let other = TestCa::new("Somebody else");
+        let server = Server::start_tls(other.server(&["localhost"], false), "localhost", handler(|_| ok_sync()));
+        let state = dir.path("state").display().to_string();
+        let url = server.url(SYNC);
+        let started = Instant::now();
+        let run = dir.run_with(
+            &[
+                "submit",
+                "req.xlsx",
+                "-t",
+                "req.toml",
+                "--endpoint",
+                &url,
+                "--state-dir",
+                &state,
+                "--allow-deletions",
+                "--retries",
+                "3",
+            ],
+            &[("RELATICS_TOKEN", "tok-1234")],
+            None,
+        );
+        assert_eq!(run.code, 3, "{run:?}");
+        assert!(
+            run.stderr.contains("the certificate of localhost is not trusted"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("retrying"),
+            "a certificate is not retried: {}",
+            run.stderr
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(server.requests().is_empty());
+        assert!(!run.stderr.contains("tok-1234"));
+    }
+
+    #[test]
+    fn an_empty_trust_store_is_named_when_a_server_is_reached_too() {
+        let dir = Dir::new();
+        dir.write("empty.pem", "\n");
+        let empty = dir.path("empty.pem").display().to_string();
+        let ca = TestCa::new("Acme IT Root CA");
+        let server = Server::start_tls(ca.server(&["localhost"], false), "localhost", |_, _| {
+            Reply::json(200, "[]")
+        });
+        let url = server.url("/api/v1/workspaces/0b5d/interfaces/providing/facilities");
+        let run = dir.run_with(
+            &["fetch-lookup", "--endpoint", &url, "-o", "l.json", "--retries", "2"],
+            &[("RELATICS_TOKEN", "tok-1234"), ("SSL_CERT_FILE", &empty)],
+            None,
+        );
+        assert_eq!(run.code, 3, "{run:?}");
+        assert!(
+            run.stderr.contains(&format!(
+                "no trusted certificate authorities could be loaded, so no HTTPS server can be checked \
+                 (SSL_CERT_FILE={empty}, SSL_CERT_DIR is not set): point SSL_CERT_FILE at a file of PEM certificates"
+            )),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("retrying"), "{}", run.stderr);
     }
 
     #[test]
@@ -281,14 +362,7 @@ fn a_closed_port_is_one_sentence() {
 
 #[test]
 fn a_closed_port_is_one_sentence_whatever_the_body_size() {
-    // A body larger than what reqwest hands over before connecting: the failure then shows up
-    // as the handover's ("receiver is gone") unless relsync looks for the cause.
-    let dir = Dir::new();
-    let ids: Vec<&'static str> = (0..2000)
-        .map(|i| &*Box::leak(format!("REQ-{i}").into_boxed_str()))
-        .collect();
-    let rows: Vec<_> = ids.iter().map(|id| req_row(id, "a title long enough")).collect();
-    req_workbook(&dir, &rows);
+    let dir = large_workbook();
     let port = closed_port();
     let state = dir.path("state").display().to_string();
     let url = format!("http://127.0.0.1:{port}{SYNC}");

@@ -662,3 +662,26 @@ fn base64(text: &str) -> String {
     }
     out
 }
+
+#[test]
+fn a_token_endpoint_that_echoes_the_basic_header_shows_no_secret() {
+    let dir = Dir::new();
+    sheet(&dir, &["REQ-1"]);
+    let server = Server::start(|req, _| {
+        let echoed = req.header("authorization").unwrap_or("").to_owned();
+        Reply::json(
+            401,
+            &format!(r#"{{"error": "invalid_client", "error_description": "bad creds: {echoed} for {SECRET}"}}"#),
+        )
+    });
+    let run = submit_with_client(&dir, &server, &[]);
+    assert_eq!(run.code, 3, "{run:?}");
+    let basic = base64(&format!("relsync-client:{SECRET}"));
+    for leaked in [SECRET, basic.as_str()] {
+        assert!(
+            !run.stderr.contains(leaked) && !run.stdout.contains(leaked),
+            "{leaked} shown: {run:?}"
+        );
+    }
+    assert!(run.stderr.contains("bad creds: Basic *** for ***"), "{}", run.stderr);
+}
