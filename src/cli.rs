@@ -347,11 +347,12 @@ directly). Certificates are checked against the system's store (on Linux also SS
 Exit codes:
   0  sent and accepted (2xx), or a dry run
   1  problems in the sheet or body: nothing was sent
-  2  the command could not run: unreadable input, invalid template or endpoint, no credentials
+  2  the command could not run: unreadable input, invalid template or endpoint, no credentials,
+     a state directory that cannot be written (nothing was sent)
   3  the submission failed: network, authentication, or an error status from Relatics
   4  refused by a safety check: deletions or an empty body without permission
-  5  the body was accepted but its receipt could not be saved (the next submit cannot be
-     compared with this one)";
+  5  the body was accepted but its receipt could not be saved (the next submit guards its
+     elements from the record made before sending)";
 
 /// What every command that reads a sheet takes.
 #[derive(Debug, Args)]

@@ -9,7 +9,7 @@ use super::receipt::{self, RECEIPT_VERSION, Receipt, Store};
 use super::response::show_response;
 use super::send::{Auth, with_retries};
 use super::settings::{Credentials, Prepared, Settings};
-use crate::exit::Exit;
+use crate::exit::{Exit, ExitError};
 use crate::output::human_size;
 
 /// Sends `prepared` according to `settings`, with the safety checks first.
@@ -17,12 +17,29 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
     let size = std::fs::metadata(&prepared.path).map(|m| m.len()).unwrap_or(0);
     let sha256 = receipt::sha256_file(&prepared.path)?;
     let store = Store::new(&settings.state_dir);
-    let last = match &settings.endpoint {
+    let mut last = match &settings.endpoint {
         Some(endpoint) => store.last(endpoint)?,
         None => None,
     };
-    // Field by field against the body kept from the last submit, when there is one; the
-    // receipt alone (external ids) is what guards deletions.
+    // A submit whose outcome was never recorded may have been applied: guard its elements too.
+    let in_flight = match &settings.endpoint {
+        Some(endpoint) => store.in_flight(endpoint)?,
+        None => None,
+    };
+    let unsure_before = in_flight.clone();
+    if let Some(unsure) = in_flight {
+        eprintln!(
+            "relsync: the submit of {} (from {}) has no receipt: its answer never came, or its receipt could not be \
+             saved, so Relatics may hold its {} elements; they are guarded as well as those of the last receipt",
+            unsure.time, unsure.input, unsure.elements
+        );
+        last = Some(match last {
+            Some((path, receipt)) => (path, merged(receipt, unsure)),
+            None => (store.endpoint_dir(&unsure.endpoint), unsure),
+        });
+    }
+    // Field by field against the body kept from the last submit, when there is one (and no
+    // submit since is unaccounted for); the receipt alone (external ids) is what guards deletions.
     let changes = match (&settings.endpoint, &last) {
         (Some(endpoint), Some((_, receipt))) => match store.kept_body(endpoint, receipt) {
             Some(kept) => match guard::changes(&kept, prepared) {
@@ -68,14 +85,65 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
         eprintln!("relsync: authenticating with {}", credentials.describe());
     }
     let mut auth = Auth::new(credentials, &mut http, settings.retries)?;
-    let answer = with_retries(
+
+    let mut ids = prepared.ids.clone();
+    ids.sort();
+    let mut record = Receipt {
+        version: RECEIPT_VERSION,
+        endpoint: endpoint.clone(),
+        time: now(),
+        status: 0,
+        format: prepared.format.name().to_ascii_lowercase(),
+        body_sha256: sha256,
+        size,
+        elements: prepared.elements,
+        input: settings.input.display().to_string(),
+        relsync_version: env!("CARGO_PKG_VERSION").to_owned(),
+        external_ids: ids,
+    };
+    // Written before anything is sent, so a state directory that cannot be written stops here.
+    // An earlier unsure submit stays counted until one is known to have been applied.
+    let flight = match &unsure_before {
+        Some(unsure) => merged(unsure.clone(), record.clone()),
+        None => record.clone(),
+    };
+    store.begin(&flight).map_err(|e| {
+        ExitError::new(
+            Exit::Failure,
+            format!(
+                "cannot record this submit in the state directory {} ({e:#}), so the next one could not guard \
+                 what it sends: nothing was sent. Make the directory writable, or give another --state-dir",
+                settings.state_dir.display()
+            ),
+        )
+    })?;
+    let answer = match with_retries(
         &mut http,
         &mut auth,
         settings.retries,
         endpoint,
         "no receipt was recorded",
         |http, token| http.post_body(endpoint, token, &prepared.path, prepared.format, settings.accept),
-    )?;
+    ) {
+        Ok(answer) => answer,
+        Err(failed) => {
+            if failed.may_have_arrived {
+                eprintln!(
+                    "relsync: relsync cannot tell whether Relatics received the body; the next submit to this endpoint \
+                     guards its elements as well"
+                );
+            } else {
+                // Not applied: back to what was known before this submit.
+                match &unsure_before {
+                    Some(unsure) => {
+                        let _ = store.begin(unsure);
+                    }
+                    None => store.end(endpoint),
+                }
+            }
+            return Err(failed.error);
+        }
+    };
 
     // The answer first: it is the fact that matters, whatever happens to the receipt.
     println!(
@@ -96,23 +164,11 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
          the body's structure was accepted."
     );
 
-    let mut ids = prepared.ids.clone();
-    ids.sort();
-    let record = Receipt {
-        version: RECEIPT_VERSION,
-        endpoint: endpoint.clone(),
-        time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        status: answer.status,
-        format: prepared.format.name().to_ascii_lowercase(),
-        body_sha256: sha256,
-        size,
-        elements: prepared.elements,
-        input: settings.input.display().to_string(),
-        relsync_version: env!("CARGO_PKG_VERSION").to_owned(),
-        external_ids: ids,
-    };
+    record.status = answer.status;
+    record.time = now();
     match store.save(&record) {
         Ok(path) => {
+            store.end(endpoint);
             println!("receipt: {}", path.display());
             if let Err(e) = store.keep_body(&record, &prepared.path, prepared.format) {
                 eprintln!(
@@ -125,10 +181,29 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
         Err(e) => {
             eprintln!(
                 "relsync: the body was accepted, but its receipt could not be saved ({e:#}); the next submit to this \
-                 endpoint will not know what this one sent, so fix the state directory ({}) before then",
+                 endpoint guards its elements from the record made before sending, but fix the state directory ({}) \
+                 before then",
                 settings.state_dir.display()
             );
             Ok(Exit::NotRecorded)
         }
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The last receipt with the elements of a submit whose outcome is unknown added: what Relatics
+/// may hold. Dated and described as the unsure submit, which came later.
+fn merged(last: Receipt, unsure: Receipt) -> Receipt {
+    let mut ids = last.external_ids;
+    ids.extend(unsure.external_ids);
+    ids.sort();
+    ids.dedup();
+    Receipt {
+        elements: ids.len() as u64,
+        external_ids: ids,
+        ..unsure
     }
 }

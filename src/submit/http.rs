@@ -139,6 +139,14 @@ impl Transport {
         }
     }
 
+    /// Whether the request may have reached the server although no answer came back.
+    pub fn may_have_arrived(&self) -> bool {
+        matches!(
+            self,
+            Transport::Timeout { .. } | Transport::Dropped | Transport::Malformed | Transport::Other(_)
+        )
+    }
+
     /// Worth trying again: a certificate will not change by waiting.
     pub fn transient(&self) -> bool {
         !matches!(self, Transport::Certificate { .. } | Transport::UnknownHost { .. })

@@ -22,7 +22,7 @@ pub mod trust;
 
 pub use flow::submit;
 pub use oauth::read_token_file;
-pub use send::{Auth, with_retries};
+pub use send::{Auth, Failed, with_retries};
 pub use settings::{Credentials, MAX_RETRIES, Prepared, Settings};
 
 /// The default state directory, or an error that says how to give one.

@@ -10,6 +10,12 @@
 //! Endpoints are keyed as Relatics reads them: the host and the workspace GUID in any case, and
 //! with or without a trailing slash, are one interface.
 //!
+//! Before a body is sent, its receipt is written as `in-flight/<endpoint>.receipt` (so a store
+//! that cannot be written stops the submit before anything is sent), and removed once the real
+//! receipt is saved or the server has said no. One that remains (the answer never came, or
+//! the receipt could not be saved after a 2xx) counts as possibly applied: the next submit
+//! guards the elements of both it and the last receipt.
+//!
 //! Beside the receipts, under `bodies/<endpoint>/`, the body of the last successful submit is
 //! kept gzip-compressed (one per endpoint, named after its SHA-256, so it is used only with the
 //! receipt it belongs to): the next submit shows what changes field by field against it.
@@ -208,6 +214,58 @@ impl Store {
             );
         }
         Ok(Some((path, receipt)))
+    }
+
+    fn in_flight_path(&self, endpoint: &str) -> PathBuf {
+        self.dir
+            .join("in-flight")
+            .join(format!("{}.receipt", Self::folder(&normalize_endpoint(endpoint))))
+    }
+
+    /// Records `receipt` as being sent, before it is: an error (nothing may be sent) when the
+    /// store cannot be written.
+    pub fn begin(&self, receipt: &Receipt) -> anyhow::Result<()> {
+        let path = self.in_flight_path(&receipt.endpoint);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        // The receipts' folder too: a submit that could not save its receipt after a 2xx
+        // should be rare, not the rule.
+        let receipts = self.endpoint_dir(&receipt.endpoint);
+        std::fs::create_dir_all(&receipts).with_context(|| format!("creating {}", receipts.display()))?;
+        let text = serde_json::to_vec_pretty(receipt)?;
+        crate::output::write_file(&path, &text)
+    }
+
+    /// Forgets the in-flight record: the real receipt is saved, or the server refused the body.
+    pub fn end(&self, endpoint: &str) {
+        let _ = std::fs::remove_file(self.in_flight_path(endpoint));
+    }
+
+    /// A submit to `endpoint` whose outcome was never recorded, if any. One that cannot be read
+    /// is an error, as for receipts.
+    pub fn in_flight(&self, endpoint: &str) -> anyhow::Result<Option<Receipt>> {
+        let path = self.in_flight_path(endpoint);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!(
+                        "cannot read {}, so relsync cannot tell what would be deleted",
+                        path.display()
+                    )
+                });
+            }
+        };
+        let receipt: Receipt = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} (a submit whose outcome was not recorded) is damaged, so relsync cannot tell what would be \
+                 deleted; remove it once you have checked the elements in Relatics, then run again",
+                path.display()
+            )
+        })?;
+        Ok(Some(receipt))
     }
 
     /// Records a receipt; returns its path.

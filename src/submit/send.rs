@@ -58,6 +58,20 @@ impl<'c> Auth<'c> {
     }
 }
 
+/// A request that got no 2xx answer: the error to report, and whether the request may still have
+/// reached the server (no answer came back: a timeout, a connection that broke off), so that
+/// what it carried may have been applied.
+pub struct Failed {
+    pub error: anyhow::Error,
+    pub may_have_arrived: bool,
+}
+
+impl From<Failed> for anyhow::Error {
+    fn from(f: Failed) -> anyhow::Error {
+        f.error
+    }
+}
+
 /// Sends `request` until it is answered with a 2xx, retrying what is worth retrying. Any other
 /// answer, or no answer after `retries` retries, is an error (exit 3) that ends with
 /// `what_happened` (e.g. "nothing was sent; no receipt was recorded").
@@ -68,12 +82,16 @@ pub fn with_retries(
     url: &str,
     what_happened: &str,
     request: impl Fn(&Http, &str) -> Result<Answer, Transport>,
-) -> anyhow::Result<Answer> {
+) -> Result<Answer, Failed> {
+    let answered = |error: anyhow::Error| Failed {
+        error,
+        may_have_arrived: false,
+    };
     let mut attempt = 0u32;
     loop {
         let wait = match request(http, &auth.token) {
             Ok(a) if (200..300).contains(&a.status) => return Ok(a),
-            Ok(a) if a.status == 401 && auth.refresh(http)? => continue,
+            Ok(a) if a.status == 401 && auth.refresh(http).map_err(answered)? => continue,
             Ok(a) if matches!(a.status, 429 | 502 | 503 | 504) && attempt < retries => {
                 let wait = wait_before(attempt, a.retry_after);
                 eprintln!(
@@ -84,7 +102,7 @@ pub fn with_retries(
                 );
                 wait
             }
-            Ok(a) => return Err(status_failure(url, &a, http, what_happened)),
+            Ok(a) => return Err(answered(status_failure(url, &a, http, what_happened))),
             Err(t) if t.transient() && attempt < retries => {
                 let wait = wait_before(attempt, None);
                 eprintln!(
@@ -93,7 +111,12 @@ pub fn with_retries(
                 );
                 wait
             }
-            Err(t) => return Err(transport_failure(url, attempt + 1, &t, what_happened)),
+            Err(t) => {
+                return Err(Failed {
+                    error: transport_failure(url, attempt + 1, &t, what_happened),
+                    may_have_arrived: t.may_have_arrived(),
+                });
+            }
         };
         attempt += 1;
         std::thread::sleep(Duration::from_secs(wait));

@@ -262,6 +262,119 @@ fn an_accepted_body_is_reported_even_when_its_receipt_cannot_be_saved() {
     assert_eq!(server.requests().len(), 2);
 }
 
+/// After a 2xx whose receipt could not be saved, the next submit still guards what that body
+/// added: Relatics holds it, and leaving it out deletes it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_submit_whose_receipt_was_lost_still_guards_its_elements() {
+    let dir = Dir::new();
+    sheet(&dir, &["REQ-1"]);
+    let receipts = dir.path("state").join("receipts");
+    let sabotage = receipts.clone();
+    // While the second body is being sent, its receipt folder becomes unwritable.
+    let server = Server::start(move |_, earlier| {
+        if earlier.len() == 1 {
+            let folder = std::fs::read_dir(&sabotage).unwrap().next().unwrap().unwrap().path();
+            std::fs::rename(&folder, folder.with_extension("aside")).unwrap();
+            std::os::unix::fs::symlink("/proc/self/fdinfo", &folder).unwrap();
+        }
+        ok_sync()
+    });
+    let endpoint = server.url(SYNC);
+    assert_eq!(submit(&dir, &endpoint, &["--allow-deletions"]).code, 0);
+    sheet(&dir, &["REQ-1", "REQ-NEW"]);
+    let run = submit(&dir, &endpoint, &[]);
+    assert_eq!(run.code, 5, "{run:?}");
+    assert!(
+        run.stderr.contains("from the record made before sending"),
+        "{}",
+        run.stderr
+    );
+    // The folder is writable again, with only the first receipt in it.
+    let link = std::fs::read_dir(&receipts)
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_type().unwrap().is_symlink())
+        .unwrap()
+        .path();
+    std::fs::remove_file(&link).unwrap();
+    std::fs::rename(link.with_extension("aside"), &link).unwrap();
+
+    sheet(&dir, &["REQ-1"]);
+    let run = submit(&dir, &endpoint, &[]);
+    assert_eq!(run.code, 4, "REQ-NEW would be deleted: {run:?}");
+    assert!(
+        run.stderr.contains("has no receipt: its answer never came"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("REQ-NEW"), "{}", run.stderr);
+    assert_eq!(server.requests().len(), 2, "the third was not sent");
+    // Sent with the deletion allowed, it is recorded, and the record of the unsure one goes.
+    assert_eq!(submit(&dir, &endpoint, &["--allow-deletions"]).code, 0);
+    sheet(&dir, &["REQ-1"]);
+    let run = submit(&dir, &endpoint, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!run.stderr.contains("has no receipt"), "{}", run.stderr);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_state_directory_that_cannot_be_written_stops_before_sending() {
+    let dir = Dir::new();
+    sheet(&dir, &["REQ-1"]);
+    std::fs::create_dir_all(dir.path("state")).unwrap();
+    // A folder that can be read but not written, not even by root.
+    std::os::unix::fs::symlink("/proc/self/fdinfo", dir.path("state/in-flight")).unwrap();
+    let server = Server::start(|_, _| ok_sync());
+    let run = submit(&dir, &server.url(SYNC), &["--allow-deletions"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("cannot record this submit in the state directory")
+            && run.stderr.contains("nothing was sent"),
+        "{}",
+        run.stderr
+    );
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn a_body_that_may_have_arrived_is_guarded_and_one_refused_is_forgotten() {
+    let dir = Dir::new();
+    sheet(&dir, &["REQ-1"]);
+    // 1: accepted; 2: the connection drops (maybe applied); 3: refused with 400 (not applied).
+    let server = Server::start(|_, earlier| match earlier.len() {
+        1 => Reply::Drop,
+        2 => Reply::json(400, r#"{"error": "bad body"}"#),
+        _ => ok_sync(),
+    });
+    let endpoint = server.url(SYNC);
+    assert_eq!(submit(&dir, &endpoint, &["--allow-deletions"]).code, 0);
+    sheet(&dir, &["REQ-1", "REQ-MAYBE"]);
+    let run = submit(&dir, &endpoint, &["--retries", "0"]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr.contains("cannot tell whether Relatics received the body"),
+        "{}",
+        run.stderr
+    );
+
+    // The next body leaves REQ-MAYBE out: that may delete it, so it is guarded.
+    sheet(&dir, &["REQ-1", "REQ-2"]);
+    let dry = submit(&dir, &endpoint, &["--dry-run"]);
+    assert!(dry.stdout.contains("REQ-MAYBE"), "{}", dry.stdout);
+    // Refused by the server with the deletion allowed: not applied, so forgotten.
+    let run = submit(&dir, &endpoint, &["--allow-deletions", "--retries", "0"]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(!run.stderr.contains("cannot tell whether"), "{}", run.stderr);
+    let dry = submit(&dir, &endpoint, &["--dry-run"]);
+    assert!(
+        dry.stdout.contains("REQ-MAYBE"),
+        "still guarded by the unsure one: {}",
+        dry.stdout
+    );
+}
+
 /// The kept bodies (`last-body-*.gz`) in the state directory.
 fn kept_bodies(dir: &Dir) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
