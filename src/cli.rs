@@ -16,7 +16,8 @@ macro_rules! exit_codes {
   3  submit: the submission failed (network, authentication, or an error from Relatics)
   4  submit: refused by a safety check (deletions or an empty body without permission)
   5  submit: the body was accepted but its receipt could not be saved
-  130  interrupted (Ctrl+C): no output file was written, temporary files were removed"
+  130  interrupted (Ctrl+C or a termination signal): no output file was written, temporary
+       files were removed"
     };
 }
 

@@ -39,9 +39,17 @@ pub fn remove_on_interrupt(path: &Path) -> Registered {
     Registered(path.to_owned())
 }
 
-/// On Ctrl+C (and Ctrl+Break on Windows): remove the registered temporary files and exit
-/// with 130, the usual status of an interrupted command. Call once, at start.
+/// On Ctrl+C, a termination signal (SIGTERM, SIGHUP; on Windows Ctrl+Break and closing the
+/// console): remove the registered temporary files and exit with 130, the usual status of an
+/// interrupted command. On Unix, a file-size limit (`ulimit -f`) makes a write fail instead of
+/// killing relsync, so that failure is handled like a full disk. Call once, at start.
 pub fn clean_up_on_interrupt() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to SIG_IGN, once at start before any other thread
+    // exists; no handler code runs.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let _ = ctrlc::set_handler(|| {
         let paths = TEMPORARIES.lock().unwrap_or_else(|e| e.into_inner());
         for path in paths.iter() {

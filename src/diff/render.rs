@@ -10,6 +10,7 @@ use serde_json::json;
 use super::compare::{ChangeSink, Changed, Counts, FieldChange, Listed};
 use crate::body::read::FieldValue;
 use crate::problem::clip;
+use crate::value::for_terminal;
 
 /// What a side is, for the first lines: `old.json` and `JSON body`, or
 /// `export.xlsx, sheet 'Requirements', with t.toml` and `sheet`.
@@ -124,20 +125,22 @@ pub fn show_change(change: &FieldChange) -> String {
         if !removed.is_empty() {
             parts.push(format!("- {}", list(removed.into_iter())));
         }
-        return format!("{name}: {}", parts.join("; "));
+        return for_terminal(&format!("{name}: {}", parts.join("; "))).into_owned();
     }
-    format!("{name}: {} -> {}", show(change.old.as_ref()), show(change.new.as_ref()))
+    let line = format!("{name}: {} -> {}", show(change.old.as_ref()), show(change.new.as_ref()));
+    for_terminal(&line).into_owned()
 }
 
 fn element_line(id: &str, name: Option<&str>) -> String {
-    match name {
+    let line = match name {
         Some(name) => format!(
             "{}  '{}'",
             clip(id, SHOWN_CHARS),
             clip(&name.replace('\n', " "), SHOWN_CHARS)
         ),
         None => clip(id, SHOWN_CHARS),
-    }
+    };
+    for_terminal(&line).into_owned()
 }
 
 /// The text for people: keeps the first `limit` elements of each kind (0: all) and a count of

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::cellref::{cell_name, column_letters, quote_sheet};
 use crate::problem::{Problem, Problems, Severity, Stats};
+use crate::value::for_terminal;
 
 /// What the report is about.
 pub struct Context<'a> {
@@ -112,12 +113,14 @@ pub fn place_in_file(file: &Path, p: &Problem) -> String {
 
 /// One line of the text report: place, severity, code, message.
 pub fn write_problem_line(out: &mut dyn Write, p: &Problem, place: &str, style: Style) -> io::Result<()> {
+    // Messages quote cell text, which may hold terminal escape sequences.
     writeln!(
         out,
-        "{place}  {}  {}  {}",
+        "{}  {}  {}  {}",
+        for_terminal(place),
         style.severity(p.severity()),
         p.code,
-        p.message
+        for_terminal(&p.message)
     )
 }
 

@@ -168,7 +168,8 @@ fn deleted_list(deleted: &[String], total: usize) -> String {
     let mut out = String::from("  would be deleted:");
     let shown = deleted.len().min(LIST_DELETED);
     for id in deleted.iter().take(shown) {
-        out.push_str(&format!(" {id}"));
+        out.push(' ');
+        out.push_str(&crate::value::for_terminal(id));
     }
     if total > shown {
         out.push_str(&format!(" ... and {} more", total - shown));

@@ -10,4 +10,6 @@ mod text;
 pub use date::{DateError, DateFormats, DateValue, Impossible, parse_date, push_date};
 pub use display::{general, write_decimal, write_general};
 pub use number::{NumberError, parse_number};
-pub use text::{MAX_EXTERNAL_ID, MAX_SINGLE_LINE_TEXT, MAX_TEXT, forbidden_char, push_normalized, relatics_len};
+pub use text::{
+    MAX_EXTERNAL_ID, MAX_SINGLE_LINE_TEXT, MAX_TEXT, for_terminal, forbidden_char, push_normalized, relatics_len,
+};

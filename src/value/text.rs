@@ -66,9 +66,45 @@ pub fn push_normalized(out: &mut String, s: &str) {
     }
 }
 
+/// `text` safe to print on a terminal: control characters (C0 and C1: escape sequences that
+/// clear the screen or set the window title, carriage returns that overwrite a line) and the
+/// bidirectional overrides that reorder what is shown are written as escapes (`\n`, `\u{1b}`);
+/// tabs stay. Everything else is unchanged, so the common case borrows.
+pub fn for_terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char =
+        |c: char| (c.is_control() && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if unsafe_char(c) => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_terminal_would_obey_is_shown_escaped() {
+        assert!(matches!(
+            for_terminal("Pump station 2\tNoord"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            for_terminal("\u{1b}[2J\u{1b}]0;pwned\u{7}x"),
+            "\\u{1b}[2J\\u{1b}]0;pwned\\u{7}x"
+        );
+        assert_eq!(for_terminal("a\r\nb\u{9b}c"), "a\\r\\nb\\u{9b}c");
+        assert_eq!(for_terminal("abc\u{202e}def"), "abc\\u{202e}def");
+    }
 
     #[test]
     fn lengths_count_utf16_units() {

@@ -517,3 +517,23 @@ fn an_ods_whose_repeats_expand_past_max_cells_is_refused_before_calamine_reads_i
     let run = convert(&dir, &real, "small.toml");
     assert_refused(&dir, &run, 2, "requirements.ods", "raise max_cells in the template");
 }
+
+#[test]
+fn cell_text_cannot_steer_the_terminal() {
+    let dir = Dir::new();
+    dir.write(
+        "t.toml",
+        "[target]\ntype = \"T\"\nplural = \"Ts\"\n[external_id]\ncolumn = \"ID\"\n\
+         [[property]]\nname = \"N\"\ncolumn = \"N\"\ntype = \"number\"\n",
+    );
+    dir.write("esc.csv", "ID,N\nA-1,\"\x1b[2J\x1b]0;pwned\x07x\"\nA-2,\"1\r2\"\n");
+    let run = dir.run(&["check", "esc.csv", "-t", "t.toml", "--color", "always"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(!run.stdout.contains("\x1b[2J") && !run.stdout.contains('\x07') && !run.stdout.contains('\r'));
+    assert!(
+        run.stdout.contains(r"'\u{1b}[2J\u{1b}]0;pwned\u{7}x'"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(r"'1\r2'"), "{}", run.stdout);
+}
