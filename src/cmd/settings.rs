@@ -511,7 +511,12 @@ pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
         token_file: args.token_file.as_deref(),
         token_url: args.token_url.as_deref(),
     };
-    let credentials = credentials(&given, template.as_ref(), &template_path)?;
+    // A dry run shows the plan with credentials that are incomplete, and says so.
+    let (credentials, credentials_problem) = match credentials(&given, template.as_ref(), &template_path) {
+        Ok(c) => (c, None),
+        Err(e) if args.dry_run && e.downcast_ref::<Incomplete>().is_some() => (None, Some(e.to_string())),
+        Err(e) => return Err(e),
+    };
     if credentials.is_none() && !args.dry_run {
         bail!("{NO_CREDENTIALS}");
     }
@@ -530,6 +535,7 @@ pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
         retries: args.retries,
         accept: args.accept.into(),
         credentials,
+        credentials_problem,
         verbose: args.verbose,
     };
     let input = match (body_format, template) {
@@ -611,11 +617,12 @@ fn credentials(
                 (Some(u), _) | (None, Some(u)) => submit::trust::check_url(&u, "token URL")?,
                 (None, None) => {
                     let Some(u) = template.and_then(|t| t.target.token_url.as_deref()) else {
-                        bail!(
+                        return Err(Incomplete(
                             "RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET are set but there is no token URL: give \
                              --token-url, set RELATICS_TOKEN_URL, or set target.token_url in the template (Relatics \
-                             shows it with the API key)"
-                        );
+                             shows it with the API key)",
+                        )
+                        .into());
                     };
                     let url = submit::trust::check_url(u, "token URL")?;
                     submit::trust::ensure_template_may_name(
@@ -634,11 +641,16 @@ fn credentials(
                 token_url: token_url.into(),
             }))
         }
-        (Some(_), None) => bail!("RELATICS_CLIENT_ID is set but RELATICS_CLIENT_SECRET is not"),
-        (None, Some(_)) => bail!("RELATICS_CLIENT_SECRET is set but RELATICS_CLIENT_ID is not"),
+        (Some(_), None) => Err(Incomplete("RELATICS_CLIENT_ID is set but RELATICS_CLIENT_SECRET is not").into()),
+        (None, Some(_)) => Err(Incomplete("RELATICS_CLIENT_SECRET is set but RELATICS_CLIENT_ID is not").into()),
         (None, None) => Ok(None),
     }
 }
+
+/// Credentials given in part: a real submit stops, a dry run shows it in the plan.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Incomplete(&'static str);
 
 /// The sentence for a command that needs credentials and has none.
 const NO_CREDENTIALS: &str = "no credentials: set RELATICS_TOKEN (or use --token-file FILE) to a ready access token, or \

@@ -13,11 +13,20 @@ use super::spec::{InputFormat, InputSpec, XlsxReader};
 
 /// Reads the sheet `spec` names, pushing its rows into `sink`.
 pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> {
-    if spec.format.is_delimited() {
-        return super::delimited::read(spec, sink);
-    }
     // A workbook is read by what it is, whatever its extension says (an `.xls` saved as
-    // `.xlsx`, say), once its claims are known to be safe to follow.
+    // `.xlsx`, or an `.xlsx` named `.csv`), once its claims are known to be safe to follow.
+    let spec = &if spec.format.is_delimited() {
+        let is_file = spec.path.as_os_str() != "-";
+        if !(is_file && matches!(sniff::content(&spec.path), Some(Content::Zip | Content::Ole))) {
+            return super::delimited::read(spec, sink);
+        }
+        InputSpec {
+            format: InputFormat::Xlsx,
+            ..spec.clone()
+        }
+    } else {
+        spec.clone()
+    };
     let format = guard::real_format(spec)?;
     if matches!(
         format,

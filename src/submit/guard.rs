@@ -86,9 +86,10 @@ pub fn plan(
             "endpoint: not given (a real submit needs --endpoint URL, RELATICS_ENDPOINT or target.endpoint)\n",
         ),
     }
-    match &settings.credentials {
-        Some(c) => text.push_str(&format!("token:    {}\n", c.describe())),
-        None => text.push_str("token:    no credentials given (a dry run needs none)\n"),
+    match (&settings.credentials, &settings.credentials_problem) {
+        (Some(c), _) => text.push_str(&format!("token:    {}\n", c.describe())),
+        (None, Some(problem)) => text.push_str(&format!("token:    incomplete: {problem}\n")),
+        (None, None) => text.push_str("token:    no credentials given (a dry run needs none)\n"),
     }
     text.push_str(&format!(
         "format:   {} ({})\n",
@@ -202,6 +203,9 @@ pub fn dry_run_notes(settings: &Settings, plan: &Plan) -> Vec<String> {
     }
     if settings.endpoint.is_none() {
         notes.push("a real submit needs an endpoint".into());
+    }
+    if settings.credentials_problem.is_some() {
+        notes.push("a real submit would stop: the credentials are incomplete (see token: above)".into());
     }
     notes
 }

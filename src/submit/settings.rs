@@ -50,6 +50,8 @@ pub struct Settings {
     pub accept: BodyFormat,
     /// `None` only for a dry run.
     pub credentials: Option<Credentials>,
+    /// A dry run only: why the credentials given are incomplete (a real submit stops there).
+    pub credentials_problem: Option<String>,
     pub verbose: bool,
 }
 

@@ -44,7 +44,8 @@ pub fn check_url(url: &str, what: &str) -> anyhow::Result<url::Url> {
 }
 
 /// Hosts the user trusts besides Relatics' own: `RELSYNC_TRUSTED_HOSTS`, separated by commas
-/// or spaces; `*.example.com` (or `.example.com`) trusts every host under that domain.
+/// or spaces; `*.example.com` (or `.example.com`) trusts every host under that domain (not
+/// `example.com` itself, which can be listed as well).
 fn user_trusted() -> Vec<String> {
     std::env::var(TRUSTED_HOSTS_VAR)
         .unwrap_or_default()
@@ -69,11 +70,17 @@ pub fn template_may_name(url: &url::Url) -> bool {
     if RELATICS_DOMAINS.iter().any(|d| under(&host, d)) {
         return true;
     }
-    user_trusted()
+    trusted_by(&host, &user_trusted())
+}
+
+/// Is `host` one of `trusted` (host names, or `*.domain` for the hosts under a domain)?
+fn trusted_by(host: &str, trusted: &[String]) -> bool {
+    trusted
         .iter()
         .any(|t| match t.strip_prefix("*.").or_else(|| t.strip_prefix('.')) {
-            Some(domain) => under(&host, domain),
-            None => host == *t,
+            // A wildcard trusts the hosts under the domain, not the domain itself.
+            Some(domain) => host != domain && under(host, domain),
+            None => host == t,
         })
 }
 
@@ -146,6 +153,11 @@ mod tests {
             assert!(!template_may_name(&url(bad)), "{bad}");
         }
         assert!(under("a.b.example.com", "example.com"));
+        let listed = ["*.evil.example".to_owned(), "one.example".to_owned()];
+        assert!(trusted_by("api.evil.example", &listed));
+        assert!(!trusted_by("evil.example", &listed), "a wildcard is not its own domain");
+        assert!(trusted_by("one.example", &listed));
+        assert!(!trusted_by("sub.one.example", &listed));
         assert!(!under("badexample.com", "example.com"));
     }
 }

@@ -211,6 +211,40 @@ fn a_dry_run_shows_the_plan_without_an_endpoint_or_credentials() {
     assert!(run.stdout.contains("token:    no credentials given"), "{}", run.stdout);
     assert!(run.stdout.contains("body:     1 element, "), "{}", run.stdout);
     assert!(run.stdout.contains("a real submit needs an endpoint"), "{}", run.stdout);
+
+    // Credentials given in part: the plan says what is missing; a real submit stops (exit 2).
+    let partial = [("RELATICS_CLIENT_ID", "id"), ("RELATICS_CLIENT_SECRET", "s3cr3t-v4lue")];
+    let run = dir.run_with(&["submit", "req.xlsx", "-t", "req.toml", "--dry-run"], &partial, None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains(
+            "token:    incomplete: RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET are set but there is no token URL"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("a real submit would stop: the credentials are incomplete")
+    );
+    let run = dir.run_with(
+        &[
+            "submit",
+            "req.xlsx",
+            "-t",
+            "req.toml",
+            "--endpoint",
+            "https://acme.relatics.com/x",
+        ],
+        &partial,
+        None,
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("there is no token URL"), "{}", run.stderr);
+    // A time limit of nothing is refused, not made one second.
+    let run = dir.run(&["submit", "req.xlsx", "-t", "req.toml", "--dry-run", "--timeout", "0"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("--timeout"), "{}", run.stderr);
 }
 
 #[test]

@@ -78,9 +78,13 @@ fn workbooks_saved_under_the_other_extension_are_read_by_content() {
     dir.write("t.toml", "[target]\ntype = \"T\"\nplural = \"Ts\"\n[source]\nheader_row = 3\n[external_id]\ncolumn = \"ID\"\n[ignore]\nothers = true\n");
     std::fs::copy(repo("tests/data/requirements.xls"), dir.path("old-as-new.xlsx")).unwrap();
     std::fs::copy(repo("samples/requirements.xlsx"), dir.path("new-as-old.xls")).unwrap();
+    std::fs::copy(repo("samples/requirements.xlsx"), dir.path("new-as-text.csv")).unwrap();
+    std::fs::copy(repo("tests/data/requirements.xls"), dir.path("old-as-text.csv")).unwrap();
     for (renamed, original) in [
         ("old-as-new.xlsx", repo("tests/data/requirements.xls")),
         ("new-as-old.xls", repo("samples/requirements.xlsx")),
+        ("new-as-text.csv", repo("samples/requirements.xlsx")),
+        ("old-as-text.csv", repo("tests/data/requirements.xls")),
     ] {
         let as_renamed = dir.run(&["convert", renamed, "-t", "t.toml"]);
         assert_eq!(as_renamed.code, 0, "{renamed}: {as_renamed:?}");
