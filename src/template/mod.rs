@@ -268,7 +268,7 @@ fn closed_set_error(text: &str, span: Option<std::ops::Range<usize>>, message: &
     let span = span?;
     let found = text.get(span.clone())?.trim();
     const MARK: &str = "relsync-probe";
-    let probe = format!("{}\"{MARK}\"{}", &text[..span.start], &text[span.end..]);
+    let probe = format!("{}\"{MARK}\"{}", text.get(..span.start)?, text.get(span.end..)?);
     let e = toml::from_str::<RawTemplate>(&probe).err()?;
     let (_, explained) = explain_toml_error(&probe, e.span(), e.message().trim());
     // "`type` must be one of 'a' or 'b', not 'relsync-probe'": put what was written in its place.
