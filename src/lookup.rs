@@ -244,13 +244,18 @@ impl Lookup {
         }
     }
 
-    /// Up to three names most like `token`, closest first (one per folded name).
+    /// Up to three names most like `token`, closest first (one per folded name); an ID that
+    /// differs from `token` only in case comes first (IDs are matched exactly).
     pub fn closest(&self, token: &str) -> Vec<&str> {
         let wanted = fold(token);
         let mut scored: Vec<(f64, &str, &str)> = self
             .entries
             .iter()
             .filter_map(|e| {
+                let id = self.at(e.id);
+                if id.eq_ignore_ascii_case(token.trim()) {
+                    return Some((2.0, id, id));
+                }
                 let folded = self.at(e.folded);
                 let score = strsim::jaro_winkler(&wanted, folded);
                 (score >= 0.8).then_some((score, folded, self.at(e.name)))
@@ -839,5 +844,8 @@ mod tests {
             lookup.closest("Pump statoin North"),
             ["Pump station North", "Pump  Station  South"]
         );
+        // An ID in the wrong case is not taken, but suggested first.
+        assert_eq!(lookup.resolve("fac-3"), Resolved::Unknown);
+        assert_eq!(lookup.closest("fac-3")[0], "FAC-3");
     }
 }

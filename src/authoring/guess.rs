@@ -70,7 +70,7 @@ fn clip(s: &str) -> String {
 /// `120 values, 3 empty, 5 distinct, e.g. 'Draft'`.
 pub fn seen(column: &Column) -> String {
     let distinct = if column.overflow {
-        "many distinct".to_owned()
+        format!("more than {} distinct", super::profile::DISTINCT)
     } else {
         format!("{} distinct", column.distinct.len())
     };
@@ -79,41 +79,44 @@ pub fn seen(column: &Column) -> String {
         .as_deref()
         .map(|e| format!(", e.g. '{}'", clip(e)))
         .unwrap_or_default();
-    format!("{} values, {} empty, {distinct}{example}", column.values, column.empty)
+    let values = if column.values == 1 { "value" } else { "values" };
+    format!(
+        "{} {values}, {} empty, {distinct}{example}",
+        column.values, column.empty
+    )
 }
 
-fn is_url(text: &str) -> bool {
-    let t = text.trim();
-    (t.starts_with("http://") || t.starts_with("https://") || t.starts_with("mailto:"))
-        && !t.contains(char::is_whitespace)
+/// Whether `typed` of a column's `n` values make it that type: all of them, or all but a few
+/// stray ones (at least 9 in 10, of 5 or more) that `relsync check` then reports as problems.
+fn mostly(typed: u64, n: u64) -> bool {
+    typed > 0 && (typed == n || n >= 5 && typed * 10 >= n * 9)
 }
 
 /// The property type a column's values all fit, given the sheet's conventions.
-fn property_type(column: &Column, decimal_comma: bool, date_format: Option<usize>) -> Type {
+/// The type, and how many values do not fit it (`relsync check` reports those).
+fn property_type(column: &Column, decimal_comma: bool, date_format: Option<usize>) -> (Type, u64) {
     let n = column.values;
     if n == 0 {
-        return Type::SingleLineText;
+        return (Type::SingleLineText, 0);
     }
     let text_numbers = if decimal_comma {
         column.text_numbers_comma
     } else {
         column.text_numbers_point
     };
-    if column.number_cells + text_numbers == n {
-        return Type::Number;
+    let numbers = column.number_cells + text_numbers;
+    if mostly(numbers, n) {
+        return (Type::Number, n - numbers);
     }
-    let text_dates = date_format.map_or(0, |i| column.text_dates[i]);
-    if column.date_cells > 0 && column.date_cells + column.text_iso_dates == n
-        || column.date_cells + column.text_iso_dates + text_dates == n
-            && column.date_cells + column.text_iso_dates + text_dates > 0
-    {
-        return Type::Date;
+    let dates = column.date_cells + column.text_iso_dates + date_format.map_or(0, |i| column.text_dates[i]);
+    if mostly(dates, n) {
+        return (Type::Date, n.saturating_sub(dates));
     }
-    if !column.overflow && column.distinct.keys().all(|v| is_url(v)) {
-        return Type::Url;
+    if mostly(column.urls, n) {
+        return (Type::Url, n - column.urls);
     }
     if column.max_chars > 100 || column.line_breaks {
-        return Type::Text;
+        return (Type::Text, 0);
     }
     let distinct = column.distinct.len();
     let short = column.distinct.keys().all(|v| v.chars().count() <= 40);
@@ -121,26 +124,32 @@ fn property_type(column: &Column, decimal_comma: bool, date_format: Option<usize
         let mut values: Vec<String> = column.distinct.keys().cloned().collect();
         // Most frequent first, then by name: the order a user thinks of them in.
         values.sort_by(|a, b| column.distinct[b].cmp(&column.distinct[a]).then(a.cmp(b)));
-        return Type::List(values);
+        return (Type::List(values), 0);
     }
-    Type::SingleLineText
+    (Type::SingleLineText, 0)
 }
 
 /// The text date format (index into [`TEXT_DATE_FORMATS`]) that, with date cells and ISO text,
 /// reads every value of the column; `None` if none is needed or none does.
 fn date_format_of(column: &Column) -> Option<usize> {
-    let rest = column.values - column.date_cells - column.text_iso_dates.min(column.values - column.date_cells);
-    if rest == 0 {
+    let dated = column.date_cells + column.text_iso_dates;
+    if dated >= column.values {
         return None;
     }
-    (0..TEXT_DATE_FORMATS.len()).find(|&i| column.text_dates[i] >= rest && column.text_dates[i] > 0)
+    // The format that reads the most of the rest, if it makes the column (mostly) dates.
+    (0..TEXT_DATE_FORMATS.len())
+        .filter(|&i| column.text_dates[i] > 0)
+        .max_by_key(|&i| (column.text_dates[i], std::cmp::Reverse(i)))
+        .filter(|&i| mostly(dated + column.text_dates[i], column.values))
 }
 
 fn is_relation(column: &Column) -> bool {
+    // Prose (long values) is text even when some of its values are lists of IDs.
     column.values > 0
         && column.number_cells == 0
         && column.date_cells == 0
-        && (column.id_like == column.values || column.multi_token > 0 && column.id_like * 2 >= column.values)
+        && (column.id_like == column.values
+            || column.multi_token > 0 && column.id_like * 2 >= column.values && column.max_chars <= 100)
 }
 
 /// Makes the guesses for a profiled sheet.
@@ -173,8 +182,15 @@ pub fn guess(profile: &Profile) -> Guesses {
         (None, _, Some(i)) => (
             Some(i),
             format!(
-                "its header names an id; {} values repeat and {} are missing, which relsync check reports",
-                columns[i].repeats, columns[i].empty
+                "its header names an id; {} {} and {} {} missing, which relsync check reports",
+                columns[i].repeats,
+                if columns[i].repeats == 1 {
+                    "value repeats"
+                } else {
+                    "values repeat"
+                },
+                columns[i].empty,
+                if columns[i].empty == 1 { "is" } else { "are" },
             ),
         ),
         (None, Some(i), None) => (
@@ -196,11 +212,23 @@ pub fn guess(profile: &Profile) -> Guesses {
         if !named(col) {
             continue;
         }
+        let mut stray_note = None;
         let kind = if is_relation(column) {
             Kind::Relation
         } else {
             let format = date_format_of(column);
-            let ty = property_type(column, decimal_comma, format);
+            let (ty, strays) = property_type(column, decimal_comma, format);
+            if strays > 0 {
+                stray_note = Some(format!(
+                    "; {strays} {} not {}, which relsync check reports",
+                    if strays == 1 { "is" } else { "are" },
+                    match ty {
+                        Type::Number => "a number",
+                        Type::Date => "a date",
+                        _ => "a URL",
+                    }
+                ));
+            }
             if ty == Type::Date
                 && let Some(i) = format
                 && !date_formats.contains(&TEXT_DATE_NAMES[i])
@@ -214,7 +242,7 @@ pub fn guess(profile: &Profile) -> Guesses {
             header: profile.headers[col].trim().to_owned(),
             kind,
             required: column.values > 0 && column.empty == 0,
-            seen: seen(column),
+            seen: seen(column) + stray_note.as_deref().unwrap_or(""),
         });
     }
     let headerless_values = columns.iter().enumerate().any(|(i, c)| !named(i) && c.values > 0);

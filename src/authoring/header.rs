@@ -40,14 +40,20 @@ pub fn detect(head: &[(u32, Vec<Option<HeadCell>>)]) -> (u32, String) {
                 .filter(|(_, c)| c.iter().any(Option::is_some))
                 .map(|(n, _)| *n)
                 .collect();
+            let below = if data_below {
+                "with data below it"
+            } else {
+                "but no data below it yet"
+            };
             let why = match above.as_slice() {
-                [] => format!("row {number}: the first row, of short distinct texts, with data below it"),
+                [] if !data_below => format!("row {number}: a row of short distinct texts, but no data below it"),
+                [] => format!("row {number}: the first row, of short distinct texts, {below}"),
                 [one] => format!(
-                    "row {number}: the first row of short distinct texts across the sheet with data below it (row \
-                     {one} above it looks like a title)"
+                    "row {number}: the first row of short distinct texts across the sheet {below} (row {one} above it \
+                     looks like a title)"
                 ),
                 [first, .., last] => format!(
-                    "row {number}: the first row of short distinct texts across the sheet with data below it (rows \
+                    "row {number}: the first row of short distinct texts across the sheet {below} (rows \
                      {first}-{last} above it look like a title)"
                 ),
             };

@@ -12,7 +12,7 @@ use super::header::HeadCell;
 /// Rows kept whole to find the header row.
 pub const HEAD_ROWS: usize = 50;
 /// Distinct values remembered per column (enough to offer a list of values).
-const DISTINCT: usize = 40;
+pub const DISTINCT: usize = 40;
 
 /// The common ways exports write dates as text, tried in this order.
 pub const TEXT_DATE_FORMATS: [&str; 6] = ["%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%m/%d/%Y", "%d-%m-%y"];
@@ -52,6 +52,10 @@ pub struct Column {
     /// Values that look like element IDs (`FAC-12`) or lists of tokens (`a; b`, lines).
     pub id_like: u64,
     pub multi_token: u64,
+    /// Error cells (`#N/A`): values, but never list values.
+    pub error_cells: u64,
+    /// Text values that are URLs.
+    pub urls: u64,
     /// Every value, for the columns that may be the external id.
     pub seen: Option<HashSet<String>>,
     /// Values that were seen before in the column (when `seen` is kept).
@@ -79,12 +83,21 @@ pub struct Profile {
 }
 
 fn is_id_like(token: &str) -> bool {
-    // `FAC-12`, `REQ-001`, `OBJ_7`, `A12-3`: letters, a separator or not, then digits.
+    // `FAC-12`, `REQ-001`, `OBJ_7`, `A-12-3`: letters, a separator, then digits; without the
+    // separator only with two letters and two digits or more (`KW12`), so that a code such as
+    // `T1` is not taken for an element ID.
     let t = token.trim();
     let letters = t.chars().take_while(|c| c.is_ascii_alphabetic()).count();
     let rest = &t[letters..];
-    let rest = rest.strip_prefix(['-', '_', '.']).unwrap_or(rest);
-    (1..=6).contains(&letters) && !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '-')
+    let (separated, rest) = match rest.strip_prefix(['-', '_', '.']) {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    let digits = rest.chars().filter(char::is_ascii_digit).count();
+    (1..=6).contains(&letters)
+        && !rest.is_empty()
+        && rest.chars().all(|c| c.is_ascii_digit() || c == '-')
+        && (separated || letters >= 2 && digits >= 2)
 }
 
 impl Profile {
@@ -117,7 +130,13 @@ impl Profile {
             return;
         }
         let (row, why) = match self.asked {
-            Some(r) => (r, format!("row {r} (--header-row)")),
+            Some(r) => match super::header::detect(&self.head) {
+                (detected, why) if detected != r => (
+                    r,
+                    format!("row {r} (--header-row), though the headers look like {why}; check it"),
+                ),
+                _ => (r, format!("row {r} (--header-row)")),
+            },
             None => super::header::detect(&self.head),
         };
         self.header_row = Some(row);
@@ -172,7 +191,14 @@ impl Profile {
             match cell {
                 Cell::DateTime(_) => column.date_cells += 1,
                 Cell::Number(_) => column.number_cells += 1,
+                Cell::Error(_) => {
+                    column.error_cells += 1;
+                    continue;
+                }
                 Cell::Text(t) => {
+                    if is_url(t) {
+                        column.urls += 1;
+                    }
                     let t = t.trim();
                     if value::parse_number(t, false).is_ok() {
                         column.text_numbers_point += 1;
@@ -216,6 +242,13 @@ impl Profile {
             }
         }
     }
+}
+
+/// An absolute http(s) or mailto URL without spaces.
+pub fn is_url(text: &str) -> bool {
+    let t = text.trim();
+    (t.starts_with("http://") || t.starts_with("https://") || t.starts_with("mailto:"))
+        && !t.contains(char::is_whitespace)
 }
 
 impl Column {
@@ -277,10 +310,20 @@ mod tests {
 
     #[test]
     fn ids_look_like_ids() {
-        for id in ["FAC-12", "REQ-001", "OBJ_7", "VER-101", "A12"] {
+        for id in ["FAC-12", "REQ-001", "OBJ_7", "VER-101", "KW12", "A-1"] {
             assert!(is_id_like(id), "{id}");
         }
-        for not in ["Pump station", "12", "2027-03-01", "Draft", "ABCDEFGH-1", "FAC-"] {
+        for not in [
+            "Pump station",
+            "12",
+            "2027-03-01",
+            "Draft",
+            "ABCDEFGH-1",
+            "FAC-",
+            "T1",
+            "D1",
+            "A12",
+        ] {
             assert!(!is_id_like(not), "{not}");
         }
     }

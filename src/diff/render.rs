@@ -321,11 +321,19 @@ fn json_change(change: &FieldChange) -> JsonChange {
         ),
         None => (None, None),
     };
+    // A relation left empty reads as empty text from XML (`<Role/>`): beside targets on the
+    // other side it is an empty list, so both sides have one type.
+    let relation = added.is_some();
+    let value = |v: &FieldValue| match v {
+        FieldValue::Text(t) if relation && t.is_empty() => json!([]),
+        FieldValue::Null if relation => json!([]),
+        other => json_value(other),
+    };
     JsonChange {
         name: change.name(),
         key: change.key.clone(),
-        old: change.old.as_ref().map(json_value),
-        new: change.new.as_ref().map(json_value),
+        old: change.old.as_ref().map(value),
+        new: change.new.as_ref().map(value),
         added,
         removed,
     }
@@ -488,6 +496,26 @@ mod tests {
             old,
             new,
         }
+    }
+
+    #[test]
+    fn an_empty_relation_from_xml_is_an_empty_list_in_json() {
+        let ids = |v: &[&str]| FieldValue::Targets(v.iter().map(|s| (*s).to_owned()).collect());
+        let c = json_change(&change(
+            "Verified_x0020_by",
+            Some(FieldValue::Text(String::new())),
+            Some(ids(&["VER-1"])),
+        ));
+        assert_eq!(c.old, Some(json!([])));
+        assert_eq!(c.new, Some(json!(["VER-1"])));
+        assert_eq!(c.added, Some(vec!["VER-1".to_owned()]));
+        // A text property stays text.
+        let c = json_change(&change(
+            "Name",
+            Some(FieldValue::Text(String::new())),
+            Some(FieldValue::Text("x".into())),
+        ));
+        assert_eq!(c.old, Some(json!("")));
     }
 
     #[test]

@@ -24,8 +24,9 @@ fn templates_for_the_samples_convert_them_as_they_are() {
         ("samples/objects-by-name.csv", 0),
         ("tests/data/requirements.xls", 0),
         ("tests/data/requirements.ods", 0),
-        // Only the real data problems remain: a missing and a duplicate id, an error cell.
-        ("samples/requirements-with-problems.xlsx", 3),
+        // Only the real data problems remain, all planted: a missing and a duplicate id, an
+        // impossible date, a word and an error cell in the number column, a URL that is not one.
+        ("samples/requirements-with-problems.xlsx", 6),
     ] {
         let (template, stderr) = init(&dir, &[&repo(sample)], "t.toml");
         toml::from_str::<toml::Value>(&template).unwrap_or_else(|e| panic!("{sample}: not TOML: {e}"));
@@ -43,7 +44,7 @@ fn what_the_sample_template_says() {
     // The title rows above the headers are seen for what they are.
     assert!(template.contains("header_row = 3  # row 3:"), "{template}");
     assert!(stderr.contains("rows 1-2 above it look like a title"), "{stderr}");
-    assert!(template.contains("[external_id]\n# 50 values, 0 empty, many distinct, e.g. 'REQ-001'"));
+    assert!(template.contains("[external_id]\n# 50 values, 0 empty, more than 40 distinct, e.g. 'REQ-001'"));
     assert!(template.contains("column = \"ID\""));
     for expected in [
         "name = \"Status\"\ncolumn = \"Status\"\ntype = \"list\"\nvalues = [",
@@ -430,4 +431,47 @@ fn a_csv_with_a_title_row_gets_the_hint_and_no_ragged_flood() {
     let fixed = dir.read("hr.toml").replace("[source]", "[source]\nheader_row = 2");
     dir.write("hr.toml", fixed);
     assert_eq!(dir.run(&["check", "hr.csv", "-t", "hr.toml"]).code, 0);
+}
+
+#[test]
+fn stray_values_do_not_change_a_columns_type_and_codes_are_not_ids() {
+    let dir = Dir::new();
+    let mut csv = String::from("ID;Weight;Link;Code;Due\n");
+    for i in 1..=20 {
+        let weight = if i == 7 { "twee".to_owned() } else { format!("{i}.5") };
+        let link = if i == 9 {
+            "www.example.nl".to_owned()
+        } else {
+            format!("https://example.nl/{i}")
+        };
+        csv.push_str(&format!("REQ-{i:03};{weight};{link};T{};2027-03-{i:02}\n", i % 3));
+    }
+    dir.write("in.csv", csv);
+    let (template, _) = init(&dir, &["in.csv"], "t.toml");
+    for expected in [
+        "# 20 values, 0 empty, 20 distinct, e.g. '1.5'; 1 is not a number, which relsync check reports\n\
+         [[property]]\nname = \"Weight\"\ncolumn = \"Weight\"\ntype = \"number\"",
+        "1 is not a URL, which relsync check reports\n[[property]]\nname = \"Link\"\ncolumn = \"Link\"\ntype = \"url\"",
+        "name = \"Code\"\ncolumn = \"Code\"\ntype = \"list\"",
+    ] {
+        assert!(template.contains(expected), "missing {expected:?} in:\n{template}");
+    }
+    assert!(
+        !template.contains("[[relation]]"),
+        "T1, T2 are codes, not IDs:\n{template}"
+    );
+    let check = dir.run(&["check", "in.csv", "-t", "t.toml", "--report", "json"]);
+    assert_eq!(check.json()["errors"], 2, "{}", check.stdout);
+
+    // A header row given by hand that does not look like one is said to be doubtful.
+    let (template, notes) = init(
+        &dir,
+        &[&repo("samples/requirements.xlsx"), "--header-row", "1"],
+        "h.toml",
+    );
+    assert!(
+        notes.contains("row 1 (--header-row), though the headers look like row 3"),
+        "{notes}"
+    );
+    assert!(template.contains("though the headers look like row 3"), "{template}");
 }
