@@ -248,7 +248,8 @@ impl Mapper<'_> {
         };
         let line_break = single_line && text.contains('\n');
         let forbidden = value::forbidden_char(text);
-        if len <= max && !line_break && forbidden.is_none() {
+        let replaced = value::has_replacement_char(text);
+        if len <= max && !line_break && forbidden.is_none() && !replaced {
             return;
         }
         let shown = crate::problem::clip(text, 1000);
@@ -266,6 +267,16 @@ impl Mapper<'_> {
                 field.name
             );
             self.problem(Code::LineBreakInSingleLineText, col, layout, Some(field), msg)
+                .value = Some(shown.clone());
+        }
+        if replaced {
+            let msg = format!(
+                "'{}': holds U+FFFD, the character that stands in for one the file could not hold (an unpaired \
+                 surrogate such as _xD800_, or text in another encoding); it is sent as it is, so check the value in \
+                 the source",
+                field.name
+            );
+            self.problem(Code::ReplacementCharacter, col, layout, Some(field), msg)
                 .value = Some(shown.clone());
         }
         if let Some(c) = forbidden {

@@ -41,6 +41,7 @@ pub enum Code {
     LineBreakInSingleLineText,
     LineBreakInExternalId,
     ControlCharacter,
+    ReplacementCharacter,
     NotAUrl,
     ErrorCell,
     TooManyTargets,
@@ -58,7 +59,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order the README documents them.
-    pub const ALL: [Code; 29] = [
+    pub const ALL: [Code; 30] = [
         Code::MissingColumn,
         Code::DuplicateColumn,
         Code::UnmappedColumn,
@@ -75,6 +76,7 @@ impl Code {
         Code::LineBreakInSingleLineText,
         Code::LineBreakInExternalId,
         Code::ControlCharacter,
+        Code::ReplacementCharacter,
         Code::NotAUrl,
         Code::ErrorCell,
         Code::TooManyTargets,
@@ -108,6 +110,7 @@ impl Code {
             Code::LineBreakInSingleLineText => "line-break-in-single-line-text",
             Code::LineBreakInExternalId => "line-break-in-external-id",
             Code::ControlCharacter => "control-character",
+            Code::ReplacementCharacter => "replacement-character",
             Code::NotAUrl => "not-a-url",
             Code::ErrorCell => "error-cell",
             Code::TooManyTargets => "too-many-targets",
@@ -127,7 +130,9 @@ impl Code {
     /// Each code has one severity, so a report reader can rely on it.
     pub fn severity(self) -> Severity {
         match self {
-            Code::UnmappedColumn | Code::DuplicateTarget | Code::TimeDropped => Severity::Warning,
+            Code::UnmappedColumn | Code::DuplicateTarget | Code::TimeDropped | Code::ReplacementCharacter => {
+                Severity::Warning
+            }
             _ => Severity::Error,
         }
     }

@@ -46,6 +46,13 @@ pub fn forbidden_char(s: &str) -> Option<char> {
         .find(|&c| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}')
 }
 
+/// Whether `s` holds U+FFFD, the replacement character: a reader put it where the file held
+/// something that is not a character (an unpaired surrogate, bytes of another encoding).
+pub fn has_replacement_char(s: &str) -> bool {
+    // Its UTF-8 starts with 0xEF, which is rare in text: look further only then.
+    memchr::memchr(0xEF, s.as_bytes()).is_some() && s.contains('\u{FFFD}')
+}
+
 /// Trims surrounding whitespace and turns `\r\n` and lone `\r` into `\n`, writing into `out`.
 pub fn push_normalized(out: &mut String, s: &str) {
     let s = s.trim();

@@ -541,3 +541,41 @@ fn cell_text_cannot_steer_the_terminal() {
     );
     assert!(run.stdout.contains(r"'1\r2'"), "{}", run.stdout);
 }
+
+#[test]
+fn an_unpaired_surrogate_is_reported_not_passed_silently() {
+    let dir = Dir::new();
+    xlsx(
+        &dir.path("in.xlsx"),
+        "Sheet1",
+        &[vec![C::S("ID"), C::S("Text")], vec![C::S("ID-1"), C::S("SURROGATE")]],
+    );
+    // Excel writes a UTF-16 unit that is not a character as `_xD800_`.
+    rewrite_part(&dir.path("in.xlsx"), "xl/sharedStrings.xml", |xml| {
+        xml.replace("SURROGATE", "a_xD800_b")
+    });
+    dir.write(
+        "t.toml",
+        "[target]\ntype = \"T\"\nplural = \"Ts\"\n[external_id]\ncolumn = \"ID\"\n[[property]]\nname = \"Text\"\ncolumn = \"Text\"\ntype = \"text\"\n",
+    );
+    for reader in ["fast", "calamine"] {
+        let run = dir.run_with(
+            &["check", "in.xlsx", "-t", "t.toml"],
+            &[("RELSYNC_XLSX_READER", reader)],
+            None,
+        );
+        assert_eq!(run.code, 0, "a warning: {run:?}");
+        assert!(
+            run.stdout
+                .contains("Sheet1!B2  warning  replacement-character  'Text': holds U+FFFD"),
+            "{reader}: {}",
+            run.stdout
+        );
+        let strict = dir.run_with(
+            &["convert", "in.xlsx", "-t", "t.toml", "--strict"],
+            &[("RELSYNC_XLSX_READER", reader)],
+            None,
+        );
+        assert_eq!(strict.code, 1, "{reader}: {strict:?}");
+    }
+}
