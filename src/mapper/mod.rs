@@ -469,10 +469,20 @@ impl<'t> Mapper<'t> {
             self.problem(Code::ExtraCell, col, layout, None, msg).value = Some(found);
         } else if fields < width {
             let header = layout.header(fields).to_owned();
+            let mapped_after = layout
+                .external_id
+                .iter()
+                .chain(layout.fields.iter().flatten())
+                .any(|&c| c >= fields);
+            let effect = if mapped_after {
+                "so Relatics would clear the properties and relations they hold"
+            } else {
+                "(none of them is mapped, but a short record often means a cut line)"
+            };
             let msg = format!(
                 "line {line} has {} where the header has {}; '{header}' ({}) and the columns after it are missing, \
-                 so Relatics would clear them; check for a line cut short, or set source.ragged = \"allow\" if \
-                 the file is ragged on purpose",
+                 {effect}; check for a line cut short, or set source.ragged = \"allow\" if the file is ragged on \
+                 purpose",
                 record(fields),
                 record(width),
                 cell_name(row.number, fields)
