@@ -95,9 +95,12 @@ impl Encoder for XlsxBody<'_> {
                     if text.is_empty() {
                         continue;
                     }
+                    // Excel's dates run from 1900-01-01 to 9999-12-31; an earlier date (a bridge
+                    // from 1850) is written as its ISO text, which is what the other formats send.
                     let date = matches!(field.kind, FieldKind::Property(PropertyType::Date))
                         .then(|| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
-                        .flatten();
+                        .flatten()
+                        .filter(|d| (1900..=9999).contains(&chrono::Datelike::year(d)));
                     match date {
                         Some(d) => {
                             use chrono::Datelike;

@@ -15,7 +15,7 @@ use crate::input::{DelimitedOptions, InputFormat, InputSpec, Limits, XlsxReader}
 use crate::output::Destination;
 use crate::report::Style;
 use crate::submit::{self, Credentials};
-use crate::template::{self, Template};
+use crate::template::{self, FieldKind, Template};
 
 impl From<AcceptArg> for BodyFormat {
     fn from(f: AcceptArg) -> BodyFormat {
@@ -54,6 +54,23 @@ impl OutputFormat {
             OutputFormat::Body(b) => b.name(),
             OutputFormat::Xlsx => "Excel",
         }
+    }
+
+    /// As `--format` takes it.
+    fn flag(self) -> &'static str {
+        match self {
+            OutputFormat::Body(BodyFormat::Json) => "json",
+            OutputFormat::Body(BodyFormat::Xml) => "xml",
+            OutputFormat::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// "a JSON", "an XML", "an Excel": the name with its article.
+fn a(name: &str) -> String {
+    match name {
+        "XML" | "Excel" => format!("an {name}"),
+        _ => format!("a {name}"),
     }
 }
 
@@ -117,6 +134,19 @@ pub struct SheetSettings {
 }
 
 impl SheetSettings {
+    /// The files this run reads: the sheet, the template and its lookup files.
+    pub fn inputs(&self) -> Vec<&Path> {
+        let mut inputs = vec![self.spec.path.as_path(), self.template_path.as_path()];
+        for field in &self.template.fields {
+            if let FieldKind::Relation(r) = &field.kind
+                && let Some(lookup) = &r.lookup
+            {
+                inputs.push(lookup.path.as_path());
+            }
+        }
+        inputs
+    }
+
     /// Whether every problem must be kept (spooled) for a report.
     pub fn full_reports(&self) -> bool {
         self.report_file.is_some() || self.html_report.is_some() || self.annotate.is_some()
@@ -131,7 +161,7 @@ impl SheetSettings {
                 (&self.html_report, "HTML report"),
                 (&self.annotate, "annotated workbook"),
             ],
-            &[self.spec.path.as_path(), self.template_path.as_path()],
+            &self.inputs(),
             body,
         )?;
         if let Some(path) = &self.annotate {
@@ -430,12 +460,11 @@ pub fn convert(args: &ConvertArgs) -> anyhow::Result<ConvertSettings> {
         && asked != extension
     {
         bail!(
-            "--format {} does not match the extension of {}, which names {} {} body; write to a file with the \
+            "--format {} does not match the extension of {}, which names {} body; write to a file with the \
              matching extension, or leave out --format to take the format from the extension",
-            asked.name().to_ascii_lowercase(),
+            asked.flag(),
             out.display(),
-            if extension == OutputFormat::Xlsx { "an" } else { "a" },
-            extension.name()
+            a(extension.name())
         );
     }
     let format = asked.or(from_extension).unwrap_or(OutputFormat::Body(BodyFormat::Json));
@@ -443,7 +472,7 @@ pub fn convert(args: &ConvertArgs) -> anyhow::Result<ConvertSettings> {
         bail!("the Excel format is a file: give -o FILE.xlsx");
     }
     if let Destination::File(out) = &output {
-        ensure_not_an_input(out, &[&sheet.spec.path, &sheet.template_path], "body")?;
+        ensure_not_an_input(out, &sheet.inputs(), "body")?;
     }
     let body = match &output {
         Destination::File(out) => Some(out.as_path()),
@@ -544,9 +573,9 @@ pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
                 && asked != format
             {
                 bail!(
-                    "{} is a {} body; --format {} does not apply to a body made earlier",
+                    "{} is {} body; --format {} does not apply to a body made earlier",
                     args.input.display(),
-                    format.name(),
+                    a(format.name()),
                     asked.name().to_ascii_lowercase()
                 );
             }
@@ -670,25 +699,25 @@ pub struct FetchSettings {
 
 pub fn fetch_lookup(args: &FetchArgs) -> anyhow::Result<FetchSettings> {
     let endpoint = submit::trust::check_url(&args.endpoint, "endpoint")?;
+    let from_extension = BodyFormat::of_path(&args.output);
+    let accept = match (args.accept.map(BodyFormat::from), from_extension) {
+        (Some(asked), Some(extension)) if asked != extension => bail!(
+            "--accept {} does not match the extension of {}, which names {} file, and a lookup is read by \
+             its extension; save it as .{}, or leave out --accept to ask for what the extension names",
+            asked.name().to_ascii_lowercase(),
+            args.output.display(),
+            a(extension.name()),
+            asked.name().to_ascii_lowercase()
+        ),
+        (Some(asked), _) => asked,
+        (None, extension) => extension.unwrap_or(BodyFormat::Json),
+    };
     let given = CredentialArgs {
         token_file: args.token_file.as_deref(),
         token_url: args.token_url.as_deref(),
     };
     let Some(credentials) = credentials(&given, None, Path::new(""))? else {
         bail!("{NO_CREDENTIALS}");
-    };
-    let from_extension = BodyFormat::of_path(&args.output);
-    let accept = match (args.accept.map(BodyFormat::from), from_extension) {
-        (Some(asked), Some(extension)) if asked != extension => bail!(
-            "--accept {} does not match the extension of {}, which names a {} file, and a lookup is read by \
-             its extension; save it as .{}, or leave out --accept to ask for what the extension names",
-            asked.name().to_ascii_lowercase(),
-            args.output.display(),
-            extension.name(),
-            asked.name().to_ascii_lowercase()
-        ),
-        (Some(asked), _) => asked,
-        (None, extension) => extension.unwrap_or(BodyFormat::Json),
     };
     Ok(FetchSettings {
         endpoint: endpoint.into(),

@@ -368,6 +368,37 @@ fn the_excel_sync_format_round_trips_through_template_init() {
     let again = dir.run(&["convert", "body.xlsx", "-t", "round.toml"]).json();
     assert_eq!(again, original);
 
+    // Dates Excel cannot hold (before 1900) are written as their ISO text, not refused or
+    // shifted; they read back as the same dates.
+    dir.write(
+        "old.toml",
+        "[target]\ntype = \"Asset\"\nplural = \"Assets\"\n[external_id]\ncolumn = \"Code\"\n\
+         [[property]]\nname = \"Built\"\ncolumn = \"Built\"\ntype = \"date\"\n",
+    );
+    dir.write(
+        "old.csv",
+        "Code,Built\nB-1,1850-06-15\nB-2,1899-12-31\nB-3,1900-01-01\nB-4,2027-03-01\n",
+    );
+    let run = dir.run(&["convert", "old.csv", "-t", "old.toml", "-o", "old.xlsx"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    dir.write(
+        "back.toml",
+        dir.read("old.toml")
+            .replace("column = \"Code\"", "column = \"ExternalId\""),
+    );
+    let back = dir.run(&["convert", "old.xlsx", "-t", "back.toml"]);
+    assert_eq!(
+        back.json(),
+        dir.run(&["convert", "old.csv", "-t", "old.toml"]).json(),
+        "{back:?}"
+    );
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(dir.path("old.xlsx")).unwrap();
+    let range = wb.worksheet_range("Assets").unwrap();
+    let built: Vec<&calamine::Data> = range.rows().skip(1).map(|r| &r[1]).collect();
+    assert_eq!(built[0], &calamine::Data::String("1850-06-15".into()));
+    assert_eq!(built[1], &calamine::Data::String("1899-12-31".into()));
+    assert!(matches!(built[2], calamine::Data::DateTime(_)), "{:?}", built[2]);
+
     // submit does not send this format.
     let refused = dir.run(&["submit", &sample, "-t", &template, "-f", "xlsx", "--dry-run"]);
     assert_eq!(refused.code, 2);

@@ -311,3 +311,32 @@ fn fetch_lookup_fails_like_submit() {
     assert_eq!(plain.code, 2);
     assert!(plain.stderr.contains("plain http"), "{}", plain.stderr);
 }
+
+#[test]
+fn no_output_is_written_over_a_lookup_file() {
+    let dir = Dir::new();
+    sheet(&dir, "f.json", &["Pump station North"]);
+    let lookup = r#"{"Facilities": [{"@id": "FAC-1", "@name": "Pump station North"}]}"#;
+    dir.write("lookups/f.json", lookup);
+    for (flag, what) in [
+        ("-o", "body"),
+        ("--report-file", "JSON report"),
+        ("--html-report", "HTML report"),
+    ] {
+        let run = dir.run(&[
+            "convert",
+            "objects.csv",
+            "-t",
+            "t.toml",
+            flag,
+            "./lookups/../lookups/f.json",
+        ]);
+        assert_eq!(run.code, 2, "{flag}: {run:?}");
+        assert!(
+            run.stderr.contains(&format!("refusing to write the {what} over")),
+            "{flag}: {}",
+            run.stderr
+        );
+        assert_eq!(dir.read("lookups/f.json"), lookup);
+    }
+}
