@@ -8,7 +8,7 @@
 //!   have, to show off `relsync check`;
 //! - `samples/objects-nl.csv`: a Dutch asset-register export (Windows-1252, `;`, decimal comma,
 //!   dd-mm-yyyy) for `templates/objects.toml`;
-//! - `samples/requirements-sync-template.xlsx`: Relatics' Excel sync template for a requirements
+//! - `samples/requirements-sync.xlsx`: Relatics' Excel sync template for a requirements
 //!   interface (a header row only), for `relsync template init --sync-template`;
 //! - `samples/objects-by-name.csv`: objects whose area relation holds area names rather than
 //!   element IDs, for `templates/objects-by-name.toml` and its lookup `templates/lookups/gebieden.json`.
@@ -337,7 +337,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     clean_workbook(&dir.join("requirements.xlsx"))?;
     workbook_with_problems(&dir.join("requirements-with-problems.xlsx"))?;
     objects_csv(&dir.join("objects-nl.csv"))?;
-    sync_template(&dir.join("requirements-sync-template.xlsx"))?;
+    sync_template(&dir.join("requirements-sync.xlsx"))?;
     objects_by_name_csv(&dir.join("objects-by-name.csv"))?;
     println!("wrote samples in {}", dir.display());
     Ok(())

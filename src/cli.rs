@@ -242,7 +242,7 @@ const INIT_HELP: &str = "\
 Examples:
   relsync template init samples/requirements.xlsx -o requirements.toml
   relsync template init samples/objects-nl.csv                       # template on standard output
-  relsync template init samples/requirements.xlsx --sync-template samples/requirements-sync-template.xlsx
+  relsync template init samples/requirements.xlsx --sync-template samples/requirements-sync.xlsx
 
 The template is commented: what each column holds, which guesses to check. The header row is
 found (a title row or blank rows above the headers are common) unless --header-row is given;

@@ -59,8 +59,8 @@ pub struct Guesses {
     pub columns: Vec<Guess>,
     pub decimal_comma: bool,
     pub date_formats: Vec<&'static str>,
-    /// Columns without a header hold values (they are ignored with `others = true`).
-    pub headerless_values: bool,
+    /// Columns without a header that hold values: no template can map them.
+    pub headerless_values: Vec<usize>,
 }
 
 fn clip(s: &str) -> String {
@@ -177,7 +177,11 @@ pub fn guess(profile: &Profile) -> Guesses {
     let (external_id, id_note) = match (by_header, by_values, nearly) {
         (Some(i), _, _) => (
             Some(i),
-            format!("its header names an id and its {} values are unique", columns[i].values),
+            if columns[i].values == 1 {
+                "its header names an id and its one value is present".to_owned()
+            } else {
+                format!("its header names an id and its {} values are unique", columns[i].values)
+            },
         ),
         (None, _, Some(i)) => (
             Some(i),
@@ -245,7 +249,9 @@ pub fn guess(profile: &Profile) -> Guesses {
             seen: seen(column) + stray_note.as_deref().unwrap_or(""),
         });
     }
-    let headerless_values = columns.iter().enumerate().any(|(i, c)| !named(i) && c.values > 0);
+    let headerless_values = (0..columns.len())
+        .filter(|&i| !named(i) && columns[i].values > 0)
+        .collect();
     Guesses {
         external_id,
         id_note,

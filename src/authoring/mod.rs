@@ -147,7 +147,25 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
     };
     match &sync {
         None => {
+            // Headers equal but for case and spaces are one header to relsync: map the first.
+            let mut seen_headers: Vec<(String, usize)> =
+                vec![(crate::template::normalize_header(&profile.headers[id_col]), id_col)];
             for g in guesses.columns.iter().filter(|g| g.col != id_col) {
+                let normalized = crate::template::normalize_header(&g.header);
+                if let Some((_, first)) = seen_headers.iter().find(|(h, _)| *h == normalized) {
+                    notes.push(format!(
+                        "column {} ('{}') has the header of column {} ('{}') but for case and spaces, and relsync \
+                         matches headers that way: it is left out, and check reports duplicate-column until the \
+                         export gives each its own header",
+                        crate::cellref::column_letters(g.col as u32),
+                        g.header,
+                        crate::cellref::column_letters(*first as u32),
+                        profile.headers[*first].trim()
+                    ));
+                    used.insert(g.col);
+                    continue;
+                }
+                seen_headers.push((normalized, g.col));
                 let mut name = g.header.clone();
                 // Names must escape to distinct keys, and ExternalId is Relatics' own.
                 let mut n = 2;
@@ -175,11 +193,14 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
                         let Some(g) = guess_of(*col) else { continue };
                         used.insert(*col);
                         let mut lines = comments(g);
-                        let via = if g.header == *name {
+                        let mut via = if g.header == *name {
                             how.describe().to_owned()
                         } else {
                             format!("{} to column '{}'", how.describe(), g.header)
                         };
+                        if *how == sync::Match::Close {
+                            via.push_str("; check it");
+                        }
                         lines.insert(0, format!("'{name}' (from the sync template): {via}"));
                         if *how == sync::Match::Exact {
                             exact += 1;
@@ -226,6 +247,24 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
             ));
         }
     }
+    if !guesses.headerless_values.is_empty() {
+        let letters: Vec<String> = guesses
+            .headerless_values
+            .iter()
+            .map(|&c| crate::cellref::column_letters(c as u32))
+            .collect();
+        notes.push(format!(
+            "column{} {} hold{} values but no header: no template can map {}, so check reports {} as \
+             unmapped-column; give {} a header in the export if {} should be sent",
+            if letters.len() == 1 { "" } else { "s" },
+            letters.join(", "),
+            if letters.len() == 1 { "s" } else { "" },
+            if letters.len() == 1 { "it" } else { "them" },
+            if letters.len() == 1 { "it" } else { "them" },
+            if letters.len() == 1 { "it" } else { "each" },
+            if letters.len() == 1 { "it" } else { "they" },
+        ));
+    }
     let relations = fields
         .iter()
         .filter(|(_, g, _)| matches!(g.kind, Kind::Relation))
@@ -254,7 +293,6 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
         ignore_comment: "columns of the sheet that no name of the sync template matched; they are not sent.\n\
                          When you map one of them above, take it out of this list."
             .to_owned(),
-        ignore_others: guesses.headerless_values,
     };
     let toml = write::render(&draft);
     // What is written must be a template relsync reads.

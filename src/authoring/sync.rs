@@ -100,7 +100,7 @@ impl Match {
         match self {
             Match::Exact => "matched exactly",
             Match::Loose => "matched ignoring case, spaces, '-' and '_'",
-            Match::Close => "matched by a close spelling; check it",
+            Match::Close => "matched by a close spelling",
         }
     }
 }

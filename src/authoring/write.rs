@@ -65,7 +65,6 @@ pub struct Draft {
     /// Columns deliberately left out, with why.
     pub ignored: Vec<String>,
     pub ignore_comment: String,
-    pub ignore_others: bool,
 }
 
 fn comment_lines(out: &mut String, lines: &[String]) {
@@ -158,21 +157,13 @@ pub fn render(draft: &Draft) -> String {
             }
         }
     }
-    if !draft.ignored.is_empty() || draft.ignore_others {
+    if !draft.ignored.is_empty() {
         let _ = writeln!(out, "\n[ignore]");
-        if !draft.ignored.is_empty() {
-            for line in draft.ignore_comment.lines() {
-                let _ = writeln!(out, "# {}", line.trim());
-            }
-            let list: Vec<String> = draft.ignored.iter().map(|c| quoted(c)).collect();
-            let _ = writeln!(out, "columns = [{}]", list.join(", "));
+        for line in draft.ignore_comment.lines() {
+            let _ = writeln!(out, "# {}", line.trim());
         }
-        if draft.ignore_others {
-            let _ = writeln!(
-                out,
-                "others = true  # columns without a header hold values; they are not sent"
-            );
-        }
+        let list: Vec<String> = draft.ignored.iter().map(|c| quoted(c)).collect();
+        let _ = writeln!(out, "columns = [{}]", list.join(", "));
     }
     out
 }

@@ -165,7 +165,17 @@ impl<'de> Visitor<'de> for ElementSeed<'_> {
             index: self.index,
             ..BodyElement::default()
         };
+        // Keys seen in this element: a key given twice is read differently by different parsers.
+        let mut keys: Vec<String> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
+            if keys.contains(&key) {
+                self.sink.problem(
+                    format!("element {}", self.index),
+                    format!("has the key '{key}' twice; Relatics would read only one of them: keep one"),
+                );
+            } else {
+                keys.push(key.clone());
+            }
             if key == "@externalid" {
                 match map.next_value::<serde_json::Value>()? {
                     serde_json::Value::String(s) => element.id = Some(s),
@@ -299,6 +309,8 @@ fn read_xml(reader: impl std::io::BufRead, sink: &mut dyn ElementSink) {
     let mut index = 0u64;
     let mut element = BodyElement::default();
     let mut child = Child::default();
+    // The property and relation elements of the current element, to find one given twice.
+    let mut children: Vec<String> = Vec::new();
     let mut root_seen = false;
     loop {
         buf.clear();
@@ -340,6 +352,7 @@ fn read_xml(reader: impl std::io::BufRead, sink: &mut dyn ElementSink) {
                 }
                 3 => {
                     index += 1;
+                    children.clear();
                     element = BodyElement {
                         index,
                         id: attribute(e, "externalid"),
@@ -350,6 +363,14 @@ fn read_xml(reader: impl std::io::BufRead, sink: &mut dyn ElementSink) {
                     }
                 }
                 4 => {
+                    if children.contains(&name) {
+                        sink.problem(
+                            format!("element {index}"),
+                            format!("has <{name}> twice; Relatics would read only one of them: keep one"),
+                        );
+                    } else {
+                        children.push(name.clone());
+                    }
                     child = Child {
                         name,
                         ..Child::default()
@@ -383,6 +404,10 @@ fn read_xml(reader: impl std::io::BufRead, sink: &mut dyn ElementSink) {
             continue;
         }
         match event {
+            Event::DocType(_) => sink.problem(
+                "the prolog".into(),
+                "declares a DOCTYPE; a body must not (its entities could change what Relatics reads): remove it".into(),
+            ),
             Event::End(_) => {
                 if depth == 3 {
                     sink.element(std::mem::take(&mut element));

@@ -277,15 +277,7 @@ pub struct InitCommand {
 }
 
 pub fn template_init(args: &InitArgs) -> anyhow::Result<InitCommand> {
-    let format = |path: &Path| {
-        InputFormat::of(path).ok_or_else(|| {
-            anyhow::anyhow!(
-                "cannot read {}: relsync reads {} files (the format comes from the extension)",
-                path.display(),
-                InputFormat::EXTENSIONS
-            )
-        })
-    };
+    let format = |path: &Path| input_format(path);
     let spec = |path: &Path, sheet: Option<String>| -> anyhow::Result<InputSpec> {
         Ok(InputSpec {
             path: path.to_owned(),
@@ -337,15 +329,23 @@ pub fn load_template(path: &Path) -> anyhow::Result<Template> {
     Ok(template::load(path)?)
 }
 
+/// The kind of input `path` names, by its extension.
+fn input_format(path: &Path) -> anyhow::Result<InputFormat> {
+    if path.is_dir() {
+        bail!("{} is a folder: give the sheet file itself", path.display());
+    }
+    InputFormat::of(path).ok_or_else(|| {
+        anyhow::anyhow!(
+            "cannot read {}: relsync reads {} files (the format comes from the extension)",
+            path.display(),
+            InputFormat::EXTENSIONS
+        )
+    })
+}
+
 /// What to read, from the input path, the `--sheet` flag and the template.
 fn input_spec(input: &Path, sheet: Option<&str>, template: &Template) -> anyhow::Result<InputSpec> {
-    let Some(format) = InputFormat::of(input) else {
-        bail!(
-            "cannot read {}: relsync reads {} files (the format comes from the extension)",
-            input.display(),
-            InputFormat::EXTENSIONS
-        );
-    };
+    let format = input_format(input)?;
     if format.is_delimited() && sheet.is_some() {
         bail!(
             "--sheet applies to workbooks; {} is delimited text with a single sheet",
@@ -402,6 +402,9 @@ fn check_report_outputs(
     for (path, what) in outputs {
         let Some(path) = path else { continue };
         ensure_not_an_input(path, inputs, what)?;
+        if path.is_dir() {
+            bail!("{} is a folder: give a file name for the {what}", path.display());
+        }
         if let Some((_, other)) = taken.iter().find(|(p, _)| same_file(p, path)) {
             bail!(
                 "the {other} and the {what} would both be written to {}; give each its own file",
@@ -473,6 +476,9 @@ pub fn convert(args: &ConvertArgs) -> anyhow::Result<ConvertSettings> {
     }
     if let Destination::File(out) = &output {
         ensure_not_an_input(out, &sheet.inputs(), "body")?;
+        if out.is_dir() {
+            bail!("{} is a folder: give a file name for the body", out.display());
+        }
     }
     let body = match &output {
         Destination::File(out) => Some(out.as_path()),

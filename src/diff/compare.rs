@@ -174,6 +174,8 @@ pub struct OldSide {
     pub store: Store,
     pub problems: BodyProblems,
     pub count: u64,
+    /// The plural name (the type element's elements) the old body holds.
+    pub plural: Option<String>,
 }
 
 impl ElementSink for OldSide {
@@ -195,6 +197,10 @@ impl ElementSink for OldSide {
     fn problem(&mut self, at: String, message: String) {
         self.problems.add(at, message);
     }
+
+    fn plural(&mut self, name: &str) {
+        self.plural = Some(name.to_owned());
+    }
 }
 
 /// Streams the new side past the old one, telling `sink` what differs.
@@ -202,6 +208,7 @@ pub struct NewSide<'a> {
     store: &'a mut Store,
     sink: &'a mut dyn ChangeSink,
     created: HashSet<Box<str>>,
+    old_plural: Option<String>,
     pub counts: Counts,
     pub problems: BodyProblems,
     /// The first failure of the sink (writing a spool); reported when the body is read.
@@ -215,6 +222,7 @@ impl<'a> NewSide<'a> {
                 old: old.count,
                 ..Counts::default()
             },
+            old_plural: old.plural.clone(),
             store: &mut old.store,
             sink,
             created: HashSet::new(),
@@ -299,6 +307,20 @@ impl ElementSink for NewSide<'_> {
 
     fn problem(&mut self, at: String, message: String) {
         self.problems.add(at, message);
+    }
+
+    fn plural(&mut self, name: &str) {
+        if let Some(old) = self.old_plural.as_deref()
+            && old != name
+        {
+            self.problems.add(
+                "the top level".into(),
+                format!(
+                    "holds {name} where the old body holds {old}: bodies of different type elements (or different \
+                     interfaces) cannot be compared"
+                ),
+            );
+        }
     }
 }
 

@@ -241,18 +241,29 @@ impl TextReport {
 
     /// The whole text of `relsync diff`.
     pub fn write(&self, out: &mut dyn Write, sides: &Sides, counts: &Counts) -> io::Result<()> {
+        let elements = |n: u64| {
+            if n == 1 {
+                "1 element".to_owned()
+            } else {
+                format!("{n} elements")
+            }
+        };
         writeln!(
             out,
-            "old: {} ({}, {} elements)",
-            sides.old.source, sides.old.kind, counts.old
+            "old: {} ({}, {})",
+            sides.old.source,
+            sides.old.kind,
+            elements(counts.old)
         )?;
         writeln!(
             out,
-            "new: {} ({}, {} elements)",
-            sides.new.source, sides.new.kind, counts.new
+            "new: {} ({}, {})",
+            sides.new.source,
+            sides.new.kind,
+            elements(counts.new)
         )?;
         if counts.identical() {
-            writeln!(out, "no differences: {} elements, all unchanged", counts.unchanged)?;
+            writeln!(out, "no differences: {}, all unchanged", elements(counts.unchanged))?;
             return Ok(());
         }
         writeln!(out, "{}", self.counts_line(counts))?;

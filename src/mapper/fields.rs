@@ -28,7 +28,20 @@ impl Mapper<'_> {
                 self.problem(Code::ErrorCell, col, layout, None, msg).value = Some(e.to_owned());
             }
             c if c.is_blank() => {
-                let msg = "the row has values but no external id; every element needs a unique external id".to_owned();
+                // Say where the values are: they may all be in columns that are not sent.
+                let first = row.cells().find(|(_, c)| !c.is_blank()).map(|(at, _)| at);
+                let place = match first {
+                    Some(at) => format!(
+                        " (the first in '{}', {})",
+                        layout.header(at),
+                        crate::cellref::cell_name(row.number, at)
+                    ),
+                    None => String::new(),
+                };
+                let msg = format!(
+                    "the row has values{place} but no external id; every element needs a unique external id: add \
+                     one, or empty the row"
+                );
                 self.problem(Code::MissingExternalId, col, layout, None, msg);
             }
             Cell::Text(t) => value::push_normalized(&mut id, t),

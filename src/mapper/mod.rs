@@ -339,26 +339,26 @@ impl<'t> Mapper<'t> {
                         }
                         let col = col as u32;
                         let header = layout.header(col);
-                        let cells = if count == 1 {
-                            "1 non-empty cell".to_owned()
+                        let (cells, they) = if count == 1 {
+                            ("1 non-empty cell".to_owned(), "it is")
                         } else {
-                            format!("{count} non-empty cells")
+                            (format!("{count} non-empty cells"), "they are")
                         };
                         let letters = column_letters(col);
                         let mut p = if header.is_empty() {
                             Problem::new(
                                 Code::UnmappedColumn,
                                 format!(
-                                    "column {letters} has no header but {cells}, which are not sent; give it a header and map it, \
-                                     or set others = true under [ignore]"
+                                    "column {letters} has no header but {cells}, and so {they} not sent; give the column a \
+                                     header and map it, or set others = true under [ignore]"
                                 ),
                             )
                         } else {
                             Problem::new(
                                 Code::UnmappedColumn,
                                 format!(
-                                    "column '{header}' ({letters}) has {cells} but is neither mapped nor ignored, so they are not sent; \
-                                     map it in the template or list it under [ignore] columns"
+                                    "column '{header}' ({letters}) has {cells} but is neither mapped nor ignored, so {they} not \
+                                     sent; map it in the template or list it under [ignore] columns"
                                 ),
                             )
                             .column(header)

@@ -235,6 +235,10 @@ mod tests {
                 "line 1, column 27: is not a valid JSON body",
             ),
             (r#"[1, 2]"#, "is not a valid JSON body"),
+            (
+                r#"{"A": [{"@externalid": "x", "Name": "a", "Name": "b"}]}"#,
+                "element 1: has the key 'Name' twice",
+            ),
         ] {
             let c = json(text);
             assert!(
@@ -291,6 +295,14 @@ mod tests {
             ("<elements><A><X externalid='1'>", "the body is cut off"),
             ("", "the root: is missing"),
             ("<elements></elements>", "no container"),
+            (
+                "<elements><A><X externalid='1'><Name>a</Name><Name>b</Name></X></A></elements>",
+                "element 1: has <Name> twice",
+            ),
+            (
+                "<!DOCTYPE elements [<!ENTITY e \"x\">]><elements><A><X externalid='1'><N>&e;</N></X></A></elements>",
+                "the prolog: declares a DOCTYPE",
+            ),
         ] {
             let c = xml(text);
             assert!(

@@ -74,12 +74,18 @@ pub fn push_normalized(out: &mut String, s: &str) {
 }
 
 /// `text` safe to print on a terminal: control characters (C0 and C1: escape sequences that
-/// clear the screen or set the window title, carriage returns that overwrite a line) and the
-/// bidirectional overrides that reorder what is shown are written as escapes (`\n`, `\u{1b}`);
+/// clear the screen or set the window title, carriage returns that overwrite a line), the
+/// bidirectional overrides that reorder what is shown, and invisible characters (zero-width
+/// space, byte-order mark, line separators) are written as escapes (`\n`, `\u{1b}`, `\u{200b}`);
 /// tabs stay. Everything else is unchanged, so the common case borrows.
 pub fn for_terminal(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char =
-        |c: char| (c.is_control() && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\t')
+            || matches!(
+                c,
+                '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}'
+            )
+    };
     if !text.chars().any(unsafe_char) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -111,6 +117,7 @@ mod tests {
         );
         assert_eq!(for_terminal("a\r\nb\u{9b}c"), "a\\r\\nb\\u{9b}c");
         assert_eq!(for_terminal("abc\u{202e}def"), "abc\\u{202e}def");
+        assert_eq!(for_terminal("Name\u{200b}"), "Name\\u{200b}");
     }
 
     #[test]

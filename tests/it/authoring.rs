@@ -245,7 +245,7 @@ fn the_bundled_sync_template_gives_relatics_names() {
         &[
             &repo("samples/requirements.xlsx"),
             "--sync-template",
-            &repo("samples/requirements-sync-template.xlsx"),
+            &repo("samples/requirements-sync.xlsx"),
         ],
         "t.toml",
     );
@@ -505,4 +505,30 @@ fn stray_values_do_not_change_a_columns_type_and_codes_are_not_ids() {
         "{notes}"
     );
     assert!(template.contains("though the headers look like row 3"), "{template}");
+}
+
+#[test]
+fn headers_relsync_cannot_tell_apart_and_columns_without_one_are_said() {
+    let dir = Dir::new();
+    dir.write(
+        "dh.csv",
+        "ID,Name,name, Name ,,X\nA,x,y,z,w,1\nB,x2,y2,z2,,2\nC,x3,y3,z3,,3\n",
+    );
+    let (template, notes) = init(&dir, &["dh.csv"], "t.toml");
+    assert!(
+        notes.contains("column C ('name') has the header of column B ('Name') but for case and spaces"),
+        "{notes}"
+    );
+    assert!(notes.contains("column E holds values but no header"), "{notes}");
+    assert_eq!(template.matches("column = \"Name\"").count(), 1, "{template}");
+    assert!(!template.contains("others = true"), "no blanket ignore:\n{template}");
+    // What check then reports is the export's own problem, said once each.
+    let check = dir.run(&["check", "dh.csv", "-t", "t.toml", "--report", "json"]).json();
+    let codes: Vec<&str> = check["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["duplicate-column", "unmapped-column"]);
 }

@@ -188,3 +188,20 @@ fn what_cannot_be_compared_stops_with_2() {
         run.stderr
     );
 }
+
+#[test]
+fn bodies_of_different_type_elements_are_not_called_identical() {
+    let dir = Dir::new();
+    dir.write("ts.json", r#"{"Ts": [{"@externalid": "A"}]}"#);
+    dir.write("us.json", r#"{"Us": [{"@externalid": "A"}]}"#);
+    dir.write("us.xml", r#"<elements><Us><U externalid="A"/></Us></elements>"#);
+    for other in ["us.json", "us.xml"] {
+        let run = dir.run(&["diff", "ts.json", other]);
+        assert_eq!(run.code, 2, "{other}: {run:?}");
+        assert!(
+            run.stderr.contains("holds Us where the old body holds Ts"),
+            "{other}: {}",
+            run.stderr
+        );
+    }
+}

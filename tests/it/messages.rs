@@ -226,3 +226,48 @@ fn urls_and_ids_say_how_to_fix_them() {
         "the external id is 451 characters long, but Relatics allows at most 450; shorten it"
     );
 }
+
+#[test]
+fn a_row_without_an_id_says_where_its_values_are() {
+    let dir = Dir::new();
+    sheet(&dir, "", "A;2027-03-01;1\n");
+    dir.write("in.csv", "ID;Due;Weight;Comments\nA;2027-03-01;1;\n;;;a note\n");
+    let text = dir
+        .read("t.toml")
+        .replace("[external_id]", "[ignore]\ncolumns = [\"Comments\"]\n[external_id]");
+    dir.write("t.toml", text);
+    assert_eq!(
+        messages(&dir),
+        [(
+            "A3".to_owned(),
+            "the row has values (the first in 'Comments', D3) but no external id; every element needs a unique \
+             external id: add one, or empty the row"
+                .to_owned()
+        )]
+    );
+}
+
+#[test]
+fn a_folder_where_a_file_belongs_is_said_so() {
+    let dir = Dir::new();
+    sheet(&dir, "", "A;2027-03-01;1\n");
+    std::fs::create_dir(dir.path("out")).unwrap();
+    for (args, words) in [
+        (
+            vec!["check", "out", "-t", "t.toml"],
+            "relsync: out is a folder: give the sheet file itself",
+        ),
+        (
+            vec!["convert", "in.csv", "-t", "t.toml", "-o", "out"],
+            "relsync: out is a folder: give a file name for the body",
+        ),
+        (
+            vec!["check", "in.csv", "-t", "t.toml", "--html-report", "out"],
+            "relsync: out is a folder: give a file name for the HTML report",
+        ),
+    ] {
+        let run = dir.run(&args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert_eq!(run.stderr.trim(), words, "{args:?}");
+    }
+}
