@@ -166,7 +166,15 @@ pub fn guess(profile: &Profile) -> Guesses {
     };
     let comma = |c: &Column| c.text_numbers_comma;
     let point = |c: &Column| c.text_numbers_point;
-    let decimal_comma = only(comma, point) > only(point, comma);
+    let (by_comma, by_point) = (only(comma, point), only(point, comma));
+    // No column tells them apart (`1.500` reads either way): a `;`-separated file, as Dutch and
+    // other European exports are, whose numbers all look like thousands with dots, uses the
+    // decimal comma; taking `1.500` for 1.5 there would send every value 1000 times too small.
+    let thousands = profile.info.delimiter.is_some_and(|(d, _)| d == b';')
+        && columns
+            .iter()
+            .any(|c| c.values > 0 && c.text_dot_thousands + c.number_cells == c.values && c.text_dot_thousands > 0);
+    let decimal_comma = by_comma > by_point || by_comma == by_point && thousands;
 
     let candidate = |i: usize| named(i) && columns[i].id_shaped();
     let by_header =

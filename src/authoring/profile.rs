@@ -45,6 +45,9 @@ pub struct Column {
     /// Text values that read as numbers with a decimal point / with a decimal comma.
     pub text_numbers_point: u64,
     pub text_numbers_comma: u64,
+    /// Text values shaped like thousands with dots (`1.500`, `12.000.000`): 1.5 with a decimal
+    /// point, 1500 with a decimal comma.
+    pub text_dot_thousands: u64,
     /// Text values that read as ISO dates.
     pub text_iso_dates: u64,
     /// Text values that read as dates in each of [`TEXT_DATE_FORMATS`].
@@ -206,6 +209,9 @@ impl Profile {
                     if value::parse_number(t, true).is_ok() {
                         column.text_numbers_comma += 1;
                     }
+                    if dot_thousands(t) {
+                        column.text_dot_thousands += 1;
+                    }
                     if formats.parse(t).is_ok() {
                         column.text_iso_dates += 1;
                     }
@@ -242,6 +248,19 @@ impl Profile {
             }
         }
     }
+}
+
+/// `1.500`, `12.000.000`: one to three digits, then groups of three after dots.
+fn dot_thousands(t: &str) -> bool {
+    let mut groups = t.split('.');
+    let first = groups.next().unwrap_or("");
+    let rest: Vec<&str> = groups.collect();
+    (1..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && !rest.is_empty()
+        && rest
+            .iter()
+            .all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// An absolute http(s) or mailto URL without spaces.

@@ -532,3 +532,26 @@ fn headers_relsync_cannot_tell_apart_and_columns_without_one_are_said() {
         .collect();
     assert_eq!(codes, ["duplicate-column", "unmapped-column"]);
 }
+
+#[test]
+fn dutch_thousands_with_dots_make_a_decimal_comma() {
+    let dir = Dir::new();
+    dir.write(
+        "thou.csv",
+        "Code;Naam;Gewicht\r\nA;x;1.500\r\nB;y;2.750\r\nC;z;12.000\r\nD;w;3.250\r\n",
+    );
+    let (template, _) = init(&dir, &["thou.csv"], "t.toml");
+    assert!(template.contains("decimal_comma = true"), "{template}");
+    let body = dir.run(&["convert", "thou.csv", "-t", "t.toml"]).json();
+    let weights: Vec<f64> = body["thou"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["Gewicht"].as_f64().unwrap())
+        .collect();
+    assert_eq!(weights, [1500.0, 2750.0, 12000.0, 3250.0]);
+    // The same numbers in a comma-separated file are read with a decimal point.
+    dir.write("us.csv", "Code,Weight\nA,1.500\nB,2.750\n");
+    let (template, _) = init(&dir, &["us.csv"], "u.toml");
+    assert!(!template.contains("decimal_comma"), "{template}");
+}
