@@ -17,6 +17,15 @@ use anyhow::Context;
 /// Temporary files to remove if the run is interrupted.
 static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
+/// What to say when interrupted instead of "no output was written" (a submit whose body may
+/// already be on its way).
+static INTERRUPT_NOTE: Mutex<Option<String>> = Mutex::new(None);
+
+/// Says `note` if the run is interrupted from now on (`None`: the default sentence).
+pub fn on_interrupt_say(note: Option<String>) {
+    *INTERRUPT_NOTE.lock().unwrap_or_else(|e| e.into_inner()) = note;
+}
+
 /// A temporary file registered for removal on Ctrl+C; unregistered when dropped.
 #[derive(Debug)]
 pub struct Registered(PathBuf);
@@ -55,7 +64,11 @@ pub fn clean_up_on_interrupt() {
         for path in paths.iter() {
             let _ = std::fs::remove_file(path);
         }
-        eprintln!("\nrelsync: interrupted; no output was written");
+        let note = INTERRUPT_NOTE.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        eprintln!(
+            "\nrelsync: interrupted; {}",
+            note.as_deref().unwrap_or("no output was written")
+        );
         std::process::exit(130);
     });
 }

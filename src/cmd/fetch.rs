@@ -25,6 +25,16 @@ pub fn run(settings: &FetchSettings) -> anyhow::Result<Exit> {
         "nothing was saved",
         |http, token| http.get(endpoint, token, settings.accept),
     )?;
+    if answer.truncated {
+        return Err(crate::exit::ExitError::new(
+            Exit::SubmitFailed,
+            format!(
+                "{endpoint} answered more than {}, more than relsync reads for a lookup: nothing was saved",
+                human_size(crate::submit::http::MAX_LOOKUP_RESPONSE)
+            ),
+        )
+        .into());
+    }
     let mut staged = Staged::new(Destination::File(settings.output.clone()))?;
     staged.writer().write_all(&answer.body)?;
     let size = staged.commit()?;

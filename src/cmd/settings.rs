@@ -640,6 +640,9 @@ fn credentials(
         }));
     }
     if let Some(token) = env("RELATICS_TOKEN") {
+        if let Some(why) = submit::token_problem(&token) {
+            bail!("RELATICS_TOKEN {why}; it should hold only the access token");
+        }
         return Ok(Some(Credentials::Token {
             token,
             from: "RELATICS_TOKEN".into(),

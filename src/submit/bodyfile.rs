@@ -96,7 +96,15 @@ pub fn private_copy(path: &Path) -> anyhow::Result<PrivateCopy> {
     let registered = crate::output::remove_on_interrupt(file.path());
     let mut head = Vec::new();
     (&mut source).take(3).read_to_end(&mut head)?;
-    let copy_err = |e: std::io::Error| anyhow::Error::new(e).context(format!("copying {}", path.display()));
+    // The kind of failure, without the temporary file's name (tempfile adds it).
+    let copy_err = |e: std::io::Error| {
+        let why = e.to_string();
+        let why = why.split(" at path ").next().unwrap_or_default().to_owned();
+        anyhow::anyhow!(
+            "cannot make a private copy of {} in the temporary folder: {why}",
+            path.display()
+        )
+    };
     let note = match encoding_rs::Encoding::for_bom(&head) {
         Some((encoding, bom)) if encoding == encoding_rs::UTF_8 => {
             file.write_all(&head[bom..]).map_err(copy_err)?;

@@ -17,6 +17,11 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
     let size = std::fs::metadata(&prepared.path).map(|m| m.len()).unwrap_or(0);
     let sha256 = receipt::sha256_file(&prepared.path)?;
     let store = Store::new(&settings.state_dir);
+    // One submit per endpoint at a time, held from reading the receipts to saving one.
+    let _lock = match &settings.endpoint {
+        Some(endpoint) if !settings.dry_run => Some(store.lock(endpoint)?),
+        _ => None,
+    };
     let mut last = match &settings.endpoint {
         Some(endpoint) => store.last(endpoint)?,
         None => None,
@@ -117,19 +122,26 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
             ),
         )
     })?;
-    let answer = match with_retries(
+    crate::output::on_interrupt_say(Some(
+        "the body may already have reached Relatics, so the next submit to this endpoint guards its elements \
+         as well"
+            .into(),
+    ));
+    let sent = with_retries(
         &mut http,
         &mut auth,
         settings.retries,
         endpoint,
         "no receipt was recorded",
         |http, token| http.post_body(endpoint, token, &prepared.path, prepared.format, settings.accept),
-    ) {
+    );
+    crate::output::on_interrupt_say(None);
+    let answer = match sent {
         Ok(answer) => answer,
         Err(failed) => {
             if failed.may_have_arrived {
                 eprintln!(
-                    "relsync: relsync cannot tell whether Relatics received the body; the next submit to this endpoint \
+                    "relsync: whether Relatics received the body cannot be told; the next submit to this endpoint \
                      guards its elements as well"
                 );
             } else {

@@ -25,8 +25,11 @@ use crate::exit::{Exit, ExitError};
 
 /// Connecting may take at most this long.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// The largest part of a response body that is kept.
+/// The largest part of a response body that is kept (the answer to a token request or a
+/// submit, shown in part).
 const MAX_RESPONSE: u64 = 4 * 1024 * 1024;
+/// The largest providing-interface answer `fetch-lookup` reads (some 9 million name/ID pairs).
+pub const MAX_LOOKUP_RESPONSE: u64 = 512 * 1024 * 1024;
 
 pub fn user_agent() -> String {
     format!("relsync/{}", env!("CARGO_PKG_VERSION"))
@@ -42,6 +45,8 @@ pub struct Answer {
     /// `Retry-After` in seconds (delta or HTTP date), if given.
     pub retry_after: Option<u64>,
     pub body: Vec<u8>,
+    /// The body was longer than relsync reads, and was cut.
+    pub truncated: bool,
 }
 
 /// What is wrong with a server's certificate.
@@ -77,6 +82,8 @@ pub enum Transport {
     },
     /// The proxy could not be used.
     Proxy(String),
+    /// The proxy wants credentials, or refused the ones given: waiting will not change that.
+    ProxyAuth(String),
     /// The connection was closed or broken before a whole answer arrived.
     Dropped,
     /// The answer is not valid HTTP.
@@ -102,7 +109,7 @@ impl fmt::Display for Transport {
                 CertProblem::NoTrustStore => f.write_str(&empty_store_words()),
                 CertProblem::Other(why) => write!(f, "the certificate of {host} was refused ({why})"),
             },
-            Transport::Proxy(why) => write!(f, "the proxy could not be used ({why})"),
+            Transport::Proxy(why) | Transport::ProxyAuth(why) => write!(f, "the proxy could not be used ({why})"),
             Transport::Dropped => f.write_str("the connection was closed before a whole answer arrived"),
             Transport::Malformed => f.write_str("the answer is not valid HTTP"),
             Transport::Other(why) => write!(f, "the request failed ({why})"),
@@ -132,7 +139,7 @@ impl Transport {
                 ..
             } => EMPTY_STORE_ADVICE,
             Transport::Certificate { .. } => "check the URL; relsync does not send credentials to such a server",
-            Transport::Proxy(_) => "check HTTPS_PROXY / HTTP_PROXY and NO_PROXY",
+            Transport::Proxy(_) | Transport::ProxyAuth(_) => "check HTTPS_PROXY / HTTP_PROXY and NO_PROXY",
             Transport::Dropped | Transport::Malformed | Transport::Other(_) => {
                 "it is safe to submit again, since a full-set sync can be repeated"
             }
@@ -149,7 +156,10 @@ impl Transport {
 
     /// Worth trying again: a certificate will not change by waiting.
     pub fn transient(&self) -> bool {
-        !matches!(self, Transport::Certificate { .. } | Transport::UnknownHost { .. })
+        !matches!(
+            self,
+            Transport::Certificate { .. } | Transport::UnknownHost { .. } | Transport::ProxyAuth(_)
+        )
     }
 }
 
@@ -252,6 +262,32 @@ fn trust_store_is_empty() -> bool {
 impl Http {
     /// A client for requests to `urls` (proxied or direct as each host needs).
     pub fn new(timeout: Duration, verbose: bool, urls: &[&str]) -> anyhow::Result<Http> {
+        // reqwest passes over a proxy variable it cannot read and connects directly: say so
+        // instead (without the value, which may hold a password).
+        for name in [
+            "HTTPS_PROXY",
+            "https_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ] {
+            if let Ok(value) = std::env::var(name)
+                && !value.trim().is_empty()
+            {
+                let value = value.trim();
+                let with_scheme = if value.contains("://") {
+                    value.to_owned()
+                } else {
+                    format!("http://{value}")
+                };
+                if url::Url::parse(&with_scheme).map_or(true, |u| u.host_str().is_none()) {
+                    anyhow::bail!(
+                        "{name} is set but is not a proxy URL (http://[user:password@]host:port); correct or unset it"
+                    );
+                }
+            }
+        }
         let loopback: Vec<bool> = urls
             .iter()
             .map(|u| url::Url::parse(u).is_ok_and(|u| is_loopback(&u)))
@@ -372,7 +408,7 @@ impl Http {
             .header(ACCEPT, "application/json")
             .body(form)
             .send();
-        self.finish(token_url, response)
+        self.finish(token_url, response, MAX_RESPONSE)
     }
 
     /// POSTs the body file, streamed from disk.
@@ -406,7 +442,7 @@ impl Http {
             .header(ACCEPT, accept)
             .body(Body::sized(file, size))
             .send();
-        self.finish(endpoint, response)
+        self.finish(endpoint, response, MAX_RESPONSE)
     }
 
     /// GETs a providing interface's answer.
@@ -427,18 +463,25 @@ impl Http {
             .header(AUTHORIZATION, format!("Bearer {token}"))
             .header(ACCEPT, accept)
             .send();
-        self.finish(url, response)
+        self.finish(url, response, MAX_LOOKUP_RESPONSE)
     }
 
-    fn finish(&self, url: &str, response: reqwest::Result<reqwest::blocking::Response>) -> Result<Answer, Transport> {
+    fn finish(
+        &self,
+        url: &str,
+        response: reqwest::Result<reqwest::blocking::Response>,
+        max: u64,
+    ) -> Result<Answer, Transport> {
         let response = response.map_err(|e| self.transport(url, &e))?;
         let headers = response.headers().clone();
         let status = response.status();
         let mut body = Vec::new();
         response
-            .take(MAX_RESPONSE)
+            .take(max + 1)
             .read_to_end(&mut body)
             .map_err(|e| self.body_failure(url, &e))?;
+        let truncated = body.len() as u64 > max;
+        body.truncate(max as usize);
         let answer = Answer {
             status: status.as_u16(),
             reason: status.canonical_reason().unwrap_or("").to_owned(),
@@ -446,6 +489,7 @@ impl Http {
             location: header(&headers, LOCATION),
             retry_after: header(&headers, RETRY_AFTER).and_then(|v| parse_retry_after(&v)),
             body,
+            truncated,
         };
         self.log_answer(&answer);
         Ok(answer)
@@ -498,7 +542,18 @@ impl Http {
             let why = if kinds.contains(&std::io::ErrorKind::ConnectionRefused) {
                 "connection refused by the proxy".to_owned()
             } else if text.contains("authorization required") {
-                "it asks for a user name and password".to_owned()
+                let given = ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"].iter().any(|v| {
+                    [v.to_string(), v.to_ascii_lowercase()]
+                        .iter()
+                        .any(|name| std::env::var(name).is_ok_and(|url| url.contains('@')))
+                });
+                return Transport::ProxyAuth(if given {
+                    "it did not accept the user name and password in the proxy URL".to_owned()
+                } else {
+                    "it asks for a user name and password: give them in the proxy URL \
+                     (http://user:password@proxy:port)"
+                        .to_owned()
+                });
             } else {
                 "it did not open a connection to the server".to_owned()
             };

@@ -21,7 +21,7 @@ mod settings;
 pub mod trust;
 
 pub use flow::submit;
-pub use oauth::read_token_file;
+pub use oauth::{read_token_file, token_problem};
 pub use send::{Auth, Failed, with_retries};
 pub use settings::{Credentials, MAX_RETRIES, Prepared, Settings};
 

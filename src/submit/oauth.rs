@@ -56,6 +56,14 @@ pub fn fetch_token(http: &mut Http, token_url: &str, id: &str, secret: &str, ret
             )
             .into());
         };
+        http.secret(token);
+        if let Some(why) = token_problem(token) {
+            return Err(ExitError::new(
+                Exit::SubmitFailed,
+                format!("the token endpoint {token_url} answered an access token that {why}; ask your Relatics administrator"),
+            )
+            .into());
+        }
         if let Some(kind) = json.as_ref().and_then(|j| j.get("token_type")).and_then(|t| t.as_str())
             && !kind.eq_ignore_ascii_case("bearer")
         {
@@ -132,13 +140,25 @@ pub fn read_token_file(path: &Path) -> anyhow::Result<String> {
     if token.is_empty() {
         bail!("the token file {} is empty", path.display());
     }
-    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if let Some(why) = token_problem(token) {
         bail!(
-            "the token file {} holds more than one word or line; it should hold only the access token",
+            "the token file {} {why}; it should hold only the access token",
             path.display()
         );
     }
     Ok(token.to_owned())
+}
+
+/// What makes `token` unusable in an HTTP `Authorization` header, if anything: a space or line
+/// break (more than one word), or a character outside ASCII.
+pub fn token_problem(token: &str) -> Option<&'static str> {
+    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Some("holds more than one word or line")
+    } else if !token.is_ascii() {
+        Some("holds characters outside ASCII, which an HTTP header cannot carry")
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 //! ids, the body's SHA-256, the count and the HTTP status; never a token or secret. Before the
 //! next submit to the same endpoint, the ids are compared with the last receipt: ids sent then
 //! and missing now are elements Relatics will delete. Each receipt is its own file, written
-//! atomically, under `receipts/<endpoint>/` in the state directory; the newest file is the last
-//! receipt, and the older ones remain as a short history (the newest [`KEEP_RECEIPTS`]).
+//! atomically, under `receipts/<endpoint>/` in the state directory, named by a sequence number;
+//! the file written last is the last receipt (whatever the clocks of the machines sharing the
+//! directory say), and the older ones remain as a short history (the newest [`KEEP_RECEIPTS`]).
 //!
 //! Endpoints are keyed as Relatics reads them: the host and the workspace GUID in any case, and
 //! with or without a trailing slash, are one interface.
@@ -227,14 +228,54 @@ impl Store {
     pub fn begin(&self, receipt: &Receipt) -> anyhow::Result<()> {
         let path = self.in_flight_path(&receipt.endpoint);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            private_dir(dir)?;
         }
         // The receipts' folder too: a submit that could not save its receipt after a 2xx
         // should be rare, not the rule.
-        let receipts = self.endpoint_dir(&receipt.endpoint);
-        std::fs::create_dir_all(&receipts).with_context(|| format!("creating {}", receipts.display()))?;
+        private_dir(&self.endpoint_dir(&receipt.endpoint))?;
         let text = serde_json::to_vec_pretty(receipt)?;
-        crate::output::write_file(&path, &text)
+        crate::output::write_file(&path, &text)?;
+        private_file(&path);
+        Ok(())
+    }
+
+    /// Takes the endpoint for one submit: a second submit to it from this state directory,
+    /// while one runs, would guard against stale receipts and could delete what the first one
+    /// sends. Released when the returned value is dropped (or the run is interrupted).
+    pub fn lock(&self, endpoint: &str) -> anyhow::Result<Lock> {
+        let path = self.in_flight_path(endpoint).with_extension("lock");
+        if let Some(dir) = path.parent() {
+            private_dir(dir)?;
+        }
+        let mut file = match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                anyhow::bail!(
+                    "another submit to this endpoint is running ({}); wait for it to end. If none is (a run that \
+                     was killed leaves this behind), remove {} and run again",
+                    holder.trim(),
+                    path.display()
+                );
+            }
+            Err(e) => anyhow::bail!(
+                "cannot record this submit in the state directory {} ({e}): nothing was sent. Make the directory \
+                 writable, or give another --state-dir",
+                self.dir.display()
+            ),
+        };
+        let registered = crate::output::remove_on_interrupt(&path);
+        use std::io::Write as _;
+        let _ = writeln!(
+            file,
+            "process {} since {}",
+            std::process::id(),
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+        Ok(Lock {
+            path,
+            _registered: registered,
+        })
     }
 
     /// Forgets the in-flight record: the real receipt is saved, or the server refused the body.
@@ -265,32 +306,86 @@ impl Store {
                 path.display()
             )
         })?;
+        if receipt.version > RECEIPT_VERSION {
+            anyhow::bail!(
+                "{} was written by a newer relsync (receipt format {}, this relsync reads up to {}); use that \
+                 version, or give another --state-dir",
+                path.display(),
+                receipt.version,
+                RECEIPT_VERSION
+            );
+        }
         Ok(Some(receipt))
     }
 
     /// Records a receipt; returns its path.
     pub fn save(&self, receipt: &Receipt) -> anyhow::Result<PathBuf> {
         let dir = self.endpoint_dir(&receipt.endpoint);
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        private_dir(&dir)?;
         let stamp: String = receipt
             .time
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
             .collect();
-        let mut path = dir.join(format!("{stamp}-{}.json", &receipt.body_sha256[..8]));
-        let mut n = 1;
-        while path.exists() {
-            path = dir.join(format!("{stamp}-{}-{n}.json", &receipt.body_sha256[..8]));
-            n += 1;
-        }
+        // Named by a sequence number, not by the clock: "the last receipt" is the one written
+        // last, even when machines sharing a state directory disagree about the time. `n...`
+        // sorts after the time-named receipts of earlier versions.
+        let seq = Self::receipts_in(&dir)?
+            .iter()
+            .filter_map(|p| {
+                let name = p.file_name()?.to_str()?;
+                name.strip_prefix('n')?.get(..8)?.parse::<u64>().ok()
+            })
+            .max()
+            .map_or(1, |n| n + 1);
+        let sha = receipt.body_sha256.get(..8).unwrap_or(&receipt.body_sha256);
+        let path = dir.join(format!("n{seq:08}-{stamp}-{sha}.json"));
         let text = serde_json::to_vec_pretty(receipt)?;
         crate::output::write_file(&path, &text)?;
+        private_file(&path);
         // Keep the history short; a receipt that cannot be removed is left for next time.
         let all = Self::receipts_in(&dir)?;
         for old in all.iter().take(all.len().saturating_sub(KEEP_RECEIPTS)) {
             let _ = std::fs::remove_file(old);
         }
         Ok(path)
+    }
+}
+
+/// Creates `dir` (and its parents) for state files; on Unix `dir` itself (not the state
+/// directory the user named) is the user's only: receipts list every external id sent, and kept
+/// bodies hold all the data.
+fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    Ok(())
+}
+
+/// Makes a state file readable by the user only (Unix; on Windows the user's profile folder
+/// already is).
+fn private_file(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// A submit's hold on its endpoint (a lock file), released when dropped.
+pub struct Lock {
+    path: PathBuf,
+    _registered: crate::output::Registered,
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -330,7 +425,7 @@ impl Store {
         format: crate::body::BodyFormat,
     ) -> anyhow::Result<PathBuf> {
         let dir = self.body_dir(&receipt.endpoint);
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        private_dir(&dir)?;
         let name = kept_body_name(&receipt.body_sha256, format);
         let path = dir.join(&name);
         let mut staged = crate::output::Staged::new(crate::output::Destination::File(path.clone()))?;
@@ -341,6 +436,7 @@ impl Store {
             gz.finish().with_context(|| format!("writing {}", path.display()))?;
         }
         staged.commit()?;
+        private_file(&path);
         // Only the newest is kept; one that cannot be removed is left for next time.
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let file = entry.file_name();
@@ -459,6 +555,20 @@ mod tests {
                 .contains("acme.relatics.com-reqs-")
         );
         assert_eq!(store.endpoint_dir(a), store.endpoint_dir(&format!("{a}/")));
+
+        // The receipt written last is the last, whatever the clock said: a runner whose clock
+        // is a year ahead does not make its older receipt "the last".
+        store.save(&receipt(a, "2027-11-28T10:00:00.000Z", &["ahead"])).unwrap();
+        store.save(&receipt(a, "2026-11-28T13:00:00.000Z", &["now"])).unwrap();
+        assert_eq!(store.last(a).unwrap().unwrap().1.external_ids, ["now"]);
+        // Receipts of an earlier version (named by time) come before any of these.
+        let legacy = store.endpoint_dir(a).join("20991231T235959.999Z-abcdef12.json");
+        std::fs::write(
+            &legacy,
+            serde_json::to_vec(&receipt(a, "2099-12-31T23:59:59.999Z", &["old"])).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(store.last(a).unwrap().unwrap().1.external_ids, ["now"]);
     }
 
     #[test]

@@ -15,14 +15,23 @@ pub fn show_response(answer: &Answer, http: &Http) -> String {
     let looks_xml =
         answer.content_type.as_deref().is_some_and(|c| c.contains("xml")) || text.trim_start().starts_with('<');
     if looks_xml && roxml_ok(&text) {
-        return http.redact(text.trim());
+        return http.redact(&printable(text.trim()));
     }
     let mut end = text.len().min(2048);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
     let cut = if end < text.len() { " ..." } else { "" };
-    http.redact(&format!("{}{cut}", text[..end].trim_end()))
+    http.redact(&format!("{}{cut}", printable(text[..end].trim_end())))
+}
+
+/// The answer's lines with what a terminal would obey (escape sequences, bells) escaped; the
+/// line breaks stay. (JSON is re-serialized, which escapes them already.)
+fn printable(text: &str) -> String {
+    text.split('\n')
+        .map(|line| crate::value::for_terminal(line.strip_suffix('\r').unwrap_or(line)).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Is `text` well-formed XML?
@@ -49,6 +58,7 @@ mod tests {
             location: None,
             retry_after: None,
             body: body.as_bytes().to_vec(),
+            truncated: false,
         }
     }
 
@@ -65,5 +75,13 @@ mod tests {
         let shown = show_response(&answer(&long, Some("text/plain")), &http);
         assert!(shown.ends_with(" ...") && shown.len() < 2100, "{}", shown.len());
         assert_eq!(show_response(&answer("", None), &http), "");
+        // What the server says cannot steer the terminal; its lines stay lines.
+        assert_eq!(
+            show_response(
+                &answer("\u{1b}[31mRED\u{1b}[0m \u{7} done\r\nline 2", Some("text/plain")),
+                &http
+            ),
+            "\\u{1b}[31mRED\\u{1b}[0m \\u{7} done\nline 2"
+        );
     }
 }

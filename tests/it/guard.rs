@@ -388,7 +388,7 @@ fn a_body_that_may_have_arrived_is_guarded_and_one_refused_is_forgotten() {
     let run = submit(&dir, &endpoint, &["--retries", "0"]);
     assert_eq!(run.code, 3, "{run:?}");
     assert!(
-        run.stderr.contains("cannot tell whether Relatics received the body"),
+        run.stderr.contains("whether Relatics received the body cannot be told"),
         "{}",
         run.stderr
     );
@@ -400,7 +400,7 @@ fn a_body_that_may_have_arrived_is_guarded_and_one_refused_is_forgotten() {
     // Refused by the server with the deletion allowed: not applied, so forgotten.
     let run = submit(&dir, &endpoint, &["--allow-deletions", "--retries", "0"]);
     assert_eq!(run.code, 3, "{run:?}");
-    assert!(!run.stderr.contains("cannot tell whether"), "{}", run.stderr);
+    assert!(!run.stderr.contains("cannot be told"), "{}", run.stderr);
     let dry = submit(&dir, &endpoint, &["--dry-run"]);
     assert!(
         dry.stdout.contains("REQ-MAYBE"),
@@ -497,4 +497,74 @@ fn a_dry_run_after_a_submit_shows_what_changes_field_by_field() {
         "{}",
         dry.stdout
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn state_files_are_the_users_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new();
+    sheet(&dir, &["REQ-1"]);
+    let server = Server::start(|_, _| ok_sync());
+    assert_eq!(submit(&dir, &server.url(SYNC), &["--allow-deletions"]).code, 0);
+    let mut files = 0;
+    for sub in ["receipts", "bodies"] {
+        for folder in std::fs::read_dir(dir.path("state").join(sub)).unwrap().flatten() {
+            assert_eq!(
+                folder.metadata().unwrap().permissions().mode() & 0o777,
+                0o700,
+                "{folder:?}"
+            );
+            for file in std::fs::read_dir(folder.path()).unwrap().flatten() {
+                assert_eq!(file.metadata().unwrap().permissions().mode() & 0o777, 0o600, "{file:?}");
+                files += 1;
+            }
+        }
+    }
+    assert_eq!(files, 2, "a receipt and a kept body");
+}
+
+#[test]
+fn a_second_submit_to_the_same_endpoint_waits_its_turn() {
+    use std::process::Stdio;
+    let dir = Dir::new();
+    sheet(&dir, &["REQ-1"]);
+    let server = Server::start(|_, _| Reply::After(std::time::Duration::from_secs(2), Box::new(ok_sync())));
+    let endpoint = server.url(SYNC);
+    let state = dir.path("state").display().to_string();
+    let mut first = dir
+        .command(&[
+            "submit",
+            "req.xlsx",
+            "-t",
+            "req.toml",
+            "--endpoint",
+            &endpoint,
+            "--state-dir",
+            &state,
+            "--allow-deletions",
+        ])
+        .env("RELATICS_TOKEN", TOKEN)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run relsync");
+    let started = std::time::Instant::now();
+    while server.requests().is_empty() {
+        assert!(started.elapsed().as_secs() < 20, "the first submit did not arrive");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let second = submit(&dir, &endpoint, &["--allow-deletions"]);
+    assert_eq!(second.code, 2, "{second:?}");
+    assert!(
+        second
+            .stderr
+            .contains("another submit to this endpoint is running (process"),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(first.wait().unwrap().code(), Some(0));
+    assert_eq!(server.requests().len(), 1, "the second sent nothing");
+    // Released: the next one goes.
+    assert_eq!(submit(&dir, &endpoint, &[]).code, 0);
 }

@@ -340,3 +340,31 @@ fn no_output_is_written_over_a_lookup_file() {
         assert_eq!(dir.read("lookups/f.json"), lookup);
     }
 }
+
+#[test]
+fn fetch_lookup_saves_a_large_answer_whole() {
+    let dir = Dir::new();
+    // 100,000 pairs, some 5 MB: more than relsync keeps of a submit's answer.
+    let mut big = String::from("{\"Facilities\": [");
+    for i in 0..100_000 {
+        if i > 0 {
+            big.push(',');
+        }
+        big.push_str(&format!(
+            "{{\"@id\": \"FAC-{i}\", \"@name\": \"Facility number {i} of the large site\"}}"
+        ));
+    }
+    big.push_str("]}");
+    assert!(big.len() > 5_000_000);
+    let len = big.len();
+    let server = Server::start(move |_, _| Reply::json(200, &big));
+    let run = fetch(
+        &dir,
+        &server,
+        &["-o", "big.json"],
+        &[("RELATICS_TOKEN", "ready-token-1")],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(std::fs::metadata(dir.path("big.json")).unwrap().len() as usize, len);
+    assert!(run.stdout.contains("100000 name/ID pairs recognised"), "{}", run.stdout);
+}

@@ -326,6 +326,25 @@ mod tls {
         assert_eq!(proxy.connects().len(), 2, "NO_PROXY bypassed the proxy");
         assert!(bypass.stderr.contains("relatics.test"), "{}", bypass.stderr);
         assert!(!bypass.stderr.contains("pr0xy-pa55"));
+
+        // A proxy that refuses the credentials: said so, and not retried.
+        let refusing = Proxy::start_refusing();
+        let refusing_url = format!("http://proxyuser:pr0xy-pa55@127.0.0.1:{}", refusing.port);
+        let env = [
+            ("SSL_CERT_FILE", ca_file.as_str()),
+            ("HTTPS_PROXY", refusing_url.as_str()),
+        ];
+        let run = super::run(&dir, &server.url(SYNC), &server.url(TOKEN), &["--retries", "2"], &env);
+        assert_eq!(run.code, 3, "{run:?}");
+        assert!(
+            run.stderr.contains(
+                "the proxy could not be used (it did not accept the user name and password in the proxy URL)"
+            ),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(refusing.connects().len(), 1, "not retried: {:?}", refusing.connects());
+        assert!(!run.stderr.contains("pr0xy-pa55"));
     }
 }
 
@@ -508,4 +527,20 @@ fn retries_are_bounded() {
     let run = dir.run(&["submit", "req.xlsx", "-t", "req.toml", "--retries", "11", "--dry-run"]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("--retries"), "{}", run.stderr);
+}
+
+#[test]
+fn a_proxy_variable_that_is_not_a_url_is_said_not_passed_over() {
+    let dir = workbook();
+    let server = Server::start(handler(|_| ok_sync()));
+    let env = [("HTTPS_PROXY", "http://u:s3cret@[::1")];
+    let run = run(&dir, "https://acme.relatics.com/api/x", &server.url(TOKEN), &[], &env);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("HTTPS_PROXY is set but is not a proxy URL"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("s3cret"));
+    assert!(server.requests().is_empty());
 }

@@ -260,6 +260,15 @@ pub struct Proxy {
 
 impl Proxy {
     pub fn start() -> Proxy {
+        Proxy::serve(false)
+    }
+
+    /// A proxy that answers every CONNECT with 407, whatever credentials came with it.
+    pub fn start_refusing() -> Proxy {
+        Proxy::serve(true)
+    }
+
+    fn serve(refuse: bool) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("address").port();
         let seen: Arc<Mutex<Vec<(String, bool)>>> = Arc::default();
@@ -268,7 +277,7 @@ impl Proxy {
             for client in listener.incoming().flatten() {
                 let record = Arc::clone(&record);
                 std::thread::spawn(move || {
-                    let _ = tunnel(client, &record);
+                    let _ = tunnel(client, &record, refuse);
                 });
             }
         });
@@ -281,7 +290,7 @@ impl Proxy {
     }
 }
 
-fn tunnel(client: TcpStream, seen: &Mutex<Vec<(String, bool)>>) -> io::Result<()> {
+fn tunnel(client: TcpStream, seen: &Mutex<Vec<(String, bool)>>, refuse: bool) -> io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut request = String::new();
     reader.read_line(&mut request)?;
@@ -299,6 +308,12 @@ fn tunnel(client: TcpStream, seen: &Mutex<Vec<(String, bool)>>) -> io::Result<()
         return (&client).write_all(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n");
     };
     seen.lock().unwrap().push((target.to_owned(), authorized));
+    if refuse {
+        return (&client).write_all(
+            b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\n\
+              Content-Length: 0\r\n\r\n",
+        );
+    }
     let (host, port) = target.rsplit_once(':').unwrap_or((target, "443"));
     let host = if host == "relatics.test" { "127.0.0.1" } else { host };
     let upstream = TcpStream::connect((host, port.parse::<u16>().unwrap_or(443)))?;

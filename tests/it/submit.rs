@@ -685,3 +685,37 @@ fn a_token_endpoint_that_echoes_the_basic_header_shows_no_secret() {
     }
     assert!(run.stderr.contains("bad creds: Basic *** for ***"), "{}", run.stderr);
 }
+
+#[test]
+fn tokens_an_http_header_cannot_carry_are_refused_before_sending() {
+    let dir = Dir::new();
+    sheet(&dir, &["REQ-1"]);
+    let server = Server::start(|req, _| {
+        if req.path == TOKEN {
+            return Reply::json(200, r#"{"access_token": "tok\nsplit", "token_type": "Bearer"}"#);
+        }
+        ok_sync()
+    });
+    for (token, words) in [
+        ("ab\ncd", "RELATICS_TOKEN holds more than one word or line"),
+        ("SECRÉT", "RELATICS_TOKEN holds characters outside ASCII"),
+    ] {
+        let run = submit_with_env(&dir, &server, &allowing(&[]), &[("RELATICS_TOKEN", token)]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.contains(words), "{}", run.stderr);
+    }
+    let run = submit_with_client(&dir, &server, &[]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("answered an access token that holds more than one word or line"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("split"), "the token is a secret: {}", run.stderr);
+    assert!(server.requests_to(SYNC).is_empty());
+    assert!(
+        !dir.path("state").join("in-flight").exists()
+            || std::fs::read_dir(dir.path("state/in-flight")).unwrap().next().is_none()
+    );
+}
