@@ -216,8 +216,8 @@ pub struct FetchArgs {
     #[arg(long, value_name = "URL")]
     pub token_url: Option<String>,
 
-    /// Time limit for the request, in seconds (at least 1)
-    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Time limit for the request, in seconds (1 to 3600)
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
 
     /// Retries after a connection failure, timeout, 429, 502, 503 or 504, at most 10
@@ -468,8 +468,8 @@ pub struct SubmitArgs {
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
 
-    /// Time limit for the whole request, in seconds (at least 1)
-    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Time limit for the whole request, in seconds (1 to 3600)
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
 
     /// Retries after a connection failure, timeout, 429, 502, 503 or 504, at most 10 (waiting

@@ -30,6 +30,9 @@ use sha2::{Digest, Sha256};
 
 /// The receipt format this relsync writes; a newer one is refused rather than misread.
 pub const RECEIPT_VERSION: u32 = 1;
+/// A lock older than this was left by a run that was killed: a submit, with every retry at the
+/// longest time limit (`--timeout` is at most an hour), ends within 12 hours.
+const STALE_LOCK: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 /// Receipts kept per endpoint; older ones are removed after a successful submit.
 pub const KEEP_RECEIPTS: usize = 10;
 
@@ -247,13 +250,28 @@ impl Store {
         if let Some(dir) = path.parent() {
             private_dir(dir)?;
         }
+        // A submit ends within hours even with every retry at the longest time limit: an older
+        // lock was left by a run that was killed, and its in-flight record (if any) still guards
+        // what it sent.
+        let stale = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE_LOCK));
+        if stale {
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            eprintln!(
+                "relsync: taking over the lock {} ({}), left by a run that did not end",
+                path.display(),
+                holder.trim()
+            );
+            let _ = std::fs::remove_file(&path);
+        }
         let mut file = match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 let holder = std::fs::read_to_string(&path).unwrap_or_default();
                 anyhow::bail!(
                     "another submit to this endpoint is running ({}); wait for it to end. If none is (a run that \
-                     was killed leaves this behind), remove {} and run again",
+                     was killed leaves this behind; after 24 hours it is taken over), remove {} and run again",
                     holder.trim(),
                     path.display()
                 );

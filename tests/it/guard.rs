@@ -529,7 +529,13 @@ fn a_second_submit_to_the_same_endpoint_waits_its_turn() {
     use std::process::Stdio;
     let dir = Dir::new();
     sheet(&dir, &["REQ-1"]);
-    let server = Server::start(|_, _| Reply::After(std::time::Duration::from_secs(2), Box::new(ok_sync())));
+    let server = Server::start(|_, earlier| {
+        if earlier.is_empty() {
+            Reply::After(std::time::Duration::from_secs(2), Box::new(ok_sync()))
+        } else {
+            ok_sync()
+        }
+    });
     let endpoint = server.url(SYNC);
     let state = dir.path("state").display().to_string();
     let mut first = dir
@@ -567,4 +573,23 @@ fn a_second_submit_to_the_same_endpoint_waits_its_turn() {
     assert_eq!(server.requests().len(), 1, "the second sent nothing");
     // Released: the next one goes.
     assert_eq!(submit(&dir, &endpoint, &[]).code, 0);
+
+    // A lock left by a run that was killed a day ago is taken over.
+    let folder = dir.path("state").join("in-flight");
+    let name = std::fs::read_dir(dir.path("state").join("receipts"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name();
+    let lock = folder.join(format!("{}.lock", name.to_string_lossy()));
+    std::fs::write(&lock, "process 1 since yesterday").unwrap();
+    let file = std::fs::File::options().write(true).open(&lock).unwrap();
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(25 * 3600))
+        .unwrap();
+    drop(file);
+    let run = submit(&dir, &endpoint, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("taking over the lock"), "{}", run.stderr);
+    assert!(!lock.exists(), "released after the submit");
 }

@@ -75,6 +75,24 @@ fn large_workbook() -> Dir {
     dir
 }
 
+/// `submit` of `req.xlsx` to `url` with a ready token (`tok-1234`), deletions allowed.
+fn submit_ready(dir: &Dir, url: &str, extra: &[&str]) -> Run {
+    let state = dir.path("state").display().to_string();
+    let mut args = vec![
+        "submit",
+        "req.xlsx",
+        "-t",
+        "req.toml",
+        "--endpoint",
+        url,
+        "--state-dir",
+        &state,
+        "--allow-deletions",
+    ];
+    args.extend_from_slice(extra);
+    dir.run_with(&args, &[("RELATICS_TOKEN", "tok-1234")], None)
+}
+
 fn no_receipt(dir: &Dir) -> bool {
     let root = dir.path("state").join("receipts");
     std::fs::read_dir(root).map_or(true, |mut d| {
@@ -165,26 +183,8 @@ mod tls {
         let dir = large_workbook();
         let other = TestCa::new("Somebody else");
         let server = Server::start_tls(other.server(&["localhost"], false), "localhost", handler(|_| ok_sync()));
-        let state = dir.path("state").display().to_string();
-        let url = server.url(SYNC);
         let started = Instant::now();
-        let run = dir.run_with(
-            &[
-                "submit",
-                "req.xlsx",
-                "-t",
-                "req.toml",
-                "--endpoint",
-                &url,
-                "--state-dir",
-                &state,
-                "--allow-deletions",
-                "--retries",
-                "3",
-            ],
-            &[("RELATICS_TOKEN", "tok-1234")],
-            None,
-        );
+        let run = submit_ready(&dir, &server.url(SYNC), &["--retries", "3"]);
         assert_eq!(run.code, 3, "{run:?}");
         assert!(
             run.stderr.contains("the certificate of localhost is not trusted"),
@@ -383,25 +383,8 @@ fn a_closed_port_is_one_sentence() {
 fn a_closed_port_is_one_sentence_whatever_the_body_size() {
     let dir = large_workbook();
     let port = closed_port();
-    let state = dir.path("state").display().to_string();
     let url = format!("http://127.0.0.1:{port}{SYNC}");
-    let run = dir.run_with(
-        &[
-            "submit",
-            "req.xlsx",
-            "-t",
-            "req.toml",
-            "--endpoint",
-            &url,
-            "--state-dir",
-            &state,
-            "--allow-deletions",
-            "--retries",
-            "1",
-        ],
-        &[("RELATICS_TOKEN", "tok")],
-        None,
-    );
+    let run = submit_ready(&dir, &url, &["--retries", "1"]);
     assert_eq!(run.code, 3, "{run:?}");
     assert!(
         run.stderr.contains(&format!(
