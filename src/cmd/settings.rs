@@ -471,6 +471,18 @@ pub fn convert(args: &ConvertArgs) -> anyhow::Result<ConvertSettings> {
         );
     }
     let format = asked.or(from_extension).unwrap_or(OutputFormat::Body(BodyFormat::Json));
+    if let Some(out) = &args.output
+        && from_extension.is_none()
+        && let Some(extension) = out.extension()
+    {
+        eprintln!(
+            "relsync: warning: writing {} body to {}, whose extension .{} says otherwise; Relatics and other \
+             tools go by the extension",
+            a(format.name()),
+            out.display(),
+            extension.to_string_lossy()
+        );
+    }
     if format == OutputFormat::Xlsx && output == Destination::Stdout {
         bail!("the Excel format is a file: give -o FILE.xlsx");
     }

@@ -197,6 +197,13 @@ fn a_format_that_contradicts_the_file_name_is_refused() {
     let run = dir.run(&["convert", "in.csv", "-t", "t.toml", "-o", "out.body", "-f", "xml"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(dir.read("out.body").starts_with("<?xml"));
+    // Written, with a word: the extension says something else.
+    assert!(
+        run.stderr
+            .contains("warning: writing an XML body to out.body, whose extension .body says otherwise"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
