@@ -14,7 +14,8 @@ macro_rules! exit_codes {
      for diff: the two sides differ
   2  the command could not run: unreadable input, invalid template, bad arguments
   3  submit: the submission failed (network, authentication, or an error from Relatics)
-  4  submit: refused by a safety check (deletions or an empty body without permission)
+  4  submit: refused by a safety check (deletions, no receipt for the endpoint, or an empty
+     body, without permission)
   5  submit: the body was accepted but its receipt could not be saved
   130  interrupted (Ctrl+C or a termination signal): no output file was written, temporary
        files were removed"
@@ -285,9 +286,9 @@ pub struct InitArgs {
 
 const CONVERT_HELP: &str = "\
 Examples:
-  relsync convert requirements.xlsx --template templates/requirements.toml --output requirements.json
+  relsync convert requirements.xlsx -t templates/requirements.toml -o requirements.json
   relsync convert objects.csv -t templates/objects.toml -o objects.xml     # XML from the extension
-  relsync convert export.xlsx -t t.toml --sheet 'Eisen 2026' -o body.json
+  relsync convert export.xlsx -t t.toml --sheet \"Eisen 2026\" -o body.json
   relsync convert export.xlsx -t t.toml | other-tool                        # body on stdout
   relsync convert samples/requirements.xlsx -t templates/requirements.toml -o upload.xlsx
                                   # Relatics' Excel sync format, for uploading by hand
@@ -319,11 +320,13 @@ Exit codes:
   2  the command could not run: unreadable input, invalid template, bad arguments";
 
 const SUBMIT_HELP: &str = "\
-Examples:
-  export RELATICS_CLIENT_ID=... RELATICS_CLIENT_SECRET=...
-  relsync submit requirements.xlsx -t templates/requirements.toml
-  relsync submit requirements.json --endpoint https://acme.relatics.com/api/v1/workspaces/<uuid>/interfaces/synchronizing/requirements
+Examples (with RELATICS_TOKEN, or RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET, set):
   relsync submit requirements.xlsx -t templates/requirements.toml --dry-run
+  relsync submit requirements.xlsx -t templates/requirements.toml
+  relsync submit requirements.json --endpoint <interface URL>
+
+The interface URL has the form
+https://<env>.relatics.com/api/v1/workspaces/<uuid>/interfaces/synchronizing/<name>.
 
 Relatics deletes every element of the type that is not in the body. relsync keeps a receipt of
 every successful submit (in --state-dir) and refuses (exit 4) to send a body that would delete
@@ -342,7 +345,7 @@ Authentication (secrets are never taken on the command line):
   RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET
                                          OAuth2 client credentials; the token endpoint comes from
                                          --token-url, RELATICS_TOKEN_URL or target.token_url
-Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured (loopback is always reached
+Proxies: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY are honoured (loopback is always reached
 directly). Certificates are checked against the system's store (on Linux also SSL_CERT_FILE).
 
 Exit codes:
@@ -351,7 +354,8 @@ Exit codes:
   2  the command could not run: unreadable input, invalid template or endpoint, no credentials,
      a state directory that cannot be written (nothing was sent)
   3  the submission failed: network, authentication, or an error status from Relatics
-  4  refused by a safety check: deletions or an empty body without permission
+  4  refused by a safety check: deletions, no receipt for the endpoint, or an empty body,
+     without permission
   5  the body was accepted but its receipt could not be saved (the next submit guards its
      elements from the record made before sending)";
 

@@ -738,7 +738,10 @@ pub fn fetch_lookup(args: &FetchArgs) -> anyhow::Result<FetchSettings> {
         token_url: args.token_url.as_deref(),
     };
     let Some(credentials) = credentials(&given, None, Path::new(""))? else {
-        bail!("{NO_CREDENTIALS}");
+        bail!(
+            "no credentials: set RELATICS_TOKEN (or use --token-file FILE) to a ready access token, or set \
+             RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET with a token URL (--token-url or RELATICS_TOKEN_URL)"
+        );
     };
     Ok(FetchSettings {
         endpoint: endpoint.into(),

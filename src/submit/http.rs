@@ -86,6 +86,9 @@ pub enum Transport {
     ProxyAuth(String),
     /// The connection was closed or broken before a whole answer arrived.
     Dropped,
+    /// The server closed the connection before the whole body was sent (an early refusal whose
+    /// answer relsync could not read, such as 413 or 401, or a network cut).
+    SendCut,
     /// The answer is not valid HTTP.
     Malformed,
     /// Anything else, in the library's words.
@@ -111,6 +114,10 @@ impl fmt::Display for Transport {
             },
             Transport::Proxy(why) | Transport::ProxyAuth(why) => write!(f, "the proxy could not be used ({why})"),
             Transport::Dropped => f.write_str("the connection was closed before a whole answer arrived"),
+            Transport::SendCut => f.write_str(
+                "the server closed the connection before the whole body was sent, so the body was not applied; it \
+                 may have refused it early (too large, or the token) with an answer relsync could not read",
+            ),
             Transport::Malformed => f.write_str("the answer is not valid HTTP"),
             Transport::Other(why) => write!(f, "the request failed ({why})"),
         }
@@ -140,6 +147,10 @@ impl Transport {
             } => EMPTY_STORE_ADVICE,
             Transport::Certificate { .. } => "check the URL; relsync does not send credentials to such a server",
             Transport::Proxy(_) | Transport::ProxyAuth(_) => "check HTTPS_PROXY / HTTP_PROXY and NO_PROXY",
+            Transport::SendCut => {
+                "run with --verbose to see more, and check the body's size against the interface's limit with your \
+                 Relatics administrator"
+            }
             Transport::Dropped | Transport::Malformed | Transport::Other(_) => {
                 "it is safe to submit again, since a full-set sync can be repeated"
             }
@@ -576,7 +587,9 @@ impl Http {
             // credentials) through the same client, whose failure names the cause.
             return match self.client(url).map(|c| c.head(url).send()) {
                 Ok(Err(e)) if !chain_text(&e).contains("receiver is gone") => self.transport(url, &e),
-                _ => Transport::Dropped,
+                // The server is there and answers: it closed the connection before the whole
+                // body was in, so the body cannot have been applied.
+                _ => Transport::SendCut,
             };
         }
         if text.contains("parse") || text.contains("invalid status") || text.contains("invalid http") {

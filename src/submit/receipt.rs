@@ -231,11 +231,11 @@ impl Store {
     pub fn begin(&self, receipt: &Receipt) -> anyhow::Result<()> {
         let path = self.in_flight_path(&receipt.endpoint);
         if let Some(dir) = path.parent() {
-            private_dir(dir)?;
+            private_dir(&self.dir, dir)?;
         }
         // The receipts' folder too: a submit that could not save its receipt after a 2xx
         // should be rare, not the rule.
-        private_dir(&self.endpoint_dir(&receipt.endpoint))?;
+        private_dir(&self.dir, &self.endpoint_dir(&receipt.endpoint))?;
         let text = serde_json::to_vec_pretty(receipt)?;
         crate::output::write_file(&path, &text)?;
         private_file(&path);
@@ -248,7 +248,7 @@ impl Store {
     pub fn lock(&self, endpoint: &str) -> anyhow::Result<Lock> {
         let path = self.in_flight_path(endpoint).with_extension("lock");
         if let Some(dir) = path.parent() {
-            private_dir(dir)?;
+            private_dir(&self.dir, dir)?;
         }
         // A submit ends within hours even with every retry at the longest time limit: an older
         // lock was left by a run that was killed, and its in-flight record (if any) still guards
@@ -283,6 +283,7 @@ impl Store {
             ),
         };
         let registered = crate::output::remove_on_interrupt(&path);
+        private_file(&path);
         use std::io::Write as _;
         let _ = writeln!(
             file,
@@ -339,7 +340,7 @@ impl Store {
     /// Records a receipt; returns its path.
     pub fn save(&self, receipt: &Receipt) -> anyhow::Result<PathBuf> {
         let dir = self.endpoint_dir(&receipt.endpoint);
-        private_dir(&dir)?;
+        private_dir(&self.dir, &dir)?;
         let stamp: String = receipt
             .time
             .chars()
@@ -370,16 +371,27 @@ impl Store {
     }
 }
 
-/// Creates `dir` (and its parents) for state files; on Unix `dir` itself (not the state
-/// directory the user named) is the user's only: receipts list every external id sent, and kept
-/// bodies hold all the data.
-fn private_dir(dir: &Path) -> anyhow::Result<()> {
+/// Creates `dir` under the state directory `root` for state files; on Unix the folders relsync
+/// makes (`root` itself only when relsync creates it, not a directory the user named) are the
+/// user's only: receipts list every external id sent, and kept bodies hold all the data.
+fn private_dir(root: &Path, dir: &Path) -> anyhow::Result<()> {
+    let root_is_new = !root.exists();
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        let private = || std::fs::Permissions::from_mode(0o700);
+        let mut at = Some(dir);
+        while let Some(folder) = at.filter(|f| *f != root && f.starts_with(root)) {
+            let _ = std::fs::set_permissions(folder, private());
+            at = folder.parent();
+        }
+        if root_is_new {
+            let _ = std::fs::set_permissions(root, private());
+        }
     }
+    #[cfg(not(unix))]
+    let _ = root_is_new;
     Ok(())
 }
 
@@ -443,7 +455,7 @@ impl Store {
         format: crate::body::BodyFormat,
     ) -> anyhow::Result<PathBuf> {
         let dir = self.body_dir(&receipt.endpoint);
-        private_dir(&dir)?;
+        private_dir(&self.dir, &dir)?;
         let name = kept_body_name(&receipt.body_sha256, format);
         let path = dir.join(&name);
         let mut staged = crate::output::Staged::new(crate::output::Destination::File(path.clone()))?;

@@ -507,6 +507,12 @@ fn state_files_are_the_users_only() {
     sheet(&dir, &["REQ-1"]);
     let server = Server::start(|_, _| ok_sync());
     assert_eq!(submit(&dir, &server.url(SYNC), &["--allow-deletions"]).code, 0);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    // The state directory relsync made, and every folder in it.
+    assert_eq!(mode(&dir.path("state")), 0o700);
+    for sub in ["receipts", "bodies", "in-flight"] {
+        assert_eq!(mode(&dir.path("state").join(sub)), 0o700, "{sub}");
+    }
     let mut files = 0;
     for sub in ["receipts", "bodies"] {
         for folder in std::fs::read_dir(dir.path("state").join(sub)).unwrap().flatten() {

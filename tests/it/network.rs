@@ -527,3 +527,46 @@ fn a_proxy_variable_that_is_not_a_url_is_said_not_passed_over() {
     assert!(!run.stderr.contains("s3cret"));
     assert!(server.requests().is_empty());
 }
+
+#[test]
+fn a_body_refused_before_it_is_all_sent_is_not_taken_for_a_maybe() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = large_workbook();
+    // A server that answers 413 as soon as it has the headers, and closes without reading the
+    // body, as a front end with a size limit does.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                line.clear();
+            }
+            let _ = (&stream)
+                .write_all(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    });
+    let url = format!("http://127.0.0.1:{port}{SYNC}");
+    let run = submit_ready(&dir, &url, &["--retries", "0"]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr.contains("413 Payload Too Large")
+            || run
+                .stderr
+                .contains("the server closed the connection before the whole body was sent"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("cannot be told"), "{}", run.stderr);
+    let in_flight = dir.path("state").join("in-flight");
+    let records = std::fs::read_dir(&in_flight)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "receipt"))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(records, 0, "a body that was not all sent was not applied");
+}
