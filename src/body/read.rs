@@ -165,16 +165,22 @@ impl<'de> Visitor<'de> for ElementSeed<'_> {
             index: self.index,
             ..BodyElement::default()
         };
-        // Keys seen in this element: a key given twice is read differently by different parsers.
+        // A key given twice is read differently by different parsers. The keys seen are the
+        // fields kept so far, or (when values are not kept) the keys moved here: no copies.
         let mut keys: Vec<String> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
-            if keys.contains(&key) {
+            let twice = if key == "@externalid" {
+                element.id.is_some()
+            } else if keep {
+                element.fields.iter().any(|(k, _)| *k == key)
+            } else {
+                keys.contains(&key)
+            };
+            if twice {
                 self.sink.problem(
                     format!("element {}", self.index),
                     format!("has the key '{key}' twice; Relatics would read only one of them: keep one"),
                 );
-            } else {
-                keys.push(key.clone());
             }
             if key == "@externalid" {
                 match map.next_value::<serde_json::Value>()? {
@@ -194,8 +200,10 @@ impl<'de> Visitor<'de> for ElementSeed<'_> {
                     key: &key,
                     keep,
                 };
-                if let Some(value) = map.next_value_seed(value)? {
-                    element.fields.push((key, value));
+                match map.next_value_seed(value)? {
+                    Some(value) => element.fields.push((key, value)),
+                    None if !keep => keys.push(key),
+                    None => {}
                 }
             }
         }
@@ -363,12 +371,18 @@ fn read_xml(reader: impl std::io::BufRead, sink: &mut dyn ElementSink) {
                     }
                 }
                 4 => {
-                    if children.contains(&name) {
+                    // Fields kept so far, or (when values are not kept) the names seen.
+                    let twice = if keep {
+                        element.fields.iter().any(|(k, _)| *k == name)
+                    } else {
+                        children.contains(&name)
+                    };
+                    if twice {
                         sink.problem(
                             format!("element {index}"),
                             format!("has <{name}> twice; Relatics would read only one of them: keep one"),
                         );
-                    } else {
+                    } else if !keep {
                         children.push(name.clone());
                     }
                     child = Child {
@@ -522,6 +536,35 @@ mod tests {
         let mut sink = All::default();
         read(text.as_bytes(), format, &mut sink);
         sink
+    }
+
+    #[test]
+    fn a_field_given_twice_is_a_problem_when_values_are_kept_too() {
+        let json = all(
+            r#"{"Ts": [{"@externalid": "A", "N": "a", "N": "b", "@externalid": "B"}]}"#,
+            BodyFormat::Json,
+        );
+        assert!(
+            json.problems.iter().any(|p| p.contains("has the key 'N' twice")),
+            "{:?}",
+            json.problems
+        );
+        assert!(
+            json.problems
+                .iter()
+                .any(|p| p.contains("has the key '@externalid' twice")),
+            "{:?}",
+            json.problems
+        );
+        let xml = all(
+            r#"<elements><Ts><T externalid="A"><N>a</N><N/></T></Ts></elements>"#,
+            BodyFormat::Xml,
+        );
+        assert!(
+            xml.problems.iter().any(|p| p.contains("has <N> twice")),
+            "{:?}",
+            xml.problems
+        );
     }
 
     #[test]
