@@ -11,7 +11,7 @@
 //! Endpoints are keyed as Relatics reads them: the host and the workspace GUID in any case, and
 //! with or without a trailing slash, are one interface.
 //!
-//! Before a body is sent, its receipt is written as `in-flight/<endpoint>.receipt` (so a store
+//! Before a body is sent, its receipt is written as `in-flight/<endpoint>.pending` (so a store
 //! that cannot be written stops the submit before anything is sent), and removed once the real
 //! receipt is saved or the server has said no. One that remains (the answer never came, or
 //! the receipt could not be saved after a 2xx) counts as possibly applied: the next submit
@@ -223,7 +223,7 @@ impl Store {
     fn in_flight_path(&self, endpoint: &str) -> PathBuf {
         self.dir
             .join("in-flight")
-            .join(format!("{}.receipt", Self::folder(&normalize_endpoint(endpoint))))
+            .join(format!("{}.pending", Self::folder(&normalize_endpoint(endpoint))))
     }
 
     /// Records `receipt` as being sent, before it is: an error (nothing may be sent) when the

@@ -564,7 +564,7 @@ fn a_body_refused_before_it_is_all_sent_is_not_taken_for_a_maybe() {
     let records = std::fs::read_dir(&in_flight)
         .map(|d| {
             d.flatten()
-                .filter(|e| e.path().extension().is_some_and(|x| x == "receipt"))
+                .filter(|e| e.path().extension().is_some_and(|x| x == "pending"))
                 .count()
         })
         .unwrap_or(0);
