@@ -18,19 +18,7 @@ fn sheet(dir: &Dir, ids: &[&'static str]) {
 }
 
 fn submit(dir: &Dir, endpoint: &str, extra: &[&str]) -> Run {
-    let state = dir.path("state").display().to_string();
-    let mut args = vec![
-        "submit",
-        "req.xlsx",
-        "-t",
-        "req.toml",
-        "--endpoint",
-        endpoint,
-        "--state-dir",
-        &state,
-    ];
-    args.extend_from_slice(extra);
-    dir.run_with(&args, &[("RELATICS_TOKEN", TOKEN)], None)
+    submit_sheet(dir, endpoint, TOKEN, extra)
 }
 
 #[test]

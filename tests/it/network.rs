@@ -77,20 +77,9 @@ fn large_workbook() -> Dir {
 
 /// `submit` of `req.xlsx` to `url` with a ready token (`tok-1234`), deletions allowed.
 fn submit_ready(dir: &Dir, url: &str, extra: &[&str]) -> Run {
-    let state = dir.path("state").display().to_string();
-    let mut args = vec![
-        "submit",
-        "req.xlsx",
-        "-t",
-        "req.toml",
-        "--endpoint",
-        url,
-        "--state-dir",
-        &state,
-        "--allow-deletions",
-    ];
+    let mut args = vec!["--allow-deletions"];
     args.extend_from_slice(extra);
-    dir.run_with(&args, &[("RELATICS_TOKEN", "tok-1234")], None)
+    submit_sheet(dir, url, "tok-1234", &args)
 }
 
 fn no_receipt(dir: &Dir) -> bool {

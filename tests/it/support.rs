@@ -338,3 +338,21 @@ pub fn run_sample(dir: &Dir, cmd: &str, sample: &str, template: &str, extra: &[&
     args.extend_from_slice(extra);
     dir.run(&args)
 }
+
+/// `relsync submit req.xlsx -t req.toml --endpoint URL --state-dir state` (under `dir`) with the
+/// ready access token `token`, and `extra` arguments.
+pub fn submit_sheet(dir: &Dir, endpoint: &str, token: &str, extra: &[&str]) -> Run {
+    let state = dir.path("state").display().to_string();
+    let mut args = vec![
+        "submit",
+        "req.xlsx",
+        "-t",
+        "req.toml",
+        "--endpoint",
+        endpoint,
+        "--state-dir",
+        &state,
+    ];
+    args.extend_from_slice(extra);
+    dir.run_with(&args, &[("RELATICS_TOKEN", token)], None)
+}
