@@ -108,12 +108,26 @@ impl Lookup {
             path: path.to_owned(),
             why,
         };
-        let raw = std::fs::read(path).map_err(|e| fail(format!("cannot be read ({e})")))?;
-        // Names, IDs and folded names are addressed with 32-bit offsets.
-        if raw.len() as u64 > u64::from(u32::MAX) / 4 {
+        // Names, IDs and folded names are addressed with 32-bit offsets. The size is checked
+        // before anything is read, and the read is bounded too (a template is a shared file:
+        // its lookup may name a device or a pipe).
+        const MAX: u64 = u32::MAX as u64 / 4;
+        let too_large = || fail("is larger than 1 GiB; split it, or keep only the names the sheet uses".into());
+        let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot be read ({e})")))?;
+        if !meta.is_file() {
             return Err(fail(
-                "is larger than 1 GiB; split it, or keep only the names the sheet uses".into(),
+                "is not a regular file; a lookup is a saved JSON, XML or CSV file".into(),
             ));
+        }
+        if meta.len() > MAX {
+            return Err(too_large());
+        }
+        let mut raw = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX + 1), &mut raw))
+            .map_err(|e| fail(format!("cannot be read ({e})")))?;
+        if raw.len() as u64 > MAX {
+            return Err(too_large());
         }
         let ext = path
             .extension()

@@ -65,7 +65,10 @@ pub fn clean_up_on_interrupt() {
             let _ = std::fs::remove_file(path);
         }
         let note = INTERRUPT_NOTE.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        eprintln!(
+        // Not eprintln!, which panics (and so never exits) when stderr is gone: a closed
+        // terminal is one reason to be sent SIGHUP.
+        let _ = writeln!(
+            io::stderr(),
             "\nrelsync: interrupted; {}",
             note.as_deref().unwrap_or("no output was written")
         );

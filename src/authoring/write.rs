@@ -165,7 +165,15 @@ pub fn render(draft: &Draft) -> String {
         let list: Vec<String> = draft.ignored.iter().map(|c| quoted(c)).collect();
         let _ = writeln!(out, "columns = [{}]", list.join(", "));
     }
-    out
+    // Values and headers quoted in comments may hold control characters, which TOML allows
+    // nowhere raw (quoted strings escape their own): write them as escapes.
+    out.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c.to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

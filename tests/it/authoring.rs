@@ -555,3 +555,16 @@ fn dutch_thousands_with_dots_make_a_decimal_comma() {
     let (template, _) = init(&dir, &["us.csv"], "u.toml");
     assert!(!template.contains("decimal_comma"), "{template}");
 }
+
+#[test]
+fn control_characters_in_values_do_not_break_the_template() {
+    let dir = Dir::new();
+    dir.write("c.csv", "ID,Name\nR-1,a\x1bb\nR-2,c\x01d\n");
+    let (template, _) = init(&dir, &["c.csv"], "t.toml");
+    assert!(template.contains(r"e.g. 'a\u{1b}b'"), "{template}");
+    assert_eq!(
+        dir.run(&["check", "c.csv", "-t", "t.toml"]).code,
+        1,
+        "the values themselves are problems"
+    );
+}

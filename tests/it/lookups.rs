@@ -368,3 +368,14 @@ fn fetch_lookup_saves_a_large_answer_whole() {
     assert_eq!(std::fs::metadata(dir.path("big.json")).unwrap().len() as usize, len);
     assert!(run.stdout.contains("100000 name/ID pairs recognised"), "{}", run.stdout);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_lookup_that_is_not_a_regular_file_is_refused_before_it_is_read() {
+    let dir = Dir::new();
+    sheet(&dir, "zero.json", &["Pump"]);
+    std::os::unix::fs::symlink("/dev/zero", dir.path("lookups/zero.json")).unwrap();
+    let run = dir.run(&["check", "objects.csv", "-t", "t.toml"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("is not a regular file"), "{}", run.stderr);
+}
