@@ -34,18 +34,7 @@ fn handler(
 
 /// `submit req.xlsx` to `endpoint` with client credentials (token from `token_url`).
 fn run(dir: &Dir, endpoint: &str, token_url: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
-    let state = dir.path("state").display().to_string();
-    let mut args = vec![
-        "submit",
-        "req.xlsx",
-        "-t",
-        "req.toml",
-        "--endpoint",
-        endpoint,
-        "--state-dir",
-        &state,
-        "--allow-deletions",
-    ];
+    let mut args = vec!["--allow-deletions"];
     args.extend_from_slice(extra);
     let mut all = vec![
         ("RELATICS_CLIENT_ID", "relsync-client"),
@@ -53,7 +42,7 @@ fn run(dir: &Dir, endpoint: &str, token_url: &str, extra: &[&str], env: &[(&str,
         ("RELATICS_TOKEN_URL", token_url),
     ];
     all.extend_from_slice(env);
-    dir.run_with(&args, &all, None)
+    submit_sheet_with(dir, endpoint, &args, &all)
 }
 
 fn workbook() -> Dir {

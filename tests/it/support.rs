@@ -342,6 +342,11 @@ pub fn run_sample(dir: &Dir, cmd: &str, sample: &str, template: &str, extra: &[&
 /// `relsync submit req.xlsx -t req.toml --endpoint URL --state-dir state` (under `dir`) with the
 /// ready access token `token`, and `extra` arguments.
 pub fn submit_sheet(dir: &Dir, endpoint: &str, token: &str, extra: &[&str]) -> Run {
+    submit_sheet_with(dir, endpoint, extra, &[("RELATICS_TOKEN", token)])
+}
+
+/// The same submit with the environment `env` (credentials, proxies, trust store).
+pub fn submit_sheet_with(dir: &Dir, endpoint: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
     let state = dir.path("state").display().to_string();
     let mut args = vec![
         "submit",
@@ -354,5 +359,5 @@ pub fn submit_sheet(dir: &Dir, endpoint: &str, token: &str, extra: &[&str]) -> R
         &state,
     ];
     args.extend_from_slice(extra);
-    dir.run_with(&args, &[("RELATICS_TOKEN", token)], None)
+    dir.run_with(&args, env, None)
 }
