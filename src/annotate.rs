@@ -398,6 +398,25 @@ pub fn write(
     ctx: &Context<'_>,
     problems: &mut Problems,
 ) -> anyhow::Result<()> {
+    // rust_xlsxwriter panics when a write to its temporary files fails (a full disk).
+    let what = || format!("writing the annotated workbook {}", path.display());
+    match crate::panics::quietly(|| write_copy(path, spec, header_row, ctx, problems)) {
+        Ok(written) => written.with_context(what),
+        Err(why) => Err(anyhow::anyhow!(
+            "{}: {}",
+            what(),
+            crate::panics::xlsx_write_failure(&why)
+        )),
+    }
+}
+
+fn write_copy(
+    path: &Path,
+    spec: &InputSpec,
+    header_row: u32,
+    ctx: &Context<'_>,
+    problems: &mut Problems,
+) -> anyhow::Result<()> {
     let marks = Marks::collect(problems)?;
     let data_name = excel_sheet_name(
         ctx.sheet
@@ -455,13 +474,10 @@ pub fn write(
     workbook.worksheet_from_index(0).map_err(xlsx)?.set_active(true);
 
     let staged = StagedPath::new(path)?;
-    workbook
-        .save(staged.path())
-        .map_err(xlsx)
-        .with_context(|| format!("writing the annotated workbook {}", path.display()))?;
-    staged
-        .commit()
-        .with_context(|| format!("writing the annotated workbook {}", path.display()))?;
+    let mut file = crate::output::FailOnce::create(staged.path())?;
+    workbook.save_to_writer(&mut file).map_err(xlsx)?;
+    drop(file);
+    staged.commit()?;
     Ok(())
 }
 

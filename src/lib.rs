@@ -21,6 +21,7 @@ pub mod lookup;
 pub mod mapper;
 pub mod names;
 pub mod output;
+pub mod panics;
 pub mod pipeline;
 pub mod problem;
 pub mod progress;

@@ -194,7 +194,8 @@ impl StagedPath {
     pub fn commit(self) -> anyhow::Result<u64> {
         let size = std::fs::metadata(&self.temp).map(|m| m.len()).unwrap_or(0);
         if let Ok(file) = File::open(&self.temp) {
-            file.sync_all().context("writing the output")?;
+            file.sync_all()
+                .with_context(|| format!("writing {}", self.destination.display()))?;
         }
         set_permissions(&self.temp, &self.destination);
         persist_path(self.temp, &self.destination)?;
@@ -241,7 +242,11 @@ impl Staged {
     /// Makes the output visible: renames the temporary file over the destination, or copies it
     /// to stdout. Returns the size in bytes.
     pub fn commit(self) -> anyhow::Result<u64> {
-        let file = self.temp.finish().context("writing the output")?;
+        let what = match &self.destination {
+            Destination::File(path) => format!("writing {}", path.display()),
+            Destination::Stdout => "writing the output (for standard output)".to_owned(),
+        };
+        let file = self.temp.finish().context(what.clone())?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         match self.holder {
             Temp::Anonymous(mut file) => {
@@ -258,7 +263,7 @@ impl Staged {
                 let Destination::File(path) = &self.destination else {
                     anyhow::bail!("a file was staged for standard output");
                 };
-                file.sync_all().context("writing the output")?;
+                file.sync_all().context(what)?;
                 set_permissions(temp.path(), path);
                 persist(temp, path)?;
             }
@@ -441,6 +446,40 @@ pub fn human_size(bytes: u64) -> String {
         unit = u;
     }
     format!("{size:.1} {unit}")
+}
+
+/// A file that fails its first failing write and then takes (and drops) everything after it:
+/// for a writer that writes again while it is dropped after a failure (the zip crate finalizes an
+/// archive in `Drop` and prints its own message to stderr when that fails too). The caller
+/// reports the first error, naming the file.
+pub struct FailOnce {
+    file: File,
+    failed: bool,
+}
+
+impl FailOnce {
+    pub fn create(path: &Path) -> io::Result<FailOnce> {
+        Ok(FailOnce {
+            file: File::create(path)?,
+            failed: false,
+        })
+    }
+}
+
+impl Write for FailOnce {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.failed {
+            return Ok(buf.len());
+        }
+        self.file.write(buf).inspect_err(|_| self.failed = true)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.failed {
+            return Ok(());
+        }
+        self.file.flush().inspect_err(|_| self.failed = true)
+    }
 }
 
 #[cfg(test)]

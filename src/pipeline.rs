@@ -15,6 +15,18 @@ use crate::problem::{Problems, Stats};
 use crate::progress::Progress;
 use crate::template::Template;
 
+/// The context of a failure to keep the problem list, which a full report spools to a
+/// temporary file: where that file is (a full temporary folder is not the output's disk).
+fn recording_problems() -> String {
+    format!(
+        "recording problems in a temporary file in {}",
+        std::env::temp_dir().display()
+    )
+}
+
+/// The context of every failure to write the body; the command names the file.
+pub const WRITING_BODY: &str = "writing the body";
+
 /// Rows between progress updates.
 const PROGRESS_EVERY: u64 = 4096;
 
@@ -72,15 +84,14 @@ impl Stages<'_, '_> {
 
     /// Empty state: a new mapper and problem list, and a body begun.
     fn fresh(&mut self) -> anyhow::Result<()> {
-        let mut problems =
-            Problems::new(self.job.spool_problems).context("creating a temporary file for the problem list")?;
+        let mut problems = Problems::new(self.job.spool_problems).with_context(recording_problems)?;
         problems.set_header_row(self.job.template.source.header_row);
         self.problems = problems;
         self.mapper = Mapper::new(self.job.template);
         self.mapper.set_allow_empty(self.job.allow_empty);
         self.rows_seen = 0;
         if let Some(b) = self.body.as_deref_mut() {
-            b.begin().context("writing the body")?;
+            b.begin().context(WRITING_BODY)?;
         }
         Ok(())
     }
@@ -98,7 +109,7 @@ impl RowSink for Stages<'_, '_> {
         let element = match self.mapper.row(row, &mut self.problems) {
             Ok(e) => e,
             Err(e) => {
-                let e = anyhow::Error::new(e).context("recording problems");
+                let e = anyhow::Error::new(e).context(recording_problems());
                 return Err(self.fail(e));
             }
         };
@@ -108,7 +119,7 @@ impl RowSink for Stages<'_, '_> {
             && !blocked
             && let Err(e) = body.element(element)
         {
-            let e = anyhow::Error::new(e).context("writing the body");
+            let e = anyhow::Error::new(e).context(WRITING_BODY);
             return Err(self.fail(e));
         }
         self.rows_seen += 1;
@@ -121,7 +132,7 @@ impl RowSink for Stages<'_, '_> {
     fn restart(&mut self) -> Result<(), Stopped> {
         self.progress.finish();
         let rewound = match self.body.as_deref_mut() {
-            Some(b) => b.rewind().context("writing the body"),
+            Some(b) => b.rewind().context(WRITING_BODY),
             None => Ok(()),
         };
         match rewound.and_then(|()| self.fresh()) {
@@ -161,11 +172,11 @@ fn finish(mut stages: Stages<'_, '_>) -> anyhow::Result<Outcome> {
     stages
         .mapper
         .finish(&mut stages.problems)
-        .context("recording problems")?;
+        .with_context(recording_problems)?;
     let blocked = stages.problems.block_body(stages.job.strict);
     let body_complete = match stages.body.as_deref_mut() {
         Some(b) if !blocked => {
-            b.finish().context("writing the body")?;
+            b.finish().context(WRITING_BODY)?;
             true
         }
         _ => false,

@@ -29,6 +29,15 @@ pub struct XlsxBody<'t> {
 }
 
 fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> io::Error {
+    // A failed write in the OS's own words ("No space left on device"), without the layers of
+    // rust_xlsxwriter and the zip crate around it.
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<io::Error>() {
+            return io::Error::new(io.kind(), io.to_string());
+        }
+        source = s.source();
+    }
     io::Error::other(e.to_string())
 }
 
@@ -57,8 +66,39 @@ impl<'t> XlsxBody<'t> {
     }
 }
 
+/// rust_xlsxwriter panics when a write fails (its constant-memory mode writes rows to
+/// temporary files as they come): the panic becomes an error naming the cause.
+fn guarded(write: impl FnOnce() -> io::Result<()>) -> io::Result<()> {
+    crate::panics::quietly(write).unwrap_or_else(|why| Err(io::Error::other(crate::panics::xlsx_write_failure(&why))))
+}
+
 impl Encoder for XlsxBody<'_> {
     fn begin(&mut self) -> io::Result<()> {
+        guarded(|| self.write_header())
+    }
+
+    fn element(&mut self, element: &Element) -> io::Result<()> {
+        guarded(|| self.write_element(element))
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        guarded(|| self.save())
+    }
+
+    fn rewind(&mut self) -> io::Result<()> {
+        self.workbook = Workbook::new();
+        self.row = 0;
+        self.count = 0;
+        Ok(())
+    }
+
+    fn count(&self) -> u64 {
+        self.count
+    }
+}
+
+impl XlsxBody<'_> {
+    fn write_header(&mut self) -> io::Result<()> {
         let sheet = self.workbook.add_worksheet_with_constant_memory().map_err(xlsx_error)?;
         sheet
             .set_name(crate::cellref::excel_sheet_name(&self.template.target.plural))
@@ -80,7 +120,7 @@ impl Encoder for XlsxBody<'_> {
         Ok(())
     }
 
-    fn element(&mut self, element: &Element) -> io::Result<()> {
+    fn write_element(&mut self, element: &Element) -> io::Result<()> {
         self.row += 1;
         let row = self.row;
         let sheet = self.workbook.worksheet_from_index(0).map_err(xlsx_error)?;
@@ -144,21 +184,11 @@ impl Encoder for XlsxBody<'_> {
         Ok(())
     }
 
-    fn finish(&mut self) -> io::Result<()> {
+    fn save(&mut self) -> io::Result<()> {
         let last_col = self.columns.last().map_or(0, |&(_, c)| c);
         let sheet = self.workbook.worksheet_from_index(0).map_err(xlsx_error)?;
         sheet.autofilter(0, 0, self.row.max(1), last_col).map_err(xlsx_error)?;
-        self.workbook.save(&self.path).map_err(xlsx_error)
-    }
-
-    fn rewind(&mut self) -> io::Result<()> {
-        self.workbook = Workbook::new();
-        self.row = 0;
-        self.count = 0;
-        Ok(())
-    }
-
-    fn count(&self) -> u64 {
-        self.count
+        let mut file = crate::output::FailOnce::create(&self.path)?;
+        self.workbook.save_to_writer(&mut file).map_err(xlsx_error)
     }
 }

@@ -2,7 +2,7 @@
 
 use super::settings::OutputFormat;
 use super::settings::{ConvertSettings, Global};
-use super::sheet::{SheetRun, blocked_message, convert_sheet, print_summary};
+use super::sheet::{SheetRun, blocked_message, convert_sheet, name_body_file, print_summary};
 use crate::body::{BodyWriter, XlsxBody};
 use crate::exit::Exit;
 use crate::output::{Destination, Staged, StagedPath, human_size};
@@ -16,6 +16,9 @@ pub fn run(settings: &ConvertSettings, global: &Global) -> anyhow::Result<Exit> 
         started,
     };
     let template = &settings.sheet.template;
+    let writing = format!("writing {}", settings.output.describe());
+    let convert_sheet =
+        |run, writer, global| convert_sheet(run, writer, global).map_err(|e| name_body_file(e, &writing));
     // The body is staged beside its destination and moved into place only when complete.
     let (result, commit): (_, Box<dyn FnOnce() -> anyhow::Result<u64>>) = match settings.format {
         OutputFormat::Body(format) => {

@@ -66,6 +66,21 @@ pub fn convert_sheet(run: &SheetRun<'_>, encoder: &mut dyn Encoder, global: &Glo
     Ok(SheetResult { outcome, elements })
 }
 
+/// A failure to write the body (the pipeline says "writing the body") with the file it was
+/// written to, as `what` says it: "writing out.json: No space left on device".
+pub fn name_body_file(e: anyhow::Error, what: &str) -> anyhow::Error {
+    if e.to_string() != crate::pipeline::WRITING_BODY {
+        return e;
+    }
+    let cause = e
+        .chain()
+        .skip(1)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ");
+    anyhow::anyhow!("{what}: {cause}")
+}
+
 /// Prints the summary line of a sheet run to stderr, with `tail` after it (what was written).
 pub fn print_summary(run: &SheetRun<'_>, outcome: &Outcome, global: &Global, tail: &str) {
     let ctx = run.context(outcome, Some(run.started.elapsed()));

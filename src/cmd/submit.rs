@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context as _;
 
 use super::settings::{Global, SheetSettings, SubmitInput, SubmitSettings};
-use super::sheet::{SheetRun, blocked_message, convert_sheet, print_summary, write_report_files};
+use super::sheet::{SheetRun, blocked_message, convert_sheet, name_body_file, print_summary, write_report_files};
 use crate::body::{BodyFormat, BodyWriter};
 use crate::exit::Exit;
 use crate::output::{Registered, remove_on_interrupt};
@@ -142,7 +142,8 @@ fn convert(
     body_path: &Path,
     global: &Global,
 ) -> anyhow::Result<Option<Prepared>> {
-    let file = std::fs::File::create(body_path).context("writing the body")?;
+    let writing = || format!("writing the body to send in {}", body_path.display());
+    let file = std::fs::File::create(body_path).with_context(writing)?;
     let mut out = BufWriter::with_capacity(256 * 1024, file);
     let run = SheetRun {
         sheet,
@@ -153,9 +154,9 @@ fn convert(
         started: std::time::Instant::now(),
     };
     let mut writer = BodyWriter::new(&mut out, &sheet.template, format, true);
-    let result = convert_sheet(&run, &mut writer, global)?;
+    let result = convert_sheet(&run, &mut writer, global).map_err(|e| name_body_file(e, &writing()))?;
     drop(writer);
-    out.flush().context("writing the body")?;
+    out.flush().with_context(writing)?;
     print_summary(&run, &result.outcome, global, "");
     if !result.outcome.body_complete {
         eprintln!("nothing was sent: {}", blocked_message(&result.outcome));

@@ -147,7 +147,7 @@ fn read_xlsb(
     let mut cells = wb.worksheet_cells_reader(name).map_err(|e| workbook_error(path, e))?;
     let total = u64::from(cells.dimensions().end.0) + 1;
     sink.start(SheetInfo::workbook(name, Some(total)))?;
-    let mut rows = Assembler::new(sink, Vec::new(), limits, path)?;
+    let mut rows = Assembler::new(sink, Vec::new(), limits, (path, name))?;
     while let Some(cell) = cells.next_cell().map_err(|e| workbook_error(path, e))? {
         let (r, c) = cell.get_position();
         rows.cell(r, c, cell_of_ref(cell.get_value()))?;
@@ -166,7 +166,7 @@ fn read_range(
     let (row0, col0) = range.start().unwrap_or((0, 0));
     let total = range.end().map(|(r, _)| u64::from(r) + 1);
     sink.start(SheetInfo::workbook(name, total))?;
-    let mut rows = Assembler::new(sink, merges, limits, path)?;
+    let mut rows = Assembler::new(sink, merges, limits, (path, name))?;
     for (i, cells) in range.rows().enumerate() {
         let r = row0 + i as u32;
         for (j, value) in cells.iter().enumerate() {
@@ -226,7 +226,7 @@ fn read_xlsx_cells(
                 why: format!("cannot start a thread ({e})"),
             })?;
 
-        let mut rows = Assembler::new(sink, merges, limits, path)?;
+        let mut rows = Assembler::new(sink, merges, limits, (path, name))?;
         let mut result = Ok(());
         for batch in &rx {
             let mut batch = match batch {

@@ -11,7 +11,7 @@ pub fn cell_of_ref<'a>(value: &'a DataRef<'a>) -> Cell<'a> {
     match value {
         DataRef::Empty => Cell::Empty,
         DataRef::Int(i) => Cell::Number(*i as f64),
-        DataRef::Float(x) => Cell::Number(*x),
+        DataRef::Float(x) => number(*x),
         DataRef::String(s) => Cell::Text(s),
         DataRef::SharedString(s) => Cell::Text(s),
         DataRef::Bool(b) => Cell::Bool(*b),
@@ -26,13 +26,23 @@ pub fn cell_of_data(value: &Data) -> Cell<'_> {
     match value {
         Data::Empty => Cell::Empty,
         Data::Int(i) => Cell::Number(*i as f64),
-        Data::Float(x) => Cell::Number(*x),
+        Data::Float(x) => number(*x),
         Data::String(s) => Cell::Text(s),
         Data::Bool(b) => Cell::Bool(*b),
         Data::DateTime(d) => cell_of_datetime(d),
         Data::DateTimeIso(s) => cell_of_iso(s),
         Data::DurationIso(s) => Cell::Text(s),
         Data::Error(e) => Cell::Error(error_text(e)),
+    }
+}
+
+/// A number cell; `NaN` and infinities (which calamine reads from `NaN`, `inf`, `1e400`) are
+/// Excel's `#NUM!`, never a number in the body.
+fn number(x: f64) -> Cell<'static> {
+    if x.is_finite() {
+        Cell::Number(x)
+    } else {
+        Cell::Error(super::row::NOT_FINITE)
     }
 }
 
@@ -43,6 +53,9 @@ pub fn cell_of_datetime(d: &calamine::ExcelDateTime) -> Cell<'static> {
     }
     // Outside Excel's dates (before 1900 or after 9999-12-31) a serial is only a number;
     // converting it would overflow.
+    if !serial.is_finite() {
+        return Cell::Error(super::row::NOT_FINITE);
+    }
     if !(0.0..2_958_466.0).contains(&serial) {
         return Cell::Number(serial);
     }

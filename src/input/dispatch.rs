@@ -35,6 +35,9 @@ pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError>
         guard::check_zip_sizes(&spec.path, &spec.limits)?;
     }
     let spec = &InputSpec { format, ..spec.clone() };
+    // Why relsync's reader handed the file to calamine: if calamine cannot read it either, this
+    // says what is wrong in relsync's words (the part, the cell) rather than calamine's.
+    let mut gave_up = None;
     if matches!(spec.format, InputFormat::Xlsx | InputFormat::Xlsm) && spec.xlsx_reader != XlsxReader::Calamine {
         let strict = spec.xlsx_reader == XlsxReader::Fast;
         let fast_failed = |why| InputError::Workbook {
@@ -46,14 +49,17 @@ pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError>
                 Ok(()) => return Ok(()),
                 Err(GaveUp::Failed(e)) => return Err(e),
                 Err(GaveUp::Early(why)) if strict => return Err(fast_failed(why)),
-                Err(GaveUp::Early(_)) => {}
+                Err(GaveUp::Early(why)) => gave_up = Some(why),
                 Err(GaveUp::Late(why)) if strict => return Err(fast_failed(why)),
-                Err(GaveUp::Late(_)) => sink.restart()?,
+                Err(GaveUp::Late(why)) => {
+                    sink.restart()?;
+                    gave_up = Some(why);
+                }
             },
             // No such sheet: calamine says so, with the sheets there are.
             Ok(None) => {}
             Err(why) if strict => return Err(fast_failed(why)),
-            Err(_) => {}
+            Err(why) => gave_up = Some(why),
         }
     }
     match spec.format {
@@ -62,7 +68,20 @@ pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError>
         InputFormat::Ods => guard::check_for_calamine_ods(&spec.path, &spec.limits)?,
         _ => {}
     }
-    guard::catching_panics(&spec.path, || super::calamine::read(spec, sink)).map_err(|e| explain(spec, e))
+    guard::catching_panics(&spec.path, || super::calamine::read(spec, sink)).map_err(|e| match (e, gave_up) {
+        (
+            InputError::Workbook {
+                cause: WorkbookError::Calamine(_),
+                ..
+            }
+            | InputError::ReaderFailed { .. },
+            Some(why),
+        ) => InputError::Workbook {
+            path: spec.path.clone(),
+            cause: WorkbookError::Damaged(why.to_string()),
+        },
+        (e, _) => explain(spec, e),
+    })
 }
 
 /// A workbook calamine cannot read: say what the file really is, where that explains it.

@@ -111,7 +111,7 @@ pub fn real_format(spec: &InputSpec) -> Result<InputFormat, InputError> {
     }
 }
 
-/// The declared sizes of the parts of a zip workbook against the limits.
+/// The declared sizes of the parts of a zip workbook against the limits; and no part twice.
 pub fn check_zip_sizes(path: &Path, limits: &Limits) -> Result<(), InputError> {
     let Ok(file) = std::fs::File::open(path) else {
         return Ok(());
@@ -119,6 +119,28 @@ pub fn check_zip_sizes(path: &Path, limits: &Limits) -> Result<(), InputError> {
     let Ok(mut zip) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
         return Ok(());
     };
+    // Part names are case-insensitive: two entries for one part leave no way to tell which one
+    // is the workbook's (the zip reader would silently take one).
+    let mut names = std::collections::HashSet::new();
+    let twice = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .find(|n| !names.insert(n.to_lowercase()))
+        .map(|n| n.into_owned());
+    let twice = match twice {
+        Some(name) => Some(format!("the part {name} twice")),
+        None => zip
+            .has_duplicate_names()
+            .then(|| "two parts with the same name".to_owned()),
+    };
+    if let Some(what) = twice {
+        return Err(workbook(
+            path,
+            WorkbookError::Damaged(format!(
+                "it holds {what}, so relsync cannot tell which one is the workbook's; save it again in Excel"
+            )),
+        ));
+    }
     for i in 0..zip.len() {
         let Ok(entry) = zip.by_index_raw(i) else { continue };
         let Ok(name) = entry.name().map(|n| n.into_owned()) else {
@@ -306,26 +328,7 @@ pub fn check_for_calamine_xls(path: &Path, limits: &Limits) -> Result<(), InputE
 /// Runs a calamine read, turning a panic inside calamine (a damaged file it trusts too much)
 /// into an error that names the file, without the panic's noise on stderr.
 pub fn catching_panics<T>(path: &Path, read: impl FnOnce() -> Result<T, InputError>) -> Result<T, InputError> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static QUIET: AtomicUsize = AtomicUsize::new(0);
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if QUIET.load(Ordering::SeqCst) == 0 {
-                default(info);
-            }
-        }));
-    });
-    QUIET.fetch_add(1, Ordering::SeqCst);
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
-    QUIET.fetch_sub(1, Ordering::SeqCst);
-    result.unwrap_or_else(|payload| {
-        let why = payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-            .unwrap_or_else(|| "an internal error".to_owned());
+    crate::panics::quietly(read).unwrap_or_else(|why| {
         Err(workbook(
             path,
             WorkbookError::Damaged(format!("calamine stopped reading it ({why})")),

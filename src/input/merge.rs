@@ -13,11 +13,11 @@ use std::io::Read;
 
 use std::path::{Path, PathBuf};
 
-use super::error::InputError;
+use super::error::{InputError, WorkbookError};
 use super::ooxml::{Token, Tokenizer, attribute};
 use super::row::{Cell, Row, RowSink};
 use super::spec::Limits;
-use crate::cellref::{Range as Region, cell_name, parse_range};
+use crate::cellref::{Range as Region, cell_name, parse_range, sheet_cell};
 
 /// Cells that merged ranges may fill in one sheet: a damaged file could claim a range over the
 /// whole grid.
@@ -131,11 +131,16 @@ pub struct Assembler<'s, S: RowSink> {
     fill: Option<MergeFill>,
     row: Row,
     current: Option<u32>,
+    /// The rows begun so far (a bit per row number) and the highest: a row that comes back
+    /// is a damaged sheet, not a second row with the same number.
+    rows_seen: Vec<u64>,
+    highest: Option<u32>,
     last_emitted: Option<u32>,
     /// Whether any row has reached the sink.
     emitted: bool,
     limits: Limits,
     path: PathBuf,
+    sheet: String,
 }
 
 impl<'s, S: RowSink> Assembler<'s, S> {
@@ -144,7 +149,7 @@ impl<'s, S: RowSink> Assembler<'s, S> {
         sink: &'s mut S,
         merges: Vec<Region>,
         limits: Limits,
-        path: &Path,
+        (path, sheet): (&Path, &str),
     ) -> Result<Assembler<'s, S>, InputError> {
         let area: u64 = merges
             .iter()
@@ -165,10 +170,13 @@ impl<'s, S: RowSink> Assembler<'s, S> {
             fill,
             row: Row::default(),
             current: None,
+            rows_seen: Vec::new(),
+            highest: None,
             last_emitted: None,
             emitted: false,
             limits,
             path: path.to_owned(),
+            sheet: sheet.to_owned(),
         })
     }
 
@@ -201,14 +209,51 @@ impl<'s, S: RowSink> Assembler<'s, S> {
             )));
         }
         if self.current != Some(r) {
+            if self.begin_row(r) {
+                return Err(self.damaged(format!(
+                    "row {} of sheet '{}' is in the file twice, so relsync cannot tell which cells are meant",
+                    r + 1,
+                    self.sheet
+                )));
+            }
             self.flush()?;
             self.current = Some(r);
             self.row.reset(r + 1);
         }
         if !matches!(cell, Cell::Empty) {
+            if !matches!(self.row.cell(c), Cell::Empty) {
+                return Err(self.damaged(format!(
+                    "cell {} is in the sheet twice, so relsync cannot tell which value is meant",
+                    sheet_cell(Some(&self.sheet), r + 1, c)
+                )));
+            }
             self.row.set(c, cell);
         }
         Ok(())
+    }
+
+    /// Notes that row `r` begins; true if it began before.
+    fn begin_row(&mut self, r: u32) -> bool {
+        let (word, bit) = ((r / 64) as usize, 1u64 << (r % 64));
+        if self.highest.is_none_or(|h| r > h) {
+            self.highest = Some(r);
+        } else if self.rows_seen.get(word).is_some_and(|w| w & bit != 0) {
+            return true;
+        }
+        if word >= self.rows_seen.len() {
+            self.rows_seen.resize(word + 1, 0);
+        }
+        self.rows_seen[word] |= bit;
+        false
+    }
+
+    fn damaged(&self, why: String) -> InputError {
+        InputError::Workbook {
+            path: self.path.clone(),
+            cause: WorkbookError::Damaged(format!(
+                "{why}; Excel repairs such a file when it opens it: open it in Excel, save it and run again"
+            )),
+        }
     }
 
     /// Emits rows that exist only through a vertical merge, up to (not including) `before`.
@@ -340,7 +385,7 @@ mod tests {
     use super::*;
 
     fn assembler<S: RowSink>(sink: &mut S, merges: Vec<Region>) -> Assembler<'_, S> {
-        Assembler::new(sink, merges, Limits::default(), Path::new("t.xlsx")).unwrap()
+        Assembler::new(sink, merges, Limits::default(), (Path::new("t.xlsx"), "S")).unwrap()
     }
 
     #[derive(Default)]
@@ -433,14 +478,19 @@ mod tests {
             rows: 5,
             ..Limits::default()
         };
-        let mut a = Assembler::new(&mut sink, Vec::new(), limits, Path::new("t.xlsx")).unwrap();
+        let mut a = Assembler::new(&mut sink, Vec::new(), limits, (Path::new("t.xlsx"), "S")).unwrap();
         a.cell(0, 2, Cell::Text("ok")).unwrap();
         let wide = a.cell(1, 3, Cell::Text("x")).unwrap_err().to_string();
         assert!(wide.contains("cell D2 is beyond the 3 columns"), "{wide}");
         let long = a.cell(5, 0, Cell::Text("x")).unwrap_err().to_string();
         assert!(long.contains("more than 5 rows"), "{long}");
         let everything = region(0, 0, 1_048_575, 16_383);
-        let huge = Assembler::new(&mut sink, vec![everything], Limits::default(), Path::new("t.xlsx"));
+        let huge = Assembler::new(
+            &mut sink,
+            vec![everything],
+            Limits::default(),
+            (Path::new("t.xlsx"), "S"),
+        );
         assert!(huge.is_err_and(|e| e.to_string().contains("merged ranges cover")));
     }
 

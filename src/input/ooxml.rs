@@ -114,6 +114,11 @@ pub struct Tokenizer<R> {
     open_at: Vec<u32>,
     /// Whether anything but the XML declaration and a byte-order mark has been seen.
     started: bool,
+    /// How far past `pos` the search for the end of the current piece got before the buffer
+    /// ran out, and the quote open there: a refill resumes the search instead of starting over,
+    /// so a long text, comment or attribute value costs time in proportion to its length.
+    scanned: usize,
+    quote: u8,
 }
 
 /// The local part of a (possibly prefixed) name.
@@ -135,6 +140,8 @@ impl<R: Read> Tokenizer<R> {
             open: Vec::new(),
             open_at: Vec::new(),
             started: false,
+            scanned: 0,
+            quote: 0,
         }
     }
 
@@ -190,10 +197,22 @@ impl<R: Read> Tokenizer<R> {
             }
             if self.buf[self.pos] != b'<' {
                 // Text up to the next tag (or the end of the part).
-                match memchr::memchr(b'<', &self.buf[self.pos..]) {
-                    Some(n) => break (None, self.pos, self.pos + n),
+                let from = self.pos + self.scanned;
+                match memchr::memchr(b'<', &self.buf[from..]) {
+                    Some(n) => break (None, self.pos, from + n),
                     None if self.eof => break (None, self.pos, self.buf.len()),
+                    // A long text is handed out in pieces (its readers append them), so a
+                    // run of whitespace between tags is never held whole.
+                    None if self.buf.len() - self.pos >= CHUNK => match self.text_split() {
+                        Some(end) => break (None, self.pos, end),
+                        None => {
+                            self.scanned = self.buf.len() - self.pos;
+                            self.fill()?;
+                            continue;
+                        }
+                    },
                     None => {
+                        self.scanned = self.buf.len() - self.pos;
                         self.fill()?;
                         continue;
                     }
@@ -201,10 +220,10 @@ impl<R: Read> Tokenizer<R> {
             }
             // A tag: find its end, minding quoted attribute values (which may hold '>').
             match self.tag_end()? {
-                Some((TagKind::Comment, end)) => self.pos = end,
+                Some((TagKind::Comment, end)) => self.skip_to(end),
                 Some((TagKind::Pi, end)) => {
                     self.check_declaration(end)?;
-                    self.pos = end;
+                    self.skip_to(end);
                 }
                 Some((kind, end)) => break (Some(kind), self.pos, end),
                 None => {
@@ -214,6 +233,8 @@ impl<R: Read> Tokenizer<R> {
                 }
             }
         };
+        self.scanned = 0;
+        self.quote = 0;
         self.started = true;
         let at = self.position();
         self.pos = end;
@@ -289,17 +310,61 @@ impl<R: Read> Tokenizer<R> {
         Ok(())
     }
 
+    /// Where text from `pos` to the end of the buffer can be cut without splitting a
+    /// character, a `\r\n` or an `&...;` reference; `None` if nowhere.
+    fn text_split(&self) -> Option<usize> {
+        let text = &self.buf[self.pos..];
+        let mut end = text.len();
+        // Cut before the last character if it is not ASCII (it may be incomplete).
+        let continuation = |b: &u8| b & 0xC0 == 0x80;
+        let tail = text.iter().rev().take(4).take_while(|b| continuation(b)).count();
+        if end > tail && !text[end - tail - 1].is_ascii() {
+            end -= tail + 1;
+        }
+        if end > 0 && text[end - 1] == b'\r' {
+            end -= 1;
+        }
+        if let Some(amp) = memchr::memrchr(b'&', &text[..end])
+            && memchr::memchr(b';', &text[amp..end]).is_none()
+        {
+            end = amp;
+        }
+        (end > 0).then_some(self.pos + end)
+    }
+
+    /// Moves past a piece that yields no token (a comment, a processing instruction).
+    fn skip_to(&mut self, end: usize) {
+        self.pos = end;
+        self.scanned = 0;
+        self.quote = 0;
+    }
+
+    /// Finds `pattern` in `rest` from `skip` bytes in, resuming where the last search of this
+    /// piece stopped; records how far it got if it is not there yet.
+    fn find_from(&mut self, skip: usize, pattern: &[u8]) -> Option<usize> {
+        let rest = &self.buf[self.pos..];
+        // A pattern cut by the end of the buffer must be found whole after the refill.
+        let from = self.scanned.saturating_sub(pattern.len() - 1).max(skip);
+        match memchr::memmem::find(&rest[from..], pattern) {
+            Some(i) => Some(self.pos + from + i + pattern.len()),
+            None => {
+                self.scanned = rest.len();
+                None
+            }
+        }
+    }
+
     /// Where the tag starting at `pos` ends (one past `>`), if it is all in the buffer.
-    fn tag_end(&self) -> Result<Option<(TagKind, usize)>, XmlError> {
+    fn tag_end(&mut self) -> Result<Option<(TagKind, usize)>, XmlError> {
         let rest = &self.buf[self.pos..];
         if rest.len() < 2 {
             return Ok(None);
         }
         if rest.starts_with(b"<!--") {
-            return Ok(memchr::memmem::find(&rest[4..], b"-->").map(|i| (TagKind::Comment, self.pos + 4 + i + 3)));
+            return Ok(self.find_from(4, b"-->").map(|end| (TagKind::Comment, end)));
         }
         if rest.starts_with(b"<![CDATA[") {
-            return Ok(memchr::memmem::find(&rest[9..], b"]]>").map(|i| (TagKind::CData, self.pos + 9 + i + 3)));
+            return Ok(self.find_from(9, b"]]>").map(|end| (TagKind::CData, end)));
         }
         if rest.len() < 9 && (b"<![CDATA[".starts_with(rest) || b"<!--".starts_with(rest)) {
             return Ok(None);
@@ -308,15 +373,23 @@ impl<R: Read> Tokenizer<R> {
             return Err(self.error(XmlErrorKind::UnsupportedMarkup));
         }
         if rest[1] == b'?' {
-            return Ok(memchr::memmem::find(rest, b"?>").map(|i| (TagKind::Pi, self.pos + i + 2)));
+            return Ok(self.find_from(2, b"?>").map(|end| (TagKind::Pi, end)));
         }
         let kind = if rest[1] == b'/' { TagKind::End } else { TagKind::Start };
-        // Tags are short: a plain loop beats repeated searches here.
-        let mut quote = 0u8;
-        for (i, &b) in rest.iter().enumerate().skip(1) {
+        // Tags are short: a plain loop beats repeated searches here. A long quoted value is
+        // skipped with one search for its closing quote.
+        let mut quote = self.quote;
+        let mut i = self.scanned.max(1);
+        while i < rest.len() {
+            let b = rest[i];
             if quote != 0 {
-                if b == quote {
-                    quote = 0;
+                match memchr::memchr(quote, &rest[i..]) {
+                    Some(n) => {
+                        i += n + 1;
+                        quote = 0;
+                        continue;
+                    }
+                    None => break,
                 }
             } else if b == b'>' {
                 return Ok(Some((kind, self.pos + i + 1)));
@@ -325,7 +398,10 @@ impl<R: Read> Tokenizer<R> {
             } else if b == b'<' {
                 return Err(self.error(XmlErrorKind::Unexpected("a '<' inside a tag".into())));
             }
+            i += 1;
         }
+        self.scanned = rest.len();
+        self.quote = quote;
         Ok(None)
     }
 }
@@ -634,6 +710,41 @@ mod tests {
             }
         }
         assert_eq!(values, 40_000);
+    }
+
+    /// Long comments, attribute values, CDATA and texts whose ends fall on every position
+    /// around a refill: the search resumes where it stopped and nothing is cut wrongly.
+    #[test]
+    fn long_pieces_across_refills() {
+        for pad in CHUNK - 6..CHUNK + 6 {
+            let filler = "a".repeat(pad);
+            let xml = format!("<r><!--{filler}--><c x=\"{filler}>'\" y='>\"'/><![CDATA[{filler}]]><?pi {filler}?></r>");
+            let got = tokens(&xml).unwrap();
+            assert_eq!(got.len(), 4, "{pad}");
+            assert_eq!(got[1], format!("<c x=\"{filler}>'\" y='>\"'/>"), "{pad}");
+            assert_eq!(got[2], format!("C:{filler}"), "{pad}");
+        }
+        // A long text comes in pieces that decode to the whole: no character, `\r\n` or
+        // reference is split between them.
+        for pad in CHUNK - 4..CHUNK + 4 {
+            for tail in ["é€😀", "\r\n", "&amp;", "&#x20AC;"] {
+                let body = format!("{}{tail}", " ".repeat(pad)).repeat(3);
+                let xml = format!("<v>{body}</v>");
+                let mut t = Tokenizer::new(xml.as_bytes());
+                let mut text = String::new();
+                let mut pieces = 0;
+                while let Some(tok) = t.next_token().unwrap() {
+                    if let Token::Text(raw) = tok {
+                        push_text(&mut text, raw).unwrap();
+                        pieces += 1;
+                    }
+                }
+                let mut expected = String::new();
+                push_text(&mut expected, body.as_bytes()).unwrap();
+                assert_eq!(text, expected, "{pad} {tail:?}");
+                assert!(pieces > 1, "a long text is handed out in pieces");
+            }
+        }
     }
 
     #[test]

@@ -58,6 +58,14 @@ pub enum Cell<'a> {
     Error(&'static str),
 }
 
+/// The error value of a formula cell whose result was never saved (a workbook written by a
+/// program that does not calculate): reported like `#N/A`, never sent as an empty value.
+pub const UNCALCULATED: &str = "#UNCALCULATED";
+
+/// The error value of a number cell holding `NaN`, an infinity or a number beyond the largest
+/// double: Excel's own `#NUM!`.
+pub const NOT_FINITE: &str = "#NUM!";
+
 impl Cell<'_> {
     /// Empty, or text that is only whitespace.
     pub fn is_blank(&self) -> bool {

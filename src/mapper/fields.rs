@@ -24,7 +24,7 @@ impl Mapper<'_> {
         let mut id = std::mem::take(&mut self.element.external_id);
         match cell {
             Cell::Error(e) => {
-                let msg = format!("the external id is the error value {e}; fix the formula or the value in the sheet");
+                let msg = format!("the external id {}", error_cell_message(e));
                 self.problem(Code::ErrorCell, col, layout, None, msg).value = Some(e.to_owned());
             }
             c if c.is_blank() => {
@@ -110,10 +110,7 @@ impl Mapper<'_> {
             return Value::Omit;
         }
         if let Cell::Error(e) = cell {
-            let msg = format!(
-                "'{}': the cell holds the error value {e}; fix the formula or the value in the sheet",
-                field.name
-            );
+            let msg = format!("'{}': the cell {}", field.name, error_cell_message(e));
             self.problem(Code::ErrorCell, col, layout, Some(field), msg).value = Some(e.to_owned());
             return Value::Omit;
         }
@@ -429,5 +426,17 @@ impl Mapper<'_> {
             id: start..end,
             type_index,
         });
+    }
+}
+
+/// What is wrong with a cell holding the error value `e`, and how to fix it (after "the cell").
+fn error_cell_message(e: &str) -> String {
+    if e == crate::input::UNCALCULATED {
+        "holds a formula whose result was never saved (the program that wrote the file does not \
+         calculate formulas); open the file in Excel or LibreOffice and save it, or put values in place of \
+         the formulas"
+            .to_owned()
+    } else {
+        format!("holds the error value {e}; fix the formula or the value in the sheet")
     }
 }

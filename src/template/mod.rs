@@ -284,6 +284,11 @@ fn explain_toml_error(text: &str, span: Option<std::ops::Range<usize>>, message:
         .and_then(|s| text.get(s))
         .map(|k| k.trim().trim_matches('"').to_owned())
         .filter(|k| !k.is_empty() && !k.contains(['\n', '[', '=', ' ']));
+    let value = span
+        .clone()
+        .and_then(|s| text.get(s))
+        .map(str::trim)
+        .unwrap_or_default();
     // When the span is a value (`type = "Number"`), the key is what stands before the `=`.
     let assigned = span.and_then(|s| {
         let line_start = text[..s.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
@@ -317,6 +322,22 @@ fn explain_toml_error(text: &str, span: Option<std::ops::Range<usize>>, message:
             .map(|s| format!("; did you mean '{s}'?"))
             .unwrap_or_default();
         return (None, format!("`{key}` must be one of {allowed}, not '{found}'{hint}"));
+    }
+    if let Some(key) = &assigned {
+        if message.contains("untagged enum RawSize") {
+            return (
+                None,
+                format!(
+                    "`{key}` must be a size: a whole number of bytes, or text such as \"8 GiB\" or \"500 MB\", not {value}"
+                ),
+            );
+        }
+        // toml reads a whole number beyond i64 as "integer `N` as i128"; serde then says "i64".
+        if message.contains(" as i128")
+            || message.starts_with("invalid value: integer") && message.ends_with("expected i64")
+        {
+            return (None, format!("`{key}` is too large a number ({value})"));
+        }
     }
     if let (Some(rest), Some(key)) = (message.strip_prefix("invalid type: "), &assigned) {
         let expected = rest.split_once(", expected ").map_or("", |(_, e)| e);
@@ -363,7 +384,8 @@ fn explain_toml_error(text: &str, span: Option<std::ops::Range<usize>>, message:
         }
         return (spanned, format!("`{field}` is missing"));
     }
-    (spanned, message.to_owned())
+    // When the span is a value, the key is the one it is assigned to, not the value itself.
+    (assigned.or(spanned), message.to_owned())
 }
 
 #[cfg(test)]

@@ -577,3 +577,358 @@ fn an_unpaired_surrogate_is_reported_not_passed_silently() {
         assert_eq!(strict.code, 1, "{reader}: {strict:?}");
     }
 }
+
+/// A minimal `.xlsx` with one sheet `Sheet1` whose `<sheetData>` is `rows`, inline strings
+/// only; the workbook names a shared-string part that is there only if `sst` is given.
+fn raw_workbook(dir: &Dir, name: &str, rows: &str, sst: Option<&str>) {
+    const NS: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let parts = [
+        (
+            "[Content_Types].xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/><Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>".to_owned(),
+        ),
+        (
+            "_rels/.rels",
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{REL}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"),
+        ),
+        (
+            "xl/workbook.xml",
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><workbook xmlns=\"{NS}\" xmlns:r=\"{REL}\"><sheets><sheet name=\"Sheet1\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{REL}/worksheet\" Target=\"worksheets/sheet1.xml\"/><Relationship Id=\"rId2\" Type=\"{REL}/sharedStrings\" Target=\"sharedStrings.xml\"/></Relationships>"),
+        ),
+        (
+            "xl/worksheets/sheet1.xml",
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"{NS}\"><sheetData>{rows}</sheetData></worksheet>"),
+        ),
+    ];
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(dir.path(name)).unwrap());
+    let sst = sst.map(|items| {
+        (
+            "xl/sharedStrings.xml",
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><sst xmlns=\"{NS}\">{items}</sst>"),
+        )
+    });
+    for (part, xml) in parts.into_iter().chain(sst) {
+        zip.start_file(part, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(xml.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+/// An inline-string cell.
+fn is(reference: &str, text: &str) -> String {
+    format!("<c r=\"{reference}\" t=\"inlineStr\"><is><t>{text}</t></is></c>")
+}
+
+const NAME_TEMPLATE: &str = "[target]\ntype = \"Req\"\nplural = \"Reqs\"\n[external_id]\ncolumn = \"ID\"\n\
+                             [[property]]\nname = \"Name\"\ncolumn = \"Name\"\ntype = \"text\"\n";
+
+fn header() -> String {
+    format!("<row r=\"1\">{}{}</row>", is("A1", "ID"), is("B1", "Name"))
+}
+
+#[test]
+fn a_formula_without_a_saved_result_or_a_number_that_is_not_finite_is_reported_at_its_cell() {
+    // Written by programs that do not calculate: sending the cell as empty would clear the
+    // property in Relatics.
+    let dir = Dir::new();
+    dir.write("t.toml", NAME_TEMPLATE);
+    for (name, cell, words) in [
+        (
+            "formula.xlsx",
+            "<c r=\"B2\"><f>1+1</f></c>",
+            "formula whose result was never saved",
+        ),
+        (
+            "formula-str.xlsx",
+            "<c r=\"B2\" t=\"str\"><f>A2&amp;\"x\"</f></c>",
+            "formula whose result was never saved",
+        ),
+        (
+            "shared-formula.xlsx",
+            "<c r=\"B2\"><f t=\"shared\" si=\"0\"/></c>",
+            "formula whose result was never saved",
+        ),
+        ("nan.xlsx", "<c r=\"B2\"><v>NaN</v></c>", "#NUM!"),
+        ("inf.xlsx", "<c r=\"B2\" t=\"n\"><v>-inf</v></c>", "#NUM!"),
+        ("huge.xlsx", "<c r=\"B2\"><v>1e400</v></c>", "#NUM!"),
+    ] {
+        raw_workbook(
+            &dir,
+            name,
+            &format!("{}<row r=\"2\">{}{cell}</row>", header(), is("A2", "R-1")),
+            None,
+        );
+        for reader in ["auto", "calamine"] {
+            if reader == "calamine" && name.contains("formula") {
+                continue; // calamine reads such a cell as empty; relsync's reader is the default
+            }
+            let run = dir.run_with(
+                &["check", name, "-t", "t.toml", "--report", "json"],
+                &[("RELSYNC_XLSX_READER", reader)],
+                None,
+            );
+            assert_eq!(run.code, 1, "{name} ({reader}): {run:?}");
+            let report = run.json();
+            let found = problems_with_code(&report, "error-cell");
+            assert_eq!(found.len(), 1, "{name} ({reader}): {report}");
+            assert_eq!(found[0]["cell"], "B2", "{name}");
+            assert_eq!(found[0]["sheet"], "Sheet1", "{name}");
+            assert!(
+                found[0]["message"].as_str().unwrap().contains(words),
+                "{name}: {}",
+                found[0]
+            );
+        }
+    }
+    // A formula with its result is read as the result, and an empty result is empty.
+    raw_workbook(
+        &dir,
+        "ok.xlsx",
+        &format!(
+            "{}<row r=\"2\">{}<c r=\"B2\" t=\"str\"><f>1</f><v>done</v></c></row><row r=\"3\">{}<c r=\"B3\" t=\"str\"><f>\"\"</f><v></v></c></row>",
+            header(),
+            is("A2", "R-1"),
+            is("A3", "R-2")
+        ),
+        None,
+    );
+    let run = dir.run(&["convert", "ok.xlsx", "-t", "t.toml"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let body = run.json();
+    assert_eq!(body["Reqs"][0]["Name"], "done");
+    assert_eq!(body["Reqs"][1]["Name"], "");
+}
+
+#[test]
+fn a_cell_or_row_that_is_in_the_sheet_twice_is_refused_not_overwritten() {
+    let dir = Dir::new();
+    dir.write("t.toml", NAME_TEMPLATE);
+    let cases = [
+        (
+            "cell.xlsx",
+            format!(
+                "<row r=\"2\">{}{}{}</row>",
+                is("A2", "R-1"),
+                is("B2", "first"),
+                is("B2", "second")
+            ),
+            "cell Sheet1!B2 is in the sheet twice",
+        ),
+        (
+            "adjacent.xlsx",
+            format!(
+                "<row r=\"2\">{}</row><row r=\"2\">{}</row>",
+                is("A2", "R-1"),
+                is("A2", "R-2")
+            ),
+            "cell Sheet1!A2 is in the sheet twice",
+        ),
+        (
+            "row.xlsx",
+            format!(
+                "<row r=\"2\">{}</row><row r=\"3\">{}</row><row r=\"2\">{}</row>",
+                is("A2", "R-1"),
+                is("A3", "R-2"),
+                is("B2", "late")
+            ),
+            "row 2 of sheet 'Sheet1' is in the file twice",
+        ),
+    ];
+    for (name, rows, words) in &cases {
+        raw_workbook(&dir, name, &format!("{}{rows}", header()), None);
+        for reader in ["auto", "calamine"] {
+            let run = dir.run_with(
+                &["convert", name, "-t", "t.toml", "-o", "out.json"],
+                &[("RELSYNC_XLSX_READER", reader)],
+                None,
+            );
+            if reader == "calamine" && *name != "cell.xlsx" {
+                continue; // calamine merges such rows into one range before relsync sees them
+            }
+            assert_refused(&dir, &run, 2, name, words);
+        }
+    }
+    // Rows out of order are not repeats: both are read.
+    raw_workbook(
+        &dir,
+        "order.xlsx",
+        &format!(
+            "{}<row r=\"3\">{}</row><row r=\"2\">{}</row>",
+            header(),
+            is("A3", "R-2"),
+            is("A2", "R-1")
+        ),
+        None,
+    );
+    let run = dir.run(&["convert", "order.xlsx", "-t", "t.toml"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json()["Reqs"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn valid_but_unusual_cells_and_strings_are_read_whole() {
+    let dir = Dir::new();
+    dir.write("t.toml", NAME_TEMPLATE);
+    // `<extLst>` is allowed in a cell; a `<t>` inside a `<t>` is not, but none of its text is
+    // dropped; a shared-string part the workbook names but does not hold is an empty table.
+    raw_workbook(
+        &dir,
+        "ext.xlsx",
+        &format!(
+            "{}<row r=\"2\">{}<c r=\"B2\" t=\"s\"><v>0</v><extLst><ext uri=\"x\"><y>1</y></ext></extLst></c></row><row r=\"3\">{}{}</row>",
+            header(),
+            is("A2", "R-1"),
+            is("A3", "R-2"),
+            is("B3", "plain")
+        ),
+        Some("<si><t>Before<r><t>MID</t></r>After</t></si>"),
+    );
+    raw_workbook(
+        &dir,
+        "nosst.xlsx",
+        &format!("{}<row r=\"2\">{}{}</row>", header(), is("A2", "R-1"), is("B2", "x")),
+        None,
+    );
+    for reader in ["auto", "fast"] {
+        let run = dir.run_with(
+            &["convert", "ext.xlsx", "-t", "t.toml"],
+            &[("RELSYNC_XLSX_READER", reader)],
+            None,
+        );
+        assert_eq!(run.code, 0, "{reader}: {run:?}");
+        let body = run.json();
+        assert_eq!(body["Reqs"][0]["Name"], "BeforeMIDAfter", "{reader}");
+        assert_eq!(body["Reqs"][1]["Name"], "plain", "{reader}");
+        let run = dir.run_with(
+            &["convert", "nosst.xlsx", "-t", "t.toml"],
+            &[("RELSYNC_XLSX_READER", reader)],
+            None,
+        );
+        assert_eq!(run.code, 0, "{reader}: {run:?}");
+        assert_eq!(run.json()["Reqs"][0]["Name"], "x", "{reader}");
+    }
+}
+
+#[test]
+fn a_damaged_workbook_is_explained_in_relsyncs_words_not_calamines() {
+    // relsync's reader hands what it cannot read to calamine; when calamine fails too, the
+    // message names the part and the cell, not calamine's error.
+    let dir = Dir::new();
+    dir.write("t.toml", NAME_TEMPLATE);
+    for (name, cell, words) in [
+        (
+            "index.xlsx",
+            "<c r=\"B2\" t=\"s\"><v>999999</v></c>",
+            "cell B2 of xl/worksheets/sheet1.xml refers to shared string 999999, which does not exist",
+        ),
+        (
+            "type.xlsx",
+            "<c r=\"B2\" t=\"zzz\"><v>1</v></c>",
+            "has a cell of unknown type 'zzz'",
+        ),
+        (
+            "reference.xlsx",
+            "<c r=\"A99999999999999999999\"><v>1</v></c>",
+            "has a bad cell reference 'A99999999999999999999'",
+        ),
+    ] {
+        raw_workbook(
+            &dir,
+            name,
+            &format!("{}<row r=\"2\">{}{cell}</row>", header(), is("A2", "R-1")),
+            Some(""),
+        );
+        let run = convert(&dir, name, "t.toml");
+        assert_refused(&dir, &run, 2, name, "the file is damaged");
+        assert!(run.stderr.contains(words), "{name}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("Xlsx error") && !run.stderr.contains("calamine"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn template_numbers_out_of_range_are_said_in_template_words() {
+    let dir = Dir::new();
+    raw_workbook(&dir, "w.xlsx", &header(), None);
+    for (line, words) in [
+        (
+            "[limits]\nmax_part_size = nan",
+            "`max_part_size` must be a size: a whole number of bytes, or text such as \"8 GiB\"",
+        ),
+        ("[limits]\nmax_part_size = 1.5", "`max_part_size` must be a size"),
+        (
+            "[limits]\nmax_columns = 18446744073709551615",
+            "`max_columns` is too large a number (18446744073709551615)",
+        ),
+        (
+            "[source]\nheader_row = 99999999999999999999",
+            "`header_row` is too large a number",
+        ),
+    ] {
+        dir.write("t.toml", format!("{NAME_TEMPLATE}{line}\n"));
+        let run = convert(&dir, "w.xlsx", "t.toml");
+        assert_refused(&dir, &run, 2, "t.toml", words);
+        assert!(
+            !run.stderr.contains("RawSize") && !run.stderr.contains("i64"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_workbook_with_a_part_twice_is_refused() {
+    // Two entries for the sheet part: the zip reader would silently take one of them.
+    let dir = Dir::new();
+    dir.write("t.toml", NAME_TEMPLATE);
+    let rows = |name: &str| format!("{}<row r=\"2\">{}{}</row>", header(), is("A2", "R-1"), is("B2", name));
+    raw_workbook(&dir, "w.xlsx", &rows("FIRST"), None);
+    let add = |path: &std::path::Path, part: &str, xml: &str| {
+        let mut zip =
+            zip::ZipWriter::new_append(std::fs::File::options().read(true).write(true).open(path).unwrap()).unwrap();
+        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        zip.start_file(part, stored).unwrap();
+        zip.write_all(xml.as_bytes()).unwrap();
+        zip.finish().unwrap();
+    };
+    let second = format!(
+        "<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>{}</sheetData></worksheet>",
+        rows("SECOND")
+    );
+    std::fs::copy(dir.path("w.xlsx"), dir.path("case.xlsx")).unwrap();
+    add(&dir.path("case.xlsx"), "xl/worksheets/Sheet1.xml", &second);
+    // The same name exactly: written under another name of the same length, then renamed in
+    // the archive's bytes (a zip writer refuses to write a name twice).
+    std::fs::copy(dir.path("w.xlsx"), dir.path("exact.xlsx")).unwrap();
+    add(&dir.path("exact.xlsx"), "xl/worksheets/sheetX.xml", &second);
+    let bytes = std::fs::read(dir.path("exact.xlsx")).unwrap();
+    let (from, to) = (b"xl/worksheets/sheetX.xml", b"xl/worksheets/sheet1.xml");
+    let mut patched = bytes.clone();
+    let mut renamed = 0;
+    for i in 0..bytes.len() - from.len() {
+        if &bytes[i..i + from.len()] == from {
+            patched[i..i + to.len()].copy_from_slice(to);
+            renamed += 1;
+        }
+    }
+    assert_eq!(renamed, 2, "the local and the central header");
+    std::fs::write(dir.path("exact.xlsx"), patched).unwrap();
+    for (name, words) in [
+        ("case.xlsx", "it holds the part xl/worksheets/Sheet1.xml twice"),
+        ("exact.xlsx", "it holds two parts with the same name"),
+    ] {
+        let run = convert(&dir, name, "t.toml");
+        assert_refused(&dir, &run, 2, name, words);
+    }
+    // The workbook before the second entry is read.
+    let run = convert(&dir, "w.xlsx", "t.toml");
+    assert_eq!(run.code, 0, "{run:?}");
+}

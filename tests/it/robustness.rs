@@ -116,6 +116,15 @@ fn a_full_disk_leaves_the_previous_body_and_no_temporary_file() {
             vec!["convert", "many.csv", "-t", "t.toml", "-o", "out.json"],
             "out.json",
         ),
+        // rust_xlsxwriter panics when a write fails: relsync says so as an error instead.
+        (
+            vec!["convert", "many.csv", "-t", "t.toml", "-f", "xlsx", "-o", "out.xlsx"],
+            "out.xlsx",
+        ),
+        (
+            vec!["check", "many.csv", "-t", "t.toml", "--annotate", "annotated.xlsx"],
+            "annotated.xlsx",
+        ),
         (
             vec!["check", "many.csv", "-t", "t.toml", "--report-file", "report.json"],
             "report.json",
@@ -146,6 +155,12 @@ fn a_full_disk_leaves_the_previous_body_and_no_temporary_file() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains("File too large"), "{args:?}: {stderr}");
+        // The file that could not be written is named: the output, or the temporary file of
+        // the problem list a full report keeps.
+        assert!(
+            stderr.contains(existing) || stderr.contains("recording problems in a temporary file in"),
+            "the file is named: {stderr}"
+        );
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert_eq!(dir.read(existing), "what was there before", "{args:?}");
         assert!(temporaries(&dir).is_empty(), "{args:?}: {:?}", temporaries(&dir));

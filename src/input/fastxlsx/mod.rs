@@ -122,7 +122,12 @@ pub fn read(path: &Path, plan: &Plan, limits: Limits, sink: &mut impl RowSink) -
                     None => Ok(SharedStrings::default()),
                     Some(name) => {
                         let mut zip = package::open_zip(path)?;
-                        read_shared_strings(package::part(&mut zip, name)?).map_err(in_part(name))
+                        match package::part(&mut zip, name) {
+                            // A table the workbook names but does not hold is empty, as calamine
+                            // reads it; a cell that refers into it is then an error.
+                            Err(PackageError::MissingPart(_)) => Ok(SharedStrings::default()),
+                            part => read_shared_strings(part?).map_err(in_part(name)),
+                        }
                     }
                 }
             })
@@ -200,7 +205,7 @@ pub fn read(path: &Path, plan: &Plan, limits: Limits, sink: &mut impl RowSink) -
             let _ = producer.join();
             return Err(GaveUp::Failed(InputError::Stopped));
         }
-        let mut rows = match Assembler::new(sink, merges, limits, path) {
+        let mut rows = match Assembler::new(sink, merges, limits, (path, &plan.sheet)) {
             Ok(rows) => rows,
             Err(e) => {
                 drop(rx);

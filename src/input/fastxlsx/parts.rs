@@ -121,6 +121,7 @@ impl SharedStrings {
 pub(super) fn read_string_item<R: Read>(t: &mut Tokenizer<R>, end: &[u8], out: &mut String) -> Result<(), XmlError> {
     let mut phonetic = false;
     let mut in_t = false;
+    let mut nested = 0usize;
     let mut preserve = false;
     let mut value = String::new();
     loop {
@@ -134,6 +135,10 @@ pub(super) fn read_string_item<R: Read>(t: &mut Tokenizer<R>, end: &[u8], out: &
                 name: b"rPh", empty, ..
             } => phonetic = !empty,
             Token::End { name: b"rPh" } => phonetic = false,
+            // A `<t>` inside a `<t>` (not valid, but seen): its text joins the outer one's, so
+            // nothing is dropped.
+            Token::Start { name: b"t", empty, .. } if in_t => nested += usize::from(!empty),
+            Token::End { name: b"t" } if in_t && nested > 0 => nested -= 1,
             Token::Start {
                 name: b"t",
                 attrs,

@@ -11,7 +11,7 @@ use super::super::error::InputError;
 use super::super::merge::Assembler;
 use super::super::ooxml::{Token, Tokenizer, XmlError, attribute, attributes, push_cdata, push_text, unescape_excel};
 use super::super::package::PackageError;
-use super::super::row::{Cell, RowSink};
+use super::super::row::{Cell, NOT_FINITE, RowSink, UNCALCULATED};
 use super::parts::{NumberFormat, SharedStrings, read_string_item};
 use crate::cellref;
 
@@ -43,8 +43,17 @@ pub(super) struct RawCell {
     col: u32,
     style: Option<u32>,
     kind: Kind,
-    /// `None`: no value (an empty cell, or one whose last child was a formula).
-    value: Option<(u32, u32)>,
+    value: RawValue,
+}
+
+/// What a cell's children give it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum RawValue {
+    Empty,
+    /// A range of the batch's text.
+    Text(u32, u32),
+    /// A formula and no `<v>`: the result was never saved.
+    Uncalculated,
 }
 
 #[derive(Default)]
@@ -192,7 +201,7 @@ pub(super) fn scan_sheet(r: impl Read, tx: &SyncSender<Message>, recycled: &Rece
                 let style = found.style.and_then(parse_u32);
                 let kind = kind_of(found.kind).map_err(|why| XmlError::unexpected(at, why))?;
                 let value = if empty {
-                    None
+                    RawValue::Empty
                 } else {
                     read_cell_value(&mut t, kind, &mut batch.text)?
                 };
@@ -216,54 +225,79 @@ pub(super) fn scan_sheet(r: impl Read, tx: &SyncSender<Message>, recycled: &Rece
     Ok(())
 }
 
-/// Reads a cell's children up to `</c>`; like calamine, the last `<v>`, `<is>` or `<f>` decides
-/// the value (a formula after the value leaves the cell empty).
+/// Reads a cell's children up to `</c>`. A `<v>` or `<is>` gives the value (the last one, as
+/// calamine reads it); a formula without either never had its result saved, which the caller
+/// reports instead of sending an empty value. Other children (`<extLst>`) are skipped.
 pub(super) fn read_cell_value<R: Read>(
     t: &mut Tokenizer<R>,
     kind: Kind,
     text: &mut String,
-) -> Result<Option<(u32, u32)>, XmlError> {
-    let mut value = None;
+) -> Result<RawValue, XmlError> {
+    let mut value = RawValue::Empty;
+    let mut formula = false;
+    let mut has_value = false;
     loop {
         let at = t.position();
         let Some(token) = t.next_token()? else {
             return Err(XmlError::unexpected(at, "has a cell that is not closed"));
         };
         match token {
-            Token::End { name: b"c" } => return Ok(value),
+            Token::End { name: b"c" } => {
+                return Ok(if formula && !has_value {
+                    RawValue::Uncalculated
+                } else {
+                    value
+                });
+            }
             Token::Start { name: b"v", empty, .. } => {
                 let start = text.len() as u32;
                 if !empty {
                     read_until_end(t, b"v", text)?;
                 }
                 // The <v> of an inline string is redundant; calamine ignores it.
-                value = match kind {
-                    Kind::Inline => None,
-                    _ if empty || text.len() as u32 == start => None,
-                    _ => Some((start, text.len() as u32)),
-                };
+                if kind != Kind::Inline {
+                    has_value = true;
+                    value = if text.len() as u32 == start {
+                        RawValue::Empty
+                    } else {
+                        RawValue::Text(start, text.len() as u32)
+                    };
+                }
             }
             Token::Start { name: b"is", empty, .. } => {
                 let start = text.len() as u32;
                 if !empty {
                     read_string_item(t, b"is", text)?;
                 }
-                value = Some((start, text.len() as u32));
+                has_value = true;
+                value = RawValue::Text(start, text.len() as u32);
             }
             Token::Start { name: b"f", empty, .. } => {
                 if !empty {
-                    let mut skipped = String::new();
-                    read_until_end(t, b"f", &mut skipped)?;
+                    skip_element(t, b"f")?;
                 }
-                value = None;
+                formula = true;
             }
-            Token::Start { name, .. } => {
-                return Err(XmlError::unexpected(
-                    at,
-                    format!("has an unexpected <{}> in a cell", String::from_utf8_lossy(name)),
-                ));
+            Token::Start { name, empty: false, .. } => {
+                let name = name.to_vec();
+                skip_element(t, &name)?;
             }
             _ => {}
+        }
+    }
+}
+
+/// Skips an element's content up to its end tag (the tokenizer checks the nesting).
+fn skip_element<R: Read>(t: &mut Tokenizer<R>, name: &[u8]) -> Result<(), XmlError> {
+    let mut depth = 0usize;
+    loop {
+        let at = t.position();
+        match t.next_token()? {
+            None => return Err(XmlError::unexpected(at, "has an element that is not closed")),
+            Some(Token::End { name: end }) if depth == 0 && end == name => return Ok(()),
+            Some(Token::End { .. }) => depth = depth.saturating_sub(1),
+            Some(Token::Start { empty: false, .. }) => depth += 1,
+            Some(_) => {}
         }
     }
 }
@@ -309,8 +343,10 @@ pub(super) fn value<'a>(
     formats: &[NumberFormat],
     date1904: bool,
 ) -> Result<Cell<'a>, String> {
-    let Some((start, end)) = raw.value else {
-        return Ok(Cell::Empty);
+    let (start, end) = match raw.value {
+        RawValue::Empty => return Ok(Cell::Empty),
+        RawValue::Uncalculated => return Ok(Cell::Error(UNCALCULATED)),
+        RawValue::Text(start, end) => (start, end),
     };
     let v = &text[start as usize..end as usize];
     Ok(match raw.kind {
@@ -322,6 +358,8 @@ pub(super) fn value<'a>(
             )
         }
         Kind::Number { typed } => match v.parse::<f64>() {
+            // `NaN`, `inf`, or beyond the largest double: no number Excel stores.
+            Ok(x) if !x.is_finite() => Cell::Error(NOT_FINITE),
             Ok(x) => {
                 let format = match raw.style {
                     None => Some(NumberFormat::Other),
