@@ -376,20 +376,13 @@ impl<R: Read> Tokenizer<R> {
             return Ok(self.find_from(2, b"?>").map(|end| (TagKind::Pi, end)));
         }
         let kind = if rest[1] == b'/' { TagKind::End } else { TagKind::Start };
-        // Tags are short: a plain loop beats repeated searches here. A long quoted value is
-        // skipped with one search for its closing quote.
+        // Tags are short: a plain loop beats repeated searches here. It resumes where the last
+        // search of this tag stopped, inside a quoted value or not.
         let mut quote = self.quote;
-        let mut i = self.scanned.max(1);
-        while i < rest.len() {
-            let b = rest[i];
+        for (i, &b) in rest.iter().enumerate().skip(self.scanned.max(1)) {
             if quote != 0 {
-                match memchr::memchr(quote, &rest[i..]) {
-                    Some(n) => {
-                        i += n + 1;
-                        quote = 0;
-                        continue;
-                    }
-                    None => break,
+                if b == quote {
+                    quote = 0;
                 }
             } else if b == b'>' {
                 return Ok(Some((kind, self.pos + i + 1)));
@@ -398,7 +391,6 @@ impl<R: Read> Tokenizer<R> {
             } else if b == b'<' {
                 return Err(self.error(XmlErrorKind::Unexpected("a '<' inside a tag".into())));
             }
-            i += 1;
         }
         self.scanned = rest.len();
         self.quote = quote;
