@@ -79,9 +79,21 @@ pub fn names(data: &[u8]) {
     let _ = crate::names::decode_local_name(name);
 }
 
-/// The XML tokenizer over arbitrary bytes, decoding every text it yields.
+/// The XML tokenizer over arbitrary bytes, decoding every text it yields; and read in small
+/// chunks (the first byte says how small), it must give the same tokens as read whole.
 pub fn tokenizer(data: &[u8]) {
     let _ = crate::input::fuzz_tokenizer(data);
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let chunk = usize::from(first % 32) + 1;
+    let whole = crate::input::fuzz_token_digest(rest, 1 << 20);
+    let cut = crate::input::fuzz_token_digest(rest, chunk);
+    // An error may be found at another place when read in pieces; what is read must agree.
+    if let (Ok(whole), Ok(cut)) = (&whole, &cut) {
+        assert_eq!(whole, cut, "chunk {chunk}");
+    }
+    assert_eq!(whole.is_ok(), cut.is_ok(), "chunk {chunk}: {whole:?} / {cut:?}");
 }
 
 /// Writes `data` to a temporary file named `name` and runs `f` on its path.

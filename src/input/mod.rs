@@ -42,4 +42,10 @@ pub use row::{Cell, NullSink, Row, RowSink, SheetInfo, Stopped, UNCALCULATED, Un
 pub fn fuzz_tokenizer(data: &[u8]) -> u64 {
     ooxml::count_tokens(data).unwrap_or(0)
 }
+
+/// For the fuzz target: the tokens of `data` read `chunk` bytes at a time, which must not
+/// depend on `chunk`.
+pub fn fuzz_token_digest(data: &[u8], chunk: usize) -> Result<Vec<String>, String> {
+    ooxml::token_digest(data, chunk).map_err(|e| format!("{e:?}"))
+}
 pub use spec::{DelimitedOptions, InputFormat, InputSpec, Limits, XlsxReader};
