@@ -19,7 +19,7 @@
 use std::path::Path;
 use std::sync::mpsc::sync_channel;
 
-use super::error::InputError;
+use super::error::{InputError, WorkbookError};
 use super::merge::{self, Assembler};
 use super::package::{self, Package, PackageError};
 use super::row::{RowSink, SheetInfo};
@@ -235,18 +235,19 @@ pub fn read(path: &Path, plan: &Plan, limits: Limits, sink: &mut impl RowSink) -
             if let Err(e) = convert_batch(&batch, &sst, &formats, plan.date1904, &mut rows) {
                 outcome = Err(match e {
                     BatchError::Failed(e) => GaveUp::Failed(e),
-                    BatchError::Cell(cell, why) => {
-                        let e = PackageError::Cell {
-                            part: plan.sheet_part.clone(),
-                            cell,
-                            why,
-                        };
-                        if rows.emitted() {
-                            GaveUp::Late(e)
-                        } else {
-                            GaveUp::Early(e)
-                        }
-                    }
+                    // A value no reader can take (calamine refuses it too, or reads a wrong
+                    // one): the file is damaged, said in relsync's words with the cell.
+                    BatchError::Cell(cell, why) => GaveUp::Failed(InputError::Workbook {
+                        path: path.to_owned(),
+                        cause: WorkbookError::Damaged(
+                            PackageError::Cell {
+                                part: plan.sheet_part.clone(),
+                                cell,
+                                why,
+                            }
+                            .to_string(),
+                        ),
+                    }),
                 });
                 break;
             }

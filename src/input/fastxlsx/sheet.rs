@@ -226,8 +226,9 @@ pub(super) fn scan_sheet(r: impl Read, tx: &SyncSender<Message>, recycled: &Rece
 }
 
 /// Reads a cell's children up to `</c>`. A `<v>` or `<is>` gives the value (the last one, as
-/// calamine reads it); a formula without either never had its result saved, which the caller
-/// reports instead of sending an empty value. Other children (`<extLst>`) are skipped.
+/// calamine reads it); a formula without a result (no `<v>`, or an empty one in a cell that is
+/// not text) never had its result saved, which the caller reports instead of sending an empty
+/// value. Other children (`<extLst>`) are skipped.
 pub(super) fn read_cell_value<R: Read>(
     t: &mut Tokenizer<R>,
     kind: Kind,
@@ -243,7 +244,11 @@ pub(super) fn read_cell_value<R: Read>(
         };
         match token {
             Token::End { name: b"c" } => {
-                return Ok(if formula && !has_value {
+                // No result at all, or an empty one where only text can be empty: openpyxl
+                // writes `<f>..</f><v/>` for every formula, and Excel writes an empty text
+                // result as `t="str"` with `<v></v>`.
+                let uncalculated = !has_value || (value == RawValue::Empty && kind != Kind::Str);
+                return Ok(if formula && uncalculated {
                     RawValue::Uncalculated
                 } else {
                     value
@@ -351,7 +356,11 @@ pub(super) fn value<'a>(
     let v = &text[start as usize..end as usize];
     Ok(match raw.kind {
         Kind::Shared => {
-            let i: usize = v.parse().unwrap_or(0);
+            // Not a guess: calamine reads an index it cannot parse as string 0.
+            let i: usize = v
+                .trim_ascii()
+                .parse()
+                .map_err(|_| format!("refers to shared string '{v}', which is not an index"))?;
             Cell::Text(
                 sst.get(i)
                     .ok_or_else(|| format!("refers to shared string {i}, which does not exist"))?,
