@@ -3,6 +3,8 @@
 
 use std::io::Write;
 
+use anyhow::Context;
+
 use super::settings::{CheckSettings, Global};
 use super::sheet::write_reports;
 use crate::cli::ReportFormat;
@@ -34,22 +36,24 @@ pub fn run(settings: &CheckSettings, global: &Global) -> anyhow::Result<Exit> {
         stats: outcome.stats,
         elapsed: Some(started.elapsed()),
     };
-    match settings.report {
+    let written = match settings.report {
         ReportFormat::Text => {
             let mut out = std::io::BufWriter::new(anstream::stdout().lock());
-            report::write_text(&mut out, &ctx, &outcome.problems, global.style(true))?;
-            out.flush()?;
+            report::write_text(&mut out, &ctx, &outcome.problems, global.style(true)).and_then(|()| out.flush())
         }
         ReportFormat::Json => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            report::write_json(&mut out, &ctx, &mut outcome.problems)?;
-            out.flush()?;
+            report::write_json(&mut out, &ctx, &mut outcome.problems).and_then(|()| out.flush())
         }
         ReportFormat::Html => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            report::write_html(&mut out, &ctx, &mut outcome.problems)?;
-            out.flush()?;
+            report::write_html(&mut out, &ctx, &mut outcome.problems).and_then(|()| out.flush())
         }
+    };
+    match written {
+        // A reader that stopped early (`| head`) wanted no more.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        written => written.context("writing the report to standard output")?,
     }
     Ok(if outcome.blocked(sheet.strict) {
         Exit::Problems

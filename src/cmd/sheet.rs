@@ -142,9 +142,8 @@ fn write_file(
 ) -> anyhow::Result<()> {
     let mut staged = Staged::new(Destination::File(path.to_owned()))?;
     write(staged.writer()).with_context(|| format!("writing the {what} {}", path.display()))?;
-    staged
-        .commit()
-        .with_context(|| format!("writing the {what} {}", path.display()))?;
+    // The commit names the file itself.
+    staged.commit()?;
     Ok(())
 }
 

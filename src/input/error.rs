@@ -71,7 +71,7 @@ pub enum WorkbookError {
 impl fmt::Display for WorkbookError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            WorkbookError::Calamine(e) => write!(f, "{e}"),
+            WorkbookError::Calamine(e) => write!(f, "it looks damaged ({})", plain_calamine_error(e)),
             WorkbookError::Fast(e) => write!(
                 f,
                 "relsync's .xlsx reader cannot read it ({e}); unset RELSYNC_XLSX_READER to let calamine read it"
@@ -94,6 +94,26 @@ impl fmt::Display for WorkbookError {
             WorkbookError::Damaged(why) => write!(f, "the file is damaged: {why}"),
         }
     }
+}
+
+/// calamine's error without the layers it names ("Ods error: Xml error: ..."): the cause.
+fn plain_calamine_error(e: &calamine::Error) -> String {
+    let mut text = e.to_string();
+    const LAYERS: [&str; 9] = [
+        "Xlsx error: ",
+        "Xls error: ",
+        "Xlsb error: ",
+        "Ods error: ",
+        "Cfb error: ",
+        "Xml error: ",
+        "I/O error: ",
+        "Zip error: ",
+        "Vba error: ",
+    ];
+    while let Some(rest) = LAYERS.iter().find_map(|layer| text.strip_prefix(layer)) {
+        text = rest.to_owned();
+    }
+    text
 }
 
 /// Why delimited text could not be read.

@@ -119,13 +119,19 @@ pub fn check_zip_sizes(path: &Path, limits: &Limits) -> Result<(), InputError> {
     let Ok(mut zip) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
         return Ok(());
     };
-    // Part names are case-insensitive: two entries for one part leave no way to tell which one
-    // is the workbook's (the zip reader would silently take one).
+    // Part names are case-insensitive, and readers take `\` for `/` and ignore a leading `/`
+    // or `./`: two entries for one part leave no way to tell which one is the workbook's (each
+    // reader would silently take one, maybe not the same).
+    let key = |n: &str| {
+        let n = n.replace('\\', "/").to_lowercase();
+        let n = n.trim_start_matches("./").trim_start_matches('/');
+        n.to_owned()
+    };
     let mut names = std::collections::HashSet::new();
     let twice = zip
         .file_names()
         .filter_map(Result::ok)
-        .find(|n| !names.insert(n.to_lowercase()))
+        .find(|n| !names.insert(key(n)))
         .map(|n| n.into_owned());
     let twice = match twice {
         Some(name) => Some(format!("the part {name} twice")),

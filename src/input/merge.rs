@@ -125,16 +125,39 @@ impl MergeFill {
     }
 }
 
+/// The row numbers a sheet has begun: a bit per row up to the highest (a row number is below
+/// `max_rows`, so at most 1.25 MB by default), looked up only when rows go back.
+#[derive(Default)]
+pub struct RowsSeen {
+    bits: Vec<u64>,
+    highest: Option<u32>,
+}
+
+impl RowsSeen {
+    /// Notes that row `r` begins; true if it began before.
+    pub fn again(&mut self, r: u32) -> bool {
+        let (word, bit) = ((r / 64) as usize, 1u64 << (r % 64));
+        if self.highest.is_none_or(|h| r > h) {
+            self.highest = Some(r);
+        } else if self.bits.get(word).is_some_and(|w| w & bit != 0) {
+            return true;
+        }
+        if word >= self.bits.len() {
+            self.bits.resize(word + 1, 0);
+        }
+        self.bits[word] |= bit;
+        false
+    }
+}
+
 /// Collects cells (in sheet order) into rows and pushes them into a sink, within the limits.
 pub struct Assembler<'s, S: RowSink> {
     sink: &'s mut S,
     fill: Option<MergeFill>,
     row: Row,
     current: Option<u32>,
-    /// The rows begun so far (a bit per row number) and the highest: a row that comes back
-    /// is a damaged sheet, not a second row with the same number.
-    rows_seen: Vec<u64>,
-    highest: Option<u32>,
+    /// A row that comes back is a damaged sheet, not a second row with the same number.
+    rows_seen: RowsSeen,
     last_emitted: Option<u32>,
     /// Whether any row has reached the sink.
     emitted: bool,
@@ -170,8 +193,7 @@ impl<'s, S: RowSink> Assembler<'s, S> {
             fill,
             row: Row::default(),
             current: None,
-            rows_seen: Vec::new(),
-            highest: None,
+            rows_seen: RowsSeen::default(),
             last_emitted: None,
             emitted: false,
             limits,
@@ -209,7 +231,7 @@ impl<'s, S: RowSink> Assembler<'s, S> {
             )));
         }
         if self.current != Some(r) {
-            if self.begin_row(r) {
+            if self.rows_seen.again(r) {
                 return Err(self.damaged(format!(
                     "row {} of sheet '{}' is in the file twice, so relsync cannot tell which cells are meant",
                     r + 1,
@@ -230,21 +252,6 @@ impl<'s, S: RowSink> Assembler<'s, S> {
             self.row.set(c, cell);
         }
         Ok(())
-    }
-
-    /// Notes that row `r` begins; true if it began before.
-    fn begin_row(&mut self, r: u32) -> bool {
-        let (word, bit) = ((r / 64) as usize, 1u64 << (r % 64));
-        if self.highest.is_none_or(|h| r > h) {
-            self.highest = Some(r);
-        } else if self.rows_seen.get(word).is_some_and(|w| w & bit != 0) {
-            return true;
-        }
-        if word >= self.rows_seen.len() {
-            self.rows_seen.resize(word + 1, 0);
-        }
-        self.rows_seen[word] |= bit;
-        false
     }
 
     fn damaged(&self, why: String) -> InputError {

@@ -28,6 +28,7 @@ mod row;
 mod sniff;
 mod spec;
 mod threaded;
+mod utf8;
 
 #[cfg(test)]
 mod tests;

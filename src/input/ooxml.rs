@@ -6,10 +6,13 @@
 //! entity and `_xHHHH_` decoding is left to the caller, which knows what the text is for.
 //!
 //! It is a checker as well as a reader: what is not well-formed XML is an [`XmlError`] with the
-//! byte offset, never a guess. End tags must match their start tags, an encoding other than
-//! UTF-8 is refused, and characters XML forbids (C0 controls other than tab and line breaks,
-//! U+FFFE, U+FFFF), raw or as character references, are errors. Comments and processing
-//! instructions are skipped; a DOCTYPE is refused. The callers then hand the file to calamine.
+//! byte offset, never a guess. End tags must match their start tags, and an encoding other than
+//! UTF-8 is refused. Comments and processing instructions are skipped; a DOCTYPE is refused.
+//! The callers then hand the file to calamine. Characters XML forbids (C0 controls other than
+//! tab and line breaks, U+FFFE, U+FFFF), raw or as character references, are read as they are:
+//! they come from text pasted into a cell, and the mapper reports them at their cell
+//! (`control-character`), where handing the whole file to calamine would lose what relsync's
+//! reader checks; a reference to a surrogate reads as U+FFFD (`replacement-character`).
 //!
 //! Attribute names are matched exactly: `s` is the unprefixed attribute `s`, never the
 //! namespace declaration `xmlns:s` or an attribute `x:s` of another namespace.
@@ -63,6 +66,9 @@ pub enum XmlErrorKind {
     ForbiddenCharacter(u32),
     /// The markup is well-formed but not what the part should hold.
     Unexpected(String),
+    /// The part is damaged in a way no reader should guess at (a row that comes back): the
+    /// file is refused, not handed to calamine.
+    Damaged(String),
 }
 
 /// A part that is not well-formed XML, or not what relsync expects, with the byte offset.
@@ -86,6 +92,8 @@ impl XmlError {
 impl fmt::Display for XmlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
+            // A compressed part that cannot be unpacked fails before its first byte is read.
+            XmlErrorKind::Io(e) if self.offset == 0 => return write!(f, "cannot be unpacked ({e})"),
             XmlErrorKind::Io(e) => write!(f, "cannot be read ({e})")?,
             XmlErrorKind::Unterminated => f.write_str("has a tag that never ends")?,
             XmlErrorKind::UnsupportedMarkup => f.write_str("has a DOCTYPE or other unsupported markup")?,
@@ -96,7 +104,7 @@ impl fmt::Display for XmlError {
             XmlErrorKind::UnknownEntity(e) => write!(f, "uses the undefined entity &{e};")?,
             XmlErrorKind::BadReference => f.write_str("has a malformed '&' reference")?,
             XmlErrorKind::ForbiddenCharacter(c) => write!(f, "holds the character U+{c:04X}, which XML forbids")?,
-            XmlErrorKind::Unexpected(what) => f.write_str(what)?,
+            XmlErrorKind::Unexpected(what) | XmlErrorKind::Damaged(what) => f.write_str(what)?,
         }
         write!(f, " (at byte {})", self.offset)
     }
@@ -489,7 +497,7 @@ pub fn attribute_text(attrs: &[u8], name: &[u8]) -> Option<String> {
 }
 
 /// Appends XML text with entities decoded and line ends normalized (`\r\n`, `\r` -> `\n`).
-/// Characters XML forbids are errors (offset 0: the caller knows where the text was).
+/// Errors have offset 0: the caller knows where the text was.
 pub fn push_text(out: &mut String, raw: &[u8]) -> Result<(), XmlErrorKind> {
     let mut rest = raw;
     while let Some(i) = memchr::memchr2(b'&', b'\r', rest) {
@@ -521,7 +529,8 @@ pub fn push_text(out: &mut String, raw: &[u8]) -> Result<(), XmlErrorKind> {
     push_utf8(out, rest)
 }
 
-/// A character reference's character, if XML allows it.
+/// A character reference's character: one XML forbids is read as it is (the mapper reports
+/// it), a surrogate (no character on its own) as U+FFFD, beyond Unicode is an error.
 fn number(digits: &[u8], radix: u32) -> Result<char, XmlErrorKind> {
     let ok = !digits.is_empty() && digits.iter().all(|d| (*d as char).is_digit(radix));
     let code = std::str::from_utf8(digits)
@@ -529,27 +538,18 @@ fn number(digits: &[u8], radix: u32) -> Result<char, XmlErrorKind> {
         .filter(|_| ok)
         .and_then(|d| u32::from_str_radix(d, radix).ok())
         .ok_or(XmlErrorKind::BadReference)?;
-    match char::from_u32(code) {
-        Some(c) if xml_char(c) => Ok(c),
-        _ => Err(XmlErrorKind::ForbiddenCharacter(code)),
+    match code {
+        0xD800..=0xDFFF => Ok(char::REPLACEMENT_CHARACTER),
+        _ => char::from_u32(code).ok_or(XmlErrorKind::ForbiddenCharacter(code)),
     }
-}
-
-/// Is `c` a character XML 1.0 allows?
-fn xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | ' '..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 fn push_utf8(out: &mut String, bytes: &[u8]) -> Result<(), XmlErrorKind> {
-    let text = std::str::from_utf8(bytes).map_err(|_| XmlErrorKind::NotUtf8)?;
-    if let Some(c) = crate::value::forbidden_char(text) {
-        return Err(XmlErrorKind::ForbiddenCharacter(c as u32));
-    }
-    out.push_str(text);
+    out.push_str(std::str::from_utf8(bytes).map_err(|_| XmlErrorKind::NotUtf8)?);
     Ok(())
 }
 
-/// CDATA content as text (raw, but still only characters XML allows).
+/// CDATA content as text.
 pub fn push_cdata(out: &mut String, raw: &[u8]) -> Result<(), XmlErrorKind> {
     push_utf8(out, raw)
 }
@@ -813,16 +813,22 @@ mod tests {
             push_text(&mut String::new(), b"&nbsp;"),
             Err(XmlErrorKind::UnknownEntity("nbsp".into()))
         );
-        for forbidden in [&b"&#0;"[..], b"&#x1;", b"&#xFFFE;", b"&#xD800;", b"a\x01b"] {
-            assert!(
-                matches!(
-                    push_text(&mut String::new(), forbidden),
-                    Err(XmlErrorKind::ForbiddenCharacter(_))
-                ),
-                "{}",
-                String::from_utf8_lossy(forbidden)
-            );
+        // Characters XML forbids are read as they are, for the mapper to report at their cell.
+        for (forbidden, read) in [
+            (&b"&#0;"[..], "\0"),
+            (b"&#x1;", "\u{1}"),
+            (b"&#xFFFE;", "\u{FFFE}"),
+            (b"&#xD800;", "\u{FFFD}"),
+            (b"a\x01b", "a\u{1}b"),
+        ] {
+            let mut s = String::new();
+            push_text(&mut s, forbidden).unwrap();
+            assert_eq!(s, read);
         }
+        assert_eq!(
+            push_text(&mut String::new(), b"&#x110000;"),
+            Err(XmlErrorKind::ForbiddenCharacter(0x110000))
+        );
         assert_eq!(push_text(&mut String::new(), b"&#;"), Err(XmlErrorKind::BadReference));
         assert_eq!(
             push_text(&mut String::new(), b"&#X41;"),

@@ -9,6 +9,7 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use super::ooxml::{Token, Tokenizer, XmlError, attribute, attribute_ns, attribute_text, declarations};
+use super::utf8::Utf8Part;
 
 /// The relationships namespace, transitional and strict.
 const RELATIONSHIPS: [&[u8]; 2] = [
@@ -68,11 +69,15 @@ pub fn open_zip(path: &Path) -> Result<Zip, PackageError> {
     zip::ZipArchive::new(BufReader::new(file)).map_err(|e| PackageError::Zip(e.to_string()))
 }
 
-/// One part of the package, as a stream.
+/// One part of the package, as a stream of UTF-8 (a part in another encoding is decoded).
 pub fn part<'z>(zip: &'z mut Zip, name: &str) -> Result<impl Read + 'z, PackageError> {
-    zip.by_name(name).map_err(|e| match e {
+    let file = zip.by_name(name).map_err(|e| match e {
         zip::result::ZipError::FileNotFound => PackageError::MissingPart(name.to_owned()),
         other => PackageError::Zip(format!("{name}: {other}")),
+    })?;
+    Utf8Part::new(file).map_err(|e| PackageError::Part {
+        part: name.to_owned(),
+        error: XmlError::new(0, super::ooxml::XmlErrorKind::Io(e.to_string())),
     })
 }
 

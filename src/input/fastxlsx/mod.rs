@@ -21,6 +21,7 @@ use std::sync::mpsc::sync_channel;
 
 use super::error::{InputError, WorkbookError};
 use super::merge::{self, Assembler};
+use super::ooxml::XmlErrorKind;
 use super::package::{self, Package, PackageError};
 use super::row::{RowSink, SheetInfo};
 use super::spec::Limits;
@@ -87,6 +88,28 @@ pub enum GaveUp {
     Late(PackageError),
     /// A real failure (the sink stopped, or a thread could not start).
     Failed(InputError),
+}
+
+impl GaveUp {
+    /// Gives up on `why`, after rows reached the sink (`late`) or before; damage that no reader
+    /// should guess at (a row that comes back) refuses the file instead of handing it over.
+    fn on(why: PackageError, late: bool, path: &Path) -> GaveUp {
+        match why {
+            PackageError::Part {
+                part,
+                error:
+                    super::ooxml::XmlError {
+                        kind: XmlErrorKind::Damaged(what),
+                        ..
+                    },
+            } => GaveUp::Failed(InputError::Workbook {
+                path: path.to_owned(),
+                cause: WorkbookError::Damaged(format!("the part {part} {what}")),
+            }),
+            why if late => GaveUp::Late(why),
+            why => GaveUp::Early(why),
+        }
+    }
 }
 
 fn in_part(part: &str) -> impl Fn(super::ooxml::XmlError) -> PackageError + '_ {
@@ -195,7 +218,7 @@ pub fn read(path: &Path, plan: &Plan, limits: Limits, sink: &mut impl RowSink) -
                 drop(rx);
                 let _ = producer.join();
                 let why = failure.unwrap_or_else(|| PackageError::Zip("a part could not be read".into()));
-                return Err(GaveUp::Early(why));
+                return Err(GaveUp::on(why, false, path));
             }
         };
 
@@ -222,11 +245,7 @@ pub fn read(path: &Path, plan: &Plan, limits: Limits, sink: &mut impl RowSink) -
                     Ok(Message::Cells(batch)) => batch,
                     Ok(Message::Dimension(_)) => continue,
                     Ok(Message::Failed(e)) => {
-                        outcome = Err(if rows.emitted() {
-                            GaveUp::Late(e)
-                        } else {
-                            GaveUp::Early(e)
-                        });
+                        outcome = Err(GaveUp::on(e, rows.emitted(), path));
                         break;
                     }
                     Err(_) => break, // the producer is done

@@ -8,8 +8,10 @@ use calamine::{ExcelDateTime, ExcelDateTimeType};
 
 use super::super::cells::{cell_of_datetime, cell_of_iso};
 use super::super::error::InputError;
-use super::super::merge::Assembler;
-use super::super::ooxml::{Token, Tokenizer, XmlError, attribute, attributes, push_cdata, push_text, unescape_excel};
+use super::super::merge::{Assembler, RowsSeen};
+use super::super::ooxml::{
+    Token, Tokenizer, XmlError, XmlErrorKind, attribute, attributes, push_cdata, push_text, unescape_excel,
+};
 use super::super::package::PackageError;
 use super::super::row::{Cell, NOT_FINITE, RowSink, UNCALCULATED};
 use super::parts::{NumberFormat, SharedStrings, read_string_item};
@@ -88,10 +90,6 @@ pub(super) fn kind_of(t: Option<&[u8]>) -> Result<Kind, String> {
     })
 }
 
-pub(super) fn number_attr(attrs: &[u8], name: &[u8]) -> Option<u32> {
-    parse_u32(attribute(attrs, name)?)
-}
-
 pub(super) fn parse_u32(digits: &[u8]) -> Option<u32> {
     if digits.is_empty() {
         return None;
@@ -161,6 +159,7 @@ pub(super) fn scan_sheet(r: impl Read, tx: &SyncSender<Message>, recycled: &Rece
     let mut batch = Batch::default();
     let mut row_index = 0u32;
     let mut col_index = 0u32;
+    let mut rows = RowsSeen::default();
     let send = |batch: &mut Batch| -> bool {
         let next = recycled.try_recv().unwrap_or_default();
         let full = std::mem::replace(batch, next);
@@ -176,8 +175,26 @@ pub(super) fn scan_sheet(r: impl Read, tx: &SyncSender<Message>, recycled: &Rece
             Token::Start {
                 name: b"row", attrs, ..
             } => {
-                if let Some(r) = number_attr(attrs, b"r") {
-                    row_index = r.saturating_sub(1);
+                if let Some(r) = attribute(attrs, b"r") {
+                    row_index = parse_u32(r).filter(|&r| r > 0).map(|r| r - 1).ok_or_else(|| {
+                        XmlError::new(
+                            at,
+                            XmlErrorKind::Damaged(format!(
+                                "has a row numbered '{}', which is not a row number",
+                                String::from_utf8_lossy(r)
+                            )),
+                        )
+                    })?;
+                }
+                if rows.again(row_index) {
+                    return Err(XmlError::new(
+                        at,
+                        XmlErrorKind::Damaged(format!(
+                            "has row {} twice, so relsync cannot tell which cells are meant; Excel repairs such a \
+                             file when it opens it: open it in Excel, save it and run again",
+                            u64::from(row_index) + 1
+                        )),
+                    ));
                 }
                 col_index = 0;
             }
@@ -262,7 +279,11 @@ pub(super) fn read_cell_value<R: Read>(
                 // The <v> of an inline string is redundant; calamine ignores it.
                 if kind != Kind::Inline {
                     has_value = true;
-                    value = if text.len() as u32 == start {
+                    // Only text may be blank: a blank number, boolean or index is no value.
+                    value = if text.len() as u32 == start
+                        || (kind != Kind::Str && text[start as usize..].trim_ascii().is_empty())
+                    {
+                        text.truncate(start as usize);
                         RawValue::Empty
                     } else {
                         RawValue::Text(start, text.len() as u32)
