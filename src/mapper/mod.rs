@@ -235,17 +235,21 @@ impl<'t> Mapper<'t> {
                 return Ok(None);
             }
         }
-        if row.number <= self.last_row {
-            // Rows out of order (a malformed file); count them once.
-            self.last_row = row.number.saturating_sub(1);
-        }
-        let gap = u64::from(row.number - self.last_row - 1);
-        self.stats.rows += gap + 1;
-        self.stats.empty_rows += gap;
-        self.last_row = row.number;
-        if row.is_blank() {
-            self.stats.empty_rows += 1;
+        if row.number > self.last_row {
+            let gap = u64::from(row.number - self.last_row - 1);
+            self.stats.rows += gap + 1;
+            self.stats.empty_rows += gap;
+            self.last_row = row.number;
+            if row.is_blank() {
+                self.stats.empty_rows += 1;
+                return Ok(None);
+            }
+        } else if row.is_blank() {
+            // Rows out of order (a file not written by Excel): this one was counted, as empty,
+            // in the gap before a later row.
             return Ok(None);
+        } else {
+            self.stats.empty_rows = self.stats.empty_rows.saturating_sub(1);
         }
         let layout = match std::mem::replace(&mut self.header, Header::Pending) {
             Header::Read(layout) => layout,

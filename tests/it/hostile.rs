@@ -803,6 +803,10 @@ fn a_cell_or_row_that_is_in_the_sheet_twice_is_refused_not_overwritten() {
     let run = dir.run(&["convert", "order.xlsx", "-t", "t.toml"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.json()["Reqs"].as_array().unwrap().len(), 2);
+    // Counted once each, and not as empty rows before the later one.
+    let summary = run.stderr.lines().last().unwrap_or_default();
+    assert!(summary.starts_with("2 rows read, 2 elements"), "{summary}");
+    assert!(!summary.contains("empty"), "{summary}");
 }
 
 #[test]
