@@ -592,7 +592,16 @@ fn write_list(
             return Ok(());
         }
         r += 1;
-        let place = location(p, ctx);
+        // A hyperlink's text is an attribute, which rust_xlsxwriter does not escape: characters
+        // XML forbids (from a sheet name) would make the workbook unreadable.
+        let place: String = location(p, ctx)
+            .chars()
+            .map(|c| match c {
+                '\t' | '\n' | '\r' => c,
+                c if c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}') => char::REPLACEMENT_CHARACTER,
+                c => c,
+            })
+            .collect();
         let result = (|| -> Result<(), XlsxError> {
             match p.row {
                 Some(row) if links < MAX_LINKS && row <= EXCEL_ROWS => {

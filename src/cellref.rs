@@ -53,7 +53,7 @@ pub fn quote_sheet(sheet: &str) -> String {
 pub fn excel_sheet_name(name: &str) -> String {
     let name: String = name
         .chars()
-        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') && !c.is_control())
+        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\' | '\u{FFFE}' | '\u{FFFF}') && !c.is_control())
         .take(31)
         .collect();
     let name = name.trim_matches('\'').trim().to_owned();

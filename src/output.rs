@@ -144,6 +144,48 @@ pub struct StagedPath {
     temp: tempfile::TempPath,
     _registered: Registered,
     destination: PathBuf,
+    /// The destination is a device or pipe, written in place.
+    device: bool,
+}
+
+/// Where output for `path` really goes. Through a symbolic link to the file it names (the
+/// link stays a link), and `Device` for what is not a regular file (`/dev/null`, `NUL` on
+/// Windows, a named pipe): replacing those with a renamed file would destroy them, so they are
+/// written in place, once the output is complete.
+enum Target {
+    File(PathBuf),
+    Device(PathBuf),
+}
+
+fn target(path: &Path) -> Target {
+    let real = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(path) {
+            Ok(real) => real,
+            // A link to a file not there yet: the file it names, beside the link.
+            Err(_) => match std::fs::read_link(path) {
+                Ok(to) => path.parent().map_or(to.clone(), |dir| dir.join(&to)),
+                Err(_) => path.to_owned(),
+            },
+        },
+        _ => path.to_owned(),
+    };
+    match std::fs::metadata(&real) {
+        Ok(m) if !m.is_file() && !m.is_dir() => Target::Device(real),
+        _ => Target::File(real),
+    }
+}
+
+/// Copies the complete output in `from` into the device or pipe at `path`.
+fn write_in_place(from: &mut File, path: &Path) -> anyhow::Result<()> {
+    from.seek(io::SeekFrom::Start(0))?;
+    let mut device = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    io::copy(from, &mut device)
+        .and_then(|_| device.flush())
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
 }
 
 /// A temporary file beside `destination` (`.name.XXXX.tmp` in the same folder, so the final
@@ -176,12 +218,26 @@ fn temp_beside(destination: &Path) -> anyhow::Result<(tempfile::NamedTempFile, R
 
 impl StagedPath {
     pub fn new(destination: &Path) -> anyhow::Result<StagedPath> {
-        let (temp, registered) = temp_beside(destination)?;
-        let temp = temp.into_temp_path();
+        let (temp, registered, destination, device) = match target(destination) {
+            Target::File(real) => {
+                let (temp, registered) = temp_beside(&real)?;
+                (temp, registered, real, false)
+            }
+            // The writer wants a path: a temporary file in the temporary folder, copied in.
+            Target::Device(real) => {
+                let temp = tempfile::Builder::new()
+                    .suffix(".tmp")
+                    .tempfile()
+                    .context("creating a temporary file for the output")?;
+                let registered = remove_on_interrupt(temp.path());
+                (temp, registered, real, true)
+            }
+        };
         Ok(StagedPath {
-            temp,
+            temp: temp.into_temp_path(),
             _registered: registered,
-            destination: destination.to_owned(),
+            destination,
+            device,
         })
     }
 
@@ -193,6 +249,10 @@ impl StagedPath {
     /// Moves the written file into place; returns its size.
     pub fn commit(self) -> anyhow::Result<u64> {
         let size = std::fs::metadata(&self.temp).map(|m| m.len()).unwrap_or(0);
+        if self.device {
+            let mut file = File::open(&self.temp).with_context(|| format!("writing {}", self.destination.display()))?;
+            return write_in_place(&mut file, &self.destination).map(|()| size);
+        }
         if let Ok(file) = File::open(&self.temp) {
             file.sync_all()
                 .with_context(|| format!("writing {}", self.destination.display()))?;
@@ -208,20 +268,28 @@ pub struct Staged {
     temp: WriteBehind,
     holder: Temp,
     destination: Destination,
+    /// A device or pipe the output is copied into at the end (see [`target`]).
+    device: Option<PathBuf>,
 }
 
 impl Staged {
     /// Starts output for `destination`: a temporary file beside it (so the final rename stays on
     /// one file system), or an anonymous temporary file for stdout.
     pub fn new(destination: Destination) -> anyhow::Result<Staged> {
-        let holder = match &destination {
-            Destination::Stdout => {
-                Temp::Anonymous(tempfile::tempfile().context("creating a temporary file for the output")?)
-            }
-            Destination::File(path) => {
-                let (temp, registered) = temp_beside(path)?;
-                Temp::Named(temp, registered)
-            }
+        let anonymous = || tempfile::tempfile().context("creating a temporary file for the output");
+        let mut device = None;
+        let (holder, destination) = match destination {
+            Destination::Stdout => (Temp::Anonymous(anonymous()?), Destination::Stdout),
+            Destination::File(path) => match target(&path) {
+                Target::File(real) => {
+                    let (temp, registered) = temp_beside(&real)?;
+                    (Temp::Named(temp, registered), Destination::File(real))
+                }
+                Target::Device(real) => {
+                    device = Some(real);
+                    (Temp::Anonymous(anonymous()?), Destination::File(path))
+                }
+            },
         };
         let file = match &holder {
             Temp::Named(t, _) => t.as_file().try_clone(),
@@ -232,6 +300,7 @@ impl Staged {
             temp: WriteBehind::new(file).context("starting the output thread")?,
             holder,
             destination,
+            device,
         })
     }
 
@@ -250,6 +319,10 @@ impl Staged {
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         match self.holder {
             Temp::Anonymous(mut file) => {
+                if let Some(device) = &self.device {
+                    write_in_place(&mut file, device)?;
+                    return Ok(size);
+                }
                 file.seek(io::SeekFrom::Start(0))?;
                 let stdout = io::stdout();
                 let mut lock = stdout.lock();

@@ -75,9 +75,9 @@ pub fn part<'z>(zip: &'z mut Zip, name: &str) -> Result<impl Read + 'z, PackageE
         zip::result::ZipError::FileNotFound => PackageError::MissingPart(name.to_owned()),
         other => PackageError::Zip(format!("{name}: {other}")),
     })?;
-    Utf8Part::new(file).map_err(|e| PackageError::Part {
+    Utf8Part::new(file).map_err(|kind| PackageError::Part {
         part: name.to_owned(),
-        error: XmlError::new(0, super::ooxml::XmlErrorKind::Io(e.to_string())),
+        error: XmlError::new(0, kind),
     })
 }
 

@@ -10,7 +10,7 @@ use std::io::{self, Read};
 
 use encoding_rs::{CoderResult, Decoder, Encoding};
 
-use super::ooxml::attribute;
+use super::ooxml::{XmlErrorKind, attribute};
 
 /// How far into a part its XML declaration must end.
 const DECLARATION_WITHIN: usize = 1024;
@@ -32,9 +32,20 @@ pub struct Utf8Part<R> {
 }
 
 impl<R: Read> Utf8Part<R> {
-    pub fn new(mut inner: R) -> io::Result<Utf8Part<R>> {
+    /// The part, decoded if it needs it; a part in UTF-16 (which Excel never writes) is refused
+    /// in those words, for calamine to try.
+    pub fn new(mut inner: R) -> Result<Utf8Part<R>, XmlErrorKind> {
         let mut head = Vec::with_capacity(DECLARATION_WITHIN);
-        (&mut inner).take(DECLARATION_WITHIN as u64).read_to_end(&mut head)?;
+        (&mut inner)
+            .take(DECLARATION_WITHIN as u64)
+            .read_to_end(&mut head)
+            .map_err(|e| XmlErrorKind::Io(e.to_string()))?;
+        if [&b"\xFF\xFE"[..], b"\xFE\xFF", b"<\0", b"\0<"]
+            .iter()
+            .any(|start| head.starts_with(start))
+        {
+            return Err(XmlErrorKind::Encoding("UTF-16".to_owned()));
+        }
         let (decoder, skip) = match declared(&head) {
             Some((encoding, end)) if encoding != encoding_rs::UTF_8 && encoding.is_ascii_compatible() => {
                 (Some(encoding.new_decoder_without_bom_handling()), end)
@@ -129,9 +140,16 @@ mod tests {
         assert_eq!(read_all(utf8), utf8);
         let none = b"<t>caf\xc3\xa9</t>";
         assert_eq!(read_all(none), none);
-        // UTF-16 is not ASCII-compatible: it passes through, for the tokenizer to refuse.
+        // A declaration of UTF-16 written in ASCII is a lie the tokenizer refuses; UTF-16 itself
+        // is refused here, in those words.
         let utf16 = b"<?xml version=\"1.0\" encoding=\"UTF-16\"?><t/>";
         assert_eq!(read_all(utf16), utf16);
+        for start in [&b"\xFF\xFE<\0t\0/\0>\0"[..], b"<\0t\0/\0>\0", b"\0<\0t\0/\0>"] {
+            assert_eq!(
+                Utf8Part::new(start).err(),
+                Some(XmlErrorKind::Encoding("UTF-16".to_owned()))
+            );
+        }
         // Long parts decode across chunks, characters whole.
         let mut long = b"<?xml version='1.0' encoding='windows-1252'?><t>".to_vec();
         long.extend(std::iter::repeat_n(0xE9u8, 3 * RAW_CHUNK + 7));

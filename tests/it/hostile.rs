@@ -788,7 +788,19 @@ fn a_cell_or_row_that_is_in_the_sheet_twice_is_refused_not_overwritten() {
             assert_refused(&dir, &run, 2, name, words);
         }
     }
-    // Rows out of order are not repeats: both are read.
+    // Rows without numbers follow each other, `<row/>` too; out of order, they are not repeats.
+    raw_workbook(
+        &dir,
+        "implicit.xlsx",
+        &format!(
+            "{}<row ht=\"20\" customHeight=\"1\"/><row/><row><c t=\"inlineStr\"><is><t>R-4</t></is></c></row>",
+            header()
+        ),
+        None,
+    );
+    let run = dir.run(&["convert", "implicit.xlsx", "-t", "t.toml"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json()["Reqs"][0]["@externalid"], "R-4");
     raw_workbook(
         &dir,
         "order.xlsx",
@@ -1036,5 +1048,37 @@ fn a_sheet_in_another_encoding_is_read_by_relsyncs_reader() {
         let run = dir.run_with(&["convert", "plain.xlsx", "-t", "t.toml"], &env, None);
         assert_eq!(run.code, 0, "{reader}: {run:?}");
         assert_eq!(run.json()["Reqs"][0]["Name"], "Café naïef", "{reader}");
+    }
+}
+
+#[test]
+fn a_sheet_name_with_characters_xml_forbids_gives_a_readable_annotated_workbook() {
+    let dir = Dir::new();
+    dir.write("t.toml", NAME_TEMPLATE);
+    raw_workbook(
+        &dir,
+        "w.xlsx",
+        &format!(
+            "{}<row r=\"2\">{}{}</row>",
+            header(),
+            is("A2", "R-1"),
+            is("B2", "a&#x1;b")
+        ),
+        None,
+    );
+    rewrite_part(&dir.path("w.xlsx"), "xl/workbook.xml", |xml| {
+        xml.replace("name=\"Sheet1\"", "name=\"Sh&#x1;eet&#xFFFE;\"")
+    });
+    let run = dir.run(&["check", "w.xlsx", "-t", "t.toml", "--annotate", "annotated.xlsx"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(dir.path("annotated.xlsx")).unwrap()).unwrap();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut xml).unwrap();
+        if name.ends_with(".xml") || name.ends_with(".rels") {
+            roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
     }
 }

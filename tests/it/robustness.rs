@@ -217,3 +217,46 @@ fn interrupted_convert(signal: libc::c_int) {
     assert!(!staged(), "the temporary file was removed");
     assert_eq!(dir.read("out.json"), "the previous body");
 }
+
+/// Outputs are replaced by renaming a finished temporary file over them; a device, a named
+/// pipe or a symbolic link must not be replaced that way (as root, `-o /dev/null` replaced the
+/// device with a regular file).
+#[cfg(unix)]
+#[test]
+fn devices_pipes_and_links_are_written_through_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = Dir::new();
+    many_rows(&dir, 50);
+    // A device: written in place, still a device afterwards.
+    let run = dir.run(&["convert", "many.csv", "-t", "t.toml", "-o", "/dev/null"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let null = std::fs::metadata("/dev/null").unwrap();
+    assert!(null.file_type().is_char_device(), "/dev/null is no longer a device");
+    // A symbolic link: the file it names gets the body, the link stays a link; a link to a
+    // file not there yet creates that file.
+    dir.write("target.json", "before");
+    std::os::unix::fs::symlink("target.json", dir.path("link.json")).unwrap();
+    std::os::unix::fs::symlink("later.json", dir.path("dangling.json")).unwrap();
+    for (link, file) in [("link.json", "target.json"), ("dangling.json", "later.json")] {
+        let run = dir.run(&["convert", "many.csv", "-t", "t.toml", "-o", link]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let meta = std::fs::symlink_metadata(dir.path(link)).unwrap();
+        assert!(meta.file_type().is_symlink(), "{link} is no longer a link");
+        assert!(dir.read(file).contains("REQ-000049"), "{file} did not get the body");
+    }
+    // A named pipe: the reader gets the whole body, the pipe stays a pipe.
+    let fifo = dir.path("pipe.json");
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    let reader = std::thread::spawn({
+        let fifo = fifo.clone();
+        move || std::fs::read_to_string(fifo).unwrap()
+    });
+    let run = dir.run(&["convert", "many.csv", "-t", "t.toml", "-o", "pipe.json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let body = reader.join().unwrap();
+    assert!(body.contains("REQ-000049") && body.trim_end().ends_with('}'), "{body}");
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(temporaries(&dir).is_empty(), "{:?}", temporaries(&dir));
+}

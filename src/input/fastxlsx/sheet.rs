@@ -173,7 +173,9 @@ pub(super) fn scan_sheet(r: impl Read, tx: &SyncSender<Message>, recycled: &Rece
         match token {
             Token::End { name: b"sheetData" } => break,
             Token::Start {
-                name: b"row", attrs, ..
+                name: b"row",
+                attrs,
+                empty,
             } => {
                 if let Some(r) = attribute(attrs, b"r") {
                     row_index = parse_u32(r).filter(|&r| r > 0).map(|r| r - 1).ok_or_else(|| {
@@ -186,13 +188,18 @@ pub(super) fn scan_sheet(r: impl Read, tx: &SyncSender<Message>, recycled: &Rece
                         )
                     })?;
                 }
-                if rows.again(row_index) {
+                let (again, number) = (rows.again(row_index), u64::from(row_index) + 1);
+                if empty {
+                    // `<row/>` ends where it starts: the next row without a number is the next one.
+                    row_index = row_index.saturating_add(1);
+                }
+                if again {
                     return Err(XmlError::new(
                         at,
                         XmlErrorKind::Damaged(format!(
                             "has row {} twice, so relsync cannot tell which cells are meant; Excel repairs such a \
                              file when it opens it: open it in Excel, save it and run again",
-                            u64::from(row_index) + 1
+                            number
                         )),
                     ));
                 }
