@@ -83,7 +83,15 @@ pub fn real_format(spec: &InputSpec) -> Result<InputFormat, InputError> {
             let Ok(zip) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
                 return Err(workbook(
                     path,
-                    WorkbookError::Damaged("it starts like a zip archive (.xlsx) but is cut off or broken".into()),
+                    WorkbookError::Damaged(format!(
+                        "it starts like a zip archive ({}) but is cut off or broken",
+                        match spec.format {
+                            InputFormat::Ods => ".ods",
+                            InputFormat::Xlsb => ".xlsb",
+                            InputFormat::Xlsm => ".xlsm",
+                            _ => ".xlsx",
+                        }
+                    )),
                 ));
             };
             let names: Vec<String> = zip
