@@ -8,6 +8,7 @@
 //! strings first), then a helper thread runs calamine's cell reader and hands over batches of
 //! cells while this thread assembles rows and feeds the sink.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
@@ -19,7 +20,7 @@ use super::cells::{cell_of_data, cell_of_ref};
 use super::error::{InputError, WorkbookError};
 use super::merge::{self, Assembler};
 use super::package::{self, Package};
-use super::row::{RowSink, SheetInfo};
+use super::row::{Cell, RowSink, SheetInfo};
 use super::spec::{InputFormat, InputSpec, Limits};
 use crate::cellref::Range as Region;
 
@@ -117,11 +118,11 @@ fn read_sheets(
                 .merge_cells_by_sheet_name(name)
                 .map_err(|e| workbook_error(path, e))?;
             let range = wb.worksheet_range(name).map_err(|e| workbook_error(path, e))?;
-            read_range((path, limits), name, range, regions(&merges), sink)
+            read_range((path, limits), name, range, regions(&merges), &HashSet::new(), sink)
         }
         Sheets::Ods(wb) => {
             let range = wb.worksheet_range(name).map_err(|e| workbook_error(path, e))?;
-            read_range((path, limits), name, range, Vec::new(), sink)
+            read_range((path, limits), name, range, Vec::new(), &ods_errors(path, name), sink)
         }
     }
 }
@@ -156,11 +157,37 @@ fn read_xlsb(
     Ok(())
 }
 
+/// The error cells of an `.ods` sheet (see [`super::ods::error_cells`]).
+fn ods_errors(path: &Path, sheet: &str) -> HashSet<(u32, u32)> {
+    let Ok(mut zip) = package::open_zip(path) else {
+        return HashSet::new();
+    };
+    let Ok(part) = zip.by_name("content.xml") else {
+        return HashSet::new();
+    };
+    super::ods::error_cells(BufReader::new(part), sheet)
+}
+
+/// The error value LibreOffice shows in a cell, as Excel names it; LibreOffice's own codes
+/// (`Err:502`) are `#VALUE!`.
+fn ods_error(shown: &str) -> &'static str {
+    match shown.trim() {
+        "#N/A" => "#N/A",
+        "#DIV/0!" => "#DIV/0!",
+        "#NAME?" => "#NAME?",
+        "#NULL!" => "#NULL!",
+        "#NUM!" => "#NUM!",
+        "#REF!" => "#REF!",
+        _ => "#VALUE!",
+    }
+}
+
 fn read_range(
     (path, limits): (&Path, Limits),
     name: &str,
     range: calamine::Range<Data>,
     merges: Vec<Region>,
+    errors: &HashSet<(u32, u32)>,
     sink: &mut impl RowSink,
 ) -> Result<(), InputError> {
     let (row0, col0) = range.start().unwrap_or((0, 0));
@@ -170,8 +197,12 @@ fn read_range(
     for (i, cells) in range.rows().enumerate() {
         let r = row0 + i as u32;
         for (j, value) in cells.iter().enumerate() {
-            if !matches!(value, Data::Empty) {
-                rows.cell(r, col0 + j as u32, cell_of_data(value))?;
+            let c = col0 + j as u32;
+            match value {
+                Data::Empty => {}
+                // calamine reads an `.ods` error cell as the text LibreOffice shows.
+                Data::String(shown) if errors.contains(&(r, c)) => rows.cell(r, c, Cell::Error(ods_error(shown)))?,
+                value => rows.cell(r, c, cell_of_data(value))?,
             }
         }
     }

@@ -9,6 +9,7 @@
 //! counts them the same way (a little more, never less), so the guard can refuse before
 //! calamine allocates.
 
+use std::collections::HashSet;
 use std::io::BufRead;
 
 use quick_xml::events::{BytesStart, Event};
@@ -140,6 +141,75 @@ pub fn cells(xml: impl BufRead, limit: u64) -> Option<u64> {
         buf.clear();
     }
     Some(total.saturating_add(table.as_ref().map_or(0, Table::total)))
+}
+
+/// Error cells recorded at most: a sheet of formulas that all fail is still a few thousand.
+const MAX_ERROR_CELLS: usize = 1 << 20;
+
+/// The cells of the sheet `sheet` whose formula gives an error (`calcext:value-type="error"`),
+/// by 0-based row and column: calamine reads them as the text LibreOffice shows (`#N/A`), and
+/// this says which texts are errors. Whatever cannot be read is left to calamine.
+pub fn error_cells(xml: impl BufRead, sheet: &str) -> HashSet<(u32, u32)> {
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut found = HashSet::new();
+    let mut in_sheet = false;
+    let (mut row, mut col, mut rows) = (0u64, 0u64, 1u64);
+    loop {
+        let Ok(event) = reader.read_event_into(&mut buf) else {
+            return found;
+        };
+        let (e, self_closing) = match &event {
+            Event::Start(e) => (Some(e), false),
+            Event::Empty(e) => (Some(e), true),
+            _ => (None, false),
+        };
+        if let Some(e) = e {
+            match e.name().as_ref() {
+                "table:table" => {
+                    in_sheet = e.attributes().flatten().any(|a| {
+                        a.key.as_ref() == "table:name"
+                            && a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                .is_ok_and(|v| v == sheet)
+                    });
+                    row = 0;
+                }
+                "table:table-row" if in_sheet => {
+                    rows = number(e, "table:number-rows-repeated");
+                    col = 0;
+                    if self_closing {
+                        row = row.saturating_add(rows);
+                    }
+                }
+                "table:table-cell" | "table:covered-table-cell" if in_sheet => {
+                    let repeats = number(e, "table:number-columns-repeated");
+                    let error = e
+                        .attributes()
+                        .flatten()
+                        .any(|a| a.key.as_ref() == "calcext:value-type" && a.value.as_ref() == "error");
+                    if error {
+                        for r in row..row.saturating_add(rows).min(MAX_ROWS) {
+                            for c in col..col.saturating_add(repeats).min(MAX_COLUMNS) {
+                                if found.len() >= MAX_ERROR_CELLS {
+                                    return found;
+                                }
+                                found.insert((r as u32, c as u32));
+                            }
+                        }
+                    }
+                    col = col.saturating_add(repeats);
+                }
+                _ => {}
+            }
+        }
+        match &event {
+            Event::End(e) if in_sheet && e.name().as_ref() == "table:table-row" => row = row.saturating_add(rows),
+            Event::End(e) if in_sheet && e.name().as_ref() == "table:table" => return found,
+            Event::Eof => return found,
+            _ => {}
+        }
+        buf.clear();
+    }
 }
 
 fn end_row(t: &mut Table, r: Row) {

@@ -1082,3 +1082,88 @@ fn a_sheet_name_with_characters_xml_forbids_gives_a_readable_annotated_workbook(
         }
     }
 }
+
+#[test]
+fn an_ods_error_cell_is_an_error_not_its_text() {
+    // calamine reads LibreOffice's error cells as the text they show: "#N/A" was sent as text.
+    let dir = Dir::new();
+    dir.write("t.toml", NAME_TEMPLATE);
+    let cell = |text: &str| {
+        format!(
+            "<table:table-cell office:value-type=\"string\" calcext:value-type=\"string\"><text:p>{text}</text:p></table:table-cell>"
+        )
+    };
+    let error = |shown: &str, repeated: u32| {
+        format!(
+            "<table:table-cell table:number-columns-repeated=\"{repeated}\" table:formula=\"of:=NA()\" office:value-type=\"string\" \
+             office:string-value=\"\" calcext:value-type=\"error\"><text:p>{shown}</text:p></table:table-cell>"
+        )
+    };
+    let content = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><office:document-content \
+         xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" \
+         xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" \
+         xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" \
+         xmlns:calcext=\"urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0\" office:version=\"1.3\">\
+         <office:body><office:spreadsheet>\
+         <table:table table:name=\"Other\"><table:table-row>{}{}</table:table-row></table:table>\
+         <table:table table:name=\"Data\">\
+         <table:table-row>{}{}{}</table:table-row>\
+         <table:table-row>{}{}{}</table:table-row>\
+         <table:table-row table:number-rows-repeated=\"2\">{}{}</table:table-row>\
+         <table:table-row>{}{}</table:table-row>\
+         </table:table></office:spreadsheet></office:body></office:document-content>",
+        cell("ID"),
+        error("#N/A", 1),
+        cell("ID"),
+        cell("Name"),
+        cell("Other"),
+        cell("R-1"),
+        error("#N/A", 1),
+        cell("x"),
+        cell("R-2"),
+        cell("ok"),
+        cell("R-4"),
+        error("#DIV/0!", 2),
+    );
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(dir.path("e.ods")).unwrap());
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    zip.start_file("META-INF/manifest.xml", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(
+        b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><manifest:manifest \
+          xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" manifest:version=\"1.3\">\
+          <manifest:file-entry manifest:full-path=\"/\" manifest:media-type=\"application/vnd.oasis.opendocument.spreadsheet\"/>\
+          <manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\"/></manifest:manifest>",
+    )
+    .unwrap();
+    zip.start_file("content.xml", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(content.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    let run = dir.run(&["check", "e.ods", "-t", "t.toml", "--sheet", "Data", "--report", "json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let report = run.json();
+    let errors: Vec<(String, String)> = problems_with_code(&report, "error-cell")
+        .iter()
+        .map(|p| {
+            (
+                p["cell"].as_str().unwrap().to_owned(),
+                p["value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    // B2 in the sheet asked for; rows 3 and 4 (one repeated row) hold R-2 twice, so only their
+    // ids are reported; row 5's errors are in B5 and C5 (C5 is not mapped).
+    assert_eq!(
+        errors,
+        [
+            ("B2".to_owned(), "#N/A".to_owned()),
+            ("B5".to_owned(), "#DIV/0!".to_owned())
+        ],
+        "{report}"
+    );
+}
