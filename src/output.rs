@@ -157,22 +157,35 @@ enum Target {
     Device(PathBuf),
 }
 
-fn target(path: &Path) -> Target {
-    let real = match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(path) {
-            Ok(real) => real,
-            // A link to a file not there yet: the file it names, beside the link.
-            Err(_) => match std::fs::read_link(path) {
-                Ok(to) => path.parent().map_or(to.clone(), |dir| dir.join(&to)),
-                Err(_) => path.to_owned(),
-            },
-        },
-        _ => path.to_owned(),
-    };
-    match std::fs::metadata(&real) {
+fn target(path: &Path) -> anyhow::Result<Target> {
+    let real = follow_links(path)?;
+    Ok(match std::fs::metadata(&real) {
         Ok(m) if !m.is_file() && !m.is_dir() => Target::Device(real),
         _ => Target::File(real),
+    })
+}
+
+/// The file a path names once every symbolic link in a chain is followed, each relative to its
+/// own folder, also when the last one names a file not there yet (it is the file to create).
+/// A loop, or a chain longer than 40 links, is an error, as the system would say.
+pub fn follow_links(path: &Path) -> anyhow::Result<PathBuf> {
+    let mut at = path.to_owned();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = std::fs::read_link(&at).with_context(|| format!("cannot follow the link {}", at.display()))?;
+                at = match at.parent() {
+                    Some(dir) if to.is_relative() => dir.join(to),
+                    _ => to,
+                };
+            }
+            _ => return Ok(at),
+        }
     }
+    anyhow::bail!(
+        "cannot write {}: too many levels of symbolic links (a loop?)",
+        path.display()
+    )
 }
 
 /// Copies the complete output in `from` into the device or pipe at `path`.
@@ -199,26 +212,32 @@ fn temp_beside(destination: &Path) -> anyhow::Result<(tempfile::NamedTempFile, R
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(|e| {
-            let why = match e.kind() {
-                std::io::ErrorKind::NotFound => "the folder does not exist".to_owned(),
-                std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-                // tempfile adds the temporary file's name, which says nothing to the user.
-                _ => e.to_string().split(" at path ").next().unwrap_or_default().to_owned(),
-            };
-            anyhow::anyhow!("cannot write {} in {}: {why}", name, dir.display())
-        })?;
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // A new output gets what any new file gets: 0666 less the user's umask (a body holds the
+    // project's data; a umask of 077 keeps it private). Replacing a file keeps its mode.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let temp = builder.tempfile_in(&dir).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::NotFound => "the folder does not exist".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+            // tempfile adds the temporary file's name, which says nothing to the user.
+            _ => e.to_string().split(" at path ").next().unwrap_or_default().to_owned(),
+        };
+        anyhow::anyhow!("cannot write {} in {}: {why}", name, dir.display())
+    })?;
     let registered = remove_on_interrupt(temp.path());
     Ok((temp, registered))
 }
 
 impl StagedPath {
     pub fn new(destination: &Path) -> anyhow::Result<StagedPath> {
-        let (temp, registered, destination, device) = match target(destination) {
+        let (temp, registered, destination, device) = match target(destination)? {
             Target::File(real) => {
                 let (temp, registered) = temp_beside(&real)?;
                 (temp, registered, real, false)
@@ -280,7 +299,7 @@ impl Staged {
         let mut device = None;
         let (holder, destination) = match destination {
             Destination::Stdout => (Temp::Anonymous(anonymous()?), Destination::Stdout),
-            Destination::File(path) => match target(&path) {
+            Destination::File(path) => match target(&path)? {
                 Target::File(real) => {
                     let (temp, registered) = temp_beside(&real)?;
                     (Temp::Named(temp, registered), Destination::File(real))
@@ -345,24 +364,12 @@ impl Staged {
     }
 }
 
-/// A new file gets the usual read permissions, not the temporary file's owner-only ones;
-/// replacing a file keeps that file's permissions.
+/// Replacing a file keeps that file's permissions (a new one has them from the umask, see
+/// [`temp_beside`]).
 fn set_permissions(temp: &Path, destination: &Path) {
-    let permissions = match std::fs::metadata(destination) {
-        Ok(m) => m.permissions(),
-        Err(_) => {
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::Permissions::from_mode(0o644)
-            }
-            #[cfg(not(unix))]
-            {
-                return;
-            }
-        }
-    };
-    let _ = std::fs::set_permissions(temp, permissions);
+    if let Ok(m) = std::fs::metadata(destination) {
+        let _ = std::fs::set_permissions(temp, m.permissions());
+    }
 }
 
 /// Bytes gathered before they are handed to the writing thread.

@@ -428,8 +428,10 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// `path` made absolute with links resolved: the whole path if it exists, else its folder
-/// (a file about to be written), else as given.
+/// (a file about to be written, also at the end of a chain of links), else as given.
 fn resolved(path: &Path) -> PathBuf {
+    let followed = crate::output::follow_links(path).unwrap_or_else(|_| path.to_owned());
+    let path = followed.as_path();
     if let Ok(full) = std::fs::canonicalize(path) {
         return full;
     }

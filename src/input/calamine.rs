@@ -14,13 +14,13 @@ use std::io::BufReader;
 use std::path::Path;
 use std::sync::mpsc::sync_channel;
 
-use calamine::{Cell as CalamineCell, Data, DataRef, Dimensions, Reader, Sheets, Xlsb, Xlsx, open_workbook_auto};
+use calamine::{Data, DataRef, Dimensions, Reader, Sheets, Xlsb, Xlsx, open_workbook_auto};
 
 use super::cells::{cell_of_data, cell_of_ref};
 use super::error::{InputError, WorkbookError};
 use super::merge::{self, Assembler};
 use super::package::{self, Package};
-use super::row::{Cell, RowSink, SheetInfo};
+use super::row::{Cell, RowSink, SheetInfo, UNCALCULATED};
 use super::spec::{InputFormat, InputSpec, Limits};
 use crate::cellref::Range as Region;
 
@@ -222,7 +222,10 @@ fn read_xlsx_cells(
     let cells = wb.worksheet_cells_reader(name).map_err(|e| workbook_error(path, e))?;
     let total = u64::from(cells.dimensions().end.0) + 1;
     sink.start(SheetInfo::workbook(name, Some(total)))?;
-    type Batch<'a> = Vec<CalamineCell<DataRef<'a>>>;
+    // Each cell with whether it holds a formula: one without a saved result (no `<v>`, or an
+    // empty one outside a text cell, which calamine reads as empty) is reported, as relsync's
+    // reader reports it.
+    type Batch<'a> = Vec<((u32, u32), DataRef<'a>, bool)>;
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Result<Batch<'_>, calamine::XlsxError>>(IN_FLIGHT);
         let (back_tx, back_rx) = sync_channel::<Batch<'_>>(IN_FLIGHT + 2);
@@ -235,8 +238,8 @@ fn read_xlsx_cells(
                     batch.clear();
                     let mut done = false;
                     while batch.len() < BATCH {
-                        match cells.next_cell() {
-                            Ok(Some(cell)) => batch.push(cell),
+                        match cells.next_cell_with_formula_metadata() {
+                            Ok(Some(cell)) => batch.push((cell.pos, cell.value, cell.formula.is_some())),
                             Ok(None) => {
                                 done = true;
                                 break;
@@ -267,9 +270,12 @@ fn read_xlsx_cells(
                     break;
                 }
             };
-            for cell in &batch {
-                let (r, c) = cell.get_position();
-                if let Err(e) = rows.cell(r, c, cell_of_ref(cell.get_value())) {
+            for ((r, c), value, formula) in &batch {
+                let cell = match value {
+                    DataRef::Empty if *formula => Cell::Error(UNCALCULATED),
+                    value => cell_of_ref(value),
+                };
+                if let Err(e) = rows.cell(*r, *c, cell) {
                     result = Err(e);
                     break;
                 }

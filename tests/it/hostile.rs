@@ -680,8 +680,10 @@ fn a_formula_without_a_saved_result_or_a_number_that_is_not_finite_is_reported_a
             None,
         );
         for reader in ["auto", "calamine"] {
-            if reader == "calamine" && cell.contains("<f") {
-                continue; // calamine reads such a cell as empty; relsync's reader is the default
+            // calamine does not see a formula written as an empty element (`<f t="shared"
+            // si="0"/>`) nor a blank result; relsync's reader is the default.
+            if reader == "calamine" && (cell.contains("<f t=\"shared\"") || cell.contains("<v> </v>")) {
+                continue;
             }
             let run = dir.run_with(
                 &["check", name, "-t", "t.toml", "--report", "json"],

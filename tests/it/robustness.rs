@@ -244,6 +244,49 @@ fn devices_pipes_and_links_are_written_through_not_replaced() {
         assert!(meta.file_type().is_symlink(), "{link} is no longer a link");
         assert!(dir.read(file).contains("REQ-000049"), "{file} did not get the body");
     }
+    // A chain of links to a file not there yet: every link stays a link.
+    std::fs::create_dir(dir.path("d")).unwrap();
+    std::os::unix::fs::symlink("hop", dir.path("chain.json")).unwrap();
+    std::os::unix::fs::symlink("d/final.json", dir.path("hop")).unwrap();
+    let run = dir.run(&["convert", "many.csv", "-t", "t.toml", "-o", "chain.json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        std::fs::symlink_metadata(dir.path("hop"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(dir.read("d/final.json").contains("REQ-000049"));
+    // A loop is refused, and two outputs that are one file through a link are refused even
+    // before the file exists.
+    std::os::unix::fs::symlink("loop2", dir.path("loop1.json")).unwrap();
+    std::os::unix::fs::symlink("loop1.json", dir.path("loop2")).unwrap();
+    let run = dir.run(&["convert", "many.csv", "-t", "t.toml", "-o", "loop1.json"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("too many levels of symbolic links"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        std::fs::symlink_metadata(dir.path("loop2"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    std::os::unix::fs::symlink("body.json", dir.path("alias.json")).unwrap();
+    let run = dir.run(&[
+        "convert",
+        "many.csv",
+        "-t",
+        "t.toml",
+        "-o",
+        "body.json",
+        "--report-file",
+        "alias.json",
+    ]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("would both be written to"), "{}", run.stderr);
     // A named pipe: the reader gets the whole body, the pipe stays a pipe.
     let fifo = dir.path("pipe.json");
     let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
@@ -259,4 +302,32 @@ fn devices_pipes_and_links_are_written_through_not_replaced() {
     assert!(body.contains("REQ-000049") && body.trim_end().ends_with('}'), "{body}");
     assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
     assert!(temporaries(&dir).is_empty(), "{:?}", temporaries(&dir));
+}
+
+/// A new output gets 0666 less the user's umask (a body holds the project's data: with umask
+/// 077 it stays private); a replaced output keeps its mode.
+#[cfg(unix)]
+#[test]
+fn new_outputs_follow_the_umask_and_replaced_ones_keep_their_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let dir = Dir::new();
+    many_rows(&dir, 5);
+    let mode = |name: &str| std::fs::metadata(dir.path(name)).unwrap().permissions().mode() & 0o777;
+    for (umask, name, expected) in [(0o077, "private.json", 0o600), (0o022, "shared.json", 0o644)] {
+        let mut cmd = dir.command(&["convert", "many.csv", "-t", "t.toml", "-o", name]);
+        // SAFETY: only an async-signal-safe call (umask) between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                libc::umask(umask);
+                Ok(())
+            });
+        }
+        assert!(cmd.output().unwrap().status.success(), "{name}");
+        assert_eq!(mode(name), expected, "{name}");
+    }
+    std::fs::set_permissions(dir.path("shared.json"), std::fs::Permissions::from_mode(0o640)).unwrap();
+    let run = dir.run(&["convert", "many.csv", "-t", "t.toml", "-o", "shared.json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(mode("shared.json"), 0o640);
 }
