@@ -60,6 +60,15 @@ fn number(e: &BytesStart<'_>, name: &str) -> u64 {
         .unwrap_or(1)
 }
 
+/// The element an event starts, and whether it also ends there (`<x/>`).
+fn element<'e>(event: &'e Event<'_>) -> (Option<&'e BytesStart<'e>>, bool) {
+    match event {
+        Event::Start(e) => (Some(e), false),
+        Event::Empty(e) => (Some(e), true),
+        _ => (None, false),
+    }
+}
+
 fn has_value(e: &BytesStart<'_>, self_closing: bool) -> bool {
     // A cell with content (text, or anything calamine would look into) counts as a value;
     // calamine may still find it empty, so this counts at least as much as calamine holds.
@@ -80,11 +89,7 @@ pub fn cells(xml: impl BufRead, limit: u64) -> Option<u64> {
     let mut row: Option<Row> = None;
     loop {
         let event = reader.read_event_into(&mut buf).ok()?;
-        let (e, self_closing) = match &event {
-            Event::Start(e) => (Some(e), false),
-            Event::Empty(e) => (Some(e), true),
-            _ => (None, false),
-        };
+        let (e, self_closing) = element(&event);
         if let Some(e) = e {
             match e.name().as_ref() {
                 "table:table" if !self_closing => table = Some(Table::default()),
@@ -159,11 +164,7 @@ pub fn error_cells(xml: impl BufRead, sheet: &str) -> HashSet<(u32, u32)> {
         let Ok(event) = reader.read_event_into(&mut buf) else {
             return found;
         };
-        let (e, self_closing) = match &event {
-            Event::Start(e) => (Some(e), false),
-            Event::Empty(e) => (Some(e), true),
-            _ => (None, false),
-        };
+        let (e, self_closing) = element(&event);
         if let Some(e) = e {
             match e.name().as_ref() {
                 "table:table" => {
