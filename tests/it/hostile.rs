@@ -744,7 +744,7 @@ fn a_cell_or_row_that_is_in_the_sheet_twice_is_refused_not_overwritten() {
                 is("A2", "R-1"),
                 is("A2", "R-2")
             ),
-            "the part xl/worksheets/sheet1.xml has row 2 twice",
+            "sheet 'Sheet1' (the part xl/worksheets/sheet1.xml) has row 2 twice",
         ),
         (
             "empty-first.xlsx",
@@ -773,7 +773,7 @@ fn a_cell_or_row_that_is_in_the_sheet_twice_is_refused_not_overwritten() {
                 is("A3", "R-2"),
                 is("B2", "late")
             ),
-            "the part xl/worksheets/sheet1.xml has row 2 twice",
+            "sheet 'Sheet1' (the part xl/worksheets/sheet1.xml) has row 2 twice",
         ),
     ];
     for (name, rows, words) in &cases {

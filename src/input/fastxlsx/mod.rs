@@ -92,8 +92,9 @@ pub enum GaveUp {
 
 impl GaveUp {
     /// Gives up on `why`, after rows reached the sink (`late`) or before; damage that no reader
-    /// should guess at (a row that comes back) refuses the file instead of handing it over.
-    fn on(why: PackageError, late: bool, path: &Path) -> GaveUp {
+    /// should guess at (a row that comes back) refuses the file instead of handing it over,
+    /// naming the sheet the user knows and its part.
+    fn on(why: PackageError, late: bool, (path, sheet): (&Path, &str)) -> GaveUp {
         match why {
             PackageError::Part {
                 part,
@@ -104,7 +105,7 @@ impl GaveUp {
                     },
             } => GaveUp::Failed(InputError::Workbook {
                 path: path.to_owned(),
-                cause: WorkbookError::Damaged(format!("the part {part} {what}")),
+                cause: WorkbookError::Damaged(format!("sheet '{sheet}' (the part {part}) {what}")),
             }),
             why if late => GaveUp::Late(why),
             why => GaveUp::Early(why),
@@ -218,7 +219,7 @@ pub fn read(path: &Path, plan: &Plan, limits: Limits, sink: &mut impl RowSink) -
                 drop(rx);
                 let _ = producer.join();
                 let why = failure.unwrap_or_else(|| PackageError::Zip("a part could not be read".into()));
-                return Err(GaveUp::on(why, false, path));
+                return Err(GaveUp::on(why, false, (path, &plan.sheet)));
             }
         };
 
@@ -245,7 +246,7 @@ pub fn read(path: &Path, plan: &Plan, limits: Limits, sink: &mut impl RowSink) -
                     Ok(Message::Cells(batch)) => batch,
                     Ok(Message::Dimension(_)) => continue,
                     Ok(Message::Failed(e)) => {
-                        outcome = Err(GaveUp::on(e, rows.emitted(), path));
+                        outcome = Err(GaveUp::on(e, rows.emitted(), (path, &plan.sheet)));
                         break;
                     }
                     Err(_) => break, // the producer is done
