@@ -159,10 +159,32 @@ enum Target {
 
 fn target(path: &Path) -> anyhow::Result<Target> {
     let real = follow_links(path)?;
+    if windows_device(&real) {
+        return Ok(Target::Device(real));
+    }
     Ok(match std::fs::metadata(&real) {
         Ok(m) if !m.is_file() && !m.is_dir() => Target::Device(real),
         _ => Target::File(real),
     })
+}
+
+/// Windows' reserved device names (`NUL`, `CON`, `COM1`, ..., in any folder and with any
+/// extension), which its file metadata does not call devices.
+fn windows_device(path: &Path) -> bool {
+    cfg!(windows)
+        && path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .is_some_and(reserved_on_windows)
+}
+
+fn reserved_on_windows(stem: &str) -> bool {
+    let stem = stem.trim_end_matches([' ', '.']).to_ascii_uppercase();
+    matches!(stem.as_str(), "NUL" | "CON" | "PRN" | "AUX")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit()
+            && stem.as_bytes()[3] != b'0')
 }
 
 /// The file a path names once every symbolic link in a chain is followed, each relative to its
@@ -565,6 +587,16 @@ impl Write for FailOnce {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_device_names() {
+        for name in ["NUL", "nul", "Con", "COM1", "lpt9", "NUL ", "AUX."] {
+            assert!(reserved_on_windows(name), "{name}");
+        }
+        for name in ["NULL", "COM0", "COM10", "body", "CONSOLE", "LPT"] {
+            assert!(!reserved_on_windows(name), "{name}");
+        }
+    }
 
     #[test]
     fn nothing_is_visible_until_commit() {
