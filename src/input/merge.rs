@@ -125,27 +125,35 @@ impl MergeFill {
     }
 }
 
-/// The row numbers a sheet has begun: a bit per row up to the highest (a row number is below
-/// `max_rows`, so at most 1.25 MB by default), looked up only when rows go back.
+/// The row numbers a sheet has begun, as runs of consecutive rows: the current run, and the
+/// earlier ones by first row. Rows in order cost nothing; memory grows with the runs a sheet
+/// has (its gaps, or its rows when they come in reverse), never with how large a row number
+/// a file claims.
 #[derive(Default)]
 pub struct RowsSeen {
-    bits: Vec<u64>,
-    highest: Option<u32>,
+    run: Option<(u32, u32)>,
+    earlier: std::collections::BTreeMap<u32, u32>,
 }
 
 impl RowsSeen {
     /// Notes that row `r` begins; true if it began before.
     pub fn again(&mut self, r: u32) -> bool {
-        let (word, bit) = ((r / 64) as usize, 1u64 << (r % 64));
-        if self.highest.is_none_or(|h| r > h) {
-            self.highest = Some(r);
-        } else if self.bits.get(word).is_some_and(|w| w & bit != 0) {
+        if self.run.is_some_and(|(first, last)| (first..=last).contains(&r)) {
             return true;
         }
-        if word >= self.bits.len() {
-            self.bits.resize(word + 1, 0);
+        // Runs do not overlap: the one starting last at or before `r` is the only one that
+        // can hold it (with rows in order, there is none to look at).
+        if !self.earlier.is_empty() && self.earlier.range(..=r).next_back().is_some_and(|(_, &last)| r <= last) {
+            return true;
         }
-        self.bits[word] |= bit;
+        match self.run {
+            Some((first, last)) if last.checked_add(1) == Some(r) => self.run = Some((first, r)),
+            _ => {
+                if let Some((first, last)) = self.run.replace((r, r)) {
+                    self.earlier.insert(first, last);
+                }
+            }
+        }
         false
     }
 }
@@ -517,5 +525,19 @@ mod tests {
         assert_eq!(regions.len(), 2);
         assert_eq!(regions[1].last_row, 4);
         assert_eq!(scan_merges(&b"<sheetData/></worksheet>"[..]), Some(Vec::new()));
+    }
+
+    #[test]
+    fn rows_seen_in_any_order_and_at_any_number() {
+        let mut seen = RowsSeen::default();
+        for r in [0, 1, 2, 10, 11, 5, 3, u32::MAX, 4] {
+            assert!(!seen.again(r), "{r}");
+        }
+        for r in [0, 2, 11, 5, 3, 4, u32::MAX, 10] {
+            assert!(seen.again(r), "{r}");
+        }
+        assert!(!seen.again(6));
+        // A row number near the end of the range holds no memory for the rows before it.
+        assert!(seen.earlier.len() < 10);
     }
 }
