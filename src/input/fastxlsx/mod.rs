@@ -11,10 +11,12 @@
 //! - the calling thread reads `styles.xml`, then turns raw cells into values exactly as calamine
 //!   does (same type rules, same date formats, same `_xHHHH_` unescaping) and assembles rows.
 //!
-//! Anything unusual (a part it cannot find, markup that is not well-formed, a value calamine
-//! would reject) makes it give up: before the first row, [`read`] says so and the caller uses
-//! calamine; after, it says so too and the caller tells the sink to start over before calamine
-//! reads the sheet (`input::dispatch`). Tests compare both readers cell by cell.
+//! Anything unusual (markup that is not well-formed, a part in UTF-16) makes it give up: before
+//! the first row, [`read`] says so and the caller uses calamine; after, it says so too and the
+//! caller tells the sink to start over before calamine reads the sheet (`input::dispatch`).
+//! Damage no reader should guess at (a cell value no reader takes, a row that comes back) is
+//! not handed over: the file is refused, naming the sheet, part and cell. Tests compare both
+//! readers cell by cell.
 
 use std::path::Path;
 use std::sync::mpsc::sync_channel;
