@@ -29,7 +29,9 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return Exit::Success.into();
             }
-            anstream::eprintln!("relsync: {}", sentence(&e));
+            // Errors quote files (a header, a name, a server's answer): nothing in them may
+            // steer the terminal.
+            anstream::eprintln!("relsync: {}", crate::value::for_terminal_lines(&sentence(&e)));
             exit::status_of(&e).into()
         }
     }

@@ -48,13 +48,18 @@ pub fn quote_sheet(sheet: &str) -> String {
     }
 }
 
-/// A sheet name Excel accepts for `name`: at most 31 characters, none of `[]:*?/\`, not
+/// A sheet name Excel accepts for `name`: at most 31 characters as Excel counts them (UTF-16
+/// code units: an emoji counts twice, and is never cut in half), none of `[]:*?/\`, not
 /// starting or ending with a quote; `Sheet1` when nothing is left.
 pub fn excel_sheet_name(name: &str) -> String {
+    let mut units = 0;
     let name: String = name
         .chars()
         .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\' | '\u{FFFE}' | '\u{FFFF}') && !c.is_control())
-        .take(31)
+        .take_while(|c| {
+            units += c.len_utf16();
+            units <= 31
+        })
         .collect();
     let name = name.trim_matches('\'').trim().to_owned();
     if name.is_empty() { "Sheet1".to_owned() } else { name }
@@ -128,6 +133,10 @@ mod tests {
         assert_eq!(excel_sheet_name("A/B [x]"), "AB x");
         assert_eq!(excel_sheet_name("[]"), "Sheet1");
         assert_eq!(excel_sheet_name(&"x".repeat(40)).len(), 31);
+        // Emoji take two of Excel's 31 places each, and are never split.
+        let emoji = excel_sheet_name(&"\u{1F680}".repeat(20));
+        assert_eq!(emoji.chars().count(), 15);
+        assert_eq!(emoji.encode_utf16().count(), 30);
     }
 
     #[test]

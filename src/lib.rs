@@ -26,6 +26,7 @@ pub mod pipeline;
 pub mod problem;
 pub mod progress;
 pub mod report;
+pub mod small;
 pub mod submit;
 pub mod suggest;
 pub mod template;

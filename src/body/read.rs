@@ -340,6 +340,19 @@ fn read_xml(reader: impl std::io::BufRead, sink: &mut dyn ElementSink) {
         if let Some((e, empty)) = start {
             let name = e.name().as_ref().to_owned();
             let level = depth + 1;
+            // An attribute given twice (or written wrong) is not XML: Relatics would refuse the
+            // body, or read one of the two.
+            if let Some(bad) = e.attributes().find_map(Result::err) {
+                let at = match level {
+                    3 => format!("element {}", index + 1),
+                    4.. => format!("element {index}"),
+                    _ => format!("<{name}>"),
+                };
+                sink.problem(
+                    at,
+                    format!("is not well-formed XML: <{name}> {}", attribute_error(&bad)),
+                );
+            }
             match level {
                 1 => {
                     root_seen = true;
@@ -495,6 +508,15 @@ fn read_xml(reader: impl std::io::BufRead, sink: &mut dyn ElementSink) {
         sink.problem("the root".into(), "is missing: a body's root is <elements>".into());
     } else if containers == 0 {
         sink.problem("<elements>".into(), "holds no container named after the plural".into());
+    }
+}
+
+/// What is wrong with an attribute, in words.
+fn attribute_error(e: &quick_xml::events::attributes::AttrError) -> String {
+    use quick_xml::events::attributes::AttrError;
+    match e {
+        AttrError::Duplicated(..) => "has an attribute twice; keep one".to_owned(),
+        other => format!("has an attribute that is not written as XML requires ({other})"),
     }
 }
 

@@ -10,15 +10,22 @@ use crate::exit::Exit;
 
 /// Writes the completion script for `shell` to standard output.
 pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<Exit> {
+    // clap_complete panics when its writer fails (a full disk, a closed pipe): the script is
+    // made in memory, where writing cannot fail, and written out with the error handled.
+    let script = completion_script(shell);
     let mut out = std::io::stdout().lock();
-    write_completions(shell, &mut out);
-    out.flush()?;
+    out.write_all(&script)
+        .and_then(|()| out.flush())
+        .map_err(|e| anyhow::Error::new(e).context("writing the completion script to standard output"))?;
     Ok(Exit::Success)
 }
 
-pub fn write_completions(shell: clap_complete::Shell, out: &mut dyn Write) {
+/// The completion script for `shell`.
+pub fn completion_script(shell: clap_complete::Shell) -> Vec<u8> {
     let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "relsync", out);
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "relsync", &mut script);
+    script
 }
 
 /// Writes the manual page (roff) to standard output.

@@ -1,13 +1,21 @@
 //! `relsync fetch-lookup`: a providing interface's answer saved as a lookup file.
+//!
+//! The answer is streamed into a temporary file beside the destination and read back as a
+//! lookup (as a stream too) before it takes the file's place: an answer that is not a lookup
+//! (a login page, a body cut off by a closed connection, one without name/ID pairs) is refused
+//! and the file that was there is left as it was.
 
-use std::io::Write;
+use std::io::Read as _;
 
 use super::settings::FetchSettings;
-use crate::exit::Exit;
+use crate::exit::{Exit, ExitError};
 use crate::lookup::{Fields, Lookup};
-use crate::output::{Destination, Staged, human_size};
-use crate::submit::http::Http;
+use crate::output::{StagedPath, human_size};
+use crate::submit::http::{Http, MAX_LOOKUP_RESPONSE};
 use crate::submit::{Auth, with_retries};
+
+/// How much of a refused answer is shown.
+const SHOWN: u64 = 300;
 
 pub fn run(settings: &FetchSettings) -> anyhow::Result<Exit> {
     let mut urls = vec![settings.endpoint.as_str()];
@@ -17,47 +25,71 @@ pub fn run(settings: &FetchSettings) -> anyhow::Result<Exit> {
     let mut http = Http::new(settings.timeout, settings.verbose, &urls)?;
     let mut auth = Auth::new(&settings.credentials, &mut http, settings.retries)?;
     let endpoint = settings.endpoint.as_str();
+    let staged = StagedPath::new(&settings.output)?;
     let answer = with_retries(
         &mut http,
         &mut auth,
         settings.retries,
         endpoint,
         "nothing was saved",
-        |http, token| http.get(endpoint, token, settings.accept),
+        |http, token| http.get(endpoint, token, settings.accept, staged.path()),
     )?;
-    if answer.truncated {
-        return Err(crate::exit::ExitError::new(
+    let path = settings.output.display();
+    let refuse = |why: String| -> anyhow::Result<Exit> {
+        let what = match &answer.content_type {
+            Some(ct) => format!("{} of {}", human_size(answer.size), crate::value::for_terminal(ct)),
+            None => human_size(answer.size),
+        };
+        let excerpt = excerpt(staged.path());
+        Err(ExitError::new(
             Exit::SubmitFailed,
             format!(
-                "{endpoint} answered more than {}, more than relsync reads for a lookup: nothing was saved",
-                human_size(crate::submit::http::MAX_LOOKUP_RESPONSE)
+                "{endpoint} answered {} {} with {what}, but {why}: nothing was saved, and {path} is left as it \
+                 was{excerpt}",
+                answer.status, answer.reason
             ),
         )
-        .into());
+        .into())
+    };
+    if answer.truncated {
+        return refuse(format!(
+            "the answer is larger than {}, more than relsync reads for a lookup",
+            human_size(MAX_LOOKUP_RESPONSE)
+        ));
     }
-    let mut staged = Staged::new(Destination::File(settings.output.clone()))?;
-    staged.writer().write_all(&answer.body)?;
-    let size = staged.commit()?;
-    let path = settings.output.display();
-    match Lookup::load(&settings.output, &Fields::default()) {
-        Ok(lookup) => println!(
-            "saved {path} ({}): {} name/ID pair{} recognised",
-            human_size(size),
-            lookup.len(),
-            if lookup.len() == 1 { "" } else { "s" }
-        ),
+    let lookup = match Lookup::load_named(staged.path(), &settings.output, &Fields::default()) {
+        Ok(lookup) => lookup,
         Err(e) => {
             let hint = if e.why.contains("lookup_id") {
                 ""
             } else {
-                "; set lookup_id and lookup_name on the relation if the answer names its fields otherwise"
+                " (where the answer names its fields otherwise, set lookup_id and lookup_name on the relation)"
             };
-            println!(
-                "saved {path} ({}), but no name/ID pairs were recognised ({}){hint}",
-                human_size(size),
-                e.why
-            )
+            return refuse(format!("it is not a lookup relsync can use: it {}{hint}", e.why));
         }
-    }
+    };
+    let size = staged.commit()?;
+    println!(
+        "saved {path} ({}): {} name/ID pair{} recognised",
+        human_size(size),
+        lookup.len(),
+        if lookup.len() == 1 { "" } else { "s" }
+    );
     Ok(Exit::Success)
+}
+
+/// The start of the answer saved at `path`, as text safe to print, for a refusal.
+fn excerpt(path: &std::path::Path) -> String {
+    let mut head = Vec::new();
+    let read = std::fs::File::open(path).and_then(|f| f.take(SHOWN).read_to_end(&mut head));
+    if read.is_err() || head.is_empty() {
+        return String::new();
+    }
+    let text = String::from_utf8_lossy(&head);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!(
+        ". It begins: {}{}",
+        crate::value::for_terminal(&text),
+        if head.len() as u64 == SHOWN { " ..." } else { "" }
+    )
 }

@@ -9,7 +9,8 @@ use crate::output::{Destination, Staged};
 pub fn init(command: &InitCommand) -> anyhow::Result<Exit> {
     let authored = crate::authoring::init(&command.init)?;
     for note in &authored.notes {
-        eprintln!("relsync: {note}");
+        // Notes quote headers and names from the files.
+        eprintln!("relsync: {}", crate::value::for_terminal_lines(note));
     }
     let mut staged = Staged::new(command.output.clone())?;
     staged.writer().write_all(authored.toml.as_bytes())?;

@@ -9,7 +9,7 @@ use super::text::{
 use super::{Layout, Mapper, TargetRef, Value};
 use crate::input::{Cell, Row};
 use crate::lookup::Resolved;
-use crate::problem::Code;
+use crate::problem::{Code, quoted};
 use crate::suggest;
 use crate::template::{Cardinality, EmptyPolicy, Field, FieldKind, PropertyType, Relation, TargetTypes};
 
@@ -217,8 +217,9 @@ impl Mapper<'_> {
                             .unwrap_or_default();
                         let list = allowed.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ");
                         let msg = format!(
-                            "'{}': '{found}' is not one of the list values{hint}; allowed: {list}",
-                            field.name
+                            "'{}': '{}' is not one of the list values{hint}; allowed: {list}",
+                            field.name,
+                            quoted(found)
                         );
                         let shown = found.to_owned();
                         self.problem(Code::NotInList, col, layout, Some(field), msg).value = Some(shown);
@@ -235,7 +236,7 @@ impl Mapper<'_> {
                 let range = start..self.element.mark();
                 let found = self.element.str(&range);
                 if let Err(why) = check_url(found) {
-                    let msg = format!("'{}': '{found}' {why}", field.name);
+                    let msg = format!("'{}': '{}' {why}", field.name, quoted(found));
                     let shown = found.to_owned();
                     self.problem(Code::NotAUrl, col, layout, Some(field), msg).value = Some(shown);
                     return Value::Omit;
@@ -344,35 +345,55 @@ impl Mapper<'_> {
             None => token,
             Some(lookup) => match lookup.resolve(token) {
                 Resolved::Id(id) => id,
-                Resolved::Ambiguous(ids) => {
+                Resolved::Ambiguous { count, first } => {
+                    let more = count - first.len();
+                    let more = if more > 0 {
+                        format!(" and {} more", crate::problem::thousands(more as u64))
+                    } else {
+                        String::new()
+                    };
                     let msg = format!(
-                        "'{}': '{token}' names {} elements in {} ({}); write the element ID of the one meant",
+                        "'{}': '{}' names {} elements in {} ({}{more}); write the element ID of the one meant",
                         field.name,
-                        ids.len(),
+                        quoted(token),
+                        crate::problem::thousands(count as u64),
                         lookup.path.display(),
-                        ids.join(", ")
+                        first.join(", ")
                     );
                     self.problem(Code::AmbiguousTarget, col, layout, Some(field), msg).value = Some(token.to_owned());
                     return;
                 }
+                Resolved::WrongCase(id) => {
+                    let msg = format!(
+                        "'{}': '{}' is not an element ID in {}, but '{id}' is, in other letter case; element IDs are \
+                         matched exactly: write '{id}'",
+                        field.name,
+                        quoted(token),
+                        lookup.path.display()
+                    );
+                    self.problem(Code::UnknownTarget, col, layout, Some(field), msg).value = Some(token.to_owned());
+                    return;
+                }
                 Resolved::Unknown => {
-                    // Suggestions cost a pass over the names: only for the first problems.
+                    // Suggestions cost a pass over the names: only for the first problems, and
+                    // within the run's budget.
                     self.unknown_targets += 1;
                     let hint = if self.unknown_targets <= MAX_SUGGESTED {
-                        let close = lookup.closest(token);
+                        let close = lookup.closest(token, &mut self.suggest_budget);
                         if close.is_empty() {
                             String::new()
                         } else {
-                            let names: Vec<String> = close.iter().map(|n| format!("'{n}'")).collect();
+                            let names: Vec<String> = close.iter().map(|n| format!("'{}'", quoted(n))).collect();
                             format!(" (did you mean {}?)", names.join(", "))
                         }
                     } else {
                         String::new()
                     };
                     let msg = format!(
-                        "'{}': '{token}' is neither a name nor an element ID in {}{hint}; correct it, or refresh the \
+                        "'{}': '{}' is neither a name nor an element ID in {}{hint}; correct it, or refresh the \
                          lookup (relsync fetch-lookup)",
                         field.name,
+                        quoted(token),
                         lookup.path.display()
                     );
                     self.problem(Code::UnknownTarget, col, layout, Some(field), msg).value = Some(token.to_owned());
@@ -385,8 +406,9 @@ impl Mapper<'_> {
             .any(|t| self.element.str(&t.id) == id);
         if repeated {
             let msg = format!(
-                "'{}': target '{id}' is listed more than once; it is sent once",
-                field.name
+                "'{}': target '{}' is listed more than once; it is sent once",
+                field.name,
+                quoted(id)
             );
             self.problem(Code::DuplicateTarget, col, layout, Some(field), msg).value = Some(id.to_owned());
             return;
@@ -402,8 +424,9 @@ impl Mapper<'_> {
                         .collect::<Vec<_>>()
                         .join(", ");
                     let msg = format!(
-                        "'{}': target '{id}' starts with none of the prefixes in 'targets' ({known}), so its type is unknown",
-                        field.name
+                        "'{}': target '{}' starts with none of the prefixes in 'targets' ({known}), so its type is unknown",
+                        field.name,
+                        quoted(id)
                     );
                     self.problem(Code::UnknownTargetType, col, layout, Some(field), msg)
                         .value = Some(id.to_owned());
@@ -413,8 +436,10 @@ impl Mapper<'_> {
         };
         if let Some(c) = value::forbidden_char(id) {
             let msg = format!(
-                "'{}': target '{id}' contains the control character U+{:04X}; remove it",
-                field.name, c as u32
+                "'{}': target '{}' contains the control character U+{:04X}; remove it",
+                field.name,
+                quoted(id),
+                c as u32
             );
             self.problem(Code::ControlCharacter, col, layout, Some(field), msg);
             return;

@@ -126,6 +126,8 @@ pub struct Mapper<'t> {
     date_formats: value::DateFormats,
     /// `unknown-target` problems so far (suggestions are made for the first few).
     unknown_targets: u64,
+    /// What "did you mean" may still cost in this run.
+    suggest_budget: crate::suggest::Budget,
     /// The texts of the first rows, normalized, to tell where the headers really are.
     early_rows: Vec<(u32, HashSet<String>)>,
     /// `missing-column` problems, reported at the end with a hint when another row holds
@@ -156,6 +158,7 @@ impl<'t> Mapper<'t> {
             scratch: String::new(),
             date_formats: value::DateFormats::new(&template.source.date_formats),
             unknown_targets: 0,
+            suggest_budget: crate::suggest::Budget::default(),
             early_rows: Vec::new(),
             missing: Vec::new(),
             misplaced_settled: None,

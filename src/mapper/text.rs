@@ -163,7 +163,7 @@ pub(super) fn check_url(text: &str) -> Result<(), String> {
         )),
         Err(url::ParseError::RelativeUrlWithoutBase) => Err(format!(
             "is not an absolute URL; write it in full, for example 'https://{}'",
-            text.trim_start_matches('/')
+            crate::problem::quoted(text.trim_start_matches('/'))
         )),
         Err(e) => Err(format!(
             "is not a valid URL ({e}); write it as a full link, e.g. 'https://example.com/page'"

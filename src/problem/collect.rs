@@ -100,6 +100,8 @@ impl Problems {
 
     /// Records one problem.
     pub fn push(&mut self, problem: Problem) -> io::Result<()> {
+        // Whatever a problem was built from, the reports keep its texts short.
+        let problem = problem.bounded();
         match problem.severity() {
             Severity::Error => self.errors += 1,
             Severity::Warning => self.warnings += 1,

@@ -2,8 +2,15 @@
 
 use super::code::{Code, Severity};
 
-/// Longest offending value kept in a problem; longer ones are cut with an ellipsis.
-const MAX_VALUE_CHARS: usize = 1000;
+/// Longest offending value kept in a problem; longer ones are cut, saying their length.
+pub const MAX_VALUE_CHARS: usize = 1000;
+/// Longest column header kept in a problem.
+pub const MAX_HEADER_CHARS: usize = 200;
+/// Longest text from the sheet quoted in a message.
+pub const MAX_QUOTED_CHARS: usize = 100;
+/// Longest message kept: messages quote texts from the sheet clipped, so only a message built
+/// around a text nobody clipped reaches this, and is cut rather than copied into every report.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
 
 /// One problem in the user's data, with everything a report needs.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,7 +70,7 @@ impl Problem {
     }
 
     pub fn column(mut self, header: &str) -> Problem {
-        self.column = Some(header.to_owned());
+        self.column = Some(clip_said(header, MAX_HEADER_CHARS));
         self
     }
 
@@ -73,7 +80,29 @@ impl Problem {
     }
 
     pub fn value(mut self, value: &str) -> Problem {
-        self.value = Some(clip(value, MAX_VALUE_CHARS));
+        self.value = Some(clip_said(value, MAX_VALUE_CHARS));
+        self
+    }
+
+    /// Every text at most as long as a report keeps it: the value, the header and the message
+    /// (a guard for texts that reached a problem unclipped; each is cut saying its length).
+    pub fn bounded(mut self) -> Problem {
+        // A text clipped already is a little over its bound (the length it says): left alone.
+        let over = |t: &str, max: usize| t.len() > max + 40 && t.chars().count() > max + 40;
+        let bound = |text: &mut Option<String>, max: usize| {
+            if let Some(t) = text
+                && over(t, max)
+            {
+                *t = clip_said(t, max);
+            }
+        };
+        bound(&mut self.value, MAX_VALUE_CHARS);
+        bound(&mut self.column, MAX_HEADER_CHARS);
+        bound(&mut self.property, MAX_HEADER_CHARS);
+        bound(&mut self.path, MAX_HEADER_CHARS);
+        if over(&self.message, MAX_MESSAGE_CHARS) {
+            self.message = clip_said(&self.message, MAX_MESSAGE_CHARS);
+        }
         self
     }
 
@@ -96,6 +125,34 @@ pub fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// Cuts `s` to at most `max` characters, marking the cut with an ellipsis and saying how long
+/// the whole text is: `Omschrijving van het…(100,000 characters)`.
+pub fn clip_said(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_owned(),
+        Some((at, _)) => format!("{}… ({} characters)", &s[..at], thousands(s.chars().count() as u64)),
+    }
+}
+
+/// A text from the sheet as a message quotes it (without the quotes): whole when short, else
+/// its start and its length.
+pub fn quoted(s: &str) -> String {
+    clip_said(s, MAX_QUOTED_CHARS)
+}
+
+/// `100000` as `100,000`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +162,24 @@ mod tests {
         assert_eq!(clip("abc", 5), "abc");
         assert_eq!(clip("abcdef", 3), "abc…");
         assert_eq!(clip("ééé", 2), "éé…");
+        assert_eq!(clip_said("abc", 3), "abc");
+        assert_eq!(clip_said(&"x".repeat(100_000), 3), "xxx… (100,000 characters)");
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn problems_keep_bounded_texts() {
+        let long = "h".repeat(100_000);
+        let p = Problem::new(Code::NotADate, long.clone())
+            .column(&long)
+            .value(&long)
+            .bounded();
+        assert!(p.column.as_deref().unwrap().ends_with("(100,000 characters)"));
+        assert!(p.value.as_deref().unwrap().chars().count() < MAX_VALUE_CHARS + 30);
+        assert!(p.message.chars().count() < MAX_MESSAGE_CHARS + 30);
     }
 
     #[test]

@@ -247,6 +247,7 @@ mod tests {
                 r#"{"A": [{"@externalid": "x", "Name": "a", "Name": "b"}]}"#,
                 "element 1: has the key 'Name' twice",
             ),
+            (r#"{"A": [{"@externalid": "x", "@externalid": "y"}]}"#, "element 1: has"),
         ] {
             let c = json(text);
             assert!(
@@ -310,6 +311,14 @@ mod tests {
             (
                 "<!DOCTYPE elements [<!ENTITY e \"x\">]><elements><A><X externalid='1'><N>&e;</N></X></A></elements>",
                 "the prolog: declares a DOCTYPE",
+            ),
+            (
+                "<elements><A><X externalid='1' externalid='2'/></A></elements>",
+                "element 1: is not well-formed XML: <X> has an attribute twice",
+            ),
+            (
+                "<elements><A><X externalid='1'><R><T id='1' id='2'/></R></X></A></elements>",
+                "element 1: is not well-formed XML: <T> has an attribute twice",
             ),
         ] {
             let c = xml(text);

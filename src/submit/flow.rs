@@ -3,7 +3,7 @@
 
 use anyhow::bail;
 
-use super::guard;
+use super::guard::{self, Kept};
 use super::http::Http;
 use super::receipt::{self, RECEIPT_VERSION, Receipt, Store};
 use super::response::show_response;
@@ -36,7 +36,9 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
         eprintln!(
             "relsync: the submit of {} (from {}) has no receipt: its answer never came, or its receipt could not be \
              saved, so Relatics may hold its {} elements; they are guarded as well as those of the last receipt",
-            unsure.time, unsure.input, unsure.elements
+            crate::value::for_terminal(&unsure.time),
+            crate::value::for_terminal(&unsure.input),
+            unsure.elements
         );
         last = Some(match last {
             Some((path, receipt)) => (path, merged(receipt, unsure)),
@@ -45,30 +47,28 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
     }
     // Field by field against the body kept from the last submit, when there is one (and no
     // submit since is unaccounted for); the receipt alone (external ids) is what guards deletions.
-    let changes = match (&settings.endpoint, &last) {
+    let kept = match (&settings.endpoint, &last) {
         (Some(endpoint), Some((_, receipt))) => match store.kept_body(endpoint, receipt) {
-            Some(kept) => match guard::changes(&kept, prepared) {
-                Ok(changes) => Some(changes),
+            Some(kept) => match guard::changes(&kept, receipt, prepared) {
+                Ok(changes) => Kept::Changes(changes),
                 Err(e) => {
-                    eprintln!("relsync: the body kept from the last submit is not used: {e:#}");
-                    None
+                    let why = format!("{e:#}");
+                    eprintln!(
+                        "relsync: the body kept from the last submit is not used: {}; the plan counts changes by \
+                         external id from the receipt",
+                        crate::value::for_terminal(&why)
+                    );
+                    Kept::Unusable(why)
                 }
             },
-            None => None,
+            None => Kept::None,
         },
-        _ => None,
+        _ => Kept::None,
     };
-    let plan = guard::plan(
-        settings,
-        prepared,
-        size,
-        &sha256,
-        last.as_ref().map(|(_, r)| r),
-        changes.as_ref(),
-    );
+    let plan = guard::plan(settings, prepared, size, &sha256, last.as_ref().map(|(_, r)| r), &kept);
 
     if settings.dry_run {
-        print!("{}", plan.text);
+        print!("{}", crate::value::for_terminal_lines(&plan.text));
         for note in guard::dry_run_notes(settings, &plan) {
             println!("{note}");
         }
@@ -76,7 +76,7 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
         return Ok(Exit::Success);
     }
 
-    eprint!("{}", plan.text);
+    eprint!("{}", crate::value::for_terminal_lines(&plan.text));
     guard::check(settings, &plan)?;
     let (Some(endpoint), Some(credentials)) = (&settings.endpoint, &settings.credentials) else {
         bail!("no endpoint or no credentials; see relsync submit --help");

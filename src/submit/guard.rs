@@ -48,8 +48,20 @@ pub struct Changes {
     report: TextReport,
 }
 
-/// Compares the body about to be sent with the one kept from the last submit.
-pub fn changes(kept: &KeptBody, prepared: &Prepared) -> anyhow::Result<Changes> {
+/// What the body kept from the last submit can tell.
+pub enum Kept {
+    /// The changes field by field.
+    Changes(Changes),
+    /// No body was kept (a receipt from an older relsync, or one that could not be kept).
+    None,
+    /// A body is kept but cannot be used, and why.
+    Unusable(String),
+}
+
+/// Compares the body about to be sent with the one kept from the last submit, once the kept
+/// body is known to be the one `receipt` records.
+pub fn changes(kept: &KeptBody, receipt: &Receipt, prepared: &Prepared) -> anyhow::Result<Changes> {
+    kept.verify(receipt)?;
     let mut old = diff::load_old(kept.open()?, kept.format);
     if old.problems.count > 0 {
         anyhow::bail!(
@@ -77,7 +89,7 @@ pub fn plan(
     size: u64,
     sha256: &str,
     last: Option<&Receipt>,
-    changes: Option<&Changes>,
+    kept: &Kept,
 ) -> Plan {
     let mut text = String::new();
     match &settings.endpoint {
@@ -115,8 +127,8 @@ pub fn plan(
                 d.kept,
                 d.deleted.len()
             ));
-            match changes {
-                Some(changes) => {
+            match kept {
+                Kept::Changes(changes) => {
                     text.push_str(&format!(
                         "; of the kept, {} changed and {} unchanged\n",
                         changes.counts.changed, changes.counts.unchanged
@@ -138,8 +150,15 @@ pub fn plan(
                     let _ = changes.report.write_details(&mut details, &changes.counts, false);
                     text.push_str(&String::from_utf8_lossy(&details));
                 }
-                None => {
-                    text.push_str(" (no copy of that body is kept, so changes per field cannot be shown)\n");
+                Kept::None | Kept::Unusable(_) => {
+                    match kept {
+                        Kept::Unusable(why) => text.push_str(&format!(
+                            " (the copy of that body kept in the state directory is not used, so changes per field \
+                             cannot be shown: {})\n",
+                            crate::value::for_terminal(why)
+                        )),
+                        _ => text.push_str(" (no copy of that body is kept, so changes per field cannot be shown)\n"),
+                    }
                     if !d.deleted.is_empty() {
                         text.push_str(&deleted_list(&d.deleted, d.deleted.len()));
                     }

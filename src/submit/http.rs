@@ -44,7 +44,10 @@ pub struct Answer {
     pub location: Option<String>,
     /// `Retry-After` in seconds (delta or HTTP date), if given.
     pub retry_after: Option<u64>,
+    /// The body, when it was read into memory (not when a 2xx answer went to a file).
     pub body: Vec<u8>,
+    /// Bytes of the body read.
+    pub size: u64,
     /// The body was longer than relsync reads, and was cut.
     pub truncated: bool,
 }
@@ -388,7 +391,7 @@ impl Http {
         if let Some(r) = answer.retry_after {
             eprintln!("< Retry-After: {r}");
         }
-        eprintln!("< ({} bytes)", answer.body.len());
+        eprintln!("< ({} bytes)", answer.size);
     }
 
     /// POSTs `grant_type=client_credentials` with the client's credentials as HTTP Basic
@@ -408,7 +411,7 @@ impl Http {
         if self.verbose {
             eprintln!("> {form}");
         }
-        let response = self
+        let request = self
             .client(token_url)?
             .post(token_url)
             .header(
@@ -417,9 +420,8 @@ impl Http {
             )
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(ACCEPT, "application/json")
-            .body(form)
-            .send();
-        self.finish(token_url, response, MAX_RESPONSE)
+            .body(form);
+        self.exchange(token_url, request, None)
     }
 
     /// POSTs the body file, streamed from disk.
@@ -445,19 +447,20 @@ impl Http {
                 ("Content-Length", size.to_string()),
             ],
         );
-        let response = self
+        let request = self
             .client(endpoint)?
             .post(endpoint)
             .header(AUTHORIZATION, format!("Bearer {token}"))
             .header(CONTENT_TYPE, format.content_type())
             .header(ACCEPT, accept)
-            .body(Body::sized(file, size))
-            .send();
-        self.finish(endpoint, response, MAX_RESPONSE)
+            .body(Body::sized(file, size));
+        self.exchange(endpoint, request, None)
     }
 
-    /// GETs a providing interface's answer.
-    pub fn get(&self, url: &str, token: &str, accept: BodyFormat) -> Result<Answer, Transport> {
+    /// GETs a providing interface's answer; a 2xx answer's body is written to `into` (at most
+    /// [`MAX_LOOKUP_RESPONSE`] bytes; `truncated` says when there was more), any other answer's
+    /// is kept in memory as usual.
+    pub fn get(&self, url: &str, token: &str, accept: BodyFormat, into: &Path) -> Result<Answer, Transport> {
         let accept = accept_header(accept);
         self.log_request(
             "GET",
@@ -468,39 +471,63 @@ impl Http {
                 ("User-Agent", user_agent()),
             ],
         );
-        let response = self
+        let request = self
             .client(url)?
             .get(url)
             .header(AUTHORIZATION, format!("Bearer {token}"))
-            .header(ACCEPT, accept)
-            .send();
-        self.finish(url, response, MAX_LOOKUP_RESPONSE)
+            .header(ACCEPT, accept);
+        self.exchange(url, request, Some(into))
     }
 
-    fn finish(
+    /// Sends `request` and reads its whole answer on a worker thread, waiting for it at most
+    /// the time limit: the limit holds for the whole exchange (sending the body, the answer's
+    /// headers and all of its body), however slowly a server trickles bytes. A worker given
+    /// up on ends by itself (each of its reads has the same limit) and changes nothing that
+    /// is still used: a file it writes is one the caller removes.
+    fn exchange(
         &self,
         url: &str,
-        response: reqwest::Result<reqwest::blocking::Response>,
-        max: u64,
+        request: reqwest::blocking::RequestBuilder,
+        into: Option<&Path>,
     ) -> Result<Answer, Transport> {
-        let response = response.map_err(|e| self.transport(url, &e))?;
-        let headers = response.headers().clone();
-        let status = response.status();
-        let mut body = Vec::new();
-        response
-            .take(max + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| self.body_failure(url, &e))?;
-        let truncated = body.len() as u64 > max;
-        body.truncate(max as usize);
+        let into = into.map(Path::to_owned);
+        let (done, wait) = std::sync::mpsc::sync_channel(1);
+        let worker = std::thread::Builder::new()
+            .name("relsync-request".into())
+            .spawn(move || {
+                let _ = done.send(receive(request, into.as_deref()));
+            });
+        if let Err(e) = worker {
+            return Err(Transport::Other(format!("cannot start the request ({e})")));
+        }
+        let raw = match wait.recv_timeout(self.timeout) {
+            Ok(raw) => raw,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if self.verbose {
+                    eprintln!("< no whole answer within {} s", self.timeout.as_secs());
+                }
+                return Err(Transport::Timeout {
+                    seconds: self.timeout.as_secs(),
+                });
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(Transport::Other("the request stopped without an answer".into()));
+            }
+        };
+        let raw = match raw {
+            Ok(raw) => raw,
+            Err(Failure::Request(e)) => return Err(self.transport(url, &e)),
+            Err(Failure::Body(e)) => return Err(self.body_failure(url, &e)),
+        };
         let answer = Answer {
-            status: status.as_u16(),
-            reason: status.canonical_reason().unwrap_or("").to_owned(),
-            content_type: header(&headers, CONTENT_TYPE),
-            location: header(&headers, LOCATION),
-            retry_after: header(&headers, RETRY_AFTER).and_then(|v| parse_retry_after(&v)),
-            body,
-            truncated,
+            status: raw.status.as_u16(),
+            reason: raw.status.canonical_reason().unwrap_or("").to_owned(),
+            content_type: header(&raw.headers, CONTENT_TYPE),
+            location: header(&raw.headers, LOCATION),
+            retry_after: header(&raw.headers, RETRY_AFTER).and_then(|v| parse_retry_after(&v)),
+            body: raw.body,
+            size: raw.size,
+            truncated: raw.truncated,
         };
         self.log_answer(&answer);
         Ok(answer)
@@ -617,6 +644,59 @@ impl Http {
         }
         Transport::Other(self.redact(&cause.to_string()))
     }
+}
+
+/// An answer as the worker thread read it.
+struct Raw {
+    status: reqwest::StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+    size: u64,
+    truncated: bool,
+}
+
+/// Why the worker got no whole answer: the request failed, or its body could not be read.
+enum Failure {
+    Request(reqwest::Error),
+    Body(std::io::Error),
+}
+
+/// Sends `request` and reads the whole answer: into the file `into` when it is a 2xx and a
+/// file is given, else into memory (at most [`MAX_RESPONSE`] bytes).
+fn receive(request: reqwest::blocking::RequestBuilder, into: Option<&Path>) -> Result<Raw, Failure> {
+    let response = request.send().map_err(Failure::Request)?;
+    let headers = response.headers().clone();
+    let status = response.status();
+    let mut body = Vec::new();
+    let (size, truncated) = match into {
+        Some(path) if status.is_success() => {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(path)
+                .map_err(Failure::Body)?;
+            let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
+            let size = std::io::copy(&mut response.take(MAX_LOOKUP_RESPONSE + 1), &mut out).map_err(Failure::Body)?;
+            std::io::Write::flush(&mut out).map_err(Failure::Body)?;
+            (size, size > MAX_LOOKUP_RESPONSE)
+        }
+        _ => {
+            response
+                .take(MAX_RESPONSE + 1)
+                .read_to_end(&mut body)
+                .map_err(Failure::Body)?;
+            let truncated = body.len() as u64 > MAX_RESPONSE;
+            body.truncate(MAX_RESPONSE as usize);
+            (body.len() as u64, truncated)
+        }
+    };
+    Ok(Raw {
+        status,
+        headers,
+        body,
+        size,
+        truncated,
+    })
 }
 
 /// The client id and secret as HTTP Basic credentials: each form-urlencoded first (RFC 6749,

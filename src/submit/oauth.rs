@@ -67,7 +67,10 @@ pub fn fetch_token(http: &mut Http, token_url: &str, id: &str, secret: &str, ret
         if let Some(kind) = json.as_ref().and_then(|j| j.get("token_type")).and_then(|t| t.as_str())
             && !kind.eq_ignore_ascii_case("bearer")
         {
-            eprintln!("relsync: the token endpoint gave a token of type '{kind}'; sending it as a Bearer token");
+            eprintln!(
+                "relsync: the token endpoint gave a token of type '{}'; sending it as a Bearer token",
+                crate::value::for_terminal(&crate::problem::clip(kind, 40))
+            );
         }
         if let Some(expires) = json.as_ref().and_then(|j| j.get("expires_in")).and_then(|t| t.as_u64())
             && http.verbose()

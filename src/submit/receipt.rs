@@ -35,6 +35,20 @@ pub const RECEIPT_VERSION: u32 = 1;
 const STALE_LOCK: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 /// Receipts kept per endpoint; older ones are removed after a successful submit.
 pub const KEEP_RECEIPTS: usize = 10;
+/// The largest receipt read: one lists every external id of a submit (10 million rows of
+/// 50-character ids fit).
+const MAX_RECEIPT: u64 = 512 << 20;
+/// The largest lock read: one line saying which process holds it.
+const MAX_LOCK: u64 = 4096;
+
+/// Who holds a lock, as its file says (for messages; a lock that cannot be read says nothing).
+fn lock_holder(path: &Path) -> String {
+    let text = crate::small::read_state(path, MAX_LOCK)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    crate::value::for_terminal(String::from_utf8_lossy(&text).trim()).into_owned()
+}
 
 fn version_one() -> u32 {
     1
@@ -195,13 +209,16 @@ impl Store {
         let Some(path) = Self::receipts_in(dir)?.pop() else {
             return Ok(None);
         };
-        let text = std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "cannot read the last receipt {}, so relsync cannot tell what would be deleted",
-                path.display()
-            )
-        })?;
-        let receipt: Receipt = serde_json::from_str(&text).with_context(|| {
+        let text = crate::small::read_state(&path, MAX_RECEIPT)
+            .map_err(anyhow::Error::new)
+            .and_then(|t| t.ok_or_else(|| anyhow::anyhow!("it was removed while relsync read the folder")))
+            .with_context(|| {
+                format!(
+                    "cannot read the last receipt {}, so relsync cannot tell what would be deleted",
+                    path.display()
+                )
+            })?;
+        let receipt: Receipt = serde_json::from_slice(&text).with_context(|| {
             format!(
                 "the last receipt {} is damaged, so relsync cannot tell what would be deleted; \
                  repair or remove it, then run again",
@@ -257,7 +274,7 @@ impl Store {
             .and_then(|m| m.modified())
             .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE_LOCK));
         if stale {
-            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            let holder = lock_holder(&path);
             eprintln!(
                 "relsync: taking over the lock {} ({}), left by a run that did not end",
                 path.display(),
@@ -268,7 +285,7 @@ impl Store {
         let mut file = match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                let holder = lock_holder(&path);
                 anyhow::bail!(
                     "another submit to this endpoint is running ({}); wait for it to end. If none is (a run that \
                      was killed leaves this behind; after 24 hours it is taken over), remove {} and run again",
@@ -306,9 +323,9 @@ impl Store {
     /// is an error, as for receipts.
     pub fn in_flight(&self, endpoint: &str) -> anyhow::Result<Option<Receipt>> {
         let path = self.in_flight_path(endpoint);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        let text = match crate::small::read_state(&path, MAX_RECEIPT) {
+            Ok(Some(text)) => text,
+            Ok(None) => return Ok(None),
             Err(e) => {
                 return Err(e).with_context(|| {
                     format!(
@@ -318,7 +335,7 @@ impl Store {
                 });
             }
         };
-        let receipt: Receipt = serde_json::from_str(&text).with_context(|| {
+        let receipt: Receipt = serde_json::from_slice(&text).with_context(|| {
             format!(
                 "{} (a submit whose outcome was not recorded) is damaged, so relsync cannot tell what would be \
                  deleted; remove it once you have checked the elements in Relatics, then run again",
@@ -428,11 +445,46 @@ pub struct KeptBody {
 impl KeptBody {
     /// Reads the kept body back (decompressed as it is read).
     pub fn open(&self) -> anyhow::Result<impl std::io::BufRead> {
-        let file = std::fs::File::open(&self.path).with_context(|| format!("cannot open {}", self.path.display()))?;
+        let file = crate::small::open_state(&self.path)
+            .map_err(anyhow::Error::new)
+            .and_then(|f| f.ok_or_else(|| anyhow::anyhow!("it is gone")))
+            .with_context(|| format!("cannot open {}", self.path.display()))?;
         Ok(std::io::BufReader::with_capacity(
             256 * 1024,
             flate2::read::GzDecoder::new(std::io::BufReader::new(file)),
         ))
+    }
+}
+
+impl KeptBody {
+    /// Whether the kept body is the one `receipt` records: its size and SHA-256 as sent (a
+    /// kept body that was replaced or damaged would show changes that never happened). Reads
+    /// no more than the receipt's size, whatever the file holds.
+    pub fn verify(&self, receipt: &Receipt) -> anyhow::Result<()> {
+        use std::io::Read as _;
+        let mut hasher = Sha256::new();
+        let copied = std::io::copy(
+            &mut self.open()?.take(receipt.size.saturating_add(1)),
+            &mut HashWriter(&mut hasher),
+        )
+        .with_context(|| format!("cannot read {}", self.path.display()))?;
+        let sha256 = hex(&hasher.finalize());
+        if copied != receipt.size || sha256 != receipt.body_sha256 {
+            anyhow::bail!(
+                "{} is not the body the last receipt records (the receipt says {} bytes with SHA-256 {}; the kept \
+                 body holds {} with {}): it was replaced or damaged",
+                self.path.display(),
+                receipt.size,
+                receipt.body_sha256.get(..16).unwrap_or(&receipt.body_sha256),
+                if copied > receipt.size {
+                    "more".to_owned()
+                } else {
+                    format!("{copied} bytes")
+                },
+                sha256.get(..16).unwrap_or(&sha256)
+            );
+        }
+        Ok(())
     }
 }
 

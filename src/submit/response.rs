@@ -58,6 +58,7 @@ mod tests {
             location: None,
             retry_after: None,
             body: body.as_bytes().to_vec(),
+            size: body.len() as u64,
             truncated: false,
         }
     }

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::lookup::Lookups;
+
 /// A template that cannot be used, with where the problem is.
 #[derive(Debug, thiserror::Error)]
 pub struct TemplateError {
@@ -230,18 +232,34 @@ pub fn normalize_header(header: &str) -> String {
 
 /// Reads and checks a template file.
 pub fn load(path: &Path) -> Result<Template, TemplateError> {
-    let text = std::fs::read_to_string(path).map_err(|e| TemplateError {
+    load_with(path, &mut Lookups::default())
+}
+
+/// The largest template read: a template is a shared file, and the largest real one (16,384
+/// columns, each commented) is a few megabytes.
+const MAX_TEMPLATE: u64 = 64 << 20;
+
+/// Reads and checks a template file, taking lookup files from `lookups` (each is loaded once
+/// however many relations and templates name it).
+pub fn load_with(path: &Path, lookups: &mut Lookups) -> Result<Template, TemplateError> {
+    let fail = |message: String| TemplateError {
         path: path.to_owned(),
         line: None,
         key: None,
-        message: format!("cannot read it: {e}"),
-    })?;
-    parse(&text, path)
+        message,
+    };
+    let text = crate::small::read_named_text(path, MAX_TEMPLATE).map_err(|e| fail(format!("cannot read it: {e}")))?;
+    parse_with(&text, path, lookups)
 }
 
-/// Parses and checks template text; `path` is only used in messages.
+/// Parses and checks template text; `path` is only used in messages (and to find lookups).
 pub fn parse(text: &str, path: &Path) -> Result<Template, TemplateError> {
-    let resolver = Resolver { text, path };
+    parse_with(text, path, &mut Lookups::default())
+}
+
+/// [`parse`], taking lookup files from `lookups`.
+pub fn parse_with(text: &str, path: &Path, lookups: &mut Lookups) -> Result<Template, TemplateError> {
+    let resolver = Resolver::new(text, path, lookups);
     let raw: RawTemplate = toml::from_str(text).map_err(|e| {
         let span = e.span();
         let (key, message) = match closed_set_error(text, span.clone(), e.message().trim()) {

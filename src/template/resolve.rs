@@ -11,20 +11,34 @@ use super::{
     Cardinality, EmptyPolicy, Field, FieldKind, Limits, Ownership, PropertyType, Ragged, Relation, Source, Target,
     TargetTypes, Template, TemplateError, normalize_header,
 };
+use crate::lookup::Lookups;
 use crate::names::{encode_local_name, is_valid_local_name};
 
 pub(super) struct Resolver<'a> {
-    pub(super) text: &'a str,
-    pub(super) path: &'a Path,
+    path: &'a Path,
+    /// Where each line starts (byte offsets), to name the line of a key in one step.
+    line_starts: Vec<usize>,
+    lookups: std::cell::RefCell<&'a mut Lookups>,
 }
 
 /// Characters a one-byte CSV delimiter may not be.
 const BAD_DELIMITERS: &[u8] = b"\"\r\n";
 
-impl Resolver<'_> {
+impl<'a> Resolver<'a> {
+    pub(super) fn new(text: &'a str, path: &'a Path, lookups: &'a mut Lookups) -> Resolver<'a> {
+        let line_starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .collect();
+        Resolver {
+            path,
+            line_starts,
+            lookups: std::cell::RefCell::new(lookups),
+        }
+    }
+
+    /// The 1-based line of a byte offset.
     pub(super) fn line_of(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        self.line_starts.partition_point(|&start| start <= offset).max(1)
     }
 
     fn error<T>(&self, span: std::ops::Range<usize>, key: &str, message: String) -> Result<T, TemplateError> {
@@ -408,8 +422,8 @@ impl Resolver<'_> {
                     id: r.lookup_id.as_ref().map(|f| f.get_ref().clone()),
                     name: r.lookup_name.as_ref().map(|f| f.get_ref().clone()),
                 };
-                match crate::lookup::Lookup::load(&path, &fields) {
-                    Ok(lookup) => Some(std::sync::Arc::new(lookup)),
+                match self.lookups.borrow_mut().load(&path, &fields) {
+                    Ok(lookup) => Some(lookup),
                     Err(e) => return self.error(file.span(), "lookup", e.to_string()),
                 }
             }

@@ -11,6 +11,6 @@ pub use date::{DateError, DateFormats, DateValue, Impossible, parse_date, push_d
 pub use display::{general, write_decimal, write_general};
 pub use number::{NumberError, parse_number};
 pub use text::{
-    MAX_EXTERNAL_ID, MAX_SINGLE_LINE_TEXT, MAX_TEXT, for_terminal, forbidden_char, has_replacement_char,
-    push_normalized, relatics_len,
+    MAX_EXTERNAL_ID, MAX_SINGLE_LINE_TEXT, MAX_TEXT, for_terminal, for_terminal_lines, forbidden_char,
+    has_replacement_char, push_normalized, relatics_len,
 };

@@ -101,6 +101,14 @@ pub fn for_terminal(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// [`for_terminal`] for a message of several lines: each line escaped, the line breaks kept.
+pub fn for_terminal_lines(text: &str) -> String {
+    text.split('\n')
+        .map(|line| for_terminal(line.strip_suffix('\r').unwrap_or(line)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,803 @@
+//! Relation targets by name: a lookup file maps the names in an export ("Pump station North")
+//! to Relatics element IDs (`FAC-12`), which relation values must be.
+//!
+//! A lookup is a saved answer of a Relatics *providing* interface (JSON or XML; its exact shape
+//! is not published, so the common shapes are accepted and the fields can be named), or a CSV
+//! with `name` and `id` columns. The file is read as a stream ([`parse`]) and only names and IDs
+//! are kept, once, in memory ([`Lookup`]). A token in a cell is an element ID when it is one
+//! exactly; an ID in the wrong case is a problem, never a name; else it is looked up by name,
+//! exactly, then ignoring case and runs of whitespace. [`Lookups`] loads each file once however
+//! many relations (or templates) use it.
+
+mod parse;
+
+use std::fmt;
+use std::hash::BuildHasher;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+
+pub use parse::Pair;
+
+/// Candidates an `ambiguous-target` problem names; the rest are counted.
+pub const SHOWN_CANDIDATES: usize = 5;
+
+/// Names and IDs from a lookup file, packed: the texts back to back in one string, and hash
+/// tables of entry and group numbers. Entries of one name (and of one folded name) are chained,
+/// so a name shared by many elements costs what distinct names cost.
+#[derive(Debug, Default)]
+pub struct Lookup {
+    pub path: PathBuf,
+    /// Every name, ID and (where it differs from the name) folded name.
+    text: String,
+    /// Every distinct (name, ID) pair, in file order.
+    entries: Vec<Entry>,
+    /// Distinct names, and distinct folded names: the chains of their entries.
+    names: Vec<Group>,
+    folds: Vec<Group>,
+    /// Entry numbers: the first with each ID, and with each ID ignoring case.
+    by_id: HashTable<u32>,
+    by_id_folded: HashTable<u32>,
+    /// Group numbers by name and by folded name.
+    by_name: HashTable<u32>,
+    by_folded: HashTable<u32>,
+    /// Entry numbers by (name, ID) and by (folded name, ID), to keep each pair once.
+    by_pair: HashTable<u32>,
+    by_fold_pair: HashTable<u32>,
+    /// Folded groups by the length of their name as suggestions compare it (index: characters,
+    /// at most `suggest::MAX_COMPARED`).
+    fold_lengths: Vec<Vec<u32>>,
+}
+
+/// Where one pair's texts are in [`Lookup::text`], and the next entry of its name and of its
+/// folded name.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    name: (u32, u32),
+    id: (u32, u32),
+    folded: (u32, u32),
+    next_name: u32,
+    next_fold: u32,
+}
+
+/// The entries of one (folded) name: a chain from `first` to `last`, and how many there are
+/// (each with its own ID).
+#[derive(Clone, Copy, Debug)]
+struct Group {
+    first: u32,
+    last: u32,
+    ids: u32,
+}
+
+/// The end of a chain.
+const NONE: u32 = u32::MAX;
+
+/// Adds entry `n` at the end of `group`'s chain; returns the entry that was last, whose link
+/// must now point at `n`.
+fn chain(group: &mut Group, n: u32) -> u32 {
+    let last = group.last;
+    group.last = n;
+    group.ids += 1;
+    last
+}
+
+fn hash(text: &str) -> u64 {
+    FxBuildHasher.hash_one(text)
+}
+
+fn hash_pair(a: &str, b: &str) -> u64 {
+    hash(a).rotate_left(29) ^ hash(b).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// `text` lower-cased (every character, as Unicode does it).
+fn lower_into(text: &str, out: &mut String) {
+    out.clear();
+    if text.is_ascii() {
+        out.push_str(text);
+        out.make_ascii_lowercase();
+    } else {
+        out.extend(text.chars().flat_map(char::to_lowercase));
+    }
+}
+
+/// What a token in a cell turned out to be.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resolved<'a> {
+    /// One element ID.
+    Id(&'a str),
+    /// Several elements have this name: how many, and the IDs of the first few (file order).
+    Ambiguous { count: usize, first: Vec<&'a str> },
+    /// Not an ID, but an ID in other letter case: IDs are matched exactly, so this is a
+    /// problem, never another element that happens to be named like it.
+    WrongCase(&'a str),
+    /// No such name or ID.
+    Unknown,
+}
+
+/// Which fields hold the ID and the name, when a file names them otherwise.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fields {
+    pub id: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Why a lookup file cannot be used.
+#[derive(Debug)]
+pub struct LookupError {
+    pub path: PathBuf,
+    pub why: String,
+}
+
+impl fmt::Display for LookupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the lookup file {} {}", self.path.display(), self.why)
+    }
+}
+
+impl std::error::Error for LookupError {}
+
+/// The shapes a lookup may have, for messages.
+pub const SHAPES: &str = "expected a providing interface's answer ({\"<Plural>\": [{\"@id\": \"FAC-1\", \"@name\": \"...\"}]} \
+     or the same with id/name keys, a top-level array of such objects, or XML <Plural><Type id=\"FAC-1\" \
+     name=\"...\"/></Plural>), or a CSV with 'name' and 'id' columns; set lookup_id / lookup_name in the template if \
+     the fields are named otherwise";
+
+/// The largest lookup file read: names, IDs and folded names are addressed with 32-bit
+/// offsets.
+pub const MAX_FILE: u64 = u32::MAX as u64 / 4;
+
+/// Lower case with runs of whitespace made one space, for matching names loosely.
+pub fn fold(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    fold_into(name, &mut out);
+    out
+}
+
+/// [`fold`] into `out` (cleared first), allocating nothing once `out` is large enough.
+fn fold_into(name: &str, out: &mut String) {
+    out.clear();
+    for word in name.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if word.is_ascii() {
+            let start = out.len();
+            out.push_str(word);
+            out[start..].make_ascii_lowercase();
+        } else {
+            out.push_str(&word.to_lowercase());
+        }
+    }
+}
+
+/// The first `max` characters of `text`.
+fn prefix(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}
+
+impl Lookup {
+    /// Reads a lookup file (JSON, XML or CSV, by extension, else by content).
+    pub fn load(path: &Path, fields: &Fields) -> Result<Lookup, LookupError> {
+        Lookup::load_named(path, path, fields)
+    }
+
+    /// Reads the lookup file at `path` as the file `named` (its extension says what it is):
+    /// `fetch-lookup` reads its download before it takes the file's name.
+    pub fn load_named(path: &Path, named: &Path, fields: &Fields) -> Result<Lookup, LookupError> {
+        let mut lookup = Lookup::empty(named);
+        let mut scratch = Scratch::default();
+        read(path, &extension(named), fields, false, &mut |pair| {
+            lookup.add(pair.name, pair.id, &mut scratch)
+        })
+        .map_err(|e| LookupError {
+            path: named.to_owned(),
+            why: e.why,
+        })?;
+        if lookup.is_empty() {
+            return Err(LookupError {
+                path: named.to_owned(),
+                why: format!("holds no name/ID pairs; {SHAPES}"),
+            });
+        }
+        lookup.shrink();
+        Ok(lookup)
+    }
+
+    fn empty(path: &Path) -> Lookup {
+        Lookup {
+            path: path.to_owned(),
+            fold_lengths: vec![Vec::new(); crate::suggest::MAX_COMPARED + 1],
+            ..Lookup::default()
+        }
+    }
+
+    /// A lookup of the given pairs.
+    pub fn from_entries(path: &Path, entries: Vec<(String, String)>) -> Lookup {
+        let mut lookup = Lookup::empty(path);
+        let mut scratch = Scratch::default();
+        for (name, id) in &entries {
+            lookup.add(name, id, &mut scratch);
+        }
+        lookup.shrink();
+        lookup
+    }
+
+    fn shrink(&mut self) {
+        self.text.shrink_to_fit();
+        self.entries.shrink_to_fit();
+        self.names.shrink_to_fit();
+        self.folds.shrink_to_fit();
+    }
+
+    fn push(&mut self, text: &str) -> (u32, u32) {
+        let start = self.text.len() as u32;
+        self.text.push_str(text);
+        (start, self.text.len() as u32)
+    }
+
+    fn at(&self, (start, end): (u32, u32)) -> &str {
+        &self.text[start as usize..end as usize]
+    }
+
+    /// Adds one pair (the file is at most [`MAX_FILE`]: `load` checks), unless it is there.
+    fn add(&mut self, name: &str, id: &str, scratch: &mut Scratch) {
+        let (text, entries) = (&self.text, &self.entries);
+        let at = |range: (u32, u32)| &text[range.0 as usize..range.1 as usize];
+        let pair_hash = hash_pair(name, id);
+        let known = self
+            .by_pair
+            .find(pair_hash, |&i| {
+                let e = &entries[i as usize];
+                at(e.name) == name && at(e.id) == id
+            })
+            .is_some();
+        if known {
+            return;
+        }
+        fold_into(name, &mut scratch.folded);
+        let folded_text = scratch.folded.as_str();
+        let n = self.entries.len() as u32;
+        let name_at = self.push(name);
+        let id_at = self.push(id);
+        let folded = if folded_text == name {
+            name_at
+        } else {
+            self.push(folded_text)
+        };
+        self.entries.push(Entry {
+            name: name_at,
+            id: id_at,
+            folded,
+            next_name: NONE,
+            next_fold: NONE,
+        });
+        let (text, entries) = (&self.text, &self.entries);
+        let at = |range: (u32, u32)| &text[range.0 as usize..range.1 as usize];
+        let rehash = |pick: fn(&Entry) -> (u32, u32)| move |&i: &u32| hash(at(pick(&entries[i as usize])));
+        self.by_pair.insert_unique(pair_hash, n, |&i| {
+            let e = &entries[i as usize];
+            hash_pair(at(e.name), at(e.id))
+        });
+        // The first entry with an ID is the one an ID stands for.
+        if self
+            .by_id
+            .find(hash(id), |&i| at(entries[i as usize].id) == id)
+            .is_none()
+        {
+            self.by_id.insert_unique(hash(id), n, rehash(|e| e.id));
+        }
+        lower_into(id, &mut scratch.lower);
+        let lower_hash = hash(&scratch.lower);
+        let same_lower = |i: &u32| {
+            lower_into(at(entries[*i as usize].id), &mut scratch.other);
+            scratch.other == scratch.lower
+        };
+        if self.by_id_folded.find(lower_hash, same_lower).is_none() {
+            self.by_id_folded.insert_unique(lower_hash, n, |&i| {
+                let mut lower = String::new();
+                lower_into(at(entries[i as usize].id), &mut lower);
+                hash(&lower)
+            });
+        }
+        // Its name's group: a new one, or the end of an existing chain.
+        let names = &self.names;
+        let head = |g: &u32| at(entries[names[*g as usize].first as usize].name) == name;
+        let name_group = self.by_name.find(hash(name), head).copied();
+        match name_group {
+            Some(g) => {
+                let last = chain(&mut self.names[g as usize], n);
+                self.entries[last as usize].next_name = n;
+            }
+            None => {
+                let g = self.names.len() as u32;
+                self.names.push(Group {
+                    first: n,
+                    last: n,
+                    ids: 1,
+                });
+                let (text, entries, names) = (&self.text, &self.entries, &self.names);
+                let at = |range: (u32, u32)| &text[range.0 as usize..range.1 as usize];
+                self.by_name.insert_unique(hash(name), g, |&g| {
+                    hash(at(entries[names[g as usize].first as usize].name))
+                });
+            }
+        }
+        // Its folded name's group, unless an entry of that folded name has this ID already.
+        let (text, entries) = (&self.text, &self.entries);
+        let at = |range: (u32, u32)| &text[range.0 as usize..range.1 as usize];
+        let folded_text = at(folded);
+        let fold_pair = hash_pair(folded_text, id);
+        let in_fold = self
+            .by_fold_pair
+            .find(fold_pair, |&i| {
+                let e = &entries[i as usize];
+                at(e.folded) == folded_text && at(e.id) == id
+            })
+            .is_some();
+        if in_fold {
+            return;
+        }
+        self.by_fold_pair.insert_unique(fold_pair, n, |&i| {
+            let e = &entries[i as usize];
+            hash_pair(at(e.folded), at(e.id))
+        });
+        let folds = &self.folds;
+        let head = |g: &u32| at(entries[folds[*g as usize].first as usize].folded) == folded_text;
+        let fold_hash = hash(folded_text);
+        let fold_group = self.by_folded.find(fold_hash, head).copied();
+        let length = folded_text.chars().take(crate::suggest::MAX_COMPARED).count();
+        match fold_group {
+            Some(g) => {
+                let last = chain(&mut self.folds[g as usize], n);
+                self.entries[last as usize].next_fold = n;
+            }
+            None => {
+                let g = self.folds.len() as u32;
+                self.folds.push(Group {
+                    first: n,
+                    last: n,
+                    ids: 1,
+                });
+                let (text, entries, folds) = (&self.text, &self.entries, &self.folds);
+                let at = |range: (u32, u32)| &text[range.0 as usize..range.1 as usize];
+                self.by_folded.insert_unique(fold_hash, g, |&g| {
+                    hash(at(entries[folds[g as usize].first as usize].folded))
+                });
+                self.fold_lengths[length].push(g);
+            }
+        }
+    }
+
+    /// Name/ID pairs.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The IDs of a group: one, or how many and the first few.
+    fn group_ids(&self, group: &Group, next: fn(&Entry) -> u32) -> Resolved<'_> {
+        let first = &self.entries[group.first as usize];
+        if group.ids == 1 {
+            return Resolved::Id(self.at(first.id));
+        }
+        let mut shown = Vec::with_capacity(SHOWN_CANDIDATES);
+        let mut at = group.first;
+        while at != NONE && shown.len() < SHOWN_CANDIDATES {
+            let e = &self.entries[at as usize];
+            shown.push(self.at(e.id));
+            at = next(e);
+        }
+        Resolved::Ambiguous {
+            count: group.ids as usize,
+            first: shown,
+        }
+    }
+
+    /// What a cell's token stands for: an ID as it is; an ID in other letter case is a
+    /// problem; else the name exactly, else the name ignoring case and runs of whitespace.
+    pub fn resolve(&self, token: &str) -> Resolved<'_> {
+        let entry = |i: &u32| &self.entries[*i as usize];
+        if let Some(i) = self.by_id.find(hash(token), |i| self.at(entry(i).id) == token) {
+            return Resolved::Id(self.at(entry(i).id));
+        }
+        let (mut lower, mut other) = (String::new(), String::new());
+        lower_into(token, &mut lower);
+        let same_lower = |i: &u32| {
+            lower_into(self.at(entry(i).id), &mut other);
+            other == lower
+        };
+        if let Some(&i) = self.by_id_folded.find(hash(&lower), same_lower) {
+            return Resolved::WrongCase(self.at(self.entries[i as usize].id));
+        }
+        let first_name = |g: &u32| self.at(self.entries[self.names[*g as usize].first as usize].name);
+        if let Some(&g) = self.by_name.find(hash(token), |g| first_name(g) == token) {
+            return self.group_ids(&self.names[g as usize], |e| e.next_name);
+        }
+        let folded = fold(token);
+        let first_fold = |g: &u32| self.at(self.entries[self.folds[*g as usize].first as usize].folded);
+        if let Some(&g) = self.by_folded.find(hash(&folded), |g| first_fold(g) == folded) {
+            return self.group_ids(&self.folds[g as usize], |e| e.next_fold);
+        }
+        Resolved::Unknown
+    }
+
+    /// Up to three names most like `token`, closest first (one per folded name), drawing on
+    /// `budget`: names are compared by their first characters, only with names of about the
+    /// same length, and not at all once the budget is spent.
+    pub fn closest(&self, token: &str, budget: &mut crate::suggest::Budget) -> Vec<&str> {
+        use crate::suggest::{MAX_COMPARED, comparable};
+        let wanted = fold(token);
+        let wanted = prefix(&wanted, MAX_COMPARED);
+        let n = wanted.chars().count();
+        let mut scored: Vec<(f64, &str, &str)> = Vec::new();
+        'lengths: for (m, groups) in self.fold_lengths.iter().enumerate() {
+            if !comparable(n, m) {
+                continue;
+            }
+            for &g in groups {
+                if !budget.take() {
+                    break 'lengths;
+                }
+                let e = &self.entries[self.folds[g as usize].first as usize];
+                let folded = self.at(e.folded);
+                let score = strsim::jaro_winkler(wanted, prefix(folded, MAX_COMPARED));
+                if score >= 0.8 {
+                    scored.push((score, folded, self.at(e.name)));
+                }
+            }
+        }
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        scored.into_iter().take(3).map(|(_, _, name)| name).collect()
+    }
+
+    /// Every (name, id) pair, in file order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries.iter().map(|e| (self.at(e.name), self.at(e.id)))
+    }
+
+    /// The name an ID has in this lookup (the first, when it has several).
+    pub fn name_of(&self, id: &str) -> Option<&str> {
+        let i = self
+            .by_id
+            .find(hash(id), |&i| self.at(self.entries[i as usize].id) == id)?;
+        Some(self.at(self.entries[*i as usize].name))
+    }
+
+    /// A few other fields of the elements with these IDs, read again from the file (only
+    /// ambiguous targets ask, and they are few): per ID, `key: value` texts.
+    pub fn others_of(&self, ids: &[&str], fields: &Fields) -> Vec<(String, Vec<(String, String)>)> {
+        let wanted: std::collections::HashSet<&str> = ids.iter().copied().collect();
+        let mut found: Vec<(String, Vec<(String, String)>)> = Vec::new();
+        let _ = read(&self.path, &extension(&self.path), fields, true, &mut |pair| {
+            if wanted.contains(pair.id) && !found.iter().any(|(id, _)| id == pair.id) && !pair.others.is_empty() {
+                found.push((pair.id.to_owned(), pair.others.to_vec()));
+            }
+        });
+        found
+    }
+}
+
+/// Buffers reused while adding pairs.
+#[derive(Default)]
+struct Scratch {
+    folded: String,
+    lower: String,
+    other: String,
+}
+
+/// A file's extension, lower case.
+fn extension(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default()
+}
+
+/// Reads a lookup file's pairs into `sink`, as a stream; `ext` says what the file is.
+fn read(path: &Path, ext: &str, fields: &Fields, others: bool, sink: parse::Sink<'_>) -> Result<(), LookupError> {
+    use std::io::{BufReader, Read};
+    let fail = |why: String| LookupError {
+        path: path.to_owned(),
+        why,
+    };
+    // The size is checked before anything is read, and the read is bounded too (a template is
+    // a shared file: its lookup may name a device or a pipe).
+    let too_large = || fail("is larger than 1 GiB; split it, or keep only the names the sheet uses".into());
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot be read ({e})")))?;
+    if !meta.is_file() {
+        return Err(fail(
+            "is not a regular file; a lookup is a saved JSON, XML or CSV file".into(),
+        ));
+    }
+    if meta.len() > MAX_FILE {
+        return Err(too_large());
+    }
+    let open = || -> Result<BufReader<std::io::Take<std::fs::File>>, LookupError> {
+        let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot be read ({e})")))?;
+        Ok(BufReader::with_capacity(256 * 1024, file.take(MAX_FILE)))
+    };
+    // Text that is not UTF-8 in a file without a byte-order mark that may be a CSV: Excel's
+    // "CSV" on Western Windows is Windows-1252. Read again as that, from the start.
+    let may_be_csv = ext != "json" && ext != "xml";
+    match read_as(open()?, ext, None, fields, others, sink) {
+        Err((parse::ParseError::NotUtf8 { .. }, parse::Kind::Csv, false)) if may_be_csv => {
+            let windows = Some(parse::Text::Other(encoding_rs::WINDOWS_1252));
+            read_as(open()?, ext, windows, fields, others, sink).map_err(|(e, _, _)| fail(e.to_string()))
+        }
+        Err((e, _, _)) => Err(fail(e.to_string())),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// One read of a lookup file in the encoding its byte-order mark says, else `text`, else
+/// UTF-8; a failure comes with the kind of file it was read as and whether it had a mark.
+fn read_as(
+    mut raw: std::io::BufReader<std::io::Take<std::fs::File>>,
+    ext: &str,
+    text: Option<parse::Text>,
+    fields: &Fields,
+    others: bool,
+    sink: parse::Sink<'_>,
+) -> Result<(), (parse::ParseError, parse::Kind, bool)> {
+    use std::io::{BufRead, BufReader};
+    let unreadable = |e: std::io::Error| parse::ParseError::Other(format!("cannot be read ({e})"));
+    let head = raw.fill_buf().map_err(|e| (unreadable(e), parse::Kind::Csv, false))?;
+    let (found, bom) = match encoding_rs::Encoding::for_bom(head) {
+        Some((e, n)) if e == encoding_rs::UTF_8 => (parse::Text::Utf8, n),
+        Some((e, n)) => (parse::Text::Other(e), n),
+        None => (text.unwrap_or(parse::Text::Utf8), 0),
+    };
+    raw.consume(bom);
+    let marked = bom > 0;
+    let mut input = BufReader::with_capacity(256 * 1024, parse::Decoded::new(raw, found));
+    let kind = match ext {
+        "json" => parse::Kind::Json,
+        "xml" => parse::Kind::Xml,
+        _ => parse::sniff(&mut input).map_err(|e| (parse::io_failure(&e), parse::Kind::Csv, marked))?,
+    };
+    parse::parse(input, kind, fields, others, sink).map_err(|e| (e, kind, marked))
+}
+
+/// Lookup files loaded so far, so each is read once however many relations and templates
+/// name it (keyed by the file and the fields asked for).
+#[derive(Default)]
+pub struct Lookups {
+    loaded: Vec<(PathBuf, Fields, Arc<Lookup>)>,
+}
+
+impl Lookups {
+    /// The lookup at `path`, loaded now or earlier.
+    pub fn load(&mut self, path: &Path, fields: &Fields) -> Result<Arc<Lookup>, LookupError> {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+        if let Some((_, _, lookup)) = self.loaded.iter().find(|(p, f, _)| *p == key && f == fields) {
+            return Ok(Arc::clone(lookup));
+        }
+        let lookup = Arc::new(Lookup::load(path, fields)?);
+        self.loaded.push((key, fields.clone(), Arc::clone(&lookup)));
+        Ok(lookup)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(name: &str, text: &str, fields: &Fields) -> Result<Lookup, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        Lookup::load(&path, fields).map_err(|e| e.to_string())
+    }
+
+    fn pairs(lookup: &Lookup) -> Vec<(&str, &str)> {
+        lookup.entries().collect()
+    }
+
+    #[test]
+    fn every_accepted_shape() {
+        let expected = [("Pump station North", "FAC-1"), ("Sluice 2", "FAC-2")];
+        let none = Fields::default();
+        for (name, text) in [
+            (
+                "a.json",
+                r#"{"Facilities": [{"@id": "FAC-1", "@name": "Pump station North"}, {"@id": "FAC-2", "@name": "Sluice 2"}]}"#,
+            ),
+            (
+                "b.json",
+                r#"{"Facilities": [{"ID": "FAC-1", "Name": "Pump station North"}, {"id": "FAC-2", "name": "Sluice 2"}]}"#,
+            ),
+            (
+                "c.json",
+                r#"[{"id": "FAC-1", "name": "Pump station North", "other": 1}, {"id": "FAC-2", "name": "Sluice 2"}]"#,
+            ),
+            (
+                "d.xml",
+                r#"<?xml version="1.0"?><Facilities><Facility id="FAC-1" name="Pump station North"/><Facility id="FAC-2" name="Sluice 2"></Facility></Facilities>"#,
+            ),
+            (
+                "e.xml",
+                "<Facilities><Facility><id>FAC-1</id><name>Pump station North</name></Facility><Facility><Id>FAC-2</Id><Name>Sluice 2</Name></Facility></Facilities>",
+            ),
+            ("f.csv", "name;id;notes\nPump station North;FAC-1;x\nSluice 2;FAC-2;\n"),
+            ("g.txt", "\u{feff}Name,ID\nPump station North,FAC-1\nSluice 2,FAC-2\n"),
+        ] {
+            let lookup = load(name, text, &none).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(pairs(&lookup), expected, "{name}");
+        }
+        let named = Fields {
+            id: Some("elementId".into()),
+            name: Some("displayName".into()),
+        };
+        let lookup = load(
+            "h.json",
+            r#"[{"elementId": "FAC-1", "displayName": "Pump station North"}]"#,
+            &named,
+        )
+        .unwrap();
+        assert_eq!(pairs(&lookup), [("Pump station North", "FAC-1")]);
+    }
+
+    #[test]
+    fn json_answers_are_read_as_a_stream_in_document_order() {
+        let none = Fields::default();
+        let lookup = load(
+            "a.json",
+            r#"{"meta": {"count": 2, "list": [1]}, "total": 2, "Facilities": [
+                {"id": 12, "name": " Pump "}, "not an element", [1, 2], {"id": 1.5, "name": "Weir", "extra": {"id": "x"}},
+                {"id": "", "name": "no id"}], "Later": [{"id": "L", "name": "later"}]}"#,
+            &none,
+        )
+        .unwrap();
+        assert_eq!(pairs(&lookup), [("Pump", "12"), ("Weir", "1.5")]);
+        for (text, words) in [
+            (r#""just text""#, "has an unexpected shape"),
+            (r#"{"a": 1}"#, "has no array of elements"),
+            (r#"[1, 2]"#, "has elements without an id and a name field"),
+            (r#"[{"id": "A", "name": "x"}] trailing"#, "is not valid JSON"),
+        ] {
+            let e = load("b.json", text, &none).unwrap_err();
+            assert!(e.contains(words), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn folding_ignores_case_and_runs_of_whitespace() {
+        assert_eq!(fold("  Pump   STATION\tNorth "), "pump station north");
+        assert_eq!(fold("Ëde  Noord"), "ëde noord");
+        assert_eq!(fold(""), "");
+    }
+
+    #[test]
+    fn encodings_as_windows_tools_write_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let none = Fields::default();
+        // PowerShell's UTF-16 with a byte-order mark, and Excel's Windows-1252 "CSV".
+        let mut utf16 = vec![0xFF, 0xFE];
+        for unit in "name;id\r\nGemaal Ëde;GEB-1\r\n".encode_utf16() {
+            utf16.extend(unit.to_le_bytes());
+        }
+        let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode("name;id\r\nGemaal Ëde;GEB-1\r\n");
+        for (name, bytes) in [("u16.csv", utf16), ("cp1252.csv", cp1252.into_owned())] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let lookup = Lookup::load(&path, &none).unwrap();
+            assert_eq!(pairs(&lookup), [("Gemaal Ëde", "GEB-1")], "{name}");
+        }
+        let path = dir.path().join("bad.json");
+        std::fs::write(&path, b"[{\"id\": \"GEB-1\", \"name\": \"\xCBde\"}]").unwrap();
+        let e = Lookup::load(&path, &none).unwrap_err().to_string();
+        assert!(e.contains("is not UTF-8 text (byte 27)"), "{e}");
+    }
+
+    #[test]
+    fn unrecognisable_files_say_what_was_expected() {
+        let none = Fields::default();
+        for (name, text, words) in [
+            ("a.json", "{\"x\": 1}", "has no array of elements"),
+            ("b.json", "[{\"code\": 1}]", "without an id and a name field"),
+            ("c.csv", "code;label\n1;x\n", "has no 'name' and 'id' columns"),
+            ("d.xml", "<a><b x='1'/></a>", "holds no name/ID pairs"),
+            ("e.json", "{", "is not valid JSON"),
+        ] {
+            let e = load(name, text, &none).unwrap_err();
+            assert!(
+                e.contains(words) && e.contains("expected a providing interface's answer"),
+                "{name}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_resolve_exactly_then_loosely_and_ids_pass() {
+        let lookup = Lookup::from_entries(
+            Path::new("l.csv"),
+            vec![
+                ("Pump station North".into(), "FAC-1".into()),
+                ("Pump  Station  South".into(), "FAC-2".into()),
+                ("Weir".into(), "FAC-3".into()),
+                ("Weir".into(), "FAC-4".into()),
+            ],
+        );
+        assert_eq!(lookup.resolve("Pump station North"), Resolved::Id("FAC-1"));
+        assert_eq!(lookup.resolve("pump STATION   south"), Resolved::Id("FAC-2"));
+        assert_eq!(lookup.resolve("FAC-3"), Resolved::Id("FAC-3"));
+        assert_eq!(
+            lookup.resolve("Weir"),
+            Resolved::Ambiguous {
+                count: 2,
+                first: vec!["FAC-3", "FAC-4"]
+            }
+        );
+        assert_eq!(lookup.resolve("Pump station West"), Resolved::Unknown);
+        let mut budget = crate::suggest::Budget::default();
+        assert_eq!(
+            lookup.closest("Pump statoin North", &mut budget),
+            ["Pump station North", "Pump  Station  South"]
+        );
+        // An ID in the wrong case is not taken, and is no name either.
+        assert_eq!(lookup.resolve("fac-3"), Resolved::WrongCase("FAC-3"));
+    }
+
+    #[test]
+    fn an_id_in_other_case_is_never_another_element() {
+        // G-4 is named like G-1's ID: 'g-1' is G-1 in the wrong case, not G-4 by name.
+        let lookup = Lookup::from_entries(
+            Path::new("l.csv"),
+            vec![("Noord".into(), "G-1".into()), ("G-1".into(), "G-4".into())],
+        );
+        assert_eq!(lookup.resolve("G-1"), Resolved::Id("G-1"));
+        assert_eq!(lookup.resolve("g-1"), Resolved::WrongCase("G-1"));
+        assert_eq!(lookup.resolve("noord"), Resolved::Id("G-1"));
+    }
+
+    #[test]
+    fn equal_names_cost_what_distinct_names_cost() {
+        // 200,000 elements named X (a hash table of equal keys would take minutes to build):
+        // one group, its count, and the first few in file order.
+        let n = 200_000;
+        let entries: Vec<(String, String)> = (0..n).map(|i| ("X".to_owned(), format!("ID-{i}"))).collect();
+        let lookup = Lookup::from_entries(Path::new("l.json"), entries);
+        assert_eq!(lookup.len(), n);
+        let Resolved::Ambiguous { count, first } = lookup.resolve("x") else {
+            panic!("ambiguous expected")
+        };
+        assert_eq!(count, n);
+        assert_eq!(first, ["ID-0", "ID-1", "ID-2", "ID-3", "ID-4"]);
+        // A pair given twice is one element; one ID under two spellings of a name is one too.
+        let lookup = Lookup::from_entries(
+            Path::new("l.json"),
+            vec![
+                ("Weir".into(), "F-1".into()),
+                ("Weir".into(), "F-1".into()),
+                ("WEIR".into(), "F-1".into()),
+            ],
+        );
+        assert_eq!(lookup.len(), 2);
+        assert_eq!(lookup.resolve("weir"), Resolved::Id("F-1"));
+    }
+
+    #[test]
+    fn suggestions_are_bounded() {
+        let entries: Vec<(String, String)> = (0..1000).map(|i| (format!("Gemaal {i}"), format!("G-{i}"))).collect();
+        let lookup = Lookup::from_entries(Path::new("l.json"), entries);
+        // A 32,000-character cell is compared by its start only; names of other lengths not at all.
+        let long = "Gemaal 1".repeat(4000);
+        let mut budget = crate::suggest::Budget::default();
+        assert!(lookup.closest(&long, &mut budget).is_empty());
+        let mut budget = crate::suggest::Budget::new(10);
+        let found = lookup.closest("Gemaal 5x", &mut budget);
+        assert!(found.len() <= 3);
+        assert!(
+            lookup.closest("Gemaal 5x", &mut budget).is_empty(),
+            "the budget is spent"
+        );
+    }
+}
