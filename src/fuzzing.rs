@@ -181,3 +181,69 @@ pub fn body_file(data: &[u8]) {
         let _ = crate::submit::bodyfile::check(path, format, 0);
     });
 }
+
+/// `template init` on delimited text (the first byte picks the extension: `.csv`, `.tsv` or
+/// `.txt`), the way the command makes a template, checked to be one relsync reads.
+pub fn template_init(data: &[u8]) {
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let (name, format) = match first % 3 {
+        0 => ("in.csv", InputFormat::Csv),
+        1 => ("in.tsv", InputFormat::Tsv),
+        _ => ("in.txt", InputFormat::Txt),
+    };
+    with_file(name, rest, |path| {
+        let settings = crate::authoring::InitSettings {
+            input: spec(path, format, XlsxReader::Auto),
+            header_row: None,
+            sync: None,
+            command: "relsync template init in.csv".into(),
+        };
+        if let Ok(authored) = crate::authoring::init(&settings) {
+            // `init` checks this itself; a template that does not read back is a bug.
+            if let Err(e) = crate::template::parse(&authored.toml, Path::new("t.toml")) {
+                panic!("template init wrote a template that does not read back: {e}");
+            }
+        }
+    });
+}
+
+/// A lookup file from arbitrary bytes (the first byte picks the extension: JSON, XML, CSV or
+/// none), loaded as a template's relation loads it, then asked about a few tokens.
+pub fn lookup(data: &[u8]) {
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let name = ["l.json", "l.xml", "l.csv", "lookup"][usize::from(first % 4)];
+    with_file(name, rest, |path| {
+        if let Ok(lookup) = crate::lookup::Lookup::load(path, &crate::lookup::Fields::default()) {
+            let mut budget = crate::suggest::Budget::default();
+            let names: Vec<String> = lookup.entries().take(3).map(|(n, _)| n.to_owned()).collect();
+            for name in names {
+                let _ = lookup.resolve(&name);
+                let _ = lookup.resolve(&name.to_uppercase());
+                let _ = lookup.closest(&format!("{name}x"), &mut budget);
+            }
+        }
+    });
+}
+
+/// Two bodies compared as `diff` compares them: the input split in two at its first NUL byte,
+/// each side JSON when it starts with `{`, else XML.
+pub fn diff_bodies(data: &[u8]) {
+    let (old, new) = match data.iter().position(|&b| b == 0) {
+        Some(at) => (&data[..at], &data[at + 1..]),
+        None => (data, data),
+    };
+    let format = |side: &[u8]| {
+        if side.first() == Some(&b'{') {
+            BodyFormat::Json
+        } else {
+            BodyFormat::Xml
+        }
+    };
+    let mut old_side = crate::diff::load_old(old, format(old));
+    let mut report = crate::diff::TextReport::new(20, crate::diff::DIFF_WORDS);
+    let _ = crate::diff::compare(&mut old_side, new, format(new), &mut report);
+}

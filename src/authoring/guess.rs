@@ -123,7 +123,7 @@ fn property_type(column: &Column, decimal_comma: bool, date_format: Option<usize
     if !column.overflow && (2..=LIST_VALUES).contains(&distinct) && n >= 10 && n >= 3 * distinct as u64 && short {
         let mut values: Vec<String> = column.distinct.keys().cloned().collect();
         // Most frequent first, then by name: the order a user thinks of them in.
-        values.sort_by(|a, b| column.distinct[b].cmp(&column.distinct[a]).then(a.cmp(b)));
+        values.sort_by(|a, b| column.distinct[b].0.cmp(&column.distinct[a].0).then(a.cmp(b)));
         return (Type::List(values), 0);
     }
     (Type::SingleLineText, 0)

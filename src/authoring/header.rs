@@ -1,16 +1,42 @@
 //! Finding the header row: exports often put a title, a date or blank rows above the headers.
-//! The header row is the first row of short, distinct texts across (most of) the sheet's width
-//! with data below it.
+//! The header row is the first row of distinct texts, mostly short, across (most of) the
+//! sheet's width with data below it. A long header is still a header: only most of a row's
+//! texts need be short.
+//!
+//! The first rows are kept as [`HeadCell`]s, a few bytes each whatever the cell holds: a hash
+//! of the text (to tell texts apart), its length and its kind.
 
-/// Longest text that still looks like a header.
+use std::hash::BuildHasher;
+
+/// Longest text that looks like a header.
 const SHORT: usize = 60;
 
-/// A cell of the first rows, as text, with its kind.
-#[derive(Clone, Debug, PartialEq)]
+/// A cell of the first rows: what finding the header row needs, without the text.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct HeadCell {
-    pub text: String,
+    /// A hash of the trimmed text.
+    pub hash: u64,
+    /// Characters in the trimmed text, counted up to 256.
+    pub chars: usize,
     /// A text cell (not a number, date or boolean).
     pub is_text: bool,
+}
+
+/// Characters of a text that tell it apart from others in a row (a longer text is told by
+/// these and its length).
+const HASHED: usize = 256;
+
+impl HeadCell {
+    pub fn new(text: &str, is_text: bool) -> HeadCell {
+        let text = text.trim();
+        let start = text.char_indices().nth(HASHED).map_or(text, |(at, _)| &text[..at]);
+        HeadCell {
+            hash: rustc_hash::FxBuildHasher.hash_one((start, text.len())),
+            // Counted as far as telling short from long needs.
+            chars: start.chars().count(),
+            is_text,
+        }
+    }
 }
 
 /// The header row among the first rows, and why it was chosen (for people).
@@ -26,15 +52,15 @@ pub fn detect(head: &[(u32, Vec<Option<HeadCell>>)]) -> (u32, String) {
             continue;
         }
         let enough = filled.len() * 10 >= width * 6 && (filled.len() >= 2 || width == 1);
-        let texts = filled
-            .iter()
-            .all(|c| c.is_text && !c.text.is_empty() && c.text.chars().count() <= SHORT);
-        let mut distinct: Vec<&str> = filled.iter().map(|c| c.text.as_str()).collect();
+        let texts = filled.iter().all(|c| c.is_text && c.chars > 0);
+        let short = filled.iter().filter(|c| c.chars <= SHORT).count();
+        let mostly_short = short * 2 > filled.len();
+        let mut distinct: Vec<u64> = filled.iter().map(|c| c.hash).collect();
         distinct.sort_unstable();
         distinct.dedup();
         let varied = distinct.len() * 10 >= filled.len() * 8;
         let data_below = head[i + 1..].iter().any(|(_, c)| c.iter().any(Option::is_some));
-        if enough && texts && varied && (data_below || head.len() == i + 1) {
+        if enough && texts && mostly_short && varied && (data_below || head.len() == i + 1) {
             let above: Vec<u32> = head[..i]
                 .iter()
                 .filter(|(_, c)| c.iter().any(Option::is_some))
@@ -98,17 +124,11 @@ mod tests {
     use super::*;
 
     fn text(s: &str) -> Option<HeadCell> {
-        Some(HeadCell {
-            text: s.into(),
-            is_text: true,
-        })
+        Some(HeadCell::new(s, true))
     }
 
     fn number(s: &str) -> Option<HeadCell> {
-        Some(HeadCell {
-            text: s.into(),
-            is_text: false,
-        })
+        Some(HeadCell::new(s, false))
     }
 
     #[test]
@@ -129,5 +149,18 @@ mod tests {
         let (row, why) = detect(&numbers);
         assert_eq!(row, 1);
         assert!(why.contains("no row looked like column headers"));
+    }
+
+    #[test]
+    fn a_long_header_is_still_a_header() {
+        // Issue 17: one header of 67 characters made row 2 (the first element) the header.
+        let long = "Omschrijving van de eis zoals vastgelegd in het programma van eisen";
+        assert!(long.chars().count() > SHORT);
+        let head = vec![
+            (1, vec![text("ID"), text("Title"), text("Status"), text(long)]),
+            (2, vec![text("REQ-1"), text("Pump"), text("Draft"), text("x")]),
+            (3, vec![text("REQ-2"), text("Weir"), text("Draft"), text("y")]),
+        ];
+        assert_eq!(detect(&head).0, 1);
     }
 }

@@ -12,7 +12,7 @@ mod profile;
 mod sync;
 mod write;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use anyhow::{Context as _, bail};
 
@@ -69,10 +69,10 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
         bail!(
             "{} has no column headers to make a template from (header row {}); give --header-row N",
             settings.input.path.display(),
-            profile.header_row.unwrap_or(1)
+            profile.header_row
         );
     };
-    let header_row = profile.header_row.unwrap_or(1);
+    let header_row = profile.header_row;
     let id_header = profile.headers[id_col].trim().to_owned();
     notes.insert(0, format!("header row: {}", profile.why));
 
@@ -132,9 +132,10 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
         ));
     }
 
-    let guess_of = |col: usize| guesses.columns.iter().find(|g| g.col == col);
+    let by_col: HashMap<usize, &Guess> = guesses.columns.iter().map(|g| (g.col, g)).collect();
+    let guess_of = |col: usize| by_col.get(&col).copied();
     let mut fields: Vec<(String, Guess, Vec<String>)> = Vec::new();
-    let mut unmatched = Vec::new();
+    let mut unmatched: Vec<(String, Option<String>, Option<Kind>)> = Vec::new();
     let mut ignored = Vec::new();
     let mut keys: HashSet<String> = HashSet::new();
     let mut used: HashSet<usize> = HashSet::from([id_col]);
@@ -148,11 +149,11 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
     match &sync {
         None => {
             // Headers equal but for case and spaces are one header to relsync: map the first.
-            let mut seen_headers: Vec<(String, usize)> =
-                vec![(crate::template::normalize_header(&profile.headers[id_col]), id_col)];
+            let mut seen_headers: HashMap<String, usize> =
+                HashMap::from([(crate::template::normalize_header(&profile.headers[id_col]), id_col)]);
             for g in guesses.columns.iter().filter(|g| g.col != id_col) {
                 let normalized = crate::template::normalize_header(&g.header);
-                if let Some((_, first)) = seen_headers.iter().find(|(h, _)| *h == normalized) {
+                if let Some(first) = seen_headers.get(&normalized) {
                     notes.push(format!(
                         "column {} ('{}') has the header of column {} ('{}') but for case and spaces, and relsync \
                          matches headers that way: it is left out, and check reports duplicate-column until the \
@@ -165,7 +166,7 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
                     used.insert(g.col);
                     continue;
                 }
-                seen_headers.push((normalized, g.col));
+                seen_headers.insert(normalized, g.col);
                 let mut name = g.header.clone();
                 // Names must escape to distinct keys, and ExternalId is Relatics' own.
                 let mut n = 2;
@@ -187,6 +188,7 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
         Some(sync) => {
             let found = sync::match_names(&sync.names, &profile.headers);
             let mut exact = 0;
+            let mut without_column = Vec::new();
             for (name, found) in sync.names.iter().zip(&found) {
                 match found {
                     Some((col, how)) if *col != id_col => {
@@ -207,22 +209,30 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
                         }
                         fields.push((name.clone(), g.clone(), lines));
                     }
-                    _ => {
-                        let candidates = profile
-                            .headers
-                            .iter()
-                            .enumerate()
-                            .filter(|(i, h)| !used.contains(i) && !h.trim().is_empty())
-                            .map(|(_, h)| h.as_str());
-                        let closest = crate::suggest::closest(name, candidates).map(str::to_owned);
-                        let kind = closest
-                            .as_deref()
-                            .and_then(|c| guesses.columns.iter().find(|g| g.header == c))
-                            .map(|g| g.kind.clone());
-                        unmatched.push((name.clone(), closest, kind));
-                    }
+                    _ => without_column.push(name.clone()),
                 }
             }
+            // The nearest header no name took, for each name that found no column.
+            let free: Vec<(usize, &str)> = profile
+                .headers
+                .iter()
+                .enumerate()
+                .filter(|(i, h)| !used.contains(i) && !h.trim().is_empty())
+                .map(|(i, h)| (i, h.as_str()))
+                .collect();
+            let mut suggester = crate::suggest::Suggester::new(free.iter().map(|(_, h)| *h));
+            let by_header: HashMap<&str, usize> = free.iter().map(|&(i, h)| (h, i)).collect();
+            unmatched = without_column
+                .into_iter()
+                .map(|name| {
+                    let closest = suggester.closest(&name);
+                    let kind = closest
+                        .and_then(|c| by_header.get(c))
+                        .and_then(|&col| guess_of(col))
+                        .map(|g| g.kind.clone());
+                    (name, closest.map(|c| c.trim().to_owned()), kind)
+                })
+                .collect();
             for (col, header) in profile.headers.iter().enumerate() {
                 if !used.contains(&col) && !header.trim().is_empty() {
                     ignored.push(header.trim().to_owned());

@@ -1,15 +1,19 @@
-//! What a sheet holds, column by column: read once (streaming), with the first rows kept to find
-//! the header row, and for every column below it counts, distinct values (up to a few), lengths,
-//! line breaks and which kinds of values it has: the facts the guesses are made from.
+//! What a sheet holds, column by column: the first rows read to find the header row, then the
+//! whole sheet streamed once more, and for every column below the header row its counts,
+//! distinct values (up to a few, each short), lengths, line breaks and which kinds of values it
+//! has: the facts the guesses are made from. Memory is that of one row and a few bytes per
+//! column (per value only a hash, and only for the columns that may be the external id), so
+//! `template init` reads any file `check` reads.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 
 use crate::input::{Cell, Row, RowSink, SheetInfo, Stopped};
 use crate::value::{self, DateFormats};
 
 use super::header::HeadCell;
 
-/// Rows kept whole to find the header row.
+/// Rows looked at to find the header row.
 pub const HEAD_ROWS: usize = 50;
 /// Distinct values remembered per column (enough to offer a list of values).
 pub const DISTINCT: usize = 40;
@@ -26,6 +30,12 @@ pub const TEXT_DATE_NAMES: [&str; 6] = [
     "dd-mm-yy",
 ];
 
+/// Longest value kept as it is for the list of distinct values (a list value is short; a
+/// longer value is counted by its first characters).
+const KEPT_CHARS: usize = 100;
+/// Values longer than this are not parsed as numbers, dates, URLs or IDs (none is this long).
+const PARSED_CHARS: usize = 1000;
+
 /// What one column holds, below the header row.
 #[derive(Clone, Debug, Default)]
 pub struct Column {
@@ -33,10 +43,11 @@ pub struct Column {
     pub values: u64,
     /// Data rows (with a value somewhere) where this column is empty.
     pub empty: u64,
-    /// Up to [`DISTINCT`] values with how often each occurs; `overflow` once there are more.
-    pub distinct: HashMap<String, u64>,
+    /// Up to [`DISTINCT`] values (their first [`KEPT_CHARS`] characters) with how often each
+    /// occurs, and the first cell of each; `overflow` once there are more.
+    pub distinct: HashMap<String, (u64, u32)>,
     pub overflow: bool,
-    /// The first value, for the comment.
+    /// The first value (its start), for the comment.
     pub example: Option<String>,
     pub max_chars: usize,
     pub line_breaks: bool,
@@ -59,8 +70,8 @@ pub struct Column {
     pub error_cells: u64,
     /// Text values that are URLs.
     pub urls: u64,
-    /// Every value, for the columns that may be the external id.
-    pub seen: Option<HashSet<String>>,
+    /// A hash of every value, for the columns that may be the external id.
+    pub seen: Option<HashSet<u64>>,
     /// Values that were seen before in the column (when `seen` is kept).
     pub repeats: u64,
 }
@@ -69,20 +80,51 @@ pub struct Column {
 #[derive(Debug, Default)]
 pub struct Profile {
     pub info: SheetInfo,
-    /// The first rows: row number and cells.
-    pub head: Vec<(u32, Vec<Option<HeadCell>>)>,
-    /// The header row (1-based), once known.
-    pub header_row: Option<u32>,
+    /// The header row (1-based).
+    pub header_row: u32,
     pub headers: Vec<String>,
     pub columns: Vec<Column>,
     /// Data rows with at least one value.
     pub rows: u64,
-    /// Rows waiting until the header row is known (only while the head is read).
-    pending: Vec<Row>,
-    /// The header row asked for (`--header-row`), if any.
-    asked: Option<u32>,
     /// Why the header row was chosen, for people.
     pub why: String,
+}
+
+/// The first rows of a sheet, as finding the header row needs them (a few bytes per cell).
+#[derive(Default)]
+struct Head {
+    rows: Vec<(u32, Vec<Option<HeadCell>>)>,
+}
+
+impl RowSink for Head {
+    fn start(&mut self, _: SheetInfo) -> Result<(), Stopped> {
+        Ok(())
+    }
+
+    fn row(&mut self, row: &mut Row) -> Result<(), Stopped> {
+        let mut text = String::new();
+        let cells = row
+            .cells()
+            .map(|(_, c)| {
+                if c.is_blank() {
+                    return None;
+                }
+                text.clear();
+                crate::mapper::cell_text(c, &mut text);
+                Some(HeadCell::new(&text, matches!(c, Cell::Text(_))))
+            })
+            .collect();
+        self.rows.push((row.number, cells));
+        if self.rows.len() >= HEAD_ROWS {
+            return Err(Stopped);
+        }
+        Ok(())
+    }
+
+    fn restart(&mut self) -> Result<(), Stopped> {
+        self.rows.clear();
+        Ok(())
+    }
 }
 
 fn is_id_like(token: &str) -> bool {
@@ -104,52 +146,28 @@ fn is_id_like(token: &str) -> bool {
 }
 
 impl Profile {
-    pub fn new(asked: Option<u32>) -> Profile {
+    fn new(header_row: u32, why: String) -> Profile {
         Profile {
-            asked,
+            header_row,
+            why,
             ..Profile::default()
         }
     }
 
-    fn head_cells(row: &Row) -> Vec<Option<HeadCell>> {
-        row.cells()
+    /// The header row's texts, whole (one row, as `check` holds it), and which columns may be
+    /// the external id.
+    fn header(&mut self, row: &Row) {
+        let mut text = String::new();
+        self.headers = row
+            .cells()
             .map(|(_, c)| {
-                if c.is_blank() {
-                    return None;
+                text.clear();
+                if !c.is_blank() {
+                    crate::mapper::cell_text(c, &mut text);
                 }
-                let mut text = String::new();
-                crate::mapper::cell_text(c, &mut text);
-                Some(HeadCell {
-                    text: text.trim().to_owned(),
-                    is_text: matches!(c, Cell::Text(_)),
-                })
+                text.trim().to_owned()
             })
-            .collect()
-    }
-
-    /// Decides the header row from the first rows.
-    fn settle_header(&mut self) {
-        if self.header_row.is_some() {
-            return;
-        }
-        let (row, why) = match self.asked {
-            Some(r) => match super::header::detect(&self.head) {
-                (detected, why) if detected != r => (
-                    r,
-                    format!("row {r} (--header-row), though the headers look like {why}; check it"),
-                ),
-                _ => (r, format!("row {r} (--header-row)")),
-            },
-            None => super::header::detect(&self.head),
-        };
-        self.header_row = Some(row);
-        self.why = why;
-        if let Some((_, cells)) = self.head.iter().find(|(n, _)| *n == row) {
-            self.headers = cells
-                .iter()
-                .map(|c| c.as_ref().map(|c| c.text.clone()).unwrap_or_default())
-                .collect();
-        }
+            .collect();
         self.columns = vec![Column::default(); self.headers.len()];
         for c in self.columns.iter_mut().take(8) {
             c.seen = Some(HashSet::new());
@@ -159,14 +177,10 @@ impl Profile {
                 self.columns[i].seen = Some(HashSet::new());
             }
         }
-        for row in std::mem::take(&mut self.pending) {
-            self.data_row(&row);
-        }
     }
 
     fn data_row(&mut self, row: &Row) {
-        let Some(header_row) = self.header_row else { return };
-        if row.number <= header_row || row.is_blank() {
+        if row.number <= self.header_row || row.is_blank() {
             return;
         }
         self.rows += 1;
@@ -183,14 +197,26 @@ impl Profile {
                 continue;
             }
             column.values += 1;
-            text.clear();
-            crate::mapper::cell_text(cell, &mut text);
-            let value = text.trim();
-            if column.example.is_none() {
-                column.example = Some(value.to_owned());
+            // A column without a header is only counted: no template can map it.
+            if self.headers[col].is_empty() {
+                continue;
             }
-            column.max_chars = column.max_chars.max(value.chars().count());
-            column.line_breaks |= value.contains(['\n', '\r']);
+            let value = match cell {
+                Cell::Text(t) => t.trim(),
+                other => {
+                    text.clear();
+                    crate::mapper::cell_text(other, &mut text);
+                    text.trim()
+                }
+            };
+            // Characters counted as far as any guess needs them: a value past PARSED_CHARS is
+            // none of the shapes parsed below.
+            let chars = value.chars().take(PARSED_CHARS + 1).count();
+            if column.example.is_none() {
+                column.example = Some(crate::problem::clip(value, 60));
+            }
+            column.max_chars = column.max_chars.max(chars);
+            column.line_breaks |= memchr::memchr2(b'\n', b'\r', value.as_bytes()).is_some();
             match cell {
                 Cell::DateTime(_) => column.date_cells += 1,
                 Cell::Number(_) => column.number_cells += 1,
@@ -198,7 +224,7 @@ impl Profile {
                     column.error_cells += 1;
                     continue;
                 }
-                Cell::Text(t) => {
+                Cell::Text(t) if chars <= PARSED_CHARS => {
                     if is_url(t) {
                         column.urls += 1;
                     }
@@ -220,29 +246,34 @@ impl Profile {
                             column.text_dates[i] += 1;
                         }
                     }
-                    let tokens: Vec<&str> = t
-                        .split([';', '\n', '\r'])
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .collect();
-                    if tokens.len() > 1 {
+                    let mut tokens = t.split([';', '\n', '\r']).map(str::trim).filter(|s| !s.is_empty());
+                    let first = tokens.next();
+                    let more = tokens.next();
+                    if more.is_some() {
                         column.multi_token += 1;
                     }
-                    if !tokens.is_empty() && tokens.iter().all(|s| is_id_like(s)) {
+                    if first.is_some_and(is_id_like) && more.is_none_or(is_id_like) && tokens.all(is_id_like) {
                         column.id_like += 1;
                     }
                 }
                 _ => {}
             }
             if !column.overflow {
-                *column.distinct.entry(value.to_owned()).or_insert(0) += 1;
+                let key = if chars <= KEPT_CHARS {
+                    value.to_owned()
+                } else {
+                    crate::problem::clip(value, KEPT_CHARS)
+                };
+                column.distinct.entry(key).or_insert((0, row.number)).0 += 1;
                 if column.distinct.len() > DISTINCT {
                     column.overflow = true;
                     column.distinct.clear();
                 }
             }
+            // A value longer than an external id may be rules its column out anyway.
             if let Some(seen) = &mut column.seen
-                && !seen.insert(value.to_owned())
+                && chars <= crate::value::MAX_EXTERNAL_ID
+                && !seen.insert(rustc_hash::FxBuildHasher.hash_one(value))
             {
                 column.repeats += 1;
             }
@@ -295,31 +326,42 @@ impl RowSink for Profile {
     }
 
     fn row(&mut self, row: &mut Row) -> Result<(), Stopped> {
-        if self.header_row.is_none() && self.head.len() < HEAD_ROWS {
-            let cells = Profile::head_cells(row);
-            self.head.push((row.number, cells));
-            self.pending.push(row.clone());
-            if self.head.len() == HEAD_ROWS {
-                self.settle_header();
-            }
-            return Ok(());
+        if row.number == self.header_row {
+            self.header(row);
+        } else {
+            self.data_row(row);
         }
-        self.settle_header();
-        self.data_row(row);
         Ok(())
     }
 
     fn restart(&mut self) -> Result<(), Stopped> {
-        *self = Profile::new(self.asked);
+        *self = Profile::new(self.header_row, std::mem::take(&mut self.why));
         Ok(())
     }
 }
 
-/// Reads the whole sheet and profiles it.
-pub fn profile(spec: &crate::input::InputSpec, header_row: Option<u32>) -> Result<Profile, crate::input::InputError> {
-    let mut profile = Profile::new(header_row);
+/// Reads the sheet twice: its first rows to find the header row (unless `asked`; they are
+/// read all the same, to say when the rows look otherwise), then the whole sheet, one row at a
+/// time. Nothing is kept of a row but counts, a few short values and hashes.
+pub fn profile(spec: &crate::input::InputSpec, asked: Option<u32>) -> Result<Profile, crate::input::InputError> {
+    let mut head = Head::default();
+    match crate::input::read(spec, &mut head) {
+        Ok(()) | Err(crate::input::InputError::Stopped) => {}
+        Err(e) => return Err(e),
+    }
+    let (row, why) = match asked {
+        Some(r) => match super::header::detect(&head.rows) {
+            (detected, why) if detected != r => (
+                r,
+                format!("row {r} (--header-row), though the headers look like {why}; check it"),
+            ),
+            _ => (r, format!("row {r} (--header-row)")),
+        },
+        None => super::header::detect(&head.rows),
+    };
+    drop(head);
+    let mut profile = Profile::new(row, why);
     crate::input::read(spec, &mut profile)?;
-    profile.settle_header();
     Ok(profile)
 }
 

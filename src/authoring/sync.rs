@@ -114,43 +114,61 @@ fn loose(s: &str) -> String {
 }
 
 /// Matches every name to at most one header and every header to at most one name: exact
-/// matches first, then loose ones, then close spellings. Returns, per name, the header index
-/// and how it matched.
+/// matches first, then loose ones, then close spellings (bounded like every suggestion: see
+/// `crate::suggest`). Returns, per name, the header index and how it matched. The exact and
+/// loose passes look names up in tables, so a sheet of 16,384 columns costs what its headers
+/// cost.
 pub fn match_names(names: &[String], headers: &[String]) -> Vec<Option<(usize, Match)>> {
+    use std::collections::{HashMap, VecDeque};
     let mut result: Vec<Option<(usize, Match)>> = vec![None; names.len()];
     let mut taken = vec![false; headers.len()];
-    type Same<'a> = &'a dyn Fn(&str, &str) -> bool;
-    let passes: [(Match, Same); 2] = [
-        (Match::Exact, &|n, h| n == h.trim()),
-        (Match::Loose, &|n, h| loose(n) == loose(h)),
-    ];
-    for (kind, same) in passes {
+    type Key = fn(&str) -> String;
+    let passes: [(Match, Key); 2] = [(Match::Exact, |h| h.trim().to_owned()), (Match::Loose, loose)];
+    for (kind, key) in passes {
+        // The free headers by key, in sheet order.
+        let mut by_key: HashMap<String, VecDeque<usize>> = HashMap::new();
+        for (h, header) in headers.iter().enumerate() {
+            if !taken[h] && !header.trim().is_empty() {
+                by_key.entry(key(header)).or_default().push_back(h);
+            }
+        }
         for (i, name) in names.iter().enumerate() {
             if result[i].is_some() {
                 continue;
             }
-            if let Some(h) =
-                (0..headers.len()).find(|&h| !taken[h] && !headers[h].trim().is_empty() && same(name, &headers[h]))
-            {
+            let wanted = if kind == Match::Exact { name.clone() } else { key(name) };
+            if let Some(h) = by_key.get_mut(&wanted).and_then(VecDeque::pop_front) {
                 taken[h] = true;
                 result[i] = Some((h, kind));
             }
         }
     }
+    let prepared: Vec<(usize, String, usize)> = (0..headers.len())
+        .filter(|&h| !taken[h] && !headers[h].trim().is_empty())
+        .map(|h| {
+            let (text, n) = crate::suggest::prepare(&loose(&headers[h]));
+            (h, text, n)
+        })
+        .collect();
+    let mut budget = crate::suggest::Budget::default();
     for (i, name) in names.iter().enumerate() {
         if result[i].is_some() {
             continue;
         }
-        let best = (0..headers.len())
-            .filter(|&h| !taken[h] && !headers[h].trim().is_empty())
-            .map(|h| {
-                (
-                    h,
-                    strsim::normalized_damerau_levenshtein(&loose(name), &loose(&headers[h])),
-                )
-            })
-            .filter(|&(_, score)| score >= 0.75)
-            .max_by(|a, b| a.1.total_cmp(&b.1));
+        let (wanted, n) = crate::suggest::prepare(&loose(name));
+        let mut best: Option<(usize, f64)> = None;
+        for (h, text, m) in &prepared {
+            if taken[*h] || !crate::suggest::comparable(n, *m) {
+                continue;
+            }
+            if !budget.take() {
+                break;
+            }
+            let score = strsim::normalized_damerau_levenshtein(&wanted, text);
+            if score >= 0.75 && best.is_none_or(|(_, s)| score > s) {
+                best = Some((*h, score));
+            }
+        }
         if let Some((h, _)) = best {
             taken[h] = true;
             result[i] = Some((h, Match::Close));

@@ -57,8 +57,8 @@ pub fn run(settings: &FetchSettings) -> anyhow::Result<Exit> {
             human_size(MAX_LOOKUP_RESPONSE)
         ));
     }
-    let lookup = match Lookup::load_named(staged.path(), &settings.output, &Fields::default()) {
-        Ok(lookup) => lookup,
+    let pairs = match Lookup::count_pairs(staged.path(), &settings.output, &Fields::default()) {
+        Ok(pairs) => pairs,
         Err(e) => {
             let hint = if e.why.contains("lookup_id") {
                 ""
@@ -72,8 +72,8 @@ pub fn run(settings: &FetchSettings) -> anyhow::Result<Exit> {
     println!(
         "saved {path} ({}): {} name/ID pair{} recognised",
         human_size(size),
-        lookup.len(),
-        if lookup.len() == 1 { "" } else { "s" }
+        pairs,
+        if pairs == 1 { "" } else { "s" }
     );
     Ok(Exit::Success)
 }

@@ -12,7 +12,7 @@
 mod parse;
 
 use std::fmt;
-use std::hash::BuildHasher;
+use std::hash::BuildHasher as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -38,14 +38,14 @@ pub struct Lookup {
     names: Vec<Group>,
     folds: Vec<Group>,
     /// Entry numbers: the first with each ID, and with each ID ignoring case.
-    by_id: HashTable<u32>,
-    by_id_folded: HashTable<u32>,
+    by_id: Index,
+    by_id_folded: Index,
     /// Group numbers by name and by folded name.
-    by_name: HashTable<u32>,
-    by_folded: HashTable<u32>,
+    by_name: Index,
+    by_folded: Index,
     /// Entry numbers by (name, ID) and by (folded name, ID), to keep each pair once.
-    by_pair: HashTable<u32>,
-    by_fold_pair: HashTable<u32>,
+    by_pair: Index,
+    by_fold_pair: Index,
     /// Folded groups by the length of their name as suggestions compare it (index: characters,
     /// at most `suggest::MAX_COMPARED`).
     fold_lengths: Vec<Vec<u32>>,
@@ -83,12 +83,39 @@ fn chain(group: &mut Group, n: u32) -> u32 {
     last
 }
 
-fn hash(text: &str) -> u64 {
-    FxBuildHasher.hash_one(text)
+/// The key of a text in an [`Index`]: 32 bits of its hash.
+fn key(text: &str) -> u32 {
+    (FxBuildHasher.hash_one(text) >> 32) as u32
 }
 
-fn hash_pair(a: &str, b: &str) -> u64 {
-    hash(a).rotate_left(29) ^ hash(b).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+/// The key of a pair of texts.
+fn key_pair(a: &str, b: &str) -> u32 {
+    (FxBuildHasher.hash_one((a, b)) >> 32) as u32
+}
+
+/// A hash table of numbers (entries or groups) looked up by a text, holding each number with
+/// its text's key, so that growing the table never hashes (or lower-cases) a text again.
+#[derive(Debug, Default)]
+struct Index(HashTable<(u32, u32)>);
+
+impl Index {
+    /// The table's hash of a key: spread over 64 bits (the table takes its control bits from
+    /// the top and its position from the bottom).
+    fn spread(key: u32) -> u64 {
+        u64::from(key).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (u64::from(key) << 32)
+    }
+
+    /// The number with this key for which `same` is true.
+    fn find(&self, key: u32, mut same: impl FnMut(u32) -> bool) -> Option<u32> {
+        self.0
+            .find(Index::spread(key), |&(n, k)| k == key && same(n))
+            .map(|&(n, _)| n)
+    }
+
+    fn insert(&mut self, key: u32, n: u32) {
+        self.0
+            .insert_unique(Index::spread(key), (n, key), |&(_, k)| Index::spread(k));
+    }
 }
 
 /// `text` lower-cased (every character, as Unicode does it).
@@ -208,6 +235,24 @@ impl Lookup {
         Ok(lookup)
     }
 
+    /// Reads the lookup file at `path` as the file `named` without keeping it: how many name/ID
+    /// pairs it holds (an error when it cannot be read or holds none). `fetch-lookup` checks
+    /// an answer so, in the memory of one element whatever its size.
+    pub fn count_pairs(path: &Path, named: &Path, fields: &Fields) -> Result<u64, LookupError> {
+        let mut pairs = 0u64;
+        read(path, &extension(named), fields, false, &mut |_| pairs += 1).map_err(|e| LookupError {
+            path: named.to_owned(),
+            why: e.why,
+        })?;
+        if pairs == 0 {
+            return Err(LookupError {
+                path: named.to_owned(),
+                why: format!("holds no name/ID pairs; {SHAPES}"),
+            });
+        }
+        Ok(pairs)
+    }
+
     fn empty(path: &Path) -> Lookup {
         Lookup {
             path: path.to_owned(),
@@ -246,28 +291,25 @@ impl Lookup {
 
     /// Adds one pair (the file is at most [`MAX_FILE`]: `load` checks), unless it is there.
     fn add(&mut self, name: &str, id: &str, scratch: &mut Scratch) {
+        let pair_key = key_pair(name, id);
         let (text, entries) = (&self.text, &self.entries);
         let at = |range: (u32, u32)| &text[range.0 as usize..range.1 as usize];
-        let pair_hash = hash_pair(name, id);
-        let known = self
-            .by_pair
-            .find(pair_hash, |&i| {
-                let e = &entries[i as usize];
-                at(e.name) == name && at(e.id) == id
-            })
-            .is_some();
-        if known {
+        let known = self.by_pair.find(pair_key, |i| {
+            let e = &entries[i as usize];
+            at(e.name) == name && at(e.id) == id
+        });
+        if known.is_some() {
             return;
         }
         fold_into(name, &mut scratch.folded);
-        let folded_text = scratch.folded.as_str();
+        lower_into(id, &mut scratch.lower);
         let n = self.entries.len() as u32;
         let name_at = self.push(name);
         let id_at = self.push(id);
-        let folded = if folded_text == name {
+        let folded = if scratch.folded == name {
             name_at
         } else {
-            self.push(folded_text)
+            self.push(&scratch.folded)
         };
         self.entries.push(Entry {
             name: name_at,
@@ -276,54 +318,37 @@ impl Lookup {
             next_name: NONE,
             next_fold: NONE,
         });
+        self.by_pair.insert(pair_key, n);
         let (text, entries) = (&self.text, &self.entries);
         let at = |range: (u32, u32)| &text[range.0 as usize..range.1 as usize];
-        let rehash = |pick: fn(&Entry) -> (u32, u32)| move |&i: &u32| hash(at(pick(&entries[i as usize])));
-        self.by_pair.insert_unique(pair_hash, n, |&i| {
-            let e = &entries[i as usize];
-            hash_pair(at(e.name), at(e.id))
-        });
-        // The first entry with an ID is the one an ID stands for.
-        if self
-            .by_id
-            .find(hash(id), |&i| at(entries[i as usize].id) == id)
-            .is_none()
-        {
-            self.by_id.insert_unique(hash(id), n, rehash(|e| e.id));
+        // The first entry with an ID is the one an ID stands for; the same ignoring case.
+        let id_key = key(id);
+        if self.by_id.find(id_key, |i| at(entries[i as usize].id) == id).is_none() {
+            self.by_id.insert(id_key, n);
         }
-        lower_into(id, &mut scratch.lower);
-        let lower_hash = hash(&scratch.lower);
-        let same_lower = |i: &u32| {
-            lower_into(at(entries[*i as usize].id), &mut scratch.other);
+        let lower_key = key(&scratch.lower);
+        let same_lower = |i: u32| {
+            lower_into(at(entries[i as usize].id), &mut scratch.other);
             scratch.other == scratch.lower
         };
-        if self.by_id_folded.find(lower_hash, same_lower).is_none() {
-            self.by_id_folded.insert_unique(lower_hash, n, |&i| {
-                let mut lower = String::new();
-                lower_into(at(entries[i as usize].id), &mut lower);
-                hash(&lower)
-            });
+        if self.by_id_folded.find(lower_key, same_lower).is_none() {
+            self.by_id_folded.insert(lower_key, n);
         }
         // Its name's group: a new one, or the end of an existing chain.
+        let name_key = key(name);
         let names = &self.names;
-        let head = |g: &u32| at(entries[names[*g as usize].first as usize].name) == name;
-        let name_group = self.by_name.find(hash(name), head).copied();
-        match name_group {
+        let head = |g: u32| at(entries[names[g as usize].first as usize].name) == name;
+        match self.by_name.find(name_key, head) {
             Some(g) => {
                 let last = chain(&mut self.names[g as usize], n);
                 self.entries[last as usize].next_name = n;
             }
             None => {
-                let g = self.names.len() as u32;
+                self.by_name.insert(name_key, self.names.len() as u32);
                 self.names.push(Group {
                     first: n,
                     last: n,
                     ids: 1,
-                });
-                let (text, entries, names) = (&self.text, &self.entries, &self.names);
-                let at = |range: (u32, u32)| &text[range.0 as usize..range.1 as usize];
-                self.by_name.insert_unique(hash(name), g, |&g| {
-                    hash(at(entries[names[g as usize].first as usize].name))
                 });
             }
         }
@@ -331,42 +356,31 @@ impl Lookup {
         let (text, entries) = (&self.text, &self.entries);
         let at = |range: (u32, u32)| &text[range.0 as usize..range.1 as usize];
         let folded_text = at(folded);
-        let fold_pair = hash_pair(folded_text, id);
-        let in_fold = self
-            .by_fold_pair
-            .find(fold_pair, |&i| {
-                let e = &entries[i as usize];
-                at(e.folded) == folded_text && at(e.id) == id
-            })
-            .is_some();
-        if in_fold {
+        let fold_pair = key_pair(folded_text, id);
+        let in_fold = self.by_fold_pair.find(fold_pair, |i| {
+            let e = &entries[i as usize];
+            at(e.folded) == folded_text && at(e.id) == id
+        });
+        if in_fold.is_some() {
             return;
         }
-        self.by_fold_pair.insert_unique(fold_pair, n, |&i| {
-            let e = &entries[i as usize];
-            hash_pair(at(e.folded), at(e.id))
-        });
+        self.by_fold_pair.insert(fold_pair, n);
+        let fold_key = key(folded_text);
         let folds = &self.folds;
-        let head = |g: &u32| at(entries[folds[*g as usize].first as usize].folded) == folded_text;
-        let fold_hash = hash(folded_text);
-        let fold_group = self.by_folded.find(fold_hash, head).copied();
-        let length = folded_text.chars().take(crate::suggest::MAX_COMPARED).count();
-        match fold_group {
+        let head = |g: u32| at(entries[folds[g as usize].first as usize].folded) == folded_text;
+        match self.by_folded.find(fold_key, head) {
             Some(g) => {
                 let last = chain(&mut self.folds[g as usize], n);
                 self.entries[last as usize].next_fold = n;
             }
             None => {
+                let length = folded_text.chars().take(crate::suggest::MAX_COMPARED).count();
                 let g = self.folds.len() as u32;
+                self.by_folded.insert(fold_key, g);
                 self.folds.push(Group {
                     first: n,
                     last: n,
                     ids: 1,
-                });
-                let (text, entries, folds) = (&self.text, &self.entries, &self.folds);
-                let at = |range: (u32, u32)| &text[range.0 as usize..range.1 as usize];
-                self.by_folded.insert_unique(fold_hash, g, |&g| {
-                    hash(at(entries[folds[g as usize].first as usize].folded))
                 });
                 self.fold_lengths[length].push(g);
             }
@@ -404,26 +418,26 @@ impl Lookup {
     /// What a cell's token stands for: an ID as it is; an ID in other letter case is a
     /// problem; else the name exactly, else the name ignoring case and runs of whitespace.
     pub fn resolve(&self, token: &str) -> Resolved<'_> {
-        let entry = |i: &u32| &self.entries[*i as usize];
-        if let Some(i) = self.by_id.find(hash(token), |i| self.at(entry(i).id) == token) {
+        let entry = |i: u32| &self.entries[i as usize];
+        if let Some(i) = self.by_id.find(key(token), |i| self.at(entry(i).id) == token) {
             return Resolved::Id(self.at(entry(i).id));
         }
         let (mut lower, mut other) = (String::new(), String::new());
         lower_into(token, &mut lower);
-        let same_lower = |i: &u32| {
+        let same_lower = |i: u32| {
             lower_into(self.at(entry(i).id), &mut other);
             other == lower
         };
-        if let Some(&i) = self.by_id_folded.find(hash(&lower), same_lower) {
-            return Resolved::WrongCase(self.at(self.entries[i as usize].id));
+        if let Some(i) = self.by_id_folded.find(key(&lower), same_lower) {
+            return Resolved::WrongCase(self.at(entry(i).id));
         }
-        let first_name = |g: &u32| self.at(self.entries[self.names[*g as usize].first as usize].name);
-        if let Some(&g) = self.by_name.find(hash(token), |g| first_name(g) == token) {
+        let first_name = |g: u32| self.at(entry(self.names[g as usize].first).name);
+        if let Some(g) = self.by_name.find(key(token), |g| first_name(g) == token) {
             return self.group_ids(&self.names[g as usize], |e| e.next_name);
         }
         let folded = fold(token);
-        let first_fold = |g: &u32| self.at(self.entries[self.folds[*g as usize].first as usize].folded);
-        if let Some(&g) = self.by_folded.find(hash(&folded), |g| first_fold(g) == folded) {
+        let first_fold = |g: u32| self.at(entry(self.folds[g as usize].first).folded);
+        if let Some(g) = self.by_folded.find(key(&folded), |g| first_fold(g) == folded) {
             return self.group_ids(&self.folds[g as usize], |e| e.next_fold);
         }
         Resolved::Unknown
@@ -467,8 +481,8 @@ impl Lookup {
     pub fn name_of(&self, id: &str) -> Option<&str> {
         let i = self
             .by_id
-            .find(hash(id), |&i| self.at(self.entries[i as usize].id) == id)?;
-        Some(self.at(self.entries[*i as usize].name))
+            .find(key(id), |i| self.at(self.entries[i as usize].id) == id)?;
+        Some(self.at(self.entries[i as usize].name))
     }
 
     /// A few other fields of the elements with these IDs, read again from the file (only

@@ -305,15 +305,16 @@ impl Mapper<'_> {
         raw.clear();
         cell_text(cell, &mut raw);
         let first = self.element.targets.len() as u32;
+        self.cell_targets.clear();
         // Line breaks always separate targets; then ';', or the template's separator.
         for line in raw.split(['\n', '\r']) {
             match relation.separator.as_deref() {
                 None => line
                     .split(';')
-                    .for_each(|part| self.add_target(layout, field, relation, col, first, part)),
+                    .for_each(|part| self.add_target(layout, field, relation, col, part)),
                 Some(sep) => line
                     .split(sep)
-                    .for_each(|part| self.add_target(layout, field, relation, col, first, part)),
+                    .for_each(|part| self.add_target(layout, field, relation, col, part)),
             }
         }
         let last = self.element.targets.len() as u32;
@@ -335,7 +336,7 @@ impl Mapper<'_> {
     }
 
     /// One part of a relation cell: trimmed, checked, and added unless empty or a repeat.
-    fn add_target(&mut self, layout: &Layout, field: &Field, relation: &Relation, col: u32, first: u32, part: &str) {
+    fn add_target(&mut self, layout: &Layout, field: &Field, relation: &Relation, col: u32, part: &str) {
         let token = part.trim();
         if token.is_empty() {
             return;
@@ -401,9 +402,17 @@ impl Mapper<'_> {
                 }
             },
         };
-        let repeated = self.element.targets[first as usize..]
-            .iter()
-            .any(|t| self.element.str(&t.id) == id);
+        // The targets of this cell so far, by hash: a cell of thousands of targets is checked in
+        // one pass, not by comparing each with every other.
+        let hash = {
+            use std::hash::BuildHasher;
+            rustc_hash::FxBuildHasher.hash_one(id)
+        };
+        let element = &self.element;
+        let repeated = self
+            .cell_targets
+            .find(hash, |&t| element.str(&element.targets[t as usize].id) == id)
+            .is_some();
         if repeated {
             let msg = format!(
                 "'{}': target '{}' is listed more than once; it is sent once",
@@ -447,9 +456,15 @@ impl Mapper<'_> {
         let start = self.element.mark();
         self.element.text.push_str(id);
         let end = self.element.mark();
+        let index = self.element.targets.len() as u32;
         self.element.targets.push(TargetRef {
             id: start..end,
             type_index,
+        });
+        let element = &self.element;
+        self.cell_targets.insert_unique(hash, index, |&t| {
+            use std::hash::BuildHasher;
+            rustc_hash::FxBuildHasher.hash_one(element.str(&element.targets[t as usize].id))
         });
     }
 }

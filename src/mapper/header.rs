@@ -2,6 +2,7 @@
 //! with the problems of missing and ambiguous columns.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::io;
 
 use super::{Layout, Mapper};
@@ -14,6 +15,72 @@ use crate::template::normalize_header;
 use super::text::cell_text;
 
 impl Mapper<'_> {
+    /// Keeps what [`Mapper::data_above`] needs of a row above the header row.
+    pub(super) fn remember_above(&mut self, row: &Row) {
+        let mut text = String::new();
+        let cells: Vec<(u32, u64)> = row
+            .cells()
+            .filter(|(_, c)| !c.is_blank())
+            .map(|(col, c)| {
+                text.clear();
+                cell_text(c, &mut text);
+                (col, rustc_hash::FxBuildHasher.hash_one(text.trim()))
+            })
+            .collect();
+        if cells.is_empty() {
+            return;
+        }
+        if self.above.len() == super::HEADER_SEARCH_ROWS as usize {
+            self.above.pop_front();
+        }
+        self.above.push_back((row.number, cells));
+    }
+
+    /// Rows above the header row are never read as elements: one that looks like an element
+    /// (a value in the external id's column and in at least half of the mapped columns, not
+    /// one title repeated) is said, since a submit would delete the element it describes.
+    fn data_above(
+        &mut self,
+        header_row: u32,
+        external_id: Option<u32>,
+        fields: &[Option<u32>],
+        headers: &[String],
+        problems: &mut Problems,
+    ) -> io::Result<()> {
+        let Some(id_col) = external_id else {
+            return Ok(());
+        };
+        let mut mapped: Vec<u32> = std::iter::once(id_col)
+            .chain(fields.iter().flatten().copied())
+            .collect();
+        mapped.sort_unstable();
+        mapped.dedup();
+        for (number, cells) in std::mem::take(&mut self.above) {
+            let filled: Vec<&(u32, u64)> = cells.iter().filter(|(c, _)| mapped.binary_search(c).is_ok()).collect();
+            let has_id = filled.iter().any(|(c, _)| *c == id_col);
+            let mut texts: Vec<u64> = filled.iter().map(|(_, h)| *h).collect();
+            texts.sort_unstable();
+            texts.dedup();
+            if has_id && filled.len() >= 2 && filled.len() * 2 >= mapped.len() && texts.len() >= 2 {
+                let message = format!(
+                    "row {number} is above the header row (row {header_row}, source.header_row) and has values in \
+                     {} of the {} columns the template maps, the external id's among them: it looks like an \
+                     element, but rows above the header row are never sent, so a submit would delete that element \
+                     in Relatics; if it is one, set source.header_row to the row that holds the headers",
+                    filled.len(),
+                    mapped.len()
+                );
+                let header = headers.get(id_col as usize).map_or("", String::as_str);
+                problems.push(
+                    Problem::new(Code::DataAboveHeader, message)
+                        .at(number, Some(id_col))
+                        .column(header),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
     pub(super) fn read_header(&mut self, row: &Row, problems: &mut Problems) -> io::Result<Layout> {
         let t = self.template;
         let header_row = row.number;
@@ -36,6 +103,7 @@ impl Mapper<'_> {
         }
         let mut accounted = vec![false; headers.len()];
         let mut missing = Vec::new();
+        let mut suggester = suggest::Suggester::new(headers.iter().map(String::as_str));
 
         // Columns matching a template column; one problem for none, one for several.
         let mut find = |column: &str,
@@ -46,8 +114,14 @@ impl Mapper<'_> {
             let matches = by_header.get(&normalize_header(column)).map_or(&[][..], Vec::as_slice);
             match matches {
                 [] => {
-                    let hint = suggest::closest(column, headers.iter().map(String::as_str))
-                        .map(|s| format!("; did you mean '{s}'? Rename the header in the sheet or change 'column' in the template"))
+                    let hint = suggester
+                        .closest(column)
+                        .map(|s| {
+                            format!(
+                                "; did you mean '{}'? Rename the header in the sheet or change 'column' in the template",
+                                crate::problem::quoted(s)
+                            )
+                        })
                         .unwrap_or_else(|| "; add the column to the sheet or change 'column' in the template".to_owned());
                     let mut p = Problem::new(
                         Code::MissingColumn,
@@ -111,7 +185,13 @@ impl Mapper<'_> {
         if t.ignore_others {
             accounted.iter_mut().for_each(|a| *a = true);
         }
+        self.data_above(header_row, external_id, &fields, &headers, problems)?;
         self.missing = missing;
+        // Headers are kept for messages and reports only: as long as those show them.
+        let headers = headers
+            .iter()
+            .map(|h| crate::problem::clip_said(h, crate::problem::MAX_HEADER_CHARS))
+            .collect();
         Ok(Layout {
             external_id,
             fields,

@@ -10,7 +10,7 @@ mod fields;
 mod header;
 mod text;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::ops::Range;
 
@@ -126,10 +126,19 @@ pub struct Mapper<'t> {
     date_formats: value::DateFormats,
     /// `unknown-target` problems so far (suggestions are made for the first few).
     unknown_targets: u64,
+    /// The targets of the relation cell being read (indices into the element's targets), to
+    /// find one given twice.
+    cell_targets: hashbrown::HashTable<u32>,
     /// What "did you mean" may still cost in this run.
     suggest_budget: crate::suggest::Budget,
-    /// The texts of the first rows, normalized, to tell where the headers really are.
-    early_rows: Vec<(u32, HashSet<String>)>,
+    /// The template's columns (normalized, numbered) and the longest, in characters.
+    wanted: (HashMap<String, usize>, usize),
+    /// How many of the template's columns each of the first rows holds, to tell where the
+    /// headers really are.
+    early_rows: Vec<(u32, usize)>,
+    /// The rows just above the header row (at most [`HEADER_SEARCH_ROWS`]): each filled cell's
+    /// column and a hash of its text, to say when one looks like an element.
+    above: std::collections::VecDeque<(u32, Vec<(u32, u64)>)>,
     /// `missing-column` problems, reported at the end with a hint when another row holds
     /// the headers.
     missing: Vec<Problem>,
@@ -159,7 +168,10 @@ impl<'t> Mapper<'t> {
             date_formats: value::DateFormats::new(&template.source.date_formats),
             unknown_targets: 0,
             suggest_budget: crate::suggest::Budget::default(),
+            cell_targets: hashbrown::HashTable::new(),
+            wanted: wanted_columns(template),
             early_rows: Vec::new(),
+            above: std::collections::VecDeque::new(),
             missing: Vec::new(),
             misplaced_settled: None,
         }
@@ -192,18 +204,21 @@ impl<'t> Mapper<'t> {
     pub fn row(&mut self, row: &Row, problems: &mut Problems) -> io::Result<Option<&Element>> {
         let header_row = self.template.source.header_row;
         if row.number <= HEADER_SEARCH_ROWS {
-            let mut text = String::new();
-            let cells: HashSet<String> = row
-                .cells()
-                .filter(|(_, c)| matches!(c, Cell::Text(_)))
-                .map(|(_, c)| {
-                    text.clear();
-                    cell_text(c, &mut text);
-                    normalize_header(&text)
-                })
-                .filter(|t| !t.is_empty())
-                .collect();
-            self.early_rows.push((row.number, cells));
+            // Only the template's columns are counted: nothing of the row is kept.
+            let (wanted, longest) = &self.wanted;
+            let mut found: HashSet<usize> = HashSet::new();
+            for (_, cell) in row.cells() {
+                let Cell::Text(t) = cell else { continue };
+                // Lower case never has fewer characters, and a character at most four bytes.
+                let t = t.trim();
+                if t.is_empty() || t.len() > 4 * longest {
+                    continue;
+                }
+                if let Some(&i) = wanted.get(&normalize_header(t)) {
+                    found.insert(i);
+                }
+            }
+            self.early_rows.push((row.number, found.len()));
         }
         if let Some(open) = row.unclosed_quote.filter(|_| row.number <= header_row) {
             problems.push(
@@ -213,6 +228,7 @@ impl<'t> Mapper<'t> {
             )?;
         }
         if row.number < header_row {
+            self.remember_above(row);
             return Ok(None);
         }
         if matches!(self.header, Header::Pending) {
@@ -408,22 +424,19 @@ impl<'t> Mapper<'t> {
             return None;
         }
         let t = self.template;
-        let wanted: HashSet<String> = std::iter::once(normalize_header(&t.external_id_column))
-            .chain(t.fields.iter().map(|f| normalize_header(&f.column)))
-            .collect();
-        let count = |cells: &HashSet<String>| wanted.iter().filter(|w| cells.contains(*w)).count();
+        let wanted = self.wanted.0.len();
         let at_header = self
             .early_rows
             .iter()
             .find(|(n, _)| *n == t.source.header_row)
-            .map_or(0, |(_, cells)| count(cells));
+            .map_or(0, |(_, found)| *found);
         let (row, found) = self
             .early_rows
             .iter()
             .filter(|(n, _)| *n != t.source.header_row)
-            .map(|(n, cells)| (*n, count(cells)))
+            .copied()
             .max_by_key(|&(n, found)| (found, std::cmp::Reverse(n)))?;
-        (found > at_header && found * 2 >= wanted.len()).then_some((row, found, wanted.len()))
+        (found > at_header && found * 2 >= wanted).then_some((row, found, wanted))
     }
 
     fn problem(
@@ -510,6 +523,19 @@ impl<'t> Mapper<'t> {
             self.element.values.push(value);
         }
     }
+}
+
+/// The template's columns, normalized and numbered (the external id's and every field's), and
+/// the longest in characters.
+fn wanted_columns(template: &Template) -> (HashMap<String, usize>, usize) {
+    let mut wanted = HashMap::new();
+    let columns = std::iter::once(&template.external_id_column).chain(template.fields.iter().map(|f| &f.column));
+    for column in columns {
+        let n = wanted.len();
+        wanted.entry(normalize_header(column)).or_insert(n);
+    }
+    let longest = wanted.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+    (wanted, longest)
 }
 
 /// The message of an `unclosed-quote` problem.

@@ -29,6 +29,7 @@ pub enum Code {
     DuplicateColumn,
     UnmappedColumn,
     EmptyHeaderRow,
+    DataAboveHeader,
     MissingExternalId,
     DuplicateExternalId,
     ExternalIdTooLong,
@@ -59,11 +60,12 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order the README documents them.
-    pub const ALL: [Code; 30] = [
+    pub const ALL: [Code; 31] = [
         Code::MissingColumn,
         Code::DuplicateColumn,
         Code::UnmappedColumn,
         Code::EmptyHeaderRow,
+        Code::DataAboveHeader,
         Code::MissingExternalId,
         Code::DuplicateExternalId,
         Code::ExternalIdTooLong,
@@ -98,6 +100,7 @@ impl Code {
             Code::DuplicateColumn => "duplicate-column",
             Code::UnmappedColumn => "unmapped-column",
             Code::EmptyHeaderRow => "empty-header-row",
+            Code::DataAboveHeader => "data-above-header",
             Code::MissingExternalId => "missing-external-id",
             Code::DuplicateExternalId => "duplicate-external-id",
             Code::ExternalIdTooLong => "external-id-too-long",
@@ -130,9 +133,11 @@ impl Code {
     /// Each code has one severity, so a report reader can rely on it.
     pub fn severity(self) -> Severity {
         match self {
-            Code::UnmappedColumn | Code::DuplicateTarget | Code::TimeDropped | Code::ReplacementCharacter => {
-                Severity::Warning
-            }
+            Code::UnmappedColumn
+            | Code::DataAboveHeader
+            | Code::DuplicateTarget
+            | Code::TimeDropped
+            | Code::ReplacementCharacter => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -70,7 +70,7 @@ impl Problem {
     }
 
     pub fn column(mut self, header: &str) -> Problem {
-        self.column = Some(clip_said(header, MAX_HEADER_CHARS));
+        self.column = Some(bound(header, MAX_HEADER_CHARS));
         self
     }
 
@@ -80,26 +80,24 @@ impl Problem {
     }
 
     pub fn value(mut self, value: &str) -> Problem {
-        self.value = Some(clip_said(value, MAX_VALUE_CHARS));
+        self.value = Some(bound(value, MAX_VALUE_CHARS));
         self
     }
 
     /// Every text at most as long as a report keeps it: the value, the header and the message
     /// (a guard for texts that reached a problem unclipped; each is cut saying its length).
     pub fn bounded(mut self) -> Problem {
-        // A text clipped already is a little over its bound (the length it says): left alone.
-        let over = |t: &str, max: usize| t.len() > max + 40 && t.chars().count() > max + 40;
-        let bound = |text: &mut Option<String>, max: usize| {
+        let bounded = |text: &mut Option<String>, max: usize| {
             if let Some(t) = text
                 && over(t, max)
             {
                 *t = clip_said(t, max);
             }
         };
-        bound(&mut self.value, MAX_VALUE_CHARS);
-        bound(&mut self.column, MAX_HEADER_CHARS);
-        bound(&mut self.property, MAX_HEADER_CHARS);
-        bound(&mut self.path, MAX_HEADER_CHARS);
+        bounded(&mut self.value, MAX_VALUE_CHARS);
+        bounded(&mut self.column, MAX_HEADER_CHARS);
+        bounded(&mut self.property, MAX_HEADER_CHARS);
+        bounded(&mut self.path, MAX_HEADER_CHARS);
         if over(&self.message, MAX_MESSAGE_CHARS) {
             self.message = clip_said(&self.message, MAX_MESSAGE_CHARS);
         }
@@ -132,6 +130,17 @@ pub fn clip_said(s: &str, max: usize) -> String {
         None => s.to_owned(),
         Some((at, _)) => format!("{}… ({} characters)", &s[..at], thousands(s.chars().count() as u64)),
     }
+}
+
+/// Whether `t` is longer than `max` characters by more than a clipped text's note of its
+/// length: a text clipped already is left alone.
+fn over(t: &str, max: usize) -> bool {
+    t.len() > max + 40 && t.chars().count() > max + 40
+}
+
+/// `t` as a report keeps it: whole, or clipped to `max` characters saying its length.
+fn bound(t: &str, max: usize) -> String {
+    if over(t, max) { clip_said(t, max) } else { t.to_owned() }
 }
 
 /// A text from the sheet as a message quotes it (without the quotes): whole when short, else

@@ -2,6 +2,7 @@
 
 mod annotate;
 mod authoring;
+mod bounds;
 mod check;
 mod convert;
 mod delimited;

@@ -40,6 +40,9 @@ pub enum Reply {
     Raw(Vec<u8>),
     /// Answer after a delay.
     After(Duration, Box<Reply>),
+    /// Send the headers of a 200 answer of `body`, then the body one byte at a time, `every`
+    /// apart (a server that keeps a connection alive without ever finishing).
+    Trickle(Duration, String),
 }
 
 impl Reply {
@@ -121,6 +124,20 @@ impl Server {
                         let _ = conn.flush();
                     }
                     Reply::Hang => hung.push(conn),
+                    Reply::Trickle(every, body) => {
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                            body.len()
+                        );
+                        let mut sent = conn.write_all(head.as_bytes()).and_then(|()| conn.flush());
+                        for byte in body.as_bytes() {
+                            if sent.is_err() {
+                                break;
+                            }
+                            std::thread::sleep(every);
+                            sent = conn.write_all(&[*byte]).and_then(|()| conn.flush());
+                        }
+                    }
                     Reply::Drop | Reply::After(..) => drop(conn),
                 }
             }
