@@ -68,8 +68,14 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
     global.apply_color();
     match cli.command {
         Command::Convert(args) => cmd::convert::run(&settings::convert(&args)?, &global),
-        Command::Check(args) => cmd::check::run(&settings::check(&args)?, &global),
-        Command::Submit(args) => cmd::submit::run(&settings::submit(&args)?, &global),
+        Command::Check(args) => match settings::check(&args)? {
+            settings::CheckCommand::Sheet(s) => cmd::check::run(&s, &global),
+            settings::CheckCommand::Project(p) => cmd::project::check(&p, &global),
+        },
+        Command::Submit(args) => match settings::submit(&args)? {
+            settings::SubmitCommand::One(s) => cmd::submit::run(&s, &global),
+            settings::SubmitCommand::Project(p) => cmd::project_submit::run(&p, &global),
+        },
         Command::Template(TemplateCommand::Init(args)) => cmd::template::init(&settings::template_init(&args)?),
         Command::FetchLookup(args) => cmd::fetch::run(&settings::fetch_lookup(&args)?),
         Command::Diff(args) => cmd::diff::run(&settings::diff(&args)?, &global),

@@ -363,19 +363,21 @@ Exit codes:
 #[derive(Debug, Args)]
 pub struct SheetArgs {
     /// The sheet: .xlsx, .xlsm, .xlsb, .xls, .ods, .csv, .tsv or .txt ('-' reads CSV from
-    /// standard input)
+    /// standard input); for check, also a project file (.toml)
     #[arg(value_name = "INPUT")]
     pub input: PathBuf,
 
-    /// The column template (TOML) that maps sheet columns to properties and relations
+    /// The column template (TOML) that maps sheet columns to properties and relations (required
+    /// for a sheet; a project file names its own)
     #[arg(short, long, value_name = "FILE")]
-    pub template: PathBuf,
+    pub template: Option<PathBuf>,
 
     #[command(flatten)]
     pub options: SheetOptions,
 
     /// Also write a copy of the sheet to OUT.xlsx with every problem marked on its cell (red:
-    /// error, amber: warning, with a note) and a first sheet listing every problem with a link
+    /// error, amber: warning, with a note) and a first sheet listing every problem with a link;
+    /// for a project, a folder that gets one copy per interface (INTERFACE.xlsx)
     #[arg(long, value_name = "OUT.xlsx")]
     pub annotate: Option<PathBuf>,
 }
@@ -429,12 +431,17 @@ pub struct CheckArgs {
     /// Report format on standard output
     #[arg(long, value_enum, default_value_t = ReportFormat::Text, value_name = "FORMAT")]
     pub report: ReportFormat,
+
+    /// For a project: where the IDs last read from Relatics are kept [default: as for submit]
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct SubmitArgs {
-    /// A sheet (.xlsx, .xlsm, .xlsb, .xls, .ods, .csv, .tsv, .txt) to convert and check, or a
-    /// body made earlier (.json, .xml) to send as it is
+    /// A sheet (.xlsx, .xlsm, .xlsb, .xls, .ods, .csv, .tsv, .txt) to convert and check, a
+    /// body made earlier (.json, .xml) to send as it is, or a project file (.toml) whose
+    /// interfaces are sent in order
     #[arg(value_name = "INPUT")]
     pub input: PathBuf,
 
@@ -497,6 +504,20 @@ pub struct SubmitArgs {
     /// Show the HTTP requests and responses (the token is shown as ***)
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// For a project: send only this interface (repeatable); the others are read for their
+    /// names and not sent
+    #[arg(long, value_name = "NAME")]
+    pub only: Vec<String>,
+
+    /// For a project: how long to wait, in seconds, for Relatics to give new elements their
+    /// IDs before the second phase (0 to 86400)
+    #[arg(long, value_name = "SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub wait: u64,
+
+    /// For a project: send an interface's body even when it is byte for byte the one last sent
+    #[arg(long)]
+    pub resend: bool,
 
     #[command(flatten)]
     pub options: SheetOptions,

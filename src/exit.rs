@@ -18,6 +18,9 @@ pub enum Exit {
     Refused = 4,
     /// The body was sent and accepted, but its receipt could not be saved.
     NotRecorded = 5,
+    /// A project's run ended with relation targets still left out: the IDs of new elements did
+    /// not come within `--wait`, or their interface was not sent (`--only`).
+    Incomplete = 6,
 }
 
 impl From<Exit> for ExitCode {

@@ -137,6 +137,7 @@ fn convert(spec: &InputSpec, template: &Template) {
         collect_ids: true,
         allow_empty: false,
         progress: Progress::off(),
+        project: None,
     };
     if let Ok(mut outcome) = pipeline::run(job, Some(&mut writer as &mut dyn crate::body::Encoder)) {
         let _ = outcome.problems.for_each(|_| Ok(()));

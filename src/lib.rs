@@ -25,6 +25,7 @@ pub mod panics;
 pub mod pipeline;
 pub mod problem;
 pub mod progress;
+pub mod project;
 pub mod report;
 pub mod small;
 pub mod submit;

@@ -26,6 +26,11 @@ pub fn on_interrupt_say(note: Option<String>) {
     *INTERRUPT_NOTE.lock().unwrap_or_else(|e| e.into_inner()) = note;
 }
 
+/// What an interruption would say now, if not the default.
+pub fn interrupt_note() -> Option<String> {
+    INTERRUPT_NOTE.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
 /// A temporary file registered for removal on Ctrl+C; unregistered when dropped.
 #[derive(Debug)]
 pub struct Registered(PathBuf);

@@ -10,7 +10,8 @@ use anyhow::Context as _;
 
 use crate::body::Encoder;
 use crate::input::{self, InputError, InputSpec, Row, RowSink, SheetInfo, Stopped};
-use crate::mapper::Mapper;
+use crate::lookup::interfaces::{Deferred, Pending};
+use crate::mapper::{Mapper, ProjectLink};
 use crate::problem::{Problems, Stats};
 use crate::progress::Progress;
 use crate::template::Template;
@@ -43,6 +44,8 @@ pub struct Job<'a> {
     /// A sheet without data rows is not a problem (`submit --allow-empty`).
     pub allow_empty: bool,
     pub progress: Progress,
+    /// The sheet is one interface of a project (`interface:` relations).
+    pub project: Option<ProjectLink<'a>>,
 }
 
 /// What came out.
@@ -54,6 +57,10 @@ pub struct Outcome {
     pub body_complete: bool,
     /// External ids of the elements, if asked for.
     pub external_ids: Vec<String>,
+    /// In a project: targets left out of the body because their elements have no ID yet.
+    pub pending: Pending,
+    /// In a project: targets to settle once every sheet is read.
+    pub deferred: Vec<Deferred>,
 }
 
 impl Outcome {
@@ -89,6 +96,7 @@ impl Stages<'_, '_> {
         self.problems = problems;
         self.mapper = Mapper::new(self.job.template);
         self.mapper.set_allow_empty(self.job.allow_empty);
+        self.mapper.set_project(self.job.project);
         self.rows_seen = 0;
         if let Some(b) = self.body.as_deref_mut() {
             b.begin().context(WRITING_BODY)?;
@@ -186,11 +194,14 @@ fn finish(mut stages: Stages<'_, '_>) -> anyhow::Result<Outcome> {
     } else {
         Vec::new()
     };
+    let (pending, deferred) = stages.mapper.take_waiting();
     Ok(Outcome {
         info: stages.info,
         stats: stages.mapper.stats(),
         problems: stages.problems,
         body_complete,
         external_ids,
+        pending,
+        deferred,
     })
 }

@@ -24,6 +24,7 @@ pub fn run(settings: &CheckSettings, global: &Global) -> anyhow::Result<Exit> {
         collect_ids: false,
         allow_empty: false,
         progress: Progress::new(!global.quiet),
+        project: None,
     };
     let mut outcome = pipeline::run(job, None)?;
 

@@ -9,6 +9,8 @@ pub mod convert;
 pub mod diff;
 pub mod docs;
 pub mod fetch;
+pub mod project;
+pub mod project_submit;
 pub mod settings;
 pub mod sheet;
 pub mod submit;

@@ -13,6 +13,7 @@ use crate::cli::{
 };
 use crate::input::{DelimitedOptions, InputFormat, InputSpec, Limits, XlsxReader};
 use crate::output::Destination;
+use crate::project::Project;
 use crate::report::Style;
 use crate::submit::{self, Credentials};
 use crate::template::{self, FieldKind, Template};
@@ -331,58 +332,39 @@ pub fn load_template(path: &Path) -> anyhow::Result<Template> {
 
 /// The kind of input `path` names, by its extension.
 fn input_format(path: &Path) -> anyhow::Result<InputFormat> {
-    if path.is_dir() {
-        bail!("{} is a folder: give the sheet file itself", path.display());
-    }
-    InputFormat::of(path).ok_or_else(|| {
-        anyhow::anyhow!(
-            "cannot read {}: relsync reads {} files (the format comes from the extension)",
-            path.display(),
-            InputFormat::EXTENSIONS
-        )
-    })
+    crate::template::input_format(path)
 }
 
 /// What to read, from the input path, the `--sheet` flag and the template.
 fn input_spec(input: &Path, sheet: Option<&str>, template: &Template) -> anyhow::Result<InputSpec> {
-    let format = input_format(input)?;
-    if format.is_delimited() && sheet.is_some() {
-        bail!(
-            "--sheet applies to workbooks; {} is delimited text with a single sheet",
-            input.display()
-        );
-    }
-    let sheet = if format.is_delimited() {
-        None
-    } else {
-        sheet.map(str::to_owned).or_else(|| template.source.sheet.clone())
-    };
-    Ok(InputSpec {
-        path: input.to_owned(),
-        format,
-        sheet,
-        delimited: DelimitedOptions {
-            delimiter: template.source.delimiter,
-            encoding: template.source.encoding,
-        },
-        xlsx_reader: XlsxReader::from_env(),
-        limits: Limits {
-            part_size: template.limits.max_part_size,
-            shared_strings: template.limits.max_shared_strings,
-            columns: template.limits.max_columns,
-            rows: template.limits.max_rows,
-            cells: u64::from(template.limits.max_cells),
-        },
-    })
+    template.input_spec(input, sheet)
 }
 
-fn sheet_settings(args: &SheetArgs) -> anyhow::Result<SheetSettings> {
-    let template = load_template(&args.template)?;
+/// Whether `path` names a project file (`relsync.toml`, any name ending in `.toml`).
+pub fn is_project(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+}
+
+fn sheet_settings(args: &SheetArgs, command: &str) -> anyhow::Result<SheetSettings> {
+    if is_project(&args.input) {
+        bail!(
+            "{0} is a project file, and {command} takes one sheet: check a project with relsync check {0}, send it \
+             with relsync submit {0}",
+            args.input.display()
+        );
+    }
+    let Some(template_path) = &args.template else {
+        bail!(
+            "{} is a sheet, so {command} needs its column template: add --template FILE",
+            args.input.display()
+        );
+    };
+    let template = load_template(template_path)?;
     let spec = input_spec(&args.input, args.options.sheet.as_deref(), &template)?;
     let settings = SheetSettings {
         spec,
         template,
-        template_path: args.template.clone(),
+        template_path: template_path.clone(),
         strict: args.options.strict,
         report_file: args.options.report_file.clone(),
         html_report: args.options.html_report.clone(),
@@ -457,7 +439,7 @@ pub fn ensure_not_an_input(output: &Path, inputs: &[&Path], what: &str) -> anyho
 }
 
 pub fn convert(args: &ConvertArgs) -> anyhow::Result<ConvertSettings> {
-    let sheet = sheet_settings(&args.sheet)?;
+    let sheet = sheet_settings(&args.sheet, "convert")?;
     let output = Destination::from_arg(args.output.as_deref());
     let from_extension = args.output.as_deref().and_then(OutputFormat::of_path);
     let asked = args.format.map(OutputFormat::of_arg);
@@ -507,13 +489,106 @@ pub fn convert(args: &ConvertArgs) -> anyhow::Result<ConvertSettings> {
     })
 }
 
-pub fn check(args: &CheckArgs) -> anyhow::Result<CheckSettings> {
-    let sheet = sheet_settings(&args.sheet)?;
+/// `relsync check`: one sheet, or a project.
+pub enum CheckCommand {
+    Sheet(Box<CheckSettings>),
+    Project(Box<ProjectCheck>),
+}
+
+/// `relsync check relsync.toml`.
+pub struct ProjectCheck {
+    pub project: Project,
+    pub report: ReportFormat,
+    pub strict: bool,
+    pub report_file: Option<PathBuf>,
+    pub html_report: Option<PathBuf>,
+    /// A folder for one annotated copy per interface.
+    pub annotate: Option<PathBuf>,
+    /// Where the IDs last read from Relatics are kept; `None` when there is no state directory.
+    pub state_dir: Option<PathBuf>,
+}
+
+pub fn check(args: &CheckArgs) -> anyhow::Result<CheckCommand> {
+    if is_project(&args.sheet.input) {
+        return project_check(args).map(|p| CheckCommand::Project(Box::new(p)));
+    }
+    if args.state_dir.is_some() {
+        bail!(
+            "--state-dir applies to a project file, whose relations may name elements Relatics has; not to one sheet"
+        );
+    }
+    let sheet = sheet_settings(&args.sheet, "check")?;
     sheet.check_outputs(None)?;
-    Ok(CheckSettings {
+    Ok(CheckCommand::Sheet(Box::new(CheckSettings {
         sheet,
         report: args.report,
+    })))
+}
+
+fn project_check(args: &CheckArgs) -> anyhow::Result<ProjectCheck> {
+    let sheet = &args.sheet;
+    if sheet.template.is_some() {
+        bail!(
+            "{} is a project file, which names a template for each interface: leave out --template",
+            sheet.input.display()
+        );
+    }
+    if sheet.options.sheet.is_some() {
+        bail!(
+            "{} is a project file: give an interface's sheet with sheet = \"...\" in it, not --sheet",
+            sheet.input.display()
+        );
+    }
+    let project = crate::project::load(&sheet.input)?;
+    let inputs: Vec<&Path> = project_inputs(&project);
+    check_report_outputs(
+        &[
+            (&sheet.options.report_file, "JSON report"),
+            (&sheet.options.html_report, "HTML report"),
+        ],
+        &inputs,
+        None,
+    )?;
+    if let Some(dir) = &sheet.annotate
+        && dir.exists()
+        && !dir.is_dir()
+    {
+        bail!(
+            "--annotate for a project is a folder for one annotated copy per interface; {} is a file",
+            dir.display()
+        );
+    }
+    let state_dir = match &args.state_dir {
+        Some(dir) => Some(dir.clone()),
+        None => submit::default_state_dir().ok(),
+    };
+    Ok(ProjectCheck {
+        project,
+        report: args.report,
+        strict: sheet.options.strict,
+        report_file: sheet.options.report_file.clone(),
+        html_report: sheet.options.html_report.clone(),
+        annotate: sheet.annotate.clone(),
+        state_dir,
     })
+}
+
+/// The files a project run reads: the project file, the sheets, the templates and their
+/// lookup files.
+fn project_inputs(project: &Project) -> Vec<&Path> {
+    let mut inputs = vec![project.path.as_path()];
+    for i in &project.interfaces {
+        inputs.push(i.spec.path.as_path());
+        inputs.push(i.template_path.as_path());
+        for field in &i.template.fields {
+            if let FieldKind::Relation(r) = &field.kind
+                && let Some(lookup) = &r.lookup
+            {
+                inputs.push(lookup.path.as_path());
+            }
+        }
+    }
+    inputs
 }
 
 /// An environment variable, trimmed; `None` when unset or empty.
@@ -524,7 +599,168 @@ fn env(name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
+/// `relsync submit`: one sheet or body, or a project.
+pub enum SubmitCommand {
+    One(Box<SubmitSettings>),
+    Project(Box<ProjectSubmit>),
+}
+
+/// `relsync submit relsync.toml`.
+pub struct ProjectSubmit {
+    pub project: Project,
+    /// Per interface: whether this run sends it (`--only`; all without).
+    pub sent: Vec<bool>,
+    /// How long to wait for new elements' IDs before the second phase.
+    pub wait: Duration,
+    pub resend: bool,
+    pub format: BodyFormat,
+    pub strict: bool,
+    pub report_file: Option<PathBuf>,
+    pub html_report: Option<PathBuf>,
+    /// Per interface: its endpoint and ids URLs, checked (`None` where the project gives none).
+    pub endpoints: Vec<Option<String>>,
+    pub ids: Vec<Option<String>>,
+    /// What every interface's submit shares (its `endpoint` and `input` are each interface's).
+    pub send: submit::Settings,
+}
+
+pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitCommand> {
+    if is_project(&args.input) {
+        return project_submit(args).map(|p| SubmitCommand::Project(Box::new(p)));
+    }
+    if !args.only.is_empty() || args.resend {
+        bail!(
+            "--only and --resend apply to a project file; {} is not one",
+            args.input.display()
+        );
+    }
+    one_submit(args).map(|s| SubmitCommand::One(Box::new(s)))
+}
+
+/// Checks a URL of a project (an interface's endpoint or ids): https (http on loopback), and
+/// a host a shared file may name.
+fn project_url(url: &crate::project::Url) -> anyhow::Result<String> {
+    let what = format!("{} in {}", url.key, url.file.display());
+    let parsed = submit::trust::check_url(&url.url, &what)?;
+    let shared = if url.key.starts_with("interface ") {
+        "project file"
+    } else {
+        "template"
+    };
+    submit::trust::ensure_shared_may_name(&parsed, &what, shared, "Trust")?;
+    Ok(parsed.into())
+}
+
+fn project_submit(args: &SubmitArgs) -> anyhow::Result<ProjectSubmit> {
+    if args.endpoint.is_some() {
+        bail!(
+            "{} is a project file, which names each interface's endpoint: leave out --endpoint",
+            args.input.display()
+        );
+    }
+    if args.template.is_some() {
+        bail!(
+            "{} is a project file, which names a template for each interface: leave out --template",
+            args.input.display()
+        );
+    }
+    if args.options.sheet.is_some() {
+        bail!(
+            "{} is a project file: give an interface's sheet with sheet = \"...\" in it, not --sheet",
+            args.input.display()
+        );
+    }
+    let project = crate::project::load(&args.input)?;
+    let names: Vec<&str> = project.interfaces.iter().map(|i| i.name.as_str()).collect();
+    let mut sent = vec![args.only.is_empty(); project.interfaces.len()];
+    for only in &args.only {
+        match project.find(only.trim()) {
+            Some(i) => sent[i] = true,
+            None => {
+                let hint = crate::suggest::closest(only, names.iter().copied())
+                    .map(|s| format!("; did you mean '{s}'?"))
+                    .unwrap_or_default();
+                bail!(
+                    "--only {only}: the project has no such interface (it has {}){hint}",
+                    names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
+                );
+            }
+        }
+    }
+    let mut endpoints = Vec::new();
+    let mut ids = Vec::new();
+    for (i, interface) in project.interfaces.iter().enumerate() {
+        let endpoint = match &interface.endpoint {
+            Some(url) => Some(project_url(url)?),
+            None if sent[i] && !args.dry_run => bail!(
+                "interface '{}' (line {} of {}) has no endpoint: set endpoint = \"synchronizing/...\" in the project \
+                 file (or target.endpoint in its template)",
+                interface.name,
+                interface.line,
+                project.path.display()
+            ),
+            None => None,
+        };
+        endpoints.push(endpoint);
+        ids.push(interface.ids.as_ref().map(project_url).transpose()?);
+    }
+    let given = CredentialArgs {
+        token_file: args.token_file.as_deref(),
+        token_url: args.token_url.as_deref(),
+    };
+    let fallback = project.token_url.as_ref().map(|(url, line)| TokenUrlFrom {
+        url: url.as_str(),
+        said: format!("token_url (line {line}) in the project file {}", project.path.display()),
+        shared: "project file",
+    });
+    let (credentials, credentials_problem) = match credentials_from(&given, fallback) {
+        Ok(c) => (c, None),
+        Err(e) if args.dry_run && e.downcast_ref::<Incomplete>().is_some() => (None, Some(e.to_string())),
+        Err(e) => return Err(e),
+    };
+    if credentials.is_none() && !args.dry_run {
+        bail!("{NO_CREDENTIALS}");
+    }
+    let state_dir = match &args.state_dir {
+        Some(dir) => dir.clone(),
+        None => submit::default_state_dir()?,
+    };
+    let report_file = args.options.report_file.clone();
+    let html_report = args.options.html_report.clone();
+    check_report_outputs(
+        &[(&report_file, "JSON report"), (&html_report, "HTML report")],
+        &project_inputs(&project),
+        None,
+    )?;
+    Ok(ProjectSubmit {
+        sent,
+        wait: Duration::from_secs(args.wait),
+        resend: args.resend,
+        format: args.format.map(api_format).transpose()?.unwrap_or(BodyFormat::Json),
+        strict: args.options.strict,
+        report_file,
+        html_report,
+        endpoints,
+        ids,
+        send: submit::Settings {
+            input: args.input.clone(),
+            endpoint: None,
+            dry_run: args.dry_run,
+            allow_deletions: args.allow_deletions,
+            allow_empty: args.allow_empty,
+            state_dir,
+            timeout: Duration::from_secs(args.timeout.max(1)),
+            retries: args.retries,
+            accept: args.accept.into(),
+            credentials,
+            credentials_problem,
+            verbose: args.verbose,
+        },
+        project,
+    })
+}
+
+fn one_submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
     let body_format = BodyFormat::of_path(&args.input);
     let template = match &args.template {
         Some(path) => Some(load_template(path)?),
@@ -641,11 +877,37 @@ struct CredentialArgs<'a> {
     token_url: Option<&'a str>,
 }
 
+/// A token URL a shared file gives, and how to name it.
+struct TokenUrlFrom<'a> {
+    url: &'a str,
+    /// `target.token_url in the template t.toml`.
+    said: String,
+    /// What the file is: "template", "project file".
+    shared: &'static str,
+}
+
 /// Credentials from `--token-file`, `RELATICS_TOKEN`, or client id and secret; `None` if none.
 fn credentials(
     args: &CredentialArgs<'_>,
     template: Option<&Template>,
     template_path: &Path,
+) -> anyhow::Result<Option<Credentials>> {
+    let fallback = template
+        .and_then(|t| t.target.token_url.as_deref())
+        .map(|url| TokenUrlFrom {
+            url,
+            said: format!("target.token_url in the template {}", template_path.display()),
+            shared: "template",
+        });
+    credentials_from(args, fallback)
+}
+
+/// Credentials from `--token-file`, `RELATICS_TOKEN`, or client id and secret, the token URL
+/// from the command line, the environment, or (trusted only for Relatics and loopback hosts,
+/// or hosts listed in `RELSYNC_TRUSTED_HOSTS`) a shared file; `None` if none.
+fn credentials_from(
+    args: &CredentialArgs<'_>,
+    fallback: Option<TokenUrlFrom<'_>>,
 ) -> anyhow::Result<Option<Credentials>> {
     if let Some(path) = args.token_file {
         return Ok(Some(Credentials::Token {
@@ -668,7 +930,7 @@ fn credentials(
             let token_url = match (args.token_url.map(str::to_owned), env("RELATICS_TOKEN_URL")) {
                 (Some(u), _) | (None, Some(u)) => submit::trust::check_url(&u, "token URL")?,
                 (None, None) => {
-                    let Some(u) = template.and_then(|t| t.target.token_url.as_deref()) else {
+                    let Some(from) = fallback else {
                         return Err(Incomplete(
                             "RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET are set but there is no token URL: give \
                              --token-url, set RELATICS_TOKEN_URL, or set target.token_url in the template (Relatics \
@@ -676,13 +938,12 @@ fn credentials(
                         )
                         .into());
                     };
-                    let url = submit::trust::check_url(u, "token URL")?;
-                    submit::trust::ensure_template_may_name(
+                    let url = submit::trust::check_url(from.url, "token URL")?;
+                    submit::trust::ensure_shared_may_name(
                         &url,
-                        template_path,
-                        "target.token_url",
-                        "--token-url",
-                        "RELATICS_TOKEN_URL",
+                        &from.said,
+                        from.shared,
+                        "Give the URL with --token-url or RELATICS_TOKEN_URL, or trust",
                     )?;
                     url
                 }

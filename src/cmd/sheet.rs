@@ -53,6 +53,7 @@ pub fn convert_sheet(run: &SheetRun<'_>, encoder: &mut dyn Encoder, global: &Glo
         collect_ids: run.collect_ids,
         allow_empty: run.allow_empty,
         progress: Progress::new(!global.quiet),
+        project: None,
     };
     let mut outcome = pipeline::run(job, Some(&mut *encoder))?;
     let elements = encoder.count();
@@ -135,7 +136,7 @@ pub fn write_report_files(
 }
 
 /// Writes one report file through `write`, whole or not at all.
-fn write_file(
+pub fn write_file(
     path: &Path,
     what: &str,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,

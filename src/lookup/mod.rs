@@ -9,6 +9,7 @@
 //! exactly, then ignoring case and runs of whitespace. [`Lookups`] loads each file once however
 //! many relations (or templates) use it.
 
+pub mod interfaces;
 mod parse;
 
 use std::fmt;
@@ -49,6 +50,8 @@ pub struct Lookup {
     /// Folded groups by the length of their name as suggestions compare it (index: characters,
     /// at most `suggest::MAX_COMPARED`).
     fold_lengths: Vec<Vec<u32>>,
+    /// Buffers reused by [`Lookup::insert`].
+    scratch: Scratch,
 }
 
 /// Where one pair's texts are in [`Lookup::text`], and the next entry of its name and of its
@@ -216,6 +219,20 @@ impl Lookup {
     /// Reads the lookup file at `path` as the file `named` (its extension says what it is):
     /// `fetch-lookup` reads its download before it takes the file's name.
     pub fn load_named(path: &Path, named: &Path, fields: &Fields) -> Result<Lookup, LookupError> {
+        let lookup = Lookup::load_ids(path, named, fields)?;
+        if lookup.is_empty() {
+            return Err(LookupError {
+                path: named.to_owned(),
+                why: format!("holds no name/ID pairs; {SHAPES}"),
+            });
+        }
+        Ok(lookup)
+    }
+
+    /// Reads the answer of a project interface's `ids` endpoint at `path` (read as the file
+    /// `named`): as [`Lookup::load_named`], but an answer without elements is a type that has
+    /// none yet, not a mistake.
+    pub fn load_ids(path: &Path, named: &Path, fields: &Fields) -> Result<Lookup, LookupError> {
         let mut lookup = Lookup::empty(named);
         let mut scratch = Scratch::default();
         read(path, &extension(named), fields, false, &mut |pair| {
@@ -225,12 +242,6 @@ impl Lookup {
             path: named.to_owned(),
             why: e.why,
         })?;
-        if lookup.is_empty() {
-            return Err(LookupError {
-                path: named.to_owned(),
-                why: format!("holds no name/ID pairs; {SHAPES}"),
-            });
-        }
         lookup.shrink();
         Ok(lookup)
     }
@@ -418,6 +429,14 @@ impl Lookup {
     /// What a cell's token stands for: an ID as it is; an ID in other letter case is a
     /// problem; else the name exactly, else the name ignoring case and runs of whitespace.
     pub fn resolve(&self, token: &str) -> Resolved<'_> {
+        match self.resolve_id(token) {
+            Resolved::Unknown => self.resolve_name(token),
+            found => found,
+        }
+    }
+
+    /// `token` as an element ID: the ID, or (in other letter case) [`Resolved::WrongCase`].
+    pub fn resolve_id(&self, token: &str) -> Resolved<'_> {
         let entry = |i: u32| &self.entries[i as usize];
         if let Some(i) = self.by_id.find(key(token), |i| self.at(entry(i).id) == token) {
             return Resolved::Id(self.at(entry(i).id));
@@ -431,6 +450,12 @@ impl Lookup {
         if let Some(i) = self.by_id_folded.find(key(&lower), same_lower) {
             return Resolved::WrongCase(self.at(entry(i).id));
         }
+        Resolved::Unknown
+    }
+
+    /// `token` as a name: exactly, then ignoring case and runs of whitespace.
+    pub fn resolve_name(&self, token: &str) -> Resolved<'_> {
+        let entry = |i: u32| &self.entries[i as usize];
         let first_name = |g: u32| self.at(entry(self.names[g as usize].first).name);
         if let Some(g) = self.by_name.find(key(token), |g| first_name(g) == token) {
             return self.group_ids(&self.names[g as usize], |e| e.next_name);
@@ -441,6 +466,20 @@ impl Lookup {
             return self.group_ids(&self.folds[g as usize], |e| e.next_fold);
         }
         Resolved::Unknown
+    }
+
+    /// Adds one pair to a lookup being built (the rows of a project interface's sheet, as they
+    /// are read); a pair that is there already is not added again.
+    pub fn insert(&mut self, name: &str, id: &str) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        self.add(name, id, &mut scratch);
+        self.scratch = scratch;
+    }
+
+    /// An empty lookup, to [`Lookup::insert`] into; `path` is where its pairs come from, for
+    /// messages.
+    pub fn new(path: &Path) -> Lookup {
+        Lookup::empty(path)
     }
 
     /// Up to three names most like `token`, closest first (one per folded name), drawing on
@@ -500,7 +539,7 @@ impl Lookup {
 }
 
 /// Buffers reused while adding pairs.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Scratch {
     folded: String,
     lower: String,

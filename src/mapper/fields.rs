@@ -9,6 +9,7 @@ use super::text::{
 use super::{Layout, Mapper, TargetRef, Value};
 use crate::input::{Cell, Row};
 use crate::lookup::Resolved;
+use crate::lookup::interfaces::{Deferred, Target};
 use crate::problem::{Code, quoted};
 use crate::suggest;
 use crate::template::{Cardinality, EmptyPolicy, Field, FieldKind, PropertyType, Relation, TargetTypes};
@@ -306,6 +307,7 @@ impl Mapper<'_> {
         cell_text(cell, &mut raw);
         let first = self.element.targets.len() as u32;
         self.cell_targets.clear();
+        self.cell_waiting = 0;
         // Line breaks always separate targets; then ';', or the template's separator.
         for line in raw.split(['\n', '\r']) {
             match relation.separator.as_deref() {
@@ -327,7 +329,7 @@ impl Mapper<'_> {
             let shown = raw.trim().to_owned();
             self.problem(Code::TooManyTargets, col, layout, Some(field), msg).value = Some(shown);
         }
-        if field.required && last == first {
+        if field.required && last == first && self.cell_waiting == 0 {
             let msg = format!("'{}' is required but the cell names no target", field.name);
             self.problem(Code::RequiredEmpty, col, layout, Some(field), msg);
         }
@@ -341,8 +343,19 @@ impl Mapper<'_> {
         if token.is_empty() {
             return;
         }
+        // A project interface's elements: names of its rows and of the elements Relatics has.
+        let from_interface;
+        if let Some(interface) = relation.interface {
+            match self.interface_target(layout, field, col, interface, token) {
+                Some(id) => from_interface = id,
+                None => return,
+            }
+        } else {
+            from_interface = String::new();
+        }
         // Names become element IDs through the lookup; an ID passes as it is.
         let id = match &relation.lookup {
+            None if relation.interface.is_some() => from_interface.as_str(),
             None => token,
             Some(lookup) => match lookup.resolve(token) {
                 Resolved::Id(id) => id,
@@ -466,6 +479,63 @@ impl Mapper<'_> {
             use std::hash::BuildHasher;
             rustc_hash::FxBuildHasher.hash_one(element.str(&element.targets[t as usize].id))
         });
+    }
+}
+
+impl Mapper<'_> {
+    /// The element ID a token of an `interface:` relation stands for; `None` when it has none
+    /// (yet): left out of the body and counted while its element waits for an ID, or reported.
+    fn interface_target(
+        &mut self,
+        layout: &Layout,
+        field: &Field,
+        col: u32,
+        interface: usize,
+        token: &str,
+    ) -> Option<String> {
+        let Some(link) = self.project else {
+            let msg = format!(
+                "'{}': the relation's targets are elements of a project interface; check or submit the project file",
+                field.name
+            );
+            self.problem(Code::UnknownTarget, col, layout, Some(field), msg).value = Some(token.to_owned());
+            return None;
+        };
+        let target = link.names.borrow().resolve(interface, token);
+        match target {
+            Target::Id(id) => Some(id),
+            Target::Pending => {
+                self.pending.add(interface, token);
+                self.cell_waiting += 1;
+                None
+            }
+            Target::Deferred => {
+                self.pending.add(interface, token);
+                self.cell_waiting += 1;
+                self.deferred.push(Deferred {
+                    interface,
+                    row: self.row_number,
+                    col,
+                    line: self.row_line.filter(|l| *l != u64::from(self.row_number)),
+                    field: field.name.clone(),
+                    header: layout.header(col).to_owned(),
+                    token: token.to_owned(),
+                });
+                None
+            }
+            Target::Ambiguous { .. } | Target::WrongCase(_) | Target::Unknown => {
+                let problem = link
+                    .names
+                    .borrow()
+                    .problem(interface, &field.name, token, &mut self.suggest_budget);
+                if let Some(p) = problem {
+                    let code = p.code;
+                    let value = p.value.clone();
+                    self.problem(code, col, layout, Some(field), p.message).value = value;
+                }
+                None
+            }
+        }
     }
 }
 

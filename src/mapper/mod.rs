@@ -19,6 +19,7 @@ pub use text::cell_text;
 use crate::cellref::{cell_name, column_letters, sheet_cell};
 use crate::ids::IdSet;
 use crate::input::{Cell, Row, UnclosedQuote};
+use crate::lookup::interfaces::{Deferred, Pending, ProjectNames};
 use crate::problem::{Code, Problem, Problems, Stats};
 use crate::template::{Field, Ragged, Template, normalize_header};
 use crate::value;
@@ -105,9 +106,28 @@ enum Header {
     Unusable,
 }
 
+/// A sheet read within a project: the names of the interfaces relations point at, which
+/// interface this sheet is, the field holding its elements' names, and whether its rows are to
+/// be recorded as names (the first read of each sheet in a project run).
+#[derive(Clone, Copy)]
+pub struct ProjectLink<'a> {
+    pub names: &'a std::cell::RefCell<ProjectNames>,
+    pub interface: usize,
+    pub name_field: Option<usize>,
+    pub collect: bool,
+}
+
 /// Turns rows into checked elements.
 pub struct Mapper<'t> {
     template: &'t Template,
+    /// Set within a project (`interface:` relations).
+    project: Option<ProjectLink<'t>>,
+    /// Targets left out of the body because their elements have no ID yet.
+    pending: Pending,
+    /// Targets whose sheet was not read whole yet: settled when it is.
+    deferred: Vec<Deferred>,
+    /// Targets of the relation cell being read that wait for an ID (pending or deferred).
+    cell_waiting: u32,
     sheet: Option<String>,
     header: Header,
     /// External ids seen so far, with the row where each first appeared.
@@ -153,6 +173,10 @@ impl<'t> Mapper<'t> {
     pub fn new(template: &'t Template) -> Mapper<'t> {
         Mapper {
             template,
+            project: None,
+            pending: Pending::default(),
+            deferred: Vec::new(),
+            cell_waiting: 0,
             sheet: None,
             header: Header::Pending,
             seen_ids: IdSet::default(),
@@ -175,6 +199,17 @@ impl<'t> Mapper<'t> {
             missing: Vec::new(),
             misplaced_settled: None,
         }
+    }
+
+    /// Reads the sheet within a project.
+    pub fn set_project(&mut self, link: Option<ProjectLink<'t>>) {
+        self.project = link;
+    }
+
+    /// The targets left out because their elements have no ID yet, and the ones to settle once
+    /// every sheet is read.
+    pub fn take_waiting(&mut self) -> (Pending, Vec<Deferred>) {
+        (std::mem::take(&mut self.pending), std::mem::take(&mut self.deferred))
     }
 
     /// A sheet without data rows is allowed (`submit --allow-empty`), not an `empty-body` error.
@@ -281,6 +316,7 @@ impl<'t> Mapper<'t> {
         self.row_number = row.number;
         self.row_line = row.line;
         self.map_row(&layout, row);
+        self.record_name();
         // Surplus fields of a ragged record are reported as `extra-cell`, not as unmapped columns.
         let mut counted = row.width();
         if let Some(open) = row.unclosed_quote {
@@ -508,6 +544,21 @@ impl<'t> Mapper<'t> {
                 cell_name(row.number, fields)
             );
             self.problem(Code::MissingCell, fields, layout, None, msg);
+        }
+    }
+
+    /// In a project, records the row's name and external id for the relations that point at
+    /// this interface.
+    fn record_name(&mut self) {
+        let Some(link) = self.project.filter(|l| l.collect) else {
+            return;
+        };
+        let Some(field) = link.name_field else { return };
+        if let Some(Value::Text(range)) = self.element.values.get(field) {
+            let name = self.element.str(range);
+            link.names
+                .borrow_mut()
+                .add_row(link.interface, name, &self.element.external_id);
         }
     }
 

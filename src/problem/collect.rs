@@ -62,6 +62,9 @@ pub struct Problems {
     /// Problems of the header row or the whole sheet (few; never folded).
     sheet_level: Vec<Problem>,
     spool: Option<Spool>,
+    /// Data-row problems found after the rows were read (a target settled at the end of a
+    /// project's check), kept apart and merged into row order when reports are written.
+    late: Vec<Problem>,
     /// Rows at or above this one are the header; their problems are "sheet level".
     header_row: u32,
 }
@@ -130,6 +133,32 @@ impl Problems {
         Ok(())
     }
 
+    /// Records a problem of a data row found after the rows were read: reports still list it
+    /// in row order.
+    pub fn push_late(&mut self, problem: Problem) -> io::Result<()> {
+        let problem = problem.bounded();
+        if problem.row.is_none_or(|r| r <= self.header_row) {
+            return self.push(problem);
+        }
+        match problem.severity() {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+        }
+        let key = (problem.code, problem.col);
+        let n = self.per_key.entry(key).or_insert(0);
+        *n += 1;
+        if *n <= FOLD_AFTER {
+            self.shown.push(problem.clone());
+        } else {
+            self.folds.entry(key).or_default().add(problem.row);
+        }
+        if self.spool.is_some() {
+            let at = self.late.partition_point(|p| p.order() <= problem.order());
+            self.late.insert(at, problem);
+        }
+        Ok(())
+    }
+
     /// Problems for the text report, sorted by row then column, and the folded remainder per
     /// code and column (sorted by column, then code).
     pub fn for_text_report(&self) -> (Vec<&Problem>, Vec<(FoldKey, Fold)>) {
@@ -173,7 +202,22 @@ impl Problems {
             n += 1;
         }
         match &mut self.spool {
-            Some(spool) => n += spool.replay(&mut each)?,
+            Some(spool) => {
+                // The late problems go in before the first spooled one that comes after them.
+                let late = &self.late;
+                let mut next = 0;
+                n += spool.replay(&mut |p: &Problem| {
+                    while next < late.len() && late[next].order() < p.order() {
+                        each(&late[next])?;
+                        next += 1;
+                    }
+                    each(p)
+                })?;
+                for p in &late[next..] {
+                    each(p)?;
+                }
+                n += late.len() as u64;
+            }
             None => {
                 let mut data: Vec<&Problem> = self.shown.iter().chain(&self.extra).collect();
                 data.sort_by_key(|p| p.order());
@@ -210,8 +254,28 @@ impl Problems {
         }
         match &mut self.spool {
             // Copied line by line, without parsing: a million problems stay fast.
-            Some(spool) => {
+            Some(spool) if self.late.is_empty() => {
                 spool.copy_json(out, sheet, &mut sep)?;
+            }
+            // With late problems to merge in, read back in order (they are rare).
+            Some(spool) => {
+                let late = &self.late;
+                let mut next = 0;
+                let mut write = |p: &Problem| -> io::Result<()> {
+                    sep(out)?;
+                    serde_json::to_writer(&mut *out, &JsonProblem::of(p, Some(sheet)))?;
+                    Ok(())
+                };
+                spool.replay(&mut |p: &Problem| {
+                    while next < late.len() && late[next].order() < p.order() {
+                        write(&late[next])?;
+                        next += 1;
+                    }
+                    write(p)
+                })?;
+                for p in &late[next..] {
+                    write(p)?;
+                }
             }
             None => {
                 let mut data: Vec<&Problem> = self.shown.iter().chain(&self.extra).collect();

@@ -43,9 +43,11 @@ h2 { font-size: 16px; margin: 28px 0 8px; }
 table { border-collapse: collapse; }
 th, td { text-align: left; padding: 4px 10px; border-bottom: 1px solid #e3e7eb; vertical-align: top; }
 th { background: #f4f6f8; font-weight: 600; }
-#problems th { cursor: pointer; user-select: none; white-space: nowrap; }
-#problems th.asc::after { content: " \25B2"; font-size: 10px; }
-#problems th.desc::after { content: " \25BC"; font-size: 10px; }
+table.problems th { cursor: pointer; user-select: none; white-space: nowrap; }
+table.problems th.asc::after { content: " \25B2"; font-size: 10px; }
+table.problems th.desc::after { content: " \25BC"; font-size: 10px; }
+section.interface { border-top: 2px solid #e3e7eb; margin-top: 28px; }
+section.interface > h2 { font-size: 18px; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .cards { display: flex; gap: 12px; flex-wrap: wrap; margin: 8px 0 4px; }
 .card { border: 1px solid #e3e7eb; border-radius: 6px; padding: 8px 14px; min-width: 96px; }
@@ -67,45 +69,48 @@ td.code { white-space: nowrap; }
 .overview h2 { margin-top: 16px; }
 "#;
 
-/// Filters and sorting; the page works without it (everything shown, in report order).
+/// Filters and sorting, for every problem table of the page (a project's page has one per
+/// interface; each table names the suffix of its filters' ids); the page works without it
+/// (everything shown, in report order).
 const SCRIPT: &str = r#"
 (function () {
-  var table = document.getElementById("problems");
-  if (!table) { return; }
-  var body = table.tBodies[0];
-  var rows = Array.prototype.slice.call(body.rows);
-  var sev = document.getElementById("f-severity");
-  var code = document.getElementById("f-code");
-  var col = document.getElementById("f-column");
-  var text = document.getElementById("f-text");
-  var shown = document.getElementById("shown");
-  function filter() {
-    var n = 0;
-    var t = text.value.toLowerCase();
-    rows.forEach(function (r) {
-      var ok = (!sev.value || r.dataset.severity === sev.value) &&
-               (!code.value || r.dataset.code === code.value) &&
-               (!col.value || r.dataset.column === col.value) &&
-               (!t || r.textContent.toLowerCase().indexOf(t) !== -1);
-      r.hidden = !ok;
-      if (ok) { n += 1; }
-    });
-    shown.textContent = n;
-  }
-  [sev, code, col].forEach(function (s) { s.addEventListener("change", filter); });
-  text.addEventListener("input", filter);
-  var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
-  heads.forEach(function (th, i) {
-    th.addEventListener("click", function () {
-      var dir = th.classList.contains("asc") ? -1 : 1;
-      heads.forEach(function (h) { h.classList.remove("asc", "desc"); });
-      th.classList.add(dir === 1 ? "asc" : "desc");
-      var key = function (r) { return i === 0 ? Number(r.dataset.order) : r.cells[i].textContent; };
-      rows.sort(function (a, b) {
-        var x = key(a), y = key(b);
-        return (x === y ? 0 : (x > y ? 1 : -1)) * dir;
+  Array.prototype.forEach.call(document.querySelectorAll("table.problems"), function (table) {
+    var x = table.dataset.suffix || "";
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    var sev = document.getElementById("f-severity" + x);
+    var code = document.getElementById("f-code" + x);
+    var col = document.getElementById("f-column" + x);
+    var text = document.getElementById("f-text" + x);
+    var shown = document.getElementById("shown" + x);
+    function filter() {
+      var n = 0;
+      var t = text.value.toLowerCase();
+      rows.forEach(function (r) {
+        var ok = (!sev.value || r.dataset.severity === sev.value) &&
+                 (!code.value || r.dataset.code === code.value) &&
+                 (!col.value || r.dataset.column === col.value) &&
+                 (!t || r.textContent.toLowerCase().indexOf(t) !== -1);
+        r.hidden = !ok;
+        if (ok) { n += 1; }
       });
-      rows.forEach(function (r) { body.appendChild(r); });
+      shown.textContent = n;
+    }
+    [sev, code, col].forEach(function (s) { s.addEventListener("change", filter); });
+    text.addEventListener("input", filter);
+    var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
+    heads.forEach(function (th, i) {
+      th.addEventListener("click", function () {
+        var dir = th.classList.contains("asc") ? -1 : 1;
+        heads.forEach(function (h) { h.classList.remove("asc", "desc"); });
+        th.classList.add(dir === 1 ? "asc" : "desc");
+        var key = function (r) { return i === 0 ? Number(r.dataset.order) : r.cells[i].textContent; };
+        rows.sort(function (a, b) {
+          var x = key(a), y = key(b);
+          return (x === y ? 0 : (x > y ? 1 : -1)) * dir;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
     });
   });
 })();
@@ -121,6 +126,46 @@ struct Counts {
 
 /// Writes the HTML report.
 pub fn write_html(out: &mut dyn Write, ctx: &Context<'_>, problems: &mut Problems) -> io::Result<()> {
+    let title = match ctx.sheet {
+        Some(sheet) => format!("{} ({sheet})", ctx.input.display()),
+        None => ctx.input.display().to_string(),
+    };
+    let sub = match ctx.template {
+        Some(t) => format!("with template {}", t.display()),
+        None => "as a body file".into(),
+    };
+    page_start(out, &title, &sub)?;
+    section(out, ctx, problems, "")?;
+    page_end(out)
+}
+
+/// The page up to its first section: `relsync report: TITLE`, checked `SUB`.
+pub fn page_start(out: &mut dyn Write, title: &str, sub: &str) -> io::Result<()> {
+    writeln!(out, "<!DOCTYPE html>")?;
+    writeln!(out, "<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />")?;
+    writeln!(
+        out,
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />"
+    )?;
+    writeln!(out, "<title>relsync report: {}</title>", escape(title))?;
+    writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>")?;
+    writeln!(out, "<h1>relsync report: {}</h1>", escape(title))?;
+    writeln!(
+        out,
+        "<p class=\"sub\">Checked {} by relsync {}.</p>",
+        escape(sub),
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The end of the page: the script, once.
+pub fn page_end(out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "<script>//<![CDATA[{SCRIPT}//]]></script>\n</body>\n</html>")
+}
+
+/// One sheet's report: the summary cards, the run, the counts and the problem table. Element
+/// ids end in `suffix` (empty for a page of one sheet), so a page can hold several.
+pub fn section(out: &mut dyn Write, ctx: &Context<'_>, problems: &mut Problems, suffix: &str) -> io::Result<()> {
     let mut counts = Counts::default();
     let mut rows = String::new();
     let mut listed = 0usize;
@@ -141,53 +186,32 @@ pub fn write_html(out: &mut dyn Write, ctx: &Context<'_>, problems: &mut Problem
         }
         Ok(())
     })?;
-
-    let title = match ctx.sheet {
-        Some(sheet) => format!("{} ({sheet})", ctx.input.display()),
-        None => ctx.input.display().to_string(),
-    };
-    writeln!(out, "<!DOCTYPE html>")?;
-    writeln!(out, "<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />")?;
-    writeln!(
-        out,
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />"
-    )?;
-    writeln!(out, "<title>relsync report: {}</title>", escape(&title))?;
-    writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>")?;
-    writeln!(out, "<h1>relsync report: {}</h1>", escape(&title))?;
-    writeln!(
-        out,
-        "<p class=\"sub\">Checked {} by relsync {}.</p>",
-        escape(&match ctx.template {
-            Some(t) => format!("with template {}", t.display()),
-            None => "as a body file".into(),
-        }),
-        env!("CARGO_PKG_VERSION")
-    )?;
-    cards(out, ctx, problems)?;
+    cards(out, ctx, problems, suffix)?;
     writeln!(out, "<div class=\"overview\">")?;
-    meta(out, ctx)?;
+    meta(out, ctx, suffix)?;
     if total > 0 {
-        per_code(out, &counts)?;
-        per_column(out, &counts)?;
+        per_code(out, &counts, suffix)?;
+        per_column(out, &counts, suffix)?;
     }
     writeln!(out, "</div>")?;
     if total == 0 {
         writeln!(
             out,
-            "<p class=\"clean\" id=\"clean\">No problems: every cell can be sent.</p>"
-        )?;
+            "<p class=\"clean\" id=\"clean{suffix}\">No problems: every cell can be sent.</p>"
+        )
     } else {
-        list(out, &counts, &rows, listed, total)?;
+        list(out, &counts, &rows, listed, total, suffix)
     }
-    writeln!(out, "<script>//<![CDATA[{SCRIPT}//]]></script>\n</body>\n</html>")
 }
 
-fn cards(out: &mut dyn Write, ctx: &Context<'_>, problems: &Problems) -> io::Result<()> {
+fn cards(out: &mut dyn Write, ctx: &Context<'_>, problems: &Problems, suffix: &str) -> io::Result<()> {
     let s = ctx.stats;
-    writeln!(out, "<div class=\"cards\" id=\"summary\">")?;
+    writeln!(out, "<div class=\"cards\" id=\"summary{suffix}\">")?;
     let card = |out: &mut dyn Write, class: &str, id: &str, n: u64, what: &str| {
-        writeln!(out, "<div class=\"card {class}\"><b id=\"{id}\">{n}</b>{what}</div>")
+        writeln!(
+            out,
+            "<div class=\"card {class}\"><b id=\"{id}{suffix}\">{n}</b>{what}</div>"
+        )
     };
     card(out, "", "rows", s.rows, "rows read")?;
     card(out, "", "elements", s.elements, "elements")?;
@@ -196,9 +220,9 @@ fn cards(out: &mut dyn Write, ctx: &Context<'_>, problems: &Problems) -> io::Res
     writeln!(out, "</div>")
 }
 
-fn meta(out: &mut dyn Write, ctx: &Context<'_>) -> io::Result<()> {
+fn meta(out: &mut dyn Write, ctx: &Context<'_>, suffix: &str) -> io::Result<()> {
     let s = ctx.stats;
-    writeln!(out, "<section><h2>Run</h2>\n<table class=\"meta\" id=\"run\">")?;
+    writeln!(out, "<section><h2>Run</h2>\n<table class=\"meta\" id=\"run{suffix}\">")?;
     let mut meta = vec![
         ("Input", ctx.input.display().to_string()),
         ("Sheet", ctx.sheet_label().to_owned()),
@@ -215,11 +239,11 @@ fn meta(out: &mut dyn Write, ctx: &Context<'_>) -> io::Result<()> {
     writeln!(out, "</table></section>")
 }
 
-fn per_code(out: &mut dyn Write, counts: &Counts) -> io::Result<()> {
+fn per_code(out: &mut dyn Write, counts: &Counts, suffix: &str) -> io::Result<()> {
     writeln!(out, "<section><h2>Problems per code</h2>")?;
     writeln!(
         out,
-        "<table id=\"per-code\"><thead><tr><th>Code</th><th>Severity</th><th>Problems</th></tr></thead><tbody>"
+        "<table id=\"per-code{suffix}\"><thead><tr><th>Code</th><th>Severity</th><th>Problems</th></tr></thead><tbody>"
     )?;
     let mut codes: Vec<(&Code, &u64)> = counts.per_code.iter().collect();
     codes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
@@ -233,11 +257,11 @@ fn per_code(out: &mut dyn Write, counts: &Counts) -> io::Result<()> {
     writeln!(out, "</tbody></table></section>")
 }
 
-fn per_column(out: &mut dyn Write, counts: &Counts) -> io::Result<()> {
+fn per_column(out: &mut dyn Write, counts: &Counts, suffix: &str) -> io::Result<()> {
     writeln!(out, "<section><h2>Problems per column</h2>")?;
     writeln!(
         out,
-        "<table id=\"per-column\"><thead><tr><th>Column</th><th>Errors</th><th>Warnings</th></tr></thead><tbody>"
+        "<table id=\"per-column{suffix}\"><thead><tr><th>Column</th><th>Errors</th><th>Warnings</th></tr></thead><tbody>"
     )?;
     for ((_, column), (errors, warnings)) in &counts.per_column {
         writeln!(
@@ -258,41 +282,41 @@ fn options(values: impl Iterator<Item = String>) -> String {
         .collect()
 }
 
-fn list(out: &mut dyn Write, counts: &Counts, rows: &str, listed: usize, total: u64) -> io::Result<()> {
+fn list(out: &mut dyn Write, counts: &Counts, rows: &str, listed: usize, total: u64, suffix: &str) -> io::Result<()> {
     writeln!(out, "<h2>Problems</h2>")?;
     if (listed as u64) < total {
         writeln!(
             out,
-            "<p class=\"note\" id=\"capped\">The first {listed} of {total} problems are listed (the counts above \
-             cover all of them); the JSON report (--report-file) lists every problem.</p>"
+            "<p class=\"note\" id=\"capped{suffix}\">The first {listed} of {total} problems are listed (the counts \
+             above cover all of them); the JSON report (--report-file) lists every problem.</p>"
         )?;
     }
     writeln!(out, "<div class=\"filters\">")?;
     writeln!(
         out,
-        "<label>Severity <select id=\"f-severity\"><option value=\"\">all</option><option value=\"error\">error</option><option value=\"warning\">warning</option></select></label>"
+        "<label>Severity <select id=\"f-severity{suffix}\"><option value=\"\">all</option><option value=\"error\">error</option><option value=\"warning\">warning</option></select></label>"
     )?;
     writeln!(
         out,
-        "<label>Code <select id=\"f-code\"><option value=\"\">all</option>{}</select></label>",
+        "<label>Code <select id=\"f-code{suffix}\"><option value=\"\">all</option>{}</select></label>",
         options(counts.per_code.keys().map(|c| c.to_string()))
     )?;
     writeln!(
         out,
-        "<label>Column <select id=\"f-column\"><option value=\"\">all</option>{}</select></label>",
+        "<label>Column <select id=\"f-column{suffix}\"><option value=\"\">all</option>{}</select></label>",
         options(counts.per_column.keys().map(|(_, c)| c.clone()))
     )?;
     writeln!(
         out,
-        "<label>Find <input id=\"f-text\" type=\"search\" placeholder=\"text in any field\" /></label>"
+        "<label>Find <input id=\"f-text{suffix}\" type=\"search\" placeholder=\"text in any field\" /></label>"
     )?;
     writeln!(
         out,
-        "<span class=\"note\"><span id=\"shown\">{listed}</span> shown</span>\n</div>"
+        "<span class=\"note\"><span id=\"shown{suffix}\">{listed}</span> shown</span>\n</div>"
     )?;
     writeln!(
         out,
-        "<table id=\"problems\"><thead><tr><th>Cell</th><th>Severity</th><th>Code</th><th>Column</th><th>Value found</th><th>What is wrong and how to fix it</th></tr></thead>\n<tbody>"
+        "<table class=\"problems\" id=\"problems{suffix}\" data-suffix=\"{suffix}\"><thead><tr><th>Cell</th><th>Severity</th><th>Code</th><th>Column</th><th>Value found</th><th>What is wrong and how to fix it</th></tr></thead>\n<tbody>"
     )?;
     out.write_all(rows.as_bytes())?;
     writeln!(out, "</tbody></table>")

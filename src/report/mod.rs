@@ -9,7 +9,9 @@ use std::path::Path;
 
 mod html;
 
-pub use html::{MAX_ROWS as HTML_MAX_ROWS, write_html};
+pub use html::{
+    MAX_ROWS as HTML_MAX_ROWS, escape as html_escape, page_end, page_start, section as html_section, write_html,
+};
 
 use serde::Serialize;
 
@@ -165,9 +167,27 @@ pub fn write_text(out: &mut dyn Write, ctx: &Context<'_>, problems: &Problems, s
 
 /// Writes the problem lines and folded remainders, without the summary line.
 pub fn write_problems(out: &mut dyn Write, ctx: &Context<'_>, problems: &Problems, style: Style) -> io::Result<()> {
+    write_problems_as(out, ctx, problems, style, false)
+}
+
+/// [`write_problems`], each place starting with its file when `with_file` (a project's report,
+/// where sheets of several files meet): `exports/objecten.xlsx: Objecten!C7`.
+pub fn write_problems_as(
+    out: &mut dyn Write,
+    ctx: &Context<'_>,
+    problems: &Problems,
+    style: Style,
+    with_file: bool,
+) -> io::Result<()> {
     let (shown, folds) = problems.for_text_report();
     for p in shown {
-        write_problem_line(out, p, &location(p, ctx), style)?;
+        let place = location(p, ctx);
+        let place = if with_file && (p.row.is_some() || ctx.sheet.is_some()) {
+            format!("{}: {place}", ctx.input.display())
+        } else {
+            place
+        };
+        write_problem_line(out, p, &place, style)?;
     }
     for ((code, col), fold) in &folds {
         let column = col
@@ -189,6 +209,8 @@ pub fn write_problems(out: &mut dyn Write, ctx: &Context<'_>, problems: &Problem
 
 #[derive(Serialize)]
 struct JsonHeader<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    interface: Option<&'a str>,
     input: String,
     sheet: Option<&'a str>,
     template: Option<String>,
@@ -201,7 +223,18 @@ struct JsonHeader<'a> {
 
 /// Writes the JSON report: an object with the counts and every problem.
 pub fn write_json(out: &mut dyn Write, ctx: &Context<'_>, problems: &mut Problems) -> io::Result<()> {
+    write_json_for(out, ctx, problems, None)
+}
+
+/// [`write_json`], naming the project interface the sheet is (`"interface": "objects"`, first).
+pub fn write_json_for(
+    out: &mut dyn Write,
+    ctx: &Context<'_>,
+    problems: &mut Problems,
+    interface: Option<&str>,
+) -> io::Result<()> {
     let header = JsonHeader {
+        interface,
         input: ctx.input.display().to_string(),
         sheet: ctx.sheet,
         template: ctx.template.map(|t| t.display().to_string()),

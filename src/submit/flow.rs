@@ -7,32 +7,63 @@ use super::guard::{self, Kept};
 use super::http::Http;
 use super::receipt::{self, RECEIPT_VERSION, Receipt, Store};
 use super::response::show_response;
-use super::send::{Auth, with_retries};
+use super::send::{Auth, Failed, with_retries};
 use super::settings::{Credentials, Prepared, Settings};
 use crate::exit::{Exit, ExitError};
 use crate::output::human_size;
 
-/// Sends `prepared` according to `settings`, with the safety checks first.
-pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> {
+/// Everything known about one submit before anything is sent: the body's facts, what the
+/// state directory says about the endpoint, and the plan. Holds the endpoint's lock (for a real
+/// submit) until it is dropped.
+pub struct Planned {
+    pub size: u64,
+    pub sha256: String,
+    /// The last receipt, with the elements of a submit of unknown outcome added.
+    pub last: Option<Receipt>,
+    /// A submit to this endpoint whose outcome was never recorded.
+    unsure: Option<Receipt>,
+    pub plan: guard::Plan,
+    _lock: Option<receipt::Lock>,
+}
+
+impl Planned {
+    /// The body to send changed after the plan (a project's interface, made again with the IDs
+    /// read since): its size and SHA-256 for the receipt.
+    pub fn rebody(&mut self, prepared: &Prepared) -> anyhow::Result<()> {
+        self.size = std::fs::metadata(&prepared.path).map(|m| m.len()).unwrap_or(0);
+        self.sha256 = receipt::sha256_file(&prepared.path)?;
+        Ok(())
+    }
+
+    /// Whether the body is byte for byte the one the last receipt records as sent (and that
+    /// submit's outcome is known).
+    pub fn unchanged(&self) -> bool {
+        self.unsure.is_none() && self.last.as_ref().is_some_and(|r| r.body_sha256 == self.sha256)
+    }
+}
+
+/// Works out the plan of sending `prepared` according to `settings`: the last receipt and any
+/// unsure submit, the changes against the kept body, and what would be deleted. For a real
+/// submit the endpoint's lock is taken first and held by the result.
+pub fn plan(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Planned> {
     let size = std::fs::metadata(&prepared.path).map(|m| m.len()).unwrap_or(0);
     let sha256 = receipt::sha256_file(&prepared.path)?;
     let store = Store::new(&settings.state_dir);
     // One submit per endpoint at a time, held from reading the receipts to saving one.
-    let _lock = match &settings.endpoint {
+    let lock = match &settings.endpoint {
         Some(endpoint) if !settings.dry_run => Some(store.lock(endpoint)?),
         _ => None,
     };
     let mut last = match &settings.endpoint {
-        Some(endpoint) => store.last(endpoint)?,
+        Some(endpoint) => store.last(endpoint)?.map(|(_, r)| r),
         None => None,
     };
     // A submit whose outcome was never recorded may have been applied: guard its elements too.
-    let in_flight = match &settings.endpoint {
+    let unsure = match &settings.endpoint {
         Some(endpoint) => store.in_flight(endpoint)?,
         None => None,
     };
-    let unsure_before = in_flight.clone();
-    if let Some(unsure) = in_flight {
+    if let Some(unsure) = &unsure {
         eprintln!(
             "relsync: the submit of {} (from {}) has no receipt: its answer never came, or its receipt could not be \
              saved, so Relatics may hold its {} elements; they are guarded as well as those of the last receipt",
@@ -41,14 +72,14 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
             unsure.elements
         );
         last = Some(match last {
-            Some((path, receipt)) => (path, merged(receipt, unsure)),
-            None => (store.endpoint_dir(&unsure.endpoint), unsure),
+            Some(receipt) => merged(receipt, unsure.clone()),
+            None => unsure.clone(),
         });
     }
     // Field by field against the body kept from the last submit, when there is one (and no
     // submit since is unaccounted for); the receipt alone (external ids) is what guards deletions.
     let kept = match (&settings.endpoint, &last) {
-        (Some(endpoint), Some((_, receipt))) => match store.kept_body(endpoint, receipt) {
+        (Some(endpoint), Some(receipt)) => match store.kept_body(endpoint, receipt) {
             Some(kept) => match guard::changes(&kept, receipt, prepared) {
                 Ok(changes) => Kept::Changes(changes),
                 Err(e) => {
@@ -65,19 +96,31 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
         },
         _ => Kept::None,
     };
-    let plan = guard::plan(settings, prepared, size, &sha256, last.as_ref().map(|(_, r)| r), &kept);
+    let plan = guard::plan(settings, prepared, size, &sha256, last.as_ref(), &kept);
+    Ok(Planned {
+        size,
+        sha256,
+        last,
+        unsure,
+        plan,
+        _lock: lock,
+    })
+}
 
+/// Sends `prepared` according to `settings`, with the safety checks first.
+pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> {
+    let planned = plan(settings, prepared)?;
     if settings.dry_run {
-        print!("{}", crate::value::for_terminal_lines(&plan.text));
-        for note in guard::dry_run_notes(settings, &plan) {
+        print!("{}", crate::value::for_terminal_lines(&planned.plan.text));
+        for note in guard::dry_run_notes(settings, &planned.plan) {
             println!("{note}");
         }
         println!("dry run: no token was fetched and nothing was sent");
         return Ok(Exit::Success);
     }
 
-    eprint!("{}", crate::value::for_terminal_lines(&plan.text));
-    guard::check(settings, &plan)?;
+    eprint!("{}", crate::value::for_terminal_lines(&planned.plan.text));
+    guard::check(settings, &planned.plan)?;
     let (Some(endpoint), Some(credentials)) = (&settings.endpoint, &settings.credentials) else {
         bail!("no endpoint or no credentials; see relsync submit --help");
     };
@@ -90,7 +133,42 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
         eprintln!("relsync: authenticating with {}", credentials.describe());
     }
     let mut auth = Auth::new(credentials, &mut http, settings.retries)?;
+    match send(settings, prepared, planned, &mut http, &mut auth) {
+        Ok(Sent::Recorded(path)) => {
+            println!("receipt: {}", path.display());
+            Ok(Exit::Success)
+        }
+        Ok(Sent::NotRecorded) => Ok(Exit::NotRecorded),
+        Err(failed) => Err(failed.error),
+    }
+}
 
+/// What came of a body that Relatics accepted.
+pub enum Sent {
+    /// Its receipt is saved here.
+    Recorded(std::path::PathBuf),
+    /// The receipt could not be saved (said on stderr); the in-flight record stays.
+    NotRecorded,
+}
+
+/// Sends a planned body (the safety checks done) and records it: the in-flight record first,
+/// then the POST with retries, the answer for people, the receipt and the kept body. A failure
+/// says whether the body may have arrived.
+pub fn send(
+    settings: &Settings,
+    prepared: &Prepared,
+    planned: Planned,
+    http: &mut Http,
+    auth: &mut Auth<'_>,
+) -> Result<Sent, Failed> {
+    let failed = |error: anyhow::Error| Failed {
+        error,
+        may_have_arrived: false,
+    };
+    let Some(endpoint) = &settings.endpoint else {
+        return Err(failed(anyhow::anyhow!("no endpoint; see relsync submit --help")));
+    };
+    let store = Store::new(&settings.state_dir);
     let mut ids = prepared.ids.clone();
     ids.sort();
     let mut record = Receipt {
@@ -99,8 +177,8 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
         time: now(),
         status: 0,
         format: prepared.format.name().to_ascii_lowercase(),
-        body_sha256: sha256,
-        size,
+        body_sha256: planned.sha256.clone(),
+        size: planned.size,
         elements: prepared.elements,
         input: settings.input.display().to_string(),
         relsync_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -108,34 +186,42 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
     };
     // Written before anything is sent, so a state directory that cannot be written stops here.
     // An earlier unsure submit stays counted until one is known to have been applied.
-    let flight = match &unsure_before {
+    let flight = match &planned.unsure {
         Some(unsure) => merged(unsure.clone(), record.clone()),
         None => record.clone(),
     };
     store.begin(&flight).map_err(|e| {
-        ExitError::new(
-            Exit::Failure,
-            format!(
-                "cannot record this submit in the state directory {} ({e:#}), so the next one could not guard \
-                 what it sends: nothing was sent. Make the directory writable, or give another --state-dir",
-                settings.state_dir.display()
-            ),
+        failed(
+            ExitError::new(
+                Exit::Failure,
+                format!(
+                    "cannot record this submit in the state directory {} ({e:#}), so the next one could not guard \
+                     what it sends: nothing was sent. Make the directory writable, or give another --state-dir",
+                    settings.state_dir.display()
+                ),
+            )
+            .into(),
         )
     })?;
-    crate::output::on_interrupt_say(Some(
-        "the body may already have reached Relatics, so the next submit to this endpoint guards its elements \
-         as well"
+    let interrupted_before = crate::output::interrupt_note();
+    crate::output::on_interrupt_say(Some(match &interrupted_before {
+        Some(before) => format!(
+            "{before}; the body for {endpoint} may already have reached Relatics, so the next submit to it guards its \
+             elements as well"
+        ),
+        None => "the body may already have reached Relatics, so the next submit to this endpoint guards its \
+                 elements as well"
             .into(),
-    ));
+    }));
     let sent = with_retries(
-        &mut http,
-        &mut auth,
+        http,
+        auth,
         settings.retries,
         endpoint,
         "no receipt was recorded",
         |http, token| http.post_body(endpoint, token, &prepared.path, prepared.format, settings.accept),
     );
-    crate::output::on_interrupt_say(None);
+    crate::output::on_interrupt_say(interrupted_before);
     let answer = match sent {
         Ok(answer) => answer,
         Err(failed) => {
@@ -146,14 +232,14 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
                 );
             } else {
                 // Not applied: back to what was known before this submit.
-                match &unsure_before {
+                match &planned.unsure {
                     Some(unsure) => {
                         let _ = store.begin(unsure);
                     }
                     None => store.end(endpoint),
                 }
             }
-            return Err(failed.error);
+            return Err(failed);
         }
     };
 
@@ -164,10 +250,10 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
         answer.reason,
         prepared.elements,
         if prepared.elements == 1 { "" } else { "s" },
-        human_size(size),
+        human_size(planned.size),
         prepared.format.name()
     );
-    let shown = show_response(&answer, &http);
+    let shown = show_response(&answer, http);
     if !shown.is_empty() {
         println!("response:\n{shown}");
     }
@@ -181,14 +267,13 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
     match store.save(&record) {
         Ok(path) => {
             store.end(endpoint);
-            println!("receipt: {}", path.display());
             if let Err(e) = store.keep_body(&record, &prepared.path, prepared.format) {
                 eprintln!(
                     "relsync: a copy of the body could not be kept ({e:#}); the next submit shows changes by external \
                      id only"
                 );
             }
-            Ok(Exit::Success)
+            Ok(Sent::Recorded(path))
         }
         Err(e) => {
             eprintln!(
@@ -197,7 +282,7 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
                  before then",
                 settings.state_dir.display()
             );
-            Ok(Exit::NotRecorded)
+            Ok(Sent::NotRecorded)
         }
     }
 }

@@ -289,6 +289,78 @@ pub fn check(settings: &Settings, plan: &Plan) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The safety checks of a project's run, with one consent for every interface: bodies without
+/// elements are refused unless `allow_empty`; deletions of every interface (and interfaces
+/// without a receipt) are listed together and confirmed once, at a terminal, else refused
+/// unless `allow_deletions`. `Err` (exit 4) when the run must not go ahead; nothing is sent.
+pub fn check_project(
+    allow_deletions: bool,
+    allow_empty: bool,
+    state_dir: &std::path::Path,
+    plans: &[(&str, &Plan)],
+) -> anyhow::Result<()> {
+    let quoted = |names: &[&str]| names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ");
+    let empty: Vec<&str> = plans.iter().filter(|(_, p)| p.empty).map(|(n, _)| *n).collect();
+    if !empty.is_empty() && !allow_empty {
+        return Err(ExitError::new(
+            Exit::Refused,
+            format!(
+                "refusing to send: the body of {} has no elements, so Relatics would delete every element of its type. \
+                 Nothing was sent; run again with --allow-empty if that is what you want",
+                quoted(&empty)
+            ),
+        )
+        .into());
+    }
+    if allow_deletions {
+        return Ok(());
+    }
+    let known: Vec<(&str, usize)> = plans
+        .iter()
+        .filter_map(|(n, p)| match &p.deletions {
+            Deletions::Known(d) if !d.is_empty() => Some((*n, d.len())),
+            _ => None,
+        })
+        .collect();
+    let unknown: Vec<&str> = plans
+        .iter()
+        .filter(|(_, p)| p.deletions == Deletions::Unknown)
+        .map(|(n, _)| *n)
+        .collect();
+    if known.is_empty() && unknown.is_empty() {
+        return Ok(());
+    }
+    let mut what = Vec::new();
+    if !known.is_empty() {
+        let parts: Vec<String> = known
+            .iter()
+            .map(|(n, d)| format!("{d} element{} of '{n}'", plural(*d)))
+            .collect();
+        what.push(format!("Relatics will delete {} (listed above)", parts.join(", ")));
+    }
+    if !unknown.is_empty() {
+        what.push(format!(
+            "relsync has no receipt of an earlier submit of {} in {}, so it cannot tell what Relatics will delete there \
+             (every element of the type that the body lacks)",
+            quoted(&unknown),
+            state_dir.display()
+        ));
+    }
+    let what = what.join("; and ");
+    if !confirm(&format!("{what}. Type 'yes' to send the interfaces of this plan: "))? {
+        return Err(ExitError::new(
+            Exit::Refused,
+            format!(
+                "refusing to send: {what}. Nothing was sent; if that is meant (each body is the complete set of its \
+                 type), run again with --allow-deletions. In a pipeline, keep receipts between runs with --state-dir \
+                 on storage that persists"
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 /// On an interactive terminal, asks `question`; anything but `yes` is no. Elsewhere, no.
 fn confirm(question: &str) -> anyhow::Result<bool> {
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {

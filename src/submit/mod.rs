@@ -10,8 +10,8 @@
 
 mod advice;
 pub mod bodyfile;
-mod flow;
-mod guard;
+pub mod flow;
+pub mod guard;
 pub mod http;
 mod oauth;
 pub mod receipt;
@@ -20,7 +20,7 @@ mod send;
 mod settings;
 pub mod trust;
 
-pub use flow::submit;
+pub use flow::{Planned, Sent, plan, send, submit};
 pub use oauth::{read_token_file, token_problem};
 pub use send::{Auth, Failed, with_retries};
 pub use settings::{Credentials, MAX_RETRIES, Prepared, Settings};

@@ -544,6 +544,59 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Where the IDs last read from a providing endpoint are kept (its answer as it came).
+    pub fn ids_path(&self, endpoint: &str, format: crate::body::BodyFormat) -> PathBuf {
+        self.dir.join("ids").join(format!(
+            "{}.{}",
+            Self::folder(&normalize_endpoint(endpoint)),
+            format.name().to_ascii_lowercase()
+        ))
+    }
+
+    /// The IDs kept from the last read of `endpoint`, if any: the file and when it was read.
+    /// A link there is refused, as for every state file.
+    pub fn kept_ids(&self, endpoint: &str) -> anyhow::Result<Option<(PathBuf, String)>> {
+        for format in [crate::body::BodyFormat::Json, crate::body::BodyFormat::Xml] {
+            let path = self.ids_path(endpoint, format);
+            let Some(file) = crate::small::open_state(&path)
+                .map_err(anyhow::Error::new)
+                .with_context(|| format!("cannot read {}", path.display()))?
+            else {
+                continue;
+            };
+            let when = file
+                .metadata()
+                .and_then(|m| m.modified())
+                .map(|t| chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_else(|_| "at an unknown time".into());
+            return Ok(Some((path, when)));
+        }
+        Ok(None)
+    }
+
+    /// Keeps `answer` (a providing endpoint's answer, read just now) as the IDs of `endpoint`.
+    pub fn keep_ids(&self, endpoint: &str, answer: &Path, format: crate::body::BodyFormat) -> anyhow::Result<PathBuf> {
+        let path = self.ids_path(endpoint, format);
+        if let Some(dir) = path.parent() {
+            private_dir(&self.dir, dir)?;
+        }
+        let mut staged = crate::output::Staged::new(crate::output::Destination::File(path.clone()))?;
+        let mut source = std::fs::File::open(answer).with_context(|| format!("reading {}", answer.display()))?;
+        std::io::copy(&mut source, staged.writer()).with_context(|| format!("writing {}", path.display()))?;
+        staged.commit()?;
+        private_file(&path);
+        // One answer per endpoint: the other format's, if any, is stale now.
+        for other in [crate::body::BodyFormat::Json, crate::body::BodyFormat::Xml] {
+            let other = self.ids_path(endpoint, other);
+            if other != path {
+                let _ = std::fs::remove_file(other);
+            }
+        }
+        Ok(path)
+    }
+}
+
 /// New, kept and deleted elements compared with the last receipt.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Diff {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::body::BodyFormat;
 
 /// How relsync gets an access token.
+#[derive(Clone)]
 pub enum Credentials {
     /// A ready token (`RELATICS_TOKEN` or `--token-file`), with where it came from.
     Token { token: String, from: String },

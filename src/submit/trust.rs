@@ -93,14 +93,24 @@ pub fn ensure_template_may_name(
     flag: &str,
     var: &str,
 ) -> anyhow::Result<()> {
+    ensure_shared_may_name(
+        url,
+        &format!("{key} in the template {}", template.display()),
+        "template",
+        &format!("Give the URL with {flag} or {var}, or trust"),
+    )
+}
+
+/// The same rule for a URL from any shared file (a template, a project file): `said` names it
+/// ("interface 'objects', key 'endpoint' in the project file relsync.toml"), `shared` is what
+/// the file is, `instead` what to do ("Give the URL with --token-url ..., or trust").
+pub fn ensure_shared_may_name(url: &url::Url, said: &str, shared: &str, instead: &str) -> anyhow::Result<()> {
     if template_may_name(url) {
         return Ok(());
     }
     bail!(
-        "{key} in the template {} sends credentials to {}, which is not a Relatics host (relatics.com, \
-         relaticsonline.com) or loopback; a shared template may not choose where the API key goes. Give the URL \
-         with {flag} or {var}, or trust the host with {TRUSTED_HOSTS_VAR}={}",
-        template.display(),
+        "{said} sends credentials to {}, which is not a Relatics host (relatics.com, relaticsonline.com) or loopback; \
+         a shared {shared} may not choose where the API key goes. {instead} the host with {TRUSTED_HOSTS_VAR}={}",
         url.host_str().unwrap_or("(no host)"),
         url.host_str().unwrap_or("host")
     )

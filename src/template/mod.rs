@@ -199,6 +199,9 @@ pub struct Relation {
     pub separator: Option<String>,
     /// Names to element IDs, when the cells hold names (`lookup = "..."`).
     pub lookup: Option<std::sync::Arc<crate::lookup::Lookup>>,
+    /// The project interface whose elements the targets are (`lookup = "interface:objects"`):
+    /// its number in the project file.
+    pub interface: Option<usize>,
 }
 
 /// The type element(s) a relation points at, for the XML element name of each target.
@@ -225,6 +228,58 @@ impl Field {
     }
 }
 
+/// The kind of input `path` names, by its extension.
+pub fn input_format(path: &Path) -> anyhow::Result<crate::input::InputFormat> {
+    use crate::input::InputFormat;
+    if path.is_dir() {
+        anyhow::bail!("{} is a folder: give the sheet file itself", path.display());
+    }
+    InputFormat::of(path).ok_or_else(|| {
+        anyhow::anyhow!(
+            "cannot read {}: relsync reads {} files (the format comes from the extension)",
+            path.display(),
+            InputFormat::EXTENSIONS
+        )
+    })
+}
+
+impl Template {
+    /// What to read of `input` with this template: the sheet (`sheet`, else the template's
+    /// `source.sheet`), the options for delimited text, and the limits.
+    pub fn input_spec(&self, input: &Path, sheet: Option<&str>) -> anyhow::Result<crate::input::InputSpec> {
+        use crate::input::{DelimitedOptions, InputSpec, XlsxReader};
+        let format = input_format(input)?;
+        if format.is_delimited() && sheet.is_some() {
+            anyhow::bail!(
+                "--sheet applies to workbooks; {} is delimited text with a single sheet",
+                input.display()
+            );
+        }
+        let sheet = if format.is_delimited() {
+            None
+        } else {
+            sheet.map(str::to_owned).or_else(|| self.source.sheet.clone())
+        };
+        Ok(InputSpec {
+            path: input.to_owned(),
+            format,
+            sheet,
+            delimited: DelimitedOptions {
+                delimiter: self.source.delimiter,
+                encoding: self.source.encoding,
+            },
+            xlsx_reader: XlsxReader::from_env(),
+            limits: crate::input::Limits {
+                part_size: self.limits.max_part_size,
+                shared_strings: self.limits.max_shared_strings,
+                columns: self.limits.max_columns,
+                rows: self.limits.max_rows,
+                cells: u64::from(self.limits.max_cells),
+            },
+        })
+    }
+}
+
 /// Headers match when they are equal after trimming and ignoring case.
 pub fn normalize_header(header: &str) -> String {
     header.trim().to_lowercase()
@@ -235,6 +290,16 @@ pub fn load(path: &Path) -> Result<Template, TemplateError> {
     load_with(path, &mut Lookups::default())
 }
 
+/// What a template is read within: the lookup files loaded so far, and (in a project) the
+/// names of the project's interfaces, which `lookup = "interface:NAME"` may name.
+pub struct Context<'a> {
+    pub lookups: &'a mut Lookups,
+    pub interfaces: Option<&'a [String]>,
+}
+
+/// The prefix of a lookup that names a project interface.
+pub const INTERFACE_LOOKUP: &str = "interface:";
+
 /// The largest template read: a template is a shared file, and the largest real one (16,384
 /// columns, each commented) is a few megabytes.
 const MAX_TEMPLATE: u64 = 64 << 20;
@@ -242,6 +307,17 @@ const MAX_TEMPLATE: u64 = 64 << 20;
 /// Reads and checks a template file, taking lookup files from `lookups` (each is loaded once
 /// however many relations and templates name it).
 pub fn load_with(path: &Path, lookups: &mut Lookups) -> Result<Template, TemplateError> {
+    load_in(
+        path,
+        Context {
+            lookups,
+            interfaces: None,
+        },
+    )
+}
+
+/// Reads and checks a template file within `context`.
+pub fn load_in(path: &Path, context: Context<'_>) -> Result<Template, TemplateError> {
     let fail = |message: String| TemplateError {
         path: path.to_owned(),
         line: None,
@@ -249,7 +325,7 @@ pub fn load_with(path: &Path, lookups: &mut Lookups) -> Result<Template, Templat
         message,
     };
     let text = crate::small::read_named_text(path, MAX_TEMPLATE).map_err(|e| fail(format!("cannot read it: {e}")))?;
-    parse_with(&text, path, lookups)
+    parse_in(&text, path, context)
 }
 
 /// Parses and checks template text; `path` is only used in messages (and to find lookups).
@@ -259,7 +335,19 @@ pub fn parse(text: &str, path: &Path) -> Result<Template, TemplateError> {
 
 /// [`parse`], taking lookup files from `lookups`.
 pub fn parse_with(text: &str, path: &Path, lookups: &mut Lookups) -> Result<Template, TemplateError> {
-    let resolver = Resolver::new(text, path, lookups);
+    parse_in(
+        text,
+        path,
+        Context {
+            lookups,
+            interfaces: None,
+        },
+    )
+}
+
+/// [`parse`] within `context`.
+pub fn parse_in(text: &str, path: &Path, context: Context<'_>) -> Result<Template, TemplateError> {
+    let resolver = Resolver::new(text, path, context);
     let raw: RawTemplate = toml::from_str(text).map_err(|e| {
         let span = e.span();
         let (key, message) = match closed_set_error(text, span.clone(), e.message().trim()) {
@@ -296,7 +384,11 @@ fn closed_set_error(text: &str, span: Option<std::ops::Range<usize>>, message: &
 
 /// The key a TOML error is about, and the error in the words a template's author thinks in:
 /// "`type` must be one of ...; did you mean 'number'?" rather than serde's "unknown variant".
-fn explain_toml_error(text: &str, span: Option<std::ops::Range<usize>>, message: &str) -> (Option<String>, String) {
+pub(crate) fn explain_toml_error(
+    text: &str,
+    span: Option<std::ops::Range<usize>>,
+    message: &str,
+) -> (Option<String>, String) {
     let spanned = span
         .clone()
         .and_then(|s| text.get(s))

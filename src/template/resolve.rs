@@ -19,20 +19,23 @@ pub(super) struct Resolver<'a> {
     /// Where each line starts (byte offsets), to name the line of a key in one step.
     line_starts: Vec<usize>,
     lookups: std::cell::RefCell<&'a mut Lookups>,
+    /// A project's interfaces, which `lookup = "interface:NAME"` may name.
+    interfaces: Option<&'a [String]>,
 }
 
 /// Characters a one-byte CSV delimiter may not be.
 const BAD_DELIMITERS: &[u8] = b"\"\r\n";
 
 impl<'a> Resolver<'a> {
-    pub(super) fn new(text: &'a str, path: &'a Path, lookups: &'a mut Lookups) -> Resolver<'a> {
+    pub(super) fn new(text: &'a str, path: &'a Path, context: super::Context<'a>) -> Resolver<'a> {
         let line_starts = std::iter::once(0)
             .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
             .collect();
         Resolver {
             path,
             line_starts,
-            lookups: std::cell::RefCell::new(lookups),
+            lookups: std::cell::RefCell::new(context.lookups),
+            interfaces: context.interfaces,
         }
     }
 
@@ -400,7 +403,12 @@ impl<'a> Resolver<'a> {
                 "must not be empty; leave it out to split on line breaks and ';'".into(),
             );
         }
+        let mut interface = None;
         let lookup = match &r.lookup {
+            Some(file) if file.get_ref().trim().starts_with(super::INTERFACE_LOOKUP) => {
+                interface = Some(self.interface_lookup(file, r)?);
+                None
+            }
             None => {
                 for (field, key) in [(&r.lookup_id, "lookup_id"), (&r.lookup_name, "lookup_name")] {
                     if let Some(f) = field {
@@ -433,6 +441,7 @@ impl<'a> Resolver<'a> {
             cardinality: r.cardinality.unwrap_or(Cardinality::Multi),
             separator: r.separator.as_ref().map(|s| s.get_ref().clone()),
             lookup,
+            interface,
         };
         self.finish_field(
             r.role.get_ref().trim(),
@@ -445,6 +454,52 @@ impl<'a> Resolver<'a> {
             line,
             raw.span(),
         )
+    }
+
+    /// `lookup = "interface:NAME"`: the number of that interface in the project, which the
+    /// template must be read within.
+    fn interface_lookup(&self, file: &Spanned<String>, r: &RawRelation) -> Result<usize, TemplateError> {
+        let name = file.get_ref().trim()[super::INTERFACE_LOOKUP.len()..].trim();
+        for (field, key) in [(&r.lookup_id, "lookup_id"), (&r.lookup_name, "lookup_name")] {
+            if let Some(f) = field {
+                return self.error(
+                    f.span(),
+                    key,
+                    "applies to lookup files; an interface's elements are named by its name_property in the \
+                     project file"
+                        .into(),
+                );
+            }
+        }
+        let Some(interfaces) = self.interfaces else {
+            return self.error(
+                file.span(),
+                "lookup",
+                format!(
+                    "'{}' names an interface of a project, whose elements this run would create or know: check or \
+                     submit the project file (relsync check relsync.toml), which reads every interface's sheet",
+                    file.get_ref().trim()
+                ),
+            );
+        };
+        match interfaces.iter().position(|i| i == name) {
+            Some(index) => Ok(index),
+            None => {
+                let hint = crate::suggest::closest(name, interfaces.iter().map(String::as_str))
+                    .map(|s| format!("; did you mean 'interface:{s}'?"))
+                    .unwrap_or_default();
+                let known = interfaces
+                    .iter()
+                    .map(|i| format!("'{i}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.error(
+                    file.span(),
+                    "lookup",
+                    format!("the project has no interface '{name}' (it has {known}){hint}"),
+                )
+            }
+        }
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -25,3 +25,4 @@ mod submit;
 mod support;
 mod template;
 mod values;
+mod workspace;

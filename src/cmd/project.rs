@@ -1,0 +1,270 @@
+//! `relsync check relsync.toml`: every interface of a project checked as one sheet is, with
+//! the targets of `interface:` relations resolved through the other sheets and the IDs last
+//! read from Relatics; the reports grouped per interface. (`submit` of a project is in
+//! `project_submit`.)
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use super::settings::{Global, ProjectCheck};
+use super::sheet::write_file;
+use crate::cli::ReportFormat;
+use crate::exit::Exit;
+use crate::lookup::{Fields, Lookup};
+use crate::project::Project;
+use crate::project::run::{Options, Read, Reader};
+use crate::report::{self, Context};
+
+/// The IDs of one interface's elements, and when they were read (for messages).
+pub type Known = Option<(Arc<Lookup>, String)>;
+
+/// The IDs kept from the last read of each interface's `ids` endpoint, for the interfaces
+/// others point at (`None`: never read, or no state directory).
+pub fn kept_ids(project: &Project, state_dir: Option<&Path>) -> anyhow::Result<Vec<Known>> {
+    let store = state_dir.map(crate::submit::receipt::Store::new);
+    let mut known = Vec::with_capacity(project.interfaces.len());
+    for (i, interface) in project.interfaces.iter().enumerate() {
+        let (Some(store), Some(ids)) = (&store, &interface.ids) else {
+            known.push(None);
+            continue;
+        };
+        if !project.is_target(i) {
+            known.push(None);
+            continue;
+        }
+        let Some((path, when)) = store.kept_ids(&ids.url)? else {
+            known.push(None);
+            continue;
+        };
+        let lookup = Lookup::load_ids(&path, &path, &Fields::default()).map_err(|e| {
+            anyhow::anyhow!(
+                "the IDs kept from the last read of interface '{}' ({}) cannot be used: it {}; remove the file, and the \
+                 next submit reads them again",
+                interface.name,
+                path.display(),
+                e.why
+            )
+        })?;
+        known.push(Some((Arc::new(lookup), format!("at {when}"))));
+    }
+    Ok(known)
+}
+
+/// The report context of one interface's read.
+pub fn context<'a>(project: &'a Project, read: &'a Read) -> Context<'a> {
+    let interface = &project.interfaces[read.index];
+    Context {
+        input: &interface.spec.path,
+        sheet: read.outcome.info.sheet.as_deref(),
+        template: Some(&interface.template_path),
+        stats: read.outcome.stats,
+        elapsed: Some(read.started.elapsed()),
+    }
+}
+
+pub fn check(settings: &ProjectCheck, global: &Global) -> anyhow::Result<Exit> {
+    let project = &settings.project;
+    let known = kept_ids(project, settings.state_dir.as_deref())?;
+    let reader = Reader::new(project, |i| known[i].clone());
+    let full = settings.report != ReportFormat::Text
+        || settings.report_file.is_some()
+        || settings.html_report.is_some()
+        || settings.annotate.is_some();
+    let options = Options {
+        body: None,
+        spool: full,
+        strict: settings.strict,
+        allow_empty: false,
+        progress: !global.quiet,
+    };
+    let mut reads = reader.read_all(&project.order(), options)?;
+    // Reports list the interfaces as the project file does.
+    reads.sort_by_key(|r| r.index);
+    write_report_files(
+        project,
+        &mut reads,
+        settings.report_file.as_deref(),
+        settings.html_report.as_deref(),
+        settings.annotate.as_deref(),
+    )?;
+    let written = match settings.report {
+        ReportFormat::Text => {
+            let mut out = std::io::BufWriter::new(anstream::stdout().lock());
+            write_text(&mut out, project, &reads, global.style(true)).and_then(|()| out.flush())
+        }
+        ReportFormat::Json => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write_json(&mut out, project, &mut reads).and_then(|()| out.flush())
+        }
+        ReportFormat::Html => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write_html(&mut out, project, &mut reads).and_then(|()| out.flush())
+        }
+    };
+    match written {
+        // A reader that stopped early (`| head`) wanted no more.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        written => written.context("writing the report to standard output")?,
+    }
+    Ok(if reads.iter().any(|r| r.outcome.blocked(settings.strict)) {
+        Exit::Problems
+    } else {
+        Exit::Success
+    })
+}
+
+/// The JSON report, the HTML report and the annotated copies, where asked for.
+pub fn write_report_files(
+    project: &Project,
+    reads: &mut [Read],
+    json: Option<&Path>,
+    html: Option<&Path>,
+    annotate: Option<&Path>,
+) -> anyhow::Result<()> {
+    if let Some(path) = json {
+        write_file(path, "report", |out| write_json(out, project, reads))?;
+    }
+    if let Some(path) = html {
+        write_file(path, "HTML report", |out| write_html(out, project, reads))?;
+    }
+    if let Some(dir) = annotate {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating the folder {}", dir.display()))?;
+        for read in reads.iter_mut() {
+            let interface = &project.interfaces[read.index];
+            let path = annotated_copy(dir, &interface.name);
+            let sheet = read.outcome.info.sheet.clone();
+            let ctx = Context {
+                input: &interface.spec.path,
+                sheet: sheet.as_deref(),
+                template: Some(&interface.template_path),
+                stats: read.outcome.stats,
+                elapsed: Some(read.started.elapsed()),
+            };
+            crate::annotate::write(
+                &path,
+                &interface.spec,
+                interface.template.source.header_row,
+                &ctx,
+                &mut read.outcome.problems,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// An interface's name as a file name: characters no file system takes replaced.
+pub fn file_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    let cleaned = cleaned.trim().trim_end_matches('.').to_owned();
+    if cleaned.is_empty() || cleaned.starts_with('.') {
+        format!("interface{cleaned}")
+    } else {
+        cleaned
+    }
+}
+
+/// The text report: per interface a heading, its problems (each with its file and cell) and its
+/// summary line; then the project's totals.
+fn write_text(out: &mut dyn Write, project: &Project, reads: &[Read], style: report::Style) -> std::io::Result<()> {
+    let (mut errors, mut warnings) = (0, 0);
+    for read in reads {
+        let interface = &project.interfaces[read.index];
+        let ctx = context(project, read);
+        let sheet = ctx.sheet.map(|s| format!(", sheet '{s}'")).unwrap_or_default();
+        writeln!(
+            out,
+            "interface '{}': {}{sheet}, template {}",
+            crate::value::for_terminal(&interface.name),
+            interface.spec.path.display(),
+            interface.template_path.display()
+        )?;
+        report::write_problems_as(out, &ctx, &read.outcome.problems, style, true)?;
+        writeln!(out, "{}", report::summary(&ctx, &read.outcome.problems, style))?;
+        writeln!(out)?;
+        errors += read.outcome.problems.errors();
+        warnings += read.outcome.problems.warnings();
+    }
+    writeln!(
+        out,
+        "project {}: {} interface{}, {errors} error{}, {warnings} warning{}",
+        project.path.display(),
+        reads.len(),
+        if reads.len() == 1 { "" } else { "s" },
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" },
+    )
+}
+
+/// The JSON report: the project, its totals, and one report object per interface (as `check`
+/// writes for one sheet, with `"interface"` first).
+fn write_json(out: &mut dyn Write, project: &Project, reads: &mut [Read]) -> std::io::Result<()> {
+    let errors: u64 = reads.iter().map(|r| r.outcome.problems.errors()).sum();
+    let warnings: u64 = reads.iter().map(|r| r.outcome.problems.warnings()).sum();
+    writeln!(
+        out,
+        "{{\n  \"project\": {},\n  \"errors\": {errors},\n  \"warnings\": {warnings},\n  \"interfaces\": [",
+        serde_json::to_string(&project.path.display().to_string())?
+    )?;
+    for (n, read) in reads.iter_mut().enumerate() {
+        if n > 0 {
+            out.write_all(b",\n")?;
+        }
+        let interface = &project.interfaces[read.index];
+        let sheet = read.outcome.info.sheet.clone();
+        let ctx = Context {
+            input: &interface.spec.path,
+            sheet: sheet.as_deref(),
+            template: Some(&interface.template_path),
+            stats: read.outcome.stats,
+            elapsed: Some(read.started.elapsed()),
+        };
+        let mut one = Vec::new();
+        report::write_json_for(&mut one, &ctx, &mut read.outcome.problems, Some(&interface.name))?;
+        out.write_all(String::from_utf8_lossy(&one).trim_end().as_bytes())?;
+    }
+    out.write_all(b"\n  ]\n}\n")
+}
+
+/// The HTML report: one page, a section per interface.
+fn write_html(out: &mut dyn Write, project: &Project, reads: &mut [Read]) -> std::io::Result<()> {
+    let title = format!("project {}", project.path.display());
+    let names: Vec<&str> = reads
+        .iter()
+        .map(|r| project.interfaces[r.index].name.as_str())
+        .collect();
+    report::page_start(out, &title, &format!("interfaces {}", names.join(", ")))?;
+    for (n, read) in reads.iter_mut().enumerate() {
+        let interface = &project.interfaces[read.index];
+        let sheet = read.outcome.info.sheet.clone();
+        let ctx = Context {
+            input: &interface.spec.path,
+            sheet: sheet.as_deref(),
+            template: Some(&interface.template_path),
+            stats: read.outcome.stats,
+            elapsed: Some(read.started.elapsed()),
+        };
+        writeln!(
+            out,
+            "<section class=\"interface\" id=\"interface-{n}\">\n<h2>Interface {}</h2>",
+            report::html_escape(&interface.name)
+        )?;
+        report::html_section(out, &ctx, &mut read.outcome.problems, &format!("-{n}"))?;
+        writeln!(out, "</section>")?;
+    }
+    report::page_end(out)
+}
+
+/// Where a project's annotated copies go: `DIR/INTERFACE.xlsx`.
+pub fn annotated_copy(dir: &Path, interface: &str) -> PathBuf {
+    dir.join(format!("{}.xlsx", file_name(interface)))
+}

@@ -1,0 +1,594 @@
+//! `relsync submit relsync.toml`: every interface of a project sent in order, with relations
+//! to elements the same run creates.
+//!
+//! A plan first, then one consent, then two phases, each step calling the same submit flow as
+//! one sheet (`crate::submit::{plan, send}`):
+//! 1. the IDs of every interface pointed at are read from Relatics, every sheet is read and
+//!    checked (any error stops the run: nothing is sent), and each interface's body is compared
+//!    with the last one sent to its endpoint; deletions of all interfaces are confirmed once;
+//! 2. phase 1, in order: the IDs of what the interface points at are read again (earlier
+//!    interfaces of the run may have made elements), its body is made with every target that
+//!    has an ID and sent (a target whose element has no ID yet is left out for now);
+//! 3. phase 2, for the interfaces that left targets out: the IDs are read until every name left
+//!    out has one (Relatics may give IDs after it answers) or `--wait` runs out, and the
+//!    complete body is sent.
+//!
+//! A failure stops the run at once and says per interface what Relatics has; running the same
+//! command again finishes the job (bodies are complete sets).
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+
+use super::project::write_report_files;
+use super::settings::{Global, ProjectSubmit};
+use crate::exit::{Exit, ExitError};
+use crate::lookup::interfaces::Pending;
+use crate::lookup::{Fields, Lookup};
+use crate::project::Project;
+use crate::project::run::{Options, Read, Reader};
+use crate::submit::guard;
+use crate::submit::http::Http;
+use crate::submit::receipt::Store;
+use crate::submit::{self, Auth, Credentials, Planned, Prepared, Sent};
+
+/// What Relatics has of one interface, as far as this run knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Has {
+    /// Nothing of this run was sent (it may hold what an earlier run sent).
+    Nothing,
+    /// The body is the one last sent: not sent again.
+    Unchanged,
+    /// Sent without the relation targets that wait for IDs: how many were left out.
+    PhaseOne(u64),
+    /// Sent whole.
+    Complete,
+}
+
+impl Has {
+    fn describe(self) -> String {
+        match self {
+            Has::Nothing => "nothing of this run".into(),
+            Has::Unchanged => "unchanged (its body is the one last sent)".into(),
+            Has::PhaseOne(n) => format!(
+                "phase 1 only: {n} relation target{} left out until their elements have IDs",
+                if n == 1 { "" } else { "s" }
+            ),
+            Has::Complete => "complete".into(),
+        }
+    }
+}
+
+/// One interface of the run: its settings, the body to send and what Relatics has.
+struct Step {
+    index: usize,
+    settings: submit::Settings,
+    prepared: Prepared,
+    planned: Option<Planned>,
+    pending: Pending,
+    /// The temporary file of the current body.
+    body: Option<crate::project::run::Body>,
+    has: Has,
+}
+
+/// The network side of a run: one client and one token for every request.
+struct Net<'c> {
+    http: Http,
+    auth: Auth<'c>,
+}
+
+impl<'c> Net<'c> {
+    fn new(s: &ProjectSubmit, credentials: &'c Credentials) -> anyhow::Result<Net<'c>> {
+        let mut urls: Vec<&str> = s.endpoints.iter().chain(&s.ids).flatten().map(String::as_str).collect();
+        if let Credentials::Client { token_url, .. } = credentials {
+            urls.push(token_url);
+        }
+        let mut http = Http::new(s.send.timeout, s.send.verbose, &urls)?;
+        if s.send.verbose {
+            eprintln!("relsync: authenticating with {}", credentials.describe());
+        }
+        let auth = Auth::new(credentials, &mut http, s.send.retries)?;
+        Ok(Net { http, auth })
+    }
+
+    /// Reads interface `i`'s IDs from its `ids` endpoint now, and keeps them in the state
+    /// directory (for `check` and later runs).
+    fn read_ids(&mut self, s: &ProjectSubmit, i: usize) -> anyhow::Result<(Arc<Lookup>, String)> {
+        let interface = &s.project.interfaces[i];
+        let Some(url) = &s.ids[i] else {
+            anyhow::bail!("interface '{}' has no ids endpoint", interface.name);
+        };
+        let answer = tempfile::NamedTempFile::new().context("creating a temporary file for the IDs")?;
+        let _registered = crate::output::remove_on_interrupt(answer.path());
+        let accept = s.send.accept;
+        submit::with_retries(
+            &mut self.http,
+            &mut self.auth,
+            s.send.retries,
+            url,
+            "the IDs could not be read",
+            |http, token| http.get(url, token, accept, answer.path()),
+        )?;
+        let named = std::path::PathBuf::from(format!("ids.{}", accept.name().to_ascii_lowercase()));
+        let lookup = Lookup::load_ids(answer.path(), &named, &Fields::default()).map_err(|e| {
+            ExitError::new(
+                Exit::SubmitFailed,
+                format!(
+                    "the IDs read from interface '{}' ({url}) cannot be used: the answer {}",
+                    interface.name, e.why
+                ),
+            )
+        })?;
+        let when = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        if let Err(e) = Store::new(&s.send.state_dir).keep_ids(url, answer.path(), accept) {
+            eprintln!(
+                "relsync: the IDs read from '{}' could not be kept ({e:#})",
+                interface.name
+            );
+        }
+        Ok((Arc::new(lookup), format!("at {when}")))
+    }
+}
+
+pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
+    let project = &s.project;
+    let order = project.order();
+    let n = project.interfaces.len();
+    let mut net = match &s.send.credentials {
+        Some(credentials) => Some(Net::new(s, credentials)?),
+        None => None,
+    };
+
+    // The IDs of what relations point at: read now (kept ones for a dry run without
+    // credentials).
+    let kept = super::project::kept_ids(project, Some(&s.send.state_dir))?;
+    let mut known: Vec<super::project::Known> = vec![None; n];
+    for i in 0..n {
+        if !project.is_target(i) {
+            continue;
+        }
+        known[i] = match &mut net {
+            Some(net) => Some(net.read_ids(s, i)?),
+            None => kept[i].clone(),
+        };
+    }
+    let reader = Reader::new(project, |i| known[i].clone());
+    let options = Options {
+        body: Some(s.format),
+        spool: s.report_file.is_some() || s.html_report.is_some(),
+        strict: s.strict,
+        // An empty body is the guard's to refuse (--allow-empty), as for one sheet.
+        allow_empty: true,
+        progress: !global.quiet,
+    };
+    let mut reads = reader.read_all(&order, options)?;
+    print_problems(project, &reads, global);
+    write_reports(s, &mut reads)?;
+    let blocked: Vec<&str> = reads
+        .iter()
+        .filter(|r| s.sent[r.index] && r.outcome.blocked(s.strict))
+        .map(|r| project.interfaces[r.index].name.as_str())
+        .collect();
+    if !blocked.is_empty() {
+        eprintln!(
+            "nothing was sent: fix the problems of {} above and run again",
+            blocked.iter().map(|b| format!("'{b}'")).collect::<Vec<_>>().join(", ")
+        );
+        return Ok(Exit::Problems);
+    }
+
+    // The plan of every interface this run sends.
+    let mut steps: Vec<Step> = Vec::new();
+    for read in reads.into_iter().filter(|r| s.sent[r.index]) {
+        let i = read.index;
+        let Some(body) = read.body else {
+            anyhow::bail!("the body of '{}' was not made", project.interfaces[i].name);
+        };
+        let settings = interface_settings(s, i);
+        let prepared = Prepared {
+            path: body.file.path().to_owned(),
+            format: body.format,
+            elements: read.elements,
+            ids: read.outcome.external_ids,
+        };
+        let planned = submit::plan(&settings, &prepared)?;
+        steps.push(Step {
+            index: i,
+            settings,
+            prepared,
+            planned: Some(planned),
+            pending: read.outcome.pending,
+            body: Some(body),
+            has: Has::Nothing,
+        });
+    }
+    let text = plan_text(s, &steps);
+    if s.send.dry_run {
+        print!("{}", crate::value::for_terminal_lines(&text));
+        for step in &steps {
+            if let Some(planned) = &step.planned {
+                for note in guard::dry_run_notes(&step.settings, &planned.plan) {
+                    println!("{}: {note}", project.interfaces[step.index].name);
+                }
+            }
+        }
+        println!(
+            "dry run: nothing was sent ({})",
+            if s.send.credentials.is_some() {
+                "the IDs were read from Relatics"
+            } else {
+                "no credentials were given, so the IDs are those kept from the last run"
+            }
+        );
+        return Ok(Exit::Success);
+    }
+    eprint!("{}", crate::value::for_terminal_lines(&text));
+    let plans: Vec<(&str, &guard::Plan)> = steps
+        .iter()
+        .filter(|st| s.resend || !st.planned.as_ref().is_some_and(Planned::unchanged))
+        .filter_map(|st| {
+            st.planned
+                .as_ref()
+                .map(|p| (project.interfaces[st.index].name.as_str(), &p.plan))
+        })
+        .collect();
+    guard::check_project(s.send.allow_deletions, s.send.allow_empty, &s.send.state_dir, &plans)?;
+    let Some(net) = &mut net else {
+        anyhow::bail!("no credentials; see relsync submit --help");
+    };
+
+    // Phase 1.
+    for k in 0..steps.len() {
+        if let Err(e) = phase_one(s, &reader, net, &mut steps, k) {
+            return Err(stopped(project, &steps, e));
+        }
+        say_on_interrupt(project, &steps);
+    }
+    // Phase 2.
+    let waiting: Vec<usize> = (0..steps.len())
+        .filter(|&k| {
+            matches!(steps[k].has, Has::PhaseOne(_)) || (steps[k].has == Has::Unchanged && steps[k].pending.targets > 0)
+        })
+        .collect();
+    for k in waiting {
+        if let Err(e) = phase_two(s, &reader, net, &mut steps, k) {
+            return Err(stopped(project, &steps, e));
+        }
+        say_on_interrupt(project, &steps);
+    }
+    crate::output::on_interrupt_say(None);
+    eprintln!("{}", state_report(project, &steps));
+    let incomplete = steps.iter().any(|st| matches!(st.has, Has::PhaseOne(_)));
+    Ok(if incomplete { Exit::Incomplete } else { Exit::Success })
+}
+
+/// Prints each interface's problems (with its file and cell) and summary on stderr.
+fn print_problems(project: &Project, reads: &[Read], global: &Global) {
+    let mut sorted: Vec<&Read> = reads.iter().collect();
+    sorted.sort_by_key(|r| r.index);
+    let mut err = anstream::stderr().lock();
+    for read in sorted {
+        let ctx = super::project::context(project, read);
+        let name = crate::value::for_terminal(&project.interfaces[read.index].name).into_owned();
+        let _ = crate::report::write_problems_as(&mut err, &ctx, &read.outcome.problems, global.style(false), true);
+        let _ = writeln_err(
+            &mut err,
+            &format!(
+                "interface '{name}': {}",
+                crate::report::summary(&ctx, &read.outcome.problems, global.style(false))
+            ),
+        );
+    }
+}
+
+fn writeln_err(out: &mut dyn std::io::Write, line: &str) -> std::io::Result<()> {
+    writeln!(out, "{line}")
+}
+
+/// The JSON and HTML report files, where asked for (the interfaces in file order).
+fn write_reports(s: &ProjectSubmit, reads: &mut [Read]) -> anyhow::Result<()> {
+    if s.report_file.is_none() && s.html_report.is_none() {
+        return Ok(());
+    }
+    let order: Vec<usize> = reads.iter().map(|r| r.index).collect();
+    reads.sort_by_key(|r| r.index);
+    let written = write_report_files(
+        &s.project,
+        reads,
+        s.report_file.as_deref(),
+        s.html_report.as_deref(),
+        None,
+    );
+    // Back in run order.
+    reads.sort_by_key(|r| order.iter().position(|&i| i == r.index));
+    written
+}
+
+/// One interface's submit settings: the shared ones, with its endpoint and sheet.
+fn interface_settings(s: &ProjectSubmit, i: usize) -> submit::Settings {
+    let interface = &s.project.interfaces[i];
+    submit::Settings {
+        input: interface.spec.path.clone(),
+        endpoint: s.endpoints[i].clone(),
+        dry_run: s.send.dry_run,
+        allow_deletions: s.send.allow_deletions,
+        allow_empty: s.send.allow_empty,
+        state_dir: s.send.state_dir.clone(),
+        timeout: s.send.timeout,
+        retries: s.send.retries,
+        accept: s.send.accept,
+        credentials: s.send.credentials.clone(),
+        credentials_problem: s.send.credentials_problem.clone(),
+        verbose: s.send.verbose,
+    }
+}
+
+/// The plan: the order, then per interface what changes and how many targets wait.
+fn plan_text(s: &ProjectSubmit, steps: &[Step]) -> String {
+    let project = &s.project;
+    let mut text = String::new();
+    let names: Vec<&str> = steps
+        .iter()
+        .map(|st| project.interfaces[st.index].name.as_str())
+        .collect();
+    let _ = writeln!(
+        text,
+        "project {}: {} interface{} to send, in this order: {}",
+        project.path.display(),
+        steps.len(),
+        if steps.len() == 1 { "" } else { "s" },
+        names.join(", ")
+    );
+    let skipped: Vec<&str> = (0..project.interfaces.len())
+        .filter(|&i| !s.sent[i])
+        .map(|i| project.interfaces[i].name.as_str())
+        .collect();
+    if !skipped.is_empty() {
+        let _ = writeln!(text, "not sent this run (--only): {}", skipped.join(", "));
+    }
+    for (k, step) in steps.iter().enumerate() {
+        let interface = &project.interfaces[step.index];
+        let _ = writeln!(
+            text,
+            "\n{}. {} ({})",
+            k + 1,
+            interface.name,
+            interface.spec.path.display()
+        );
+        let Some(planned) = &step.planned else { continue };
+        for line in planned.plan.text.lines() {
+            let _ = writeln!(text, "   {line}");
+        }
+        if planned.unchanged() && !s.resend {
+            let _ = writeln!(
+                text,
+                "   unchanged: the body is byte for byte the one last sent, so it is not sent again (--resend sends it)"
+            );
+        }
+        if step.pending.targets > 0 {
+            let outside: Vec<&str> = step
+                .pending
+                .names
+                .iter()
+                .filter(|(t, _)| !s.sent[*t])
+                .map(|(t, _)| project.interfaces[*t].name.as_str())
+                .collect();
+            let _ = writeln!(
+                text,
+                "   {} relation target{} wait for elements this run creates ({} name{}): left out of the first body, \
+                 sent in a second once Relatics has given them IDs{}",
+                step.pending.targets,
+                if step.pending.targets == 1 { "" } else { "s" },
+                step.pending.distinct(),
+                if step.pending.distinct() == 1 { "" } else { "s" },
+                if outside.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (some are elements of {}, which this run does not send: they stay left out)",
+                        outside.join(", ")
+                    )
+                }
+            );
+        }
+    }
+    text
+}
+
+/// Phase 1 of step `k`: the IDs of what it points at read again, its body made again with
+/// them, and sent unless it is the one last sent.
+fn phase_one(
+    s: &ProjectSubmit,
+    reader: &Reader<'_>,
+    net: &mut Net<'_>,
+    steps: &mut [Step],
+    k: usize,
+) -> anyhow::Result<()> {
+    let i = steps[k].index;
+    let targets = s.project.interfaces[i].targets.clone();
+    if !targets.is_empty() {
+        for &t in &targets {
+            let (ids, when) = net.read_ids(s, t)?;
+            reader.names.borrow_mut().set_known(t, ids, when);
+        }
+        remake(s, reader, &mut steps[k])?;
+    }
+    let step = &mut steps[k];
+    let unchanged = step.planned.as_ref().is_some_and(Planned::unchanged);
+    if unchanged && !s.resend {
+        step.has = Has::Unchanged;
+        eprintln!(
+            "relsync: '{}' is unchanged: its body is the one last sent",
+            s.project.interfaces[i].name
+        );
+        return Ok(());
+    }
+    send_step(s, net, step)?;
+    step.has = if step.pending.targets > 0 {
+        Has::PhaseOne(step.pending.targets)
+    } else {
+        Has::Complete
+    };
+    Ok(())
+}
+
+/// Phase 2 of step `k`: waits for the IDs of the names it left out, then sends the body made
+/// again with them.
+fn phase_two(
+    s: &ProjectSubmit,
+    reader: &Reader<'_>,
+    net: &mut Net<'_>,
+    steps: &mut [Step],
+    k: usize,
+) -> anyhow::Result<()> {
+    let i = steps[k].index;
+    let name = s.project.interfaces[i].name.clone();
+    let waits: Vec<(usize, Vec<String>)> = steps[k]
+        .pending
+        .names
+        .iter()
+        .filter(|(t, _)| s.sent[*t])
+        .map(|(t, names)| (*t, names.iter().cloned().collect()))
+        .collect();
+    let deadline = Instant::now() + s.wait;
+    let mut delay = Duration::from_secs(1);
+    loop {
+        let mut missing = 0usize;
+        for (t, names) in &waits {
+            let (ids, when) = net.read_ids(s, *t)?;
+            reader.names.borrow_mut().set_known(*t, ids, when);
+            let names_now = reader.names.borrow();
+            missing += names.iter().filter(|n| names_now.known_id(*t, n).is_none()).count();
+        }
+        if missing == 0 {
+            break;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            eprintln!(
+                "relsync: '{name}': {missing} element{} pointed at still {} no ID after waiting {} s (--wait)",
+                if missing == 1 { "" } else { "s" },
+                if missing == 1 { "has" } else { "have" },
+                s.wait.as_secs()
+            );
+            break;
+        }
+        let pause = delay.min(deadline - now);
+        eprintln!(
+            "relsync: '{name}': {missing} element{} pointed at {} no ID yet; reading the IDs again in {} s",
+            if missing == 1 { "" } else { "s" },
+            if missing == 1 { "has" } else { "have" },
+            pause.as_secs().max(1)
+        );
+        std::thread::sleep(pause);
+        delay = (delay * 2).min(Duration::from_secs(16));
+    }
+    let step = &mut steps[k];
+    let before = step.pending.targets;
+    remake(s, reader, step)?;
+    if step.pending.targets >= before {
+        // Nothing more resolves: Relatics has the body phase 1 sent (or had before).
+        step.has = Has::PhaseOne(step.pending.targets);
+        return Ok(());
+    }
+    send_step(s, net, step)?;
+    step.has = if step.pending.targets > 0 {
+        Has::PhaseOne(step.pending.targets)
+    } else {
+        Has::Complete
+    };
+    Ok(())
+}
+
+/// Makes step's body again with the IDs known now.
+fn remake(s: &ProjectSubmit, reader: &Reader<'_>, step: &mut Step) -> anyhow::Result<()> {
+    let options = Options {
+        body: Some(s.format),
+        spool: false,
+        strict: s.strict,
+        allow_empty: true,
+        progress: false,
+    };
+    let read = reader.read(step.index, options, false)?;
+    let name = &s.project.interfaces[step.index].name;
+    if read.outcome.blocked(s.strict) {
+        anyhow::bail!(
+            "the body of '{name}' cannot be made with the IDs read now ({} errors, such as a name that two elements \
+             have now); check the project again (relsync check {})",
+            read.outcome.problems.errors(),
+            s.project.path.display()
+        );
+    }
+    let Some(body) = read.body else {
+        anyhow::bail!("the body of '{name}' was not made");
+    };
+    step.prepared = Prepared {
+        path: body.file.path().to_owned(),
+        format: body.format,
+        elements: read.elements,
+        ids: read.outcome.external_ids,
+    };
+    step.pending = read.outcome.pending;
+    step.body = Some(body);
+    if let Some(planned) = &mut step.planned {
+        planned.rebody(&step.prepared)?;
+    }
+    Ok(())
+}
+
+/// Sends a step's current body through the submit flow; its lock and plan are used up, so a
+/// second send (phase 2) plans again.
+fn send_step(s: &ProjectSubmit, net: &mut Net<'_>, step: &mut Step) -> anyhow::Result<()> {
+    let name = &s.project.interfaces[step.index].name;
+    eprintln!("relsync: sending '{name}'");
+    let planned = match step.planned.take() {
+        Some(p) => p,
+        None => submit::plan(&step.settings, &step.prepared)?,
+    };
+    match submit::send(&step.settings, &step.prepared, planned, &mut net.http, &mut net.auth) {
+        Ok(Sent::Recorded(path)) => {
+            println!("receipt: {}", path.display());
+            Ok(())
+        }
+        Ok(Sent::NotRecorded) => Err(ExitError::new(
+            Exit::NotRecorded,
+            format!("the body of '{name}' was accepted, but its receipt could not be saved; the run stops here"),
+        )
+        .into()),
+        Err(failed) => Err(failed.error),
+    }
+}
+
+/// What Relatics has of every interface, one line each.
+fn state_report(project: &Project, steps: &[Step]) -> String {
+    let mut text = String::from("what Relatics has of this run:");
+    for step in steps {
+        let _ = write!(
+            text,
+            "\n  {}: {}",
+            project.interfaces[step.index].name,
+            step.has.describe()
+        );
+    }
+    if steps.iter().any(|st| matches!(st.has, Has::PhaseOne(_) | Has::Nothing)) {
+        let _ = write!(
+            text,
+            "\nrun the same command again to finish (each body is a complete set; --only narrows the run)"
+        );
+    }
+    text
+}
+
+/// A failure during the phases: the error, then what Relatics has of every interface.
+fn stopped(project: &Project, steps: &[Step], e: anyhow::Error) -> anyhow::Error {
+    crate::output::on_interrupt_say(None);
+    eprintln!("{}", state_report(project, steps));
+    e.context("the run stopped (what Relatics has is said above)")
+}
+
+/// What Ctrl+C says from now on: what was sent.
+fn say_on_interrupt(project: &Project, steps: &[Step]) {
+    crate::output::on_interrupt_say(Some(state_report(project, steps)));
+}
