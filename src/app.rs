@@ -15,8 +15,9 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() {
+            // Help or a version that cannot be written (a full disk) is a failure too.
+            let printed = e.print();
+            return if e.use_stderr() || printed.is_err() {
                 Exit::Failure.into()
             } else {
                 Exit::Success.into()

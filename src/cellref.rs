@@ -62,6 +62,10 @@ pub fn excel_sheet_name(name: &str) -> String {
         })
         .collect();
     let name = name.trim_matches('\'').trim().to_owned();
+    // Excel keeps "History" for the change-tracking sheet, and refuses it as a name.
+    if name.eq_ignore_ascii_case("History") {
+        return format!("{name} (1)");
+    }
     if name.is_empty() { "Sheet1".to_owned() } else { name }
 }
 

@@ -114,6 +114,10 @@ fn open_no_wait(path: &Path, follow: bool) -> Result<File, SmallError> {
 }
 
 fn read_capped(file: File, max: u64) -> Result<Vec<u8>, SmallError> {
+    // A file that says it is too large is refused before anything is read.
+    if file.metadata()?.len() > max {
+        return Err(SmallError::TooLarge(crate::output::human_size(max)));
+    }
     let mut bytes = Vec::new();
     file.take(max + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max {

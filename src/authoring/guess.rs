@@ -208,8 +208,12 @@ pub fn guess(profile: &Profile) -> Guesses {
         (None, Some(i), None) => (
             Some(i),
             format!(
-                "the first column whose {} values are all present and unique; check it",
-                columns[i].values
+                "the first column whose {} are all present and unique; check it",
+                if columns[i].values == 1 {
+                    "1 value".to_owned()
+                } else {
+                    format!("{} values", columns[i].values)
+                }
             ),
         ),
         (None, None, None) => (
@@ -257,8 +261,9 @@ pub fn guess(profile: &Profile) -> Guesses {
             seen: seen(column) + stray_note.as_deref().unwrap_or(""),
         });
     }
+    let long = |i: usize| profile.long_headers.iter().any(|(c, _)| *c == i);
     let headerless_values = (0..columns.len())
-        .filter(|&i| !named(i) && columns[i].values > 0)
+        .filter(|&i| !named(i) && !long(i) && columns[i].values > 0)
         .collect();
     Guesses {
         external_id,

@@ -22,16 +22,22 @@ pub struct HeadCell {
     pub is_text: bool,
 }
 
-/// Characters of a text that tell it apart from others in a row (a longer text is told by
-/// these and its length).
+/// Characters at each end of a text that tell it apart from others in a row (a longer text is
+/// told by these and its length).
 const HASHED: usize = 256;
 
 impl HeadCell {
     pub fn new(text: &str, is_text: bool) -> HeadCell {
         let text = text.trim();
         let start = text.char_indices().nth(HASHED).map_or(text, |(at, _)| &text[..at]);
+        // Long texts that start alike (a numbered series) differ at their end.
+        let end = text
+            .char_indices()
+            .rev()
+            .nth(HASHED)
+            .map_or(text, |(at, _)| &text[at..]);
         HeadCell {
-            hash: rustc_hash::FxBuildHasher.hash_one((start, text.len())),
+            hash: rustc_hash::FxBuildHasher.hash_one((start, end, text.len())),
             // Counted as far as telling short from long needs.
             chars: start.chars().count(),
             is_text,
@@ -53,19 +59,27 @@ pub fn detect(head: &[(u32, Vec<Option<HeadCell>>)]) -> (u32, String) {
         }
         let enough = filled.len() * 10 >= width * 6 && (filled.len() >= 2 || width == 1);
         let texts = filled.iter().all(|c| c.is_text && c.chars > 0);
-        let short = filled.iter().filter(|c| c.chars <= SHORT).count();
-        let mostly_short = short * 2 > filled.len();
+        // A long header is still a header; a row of nothing but long texts is prose.
+        let some_short = filled.iter().any(|c| c.chars <= SHORT);
         let mut distinct: Vec<u64> = filled.iter().map(|c| c.hash).collect();
         distinct.sort_unstable();
         distinct.dedup();
         let varied = distinct.len() * 10 >= filled.len() * 8;
         let data_below = head[i + 1..].iter().any(|(_, c)| c.iter().any(Option::is_some));
-        if enough && texts && mostly_short && varied && (data_below || head.len() == i + 1) {
+        if enough && texts && some_short && varied && (data_below || head.len() == i + 1) {
             let above: Vec<u32> = head[..i]
                 .iter()
                 .filter(|(_, c)| c.iter().any(Option::is_some))
                 .map(|(n, _)| *n)
                 .collect();
+            // A title is a cell or two, or one text over a merged range; rows above that fill
+            // more are not called one.
+            let titles = head[..i].iter().all(|(_, c)| {
+                let mut texts: Vec<u64> = c.iter().flatten().map(|h| h.hash).collect();
+                texts.sort_unstable();
+                texts.dedup();
+                texts.len() <= 1 || c.iter().flatten().count() <= 2
+            });
             let below = if data_below {
                 "with data below it"
             } else {
@@ -74,13 +88,21 @@ pub fn detect(head: &[(u32, Vec<Option<HeadCell>>)]) -> (u32, String) {
             let why = match above.as_slice() {
                 [] if !data_below => format!("row {number}: a row of short distinct texts, but no data below it"),
                 [] => format!("row {number}: the first row, of short distinct texts, {below}"),
-                [one] => format!(
+                [one] if titles => format!(
                     "row {number}: the first row of short distinct texts across the sheet {below} (row {one} above it \
                      looks like a title)"
                 ),
-                [first, .., last] => format!(
+                [first, .., last] if titles => format!(
                     "row {number}: the first row of short distinct texts across the sheet {below} (rows \
                      {first}-{last} above it look like a title)"
+                ),
+                [one] => format!(
+                    "row {number}: the first row of short distinct texts across the sheet {below}; check it: row {one} \
+                     above it holds values in several columns"
+                ),
+                [first, .., last] => format!(
+                    "row {number}: the first row of short distinct texts across the sheet {below}; check it: rows \
+                     {first}-{last} above it hold values in several columns"
                 ),
             };
             return (*number, why);
@@ -160,6 +182,14 @@ mod tests {
             (1, vec![text("ID"), text("Title"), text("Status"), text(long)]),
             (2, vec![text("REQ-1"), text("Pump"), text("Draft"), text("x")]),
             (3, vec![text("REQ-2"), text("Weir"), text("Draft"), text("y")]),
+        ];
+        assert_eq!(detect(&head).0, 1);
+        // Most of them long: still the headers.
+        let long2 = "Datum waarop de eis voor het laatst is beoordeeld door de eisenbeheerder";
+        let long3 = "Naam van de eigenaar die verantwoordelijk is voor het verifieren van de eis";
+        let head = vec![
+            (1, vec![text("ID"), text(long), text(long2), text(long3)]),
+            (2, vec![text("REQ-1"), text("Pump"), text("Draft"), text("x")]),
         ];
         assert_eq!(detect(&head).0, 1);
     }

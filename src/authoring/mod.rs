@@ -78,7 +78,29 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
 
     let sync = match &settings.sync {
         Some(spec) => match sync::read(spec, profile.info.sheet.as_deref())? {
-            Ok(sync) => Some(sync),
+            Ok(mut sync) => {
+                // A name no Relatics name comes near in length is not one.
+                let long: Vec<usize> = sync
+                    .names
+                    .iter()
+                    .filter(|n| n.chars().count() > profile::MAX_NAME_CHARS)
+                    .map(|n| n.chars().count())
+                    .collect();
+                if !long.is_empty() {
+                    sync.names.retain(|n| n.chars().count() <= profile::MAX_NAME_CHARS);
+                    notes.push(format!(
+                        "{} name{} of the sync template {} longer than any Relatics name ({} characters): left out",
+                        long.len(),
+                        if long.len() == 1 { "" } else { "s" },
+                        if long.len() == 1 { "is" } else { "are" },
+                        long.iter()
+                            .map(|n| crate::problem::thousands(*n as u64))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                Some(sync)
+            }
             Err(why) => bail!("{why}"),
         },
         None => None,
@@ -151,18 +173,28 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
             // Headers equal but for case and spaces are one header to relsync: map the first.
             let mut seen_headers: HashMap<String, usize> =
                 HashMap::from([(crate::template::normalize_header(&profile.headers[id_col]), id_col)]);
+            let mut repeated = 0usize;
             for g in guesses.columns.iter().filter(|g| g.col != id_col) {
                 let normalized = crate::template::normalize_header(&g.header);
                 if let Some(first) = seen_headers.get(&normalized) {
-                    notes.push(format!(
-                        "column {} ('{}') has the header of column {} ('{}') but for case and spaces, and relsync \
-                         matches headers that way: it is left out, and check reports duplicate-column until the \
-                         export gives each its own header",
-                        crate::cellref::column_letters(g.col as u32),
-                        g.header,
-                        crate::cellref::column_letters(*first as u32),
-                        profile.headers[*first].trim()
-                    ));
+                    repeated += 1;
+                    if repeated <= MAX_NOTED {
+                        let first_header = profile.headers[*first].trim();
+                        let how = if first_header == g.header {
+                            "the same header as".to_owned()
+                        } else {
+                            "the header, but for case and spaces, of".to_owned()
+                        };
+                        notes.push(format!(
+                            "column {} ('{}') has {how} column {} ('{}'), and relsync matches headers ignoring case \
+                             and spaces: it is left out, and check reports duplicate-column until the export gives \
+                             each its own header",
+                            crate::cellref::column_letters(g.col as u32),
+                            crate::problem::quoted(&g.header),
+                            crate::cellref::column_letters(*first as u32),
+                            crate::problem::quoted(first_header)
+                        ));
+                    }
                     used.insert(g.col);
                     continue;
                 }
@@ -183,6 +215,12 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
                 }
                 used.insert(g.col);
                 fields.push((name, g.clone(), lines));
+            }
+            if repeated > MAX_NOTED {
+                notes.push(format!(
+                    "... and {} more columns whose header another column has, left out the same way",
+                    repeated - MAX_NOTED
+                ));
             }
         }
         Some(sync) => {
@@ -249,25 +287,68 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
                         "; left commented out: {}",
                         unmatched
                             .iter()
-                            .map(|(n, _, _)| format!("'{n}'"))
+                            .take(MAX_NOTED)
+                            .map(|(n, _, _)| format!("'{}'", crate::problem::quoted(n)))
                             .collect::<Vec<_>>()
                             .join(", ")
+                            + &if unmatched.len() > MAX_NOTED {
+                                format!(" and {} more", unmatched.len() - MAX_NOTED)
+                            } else {
+                                String::new()
+                            }
                     )
                 }
             ));
         }
     }
+    if !profile.long_headers.is_empty() {
+        let shown: Vec<String> = profile
+            .long_headers
+            .iter()
+            .take(MAX_NOTED)
+            .map(|&(c, n)| {
+                format!(
+                    "{} ({} characters)",
+                    crate::cellref::column_letters(c as u32),
+                    crate::problem::thousands(n as u64)
+                )
+            })
+            .collect();
+        let more = profile.long_headers.len().saturating_sub(MAX_NOTED);
+        notes.push(format!(
+            "column{} {}{} {} a header longer than any Relatics name ({} characters at most here): left out of the \
+             template, so check reports {} as unmapped-column; shorten the header in the export if the column \
+             should be sent",
+            if profile.long_headers.len() == 1 { "" } else { "s" },
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            },
+            if profile.long_headers.len() == 1 { "has" } else { "have" },
+            profile::MAX_NAME_CHARS,
+            if profile.long_headers.len() == 1 { "it" } else { "them" },
+        ));
+    }
     if !guesses.headerless_values.is_empty() {
         let letters: Vec<String> = guesses
             .headerless_values
             .iter()
+            .take(MAX_NOTED)
             .map(|&c| crate::cellref::column_letters(c as u32))
             .collect();
+        let more = guesses.headerless_values.len().saturating_sub(MAX_NOTED);
         notes.push(format!(
-            "column{} {} hold{} values but no header: no template can map {}, so check reports {} as \
+            "column{} {}{} hold{} values but no header: no template can map {}, so check reports {} as \
              unmapped-column; give {} a header in the export if {} should be sent",
             if letters.len() == 1 { "" } else { "s" },
             letters.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            },
             if letters.len() == 1 { "s" } else { "" },
             if letters.len() == 1 { "it" } else { "them" },
             if letters.len() == 1 { "it" } else { "them" },
@@ -305,6 +386,15 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
             .to_owned(),
     };
     let toml = write::render(&draft);
+    if toml.len() as u64 > crate::template::MAX_TEMPLATE {
+        bail!(
+            "the template made for {} would be {}, more than relsync reads as a template ({}); the sheet has too \
+             many columns or too long names to map them all",
+            settings.input.path.display(),
+            crate::output::human_size(toml.len() as u64),
+            crate::output::human_size(crate::template::MAX_TEMPLATE)
+        );
+    }
     // What is written must be a template relsync reads.
     if let Err(e) = crate::template::parse(&toml, std::path::Path::new("generated.toml")) {
         bail!(
@@ -314,6 +404,9 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
     }
     Ok(Authored { toml, notes })
 }
+
+/// Notes of one kind listed one by one; the rest are counted.
+const MAX_NOTED: usize = 10;
 
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })

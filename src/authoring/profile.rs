@@ -13,6 +13,10 @@ use crate::value::{self, DateFormats};
 
 use super::header::HeadCell;
 
+/// The longest header a template maps: property and role names are far shorter, and a
+/// template holds each header it maps whole (three times, with its comment).
+pub const MAX_NAME_CHARS: usize = 255;
+
 /// Rows looked at to find the header row.
 pub const HEAD_ROWS: usize = 50;
 /// Distinct values remembered per column (enough to offer a list of values).
@@ -82,7 +86,12 @@ pub struct Profile {
     pub info: SheetInfo,
     /// The header row (1-based).
     pub header_row: u32,
+    /// Header texts; empty for a column without one, and for one whose header is longer than
+    /// any name (see `long_headers`).
     pub headers: Vec<String>,
+    /// Columns whose header is longer than [`MAX_NAME_CHARS`], with its length: no template
+    /// maps them (no Relatics name is that long, and the template would hold it whole).
+    pub long_headers: Vec<(usize, usize)>,
     pub columns: Vec<Column>,
     /// Data rows with at least one value.
     pub rows: u64,
@@ -158,16 +167,24 @@ impl Profile {
     /// the external id.
     fn header(&mut self, row: &Row) {
         let mut text = String::new();
+        let mut long = Vec::new();
         self.headers = row
             .cells()
-            .map(|(_, c)| {
+            .map(|(col, c)| {
                 text.clear();
                 if !c.is_blank() {
                     crate::mapper::cell_text(c, &mut text);
                 }
-                text.trim().to_owned()
+                let header = text.trim();
+                let chars = header.chars().take(MAX_NAME_CHARS + 1).count();
+                if chars > MAX_NAME_CHARS {
+                    long.push((col as usize, header.chars().count()));
+                    return String::new();
+                }
+                header.to_owned()
             })
             .collect();
+        self.long_headers = long;
         self.columns = vec![Column::default(); self.headers.len()];
         for c in self.columns.iter_mut().take(8) {
             c.seen = Some(HashSet::new());

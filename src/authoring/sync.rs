@@ -164,7 +164,7 @@ pub fn match_names(names: &[String], headers: &[String]) -> Vec<Option<(usize, M
             if !budget.take() {
                 break;
             }
-            let score = strsim::normalized_damerau_levenshtein(&wanted, text);
+            let score = strsim::normalized_levenshtein(&wanted, text);
             if score >= 0.75 && best.is_none_or(|(_, s)| score > s) {
                 best = Some((*h, score));
             }

@@ -350,10 +350,14 @@ fn read_xml(reader: impl std::io::BufRead, sink: &mut dyn ElementSink) {
                 };
                 sink.problem(
                     at,
-                    format!("is not well-formed XML: <{name}> {}", attribute_error(&bad)),
+                    format!("is not well-formed XML: <{name}> {}", attribute_error(e, &bad)),
                 );
             }
             match level {
+                1 if root_seen => sink.problem(
+                    format!("<{name}>"),
+                    "is a second root element after </elements>; a body has one root".into(),
+                ),
                 1 => {
                     root_seen = true;
                     if name != "elements" {
@@ -511,11 +515,28 @@ fn read_xml(reader: impl std::io::BufRead, sink: &mut dyn ElementSink) {
     }
 }
 
-/// What is wrong with an attribute, in words.
-fn attribute_error(e: &quick_xml::events::attributes::AttrError) -> String {
+/// What is wrong with an attribute of `e`, in words.
+fn attribute_error(e: &quick_xml::events::BytesStart<'_>, error: &quick_xml::events::attributes::AttrError) -> String {
     use quick_xml::events::attributes::AttrError;
-    match e {
-        AttrError::Duplicated(..) => "has an attribute twice; keep one".to_owned(),
+    match error {
+        AttrError::Duplicated(at, _) => {
+            // The attribute's name starts at `at` in the tag.
+            let tag: &str = e.as_ref();
+            let name: String = tag
+                .as_bytes()
+                .get(*at..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|b| !b.is_ascii_whitespace() && **b != b'=')
+                .take(100)
+                .map(|&b| char::from(b))
+                .collect();
+            if name.is_empty() {
+                "has an attribute twice; keep one".to_owned()
+            } else {
+                format!("has the attribute {name} twice; keep one")
+            }
+        }
         other => format!("has an attribute that is not written as XML requires ({other})"),
     }
 }

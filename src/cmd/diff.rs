@@ -120,8 +120,10 @@ pub fn run(settings: &DiffSettings, global: &Global) -> anyhow::Result<Exit> {
     let (counts, problems) = diff::compare(&mut old_side, open(&new)?, new.format, &mut *report)?;
     refuse_invalid(&new.path, &problems)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    report.write_to(&mut out, &sides, &counts)?;
-    out.flush()?;
+    report
+        .write_to(&mut out, &sides, &counts)
+        .and_then(|()| out.flush())
+        .context("writing the comparison to standard output")?;
     Ok(if counts.identical() {
         Exit::Success
     } else {

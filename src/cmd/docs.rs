@@ -31,8 +31,9 @@ pub fn completion_script(shell: clap_complete::Shell) -> Vec<u8> {
 /// Writes the manual page (roff) to standard output.
 pub fn man() -> anyhow::Result<Exit> {
     let mut out = std::io::stdout().lock();
-    write_man(&mut out)?;
-    out.flush()?;
+    write_man(&mut out)
+        .and_then(|()| out.flush())
+        .map_err(|e| anyhow::Error::new(e).context("writing the manual page to standard output"))?;
     Ok(Exit::Success)
 }
 

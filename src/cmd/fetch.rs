@@ -32,13 +32,19 @@ pub fn run(settings: &FetchSettings) -> anyhow::Result<Exit> {
         settings.retries,
         endpoint,
         "nothing was saved",
+        false,
         |http, token| http.get(endpoint, token, settings.accept, staged.path()),
     )?;
     let path = settings.output.display();
     let refuse = |why: String| -> anyhow::Result<Exit> {
+        let size = if answer.truncated {
+            format!("more than {}", human_size(MAX_LOOKUP_RESPONSE))
+        } else {
+            human_size(answer.size)
+        };
         let what = match &answer.content_type {
-            Some(ct) => format!("{} of {}", human_size(answer.size), crate::value::for_terminal(ct)),
-            None => human_size(answer.size),
+            Some(ct) => format!("{size} of {}", crate::value::for_terminal(ct)),
+            None => size,
         };
         let excerpt = excerpt(staged.path());
         Err(ExitError::new(
@@ -53,19 +59,23 @@ pub fn run(settings: &FetchSettings) -> anyhow::Result<Exit> {
     };
     if answer.truncated {
         return refuse(format!(
-            "the answer is larger than {}, more than relsync reads for a lookup",
-            human_size(MAX_LOOKUP_RESPONSE)
+            "it is larger than {} MiB, more than relsync reads for a lookup",
+            MAX_LOOKUP_RESPONSE >> 20
         ));
     }
     let pairs = match Lookup::count_pairs(staged.path(), &settings.output, &Fields::default()) {
         Ok(pairs) => pairs,
         Err(e) => {
-            let hint = if e.why.contains("lookup_id") {
-                ""
-            } else {
-                " (where the answer names its fields otherwise, set lookup_id and lookup_name on the relation)"
+            // An answer that does not even parse (a login page, a cut-off body) needs no word on
+            // field names.
+            let unreadable = ["is not valid JSON", "is not well-formed XML", "cannot be read"]
+                .iter()
+                .any(|w| e.why.starts_with(w));
+            let why = match e.why.strip_suffix(&format!("; {}", crate::lookup::SHAPES)) {
+                Some(short) if unreadable => short.to_owned(),
+                _ => e.why.clone(),
             };
-            return refuse(format!("it is not a lookup relsync can use: it {}{hint}", e.why));
+            return refuse(format!("it is not a lookup relsync can use: it {why}"));
         }
     };
     let size = staged.commit()?;

@@ -109,6 +109,7 @@ impl<'c> Net<'c> {
             s.send.retries,
             url,
             "the IDs could not be read",
+            false,
             |http, token| http.get(url, token, accept, answer.path()),
         )?;
         let named = std::path::PathBuf::from(format!("ids.{}", accept.name().to_ascii_lowercase()));

@@ -203,7 +203,8 @@ impl TextReport {
     /// ones only `with_deleted` (`submit` lists them on its own line).
     pub fn write_details(&self, out: &mut dyn Write, counts: &Counts, with_deleted: bool) -> io::Result<()> {
         if let Some(fields) = self.fields_line() {
-            writeln!(out, "changed fields: {fields}")?;
+            // Field names are the bodies' keys: texts from files, shown escaped.
+            writeln!(out, "changed fields: {}", for_terminal(&fields))?;
         }
         let see_all = self.words.see_all;
         let more = |out: &mut dyn Write, total: u64, shown: usize| -> io::Result<()> {

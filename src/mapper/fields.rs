@@ -79,14 +79,14 @@ impl Mapper<'_> {
             let msg = format!(
                 "the external id is {len} characters long, but Relatics allows at most {MAX_EXTERNAL_ID}; shorten it"
             );
-            let shown = crate::problem::clip(&id, 60);
+            let shown = crate::problem::quoted(&id);
             self.problem(Code::ExternalIdTooLong, col, layout, None, msg).value = Some(shown);
         }
         if let Some(first_row) = self.seen_ids.insert(&id, self.row_number) {
             let msg = format!(
                 "external id '{}' is used again; it first appears at {}. External ids must be unique: \
                  Relatics would treat both rows as one element",
-                crate::problem::clip(&id, 60),
+                crate::problem::quoted(&id),
                 self.cell_ref(first_row, col)
             );
             let shown = id.clone();
@@ -106,7 +106,7 @@ impl Mapper<'_> {
                     field.name
                 );
                 self.problem(Code::InternalOwnedFilled, col, layout, Some(field), msg)
-                    .value = Some(crate::problem::clip(&found, 1000));
+                    .value = Some(crate::problem::clip_said(&found, crate::problem::MAX_VALUE_CHARS));
             }
             return Value::Omit;
         }
@@ -264,7 +264,7 @@ impl Mapper<'_> {
         if len <= max && !line_break && forbidden.is_none() && !replaced {
             return;
         }
-        let shown = crate::problem::clip(text, 1000);
+        let shown = crate::problem::clip_said(text, crate::problem::MAX_VALUE_CHARS);
         if len > max {
             let kind = if single_line { "single-line text" } else { "text" };
             let msg = format!(

@@ -14,6 +14,9 @@ use crate::template::normalize_header;
 
 use super::text::cell_text;
 
+/// Rows above the header row kept one by one for [`Mapper::data_above`].
+const ABOVE_KEPT: usize = 1000;
+
 impl Mapper<'_> {
     /// Keeps what [`Mapper::data_above`] needs of a row above the header row.
     pub(super) fn remember_above(&mut self, row: &Row) {
@@ -30,8 +33,20 @@ impl Mapper<'_> {
         if cells.is_empty() {
             return;
         }
-        if self.above.len() == super::HEADER_SEARCH_ROWS as usize {
-            self.above.pop_front();
+        // The rows nearest the header are kept one by one; earlier ones that fill several
+        // columns with different values are counted.
+        if self.above.len() == ABOVE_KEPT
+            && let Some((number, earlier)) = self.above.pop_front()
+        {
+            let mut texts: Vec<u64> = earlier.iter().map(|(_, h)| *h).collect();
+            texts.sort_unstable();
+            texts.dedup();
+            if earlier.len() >= 2 && texts.len() >= 2 {
+                let more = &mut self.above_more;
+                more.0 += 1;
+                more.1 = more.1.min(number);
+                more.2 = more.2.max(number);
+            }
         }
         self.above.push_back((row.number, cells));
     }
@@ -77,6 +92,17 @@ impl Mapper<'_> {
                         .column(header),
                 )?;
             }
+        }
+        let (count, first, last) = std::mem::replace(&mut self.above_more, (0, u32::MAX, 0));
+        if count > 0 {
+            let message = format!(
+                "{} row{} above the header row (row {header_row}, source.header_row), rows {first}-{last}, hold \
+                 values in several columns as well (only the {ABOVE_KEPT} rows nearest the header row are looked at \
+                 one by one); rows above the header row are never sent: check source.header_row",
+                crate::problem::thousands(count),
+                if count == 1 { "" } else { "s" },
+            );
+            problems.push(Problem::new(Code::DataAboveHeader, message).at(first, Some(0)))?;
         }
         Ok(())
     }
@@ -125,7 +151,10 @@ impl Mapper<'_> {
                         .unwrap_or_else(|| "; add the column to the sheet or change 'column' in the template".to_owned());
                     let mut p = Problem::new(
                         Code::MissingColumn,
-                        format!("column '{column}' ({what}) is not in the header row {header_row}{hint}"),
+                        format!(
+                            "column '{}' ({what}) is not in the header row {header_row}{hint}",
+                            crate::problem::quoted(column)
+                        ),
                     )
                     .at(header_row, None)
                     .column(column);
@@ -149,9 +178,10 @@ impl Mapper<'_> {
                         let mut p = Problem::new(
                             Code::DuplicateColumn,
                             format!(
-                                "{} headers match column '{column}' ({what}): {}{more}; rename all but one so the \
+                                "{} headers match column '{}' ({what}): {}{more}; rename all but one so the \
                                  template knows which to read",
                                 matches.len(),
+                                crate::problem::quoted(column),
                                 cells.join(", ")
                             ),
                         )

@@ -156,9 +156,11 @@ pub struct Mapper<'t> {
     /// How many of the template's columns each of the first rows holds, to tell where the
     /// headers really are.
     early_rows: Vec<(u32, usize)>,
-    /// The rows just above the header row (at most [`HEADER_SEARCH_ROWS`]): each filled cell's
-    /// column and a hash of its text, to say when one looks like an element.
+    /// The rows just above the header row (at most 1,000): each filled cell's column and a
+    /// hash of its text, to say when one looks like an element.
     above: std::collections::VecDeque<(u32, Vec<(u32, u64)>)>,
+    /// Rows further above that fill several columns: how many, the first and the last.
+    above_more: (u64, u32, u32),
     /// `missing-column` problems, reported at the end with a hint when another row holds
     /// the headers.
     missing: Vec<Problem>,
@@ -196,6 +198,7 @@ impl<'t> Mapper<'t> {
             wanted: wanted_columns(template),
             early_rows: Vec::new(),
             above: std::collections::VecDeque::new(),
+            above_more: (0, u32::MAX, 0),
             missing: Vec::new(),
             misplaced_settled: None,
         }
@@ -365,9 +368,10 @@ impl<'t> Mapper<'t> {
                     names.push(format!("{} more", missing.len() - NAMED));
                 }
                 let message = format!(
-                    "{} of the template's columns are not in the header row {header_row} ({}); the headers look \
+                    "{} of the template's columns {} not in the header row {header_row} ({}); the headers look \
                      like row {row} ({found} of {wanted} template columns found there): set source.header_row = {row}",
                     missing.len(),
+                    if missing.len() == 1 { "is" } else { "are" },
                     names.join(", ")
                 );
                 problems.push(Problem::new(Code::MissingColumn, message).at(header_row, None))?;
@@ -514,7 +518,7 @@ impl<'t> Mapper<'t> {
             };
             let mut found = String::new();
             cell_text(cell, &mut found);
-            let found = crate::problem::clip(found.trim(), 60);
+            let found = crate::problem::quoted(found.trim());
             let msg = format!(
                 "line {line} has {} where the header has {}; the first surplus value is '{found}', so the values \
                  have probably shifted (an unquoted delimiter, or two lines run together); quote the value that \

@@ -47,14 +47,14 @@ pub(super) fn shown_value(cell: Cell<'_>) -> Option<String> {
     let mut s = String::new();
     cell_text(cell, &mut s);
     let s = s.trim();
-    (!s.is_empty()).then(|| crate::problem::clip(s, 1000))
+    (!s.is_empty()).then(|| crate::problem::clip_said(s, crate::problem::MAX_VALUE_CHARS))
 }
 
 /// What a cell is, for "found ..." in messages.
 pub(super) fn describe(cell: Cell<'_>) -> String {
     match cell {
         Cell::Empty => "an empty cell".into(),
-        Cell::Text(t) => format!("text '{}'", crate::problem::clip(t.trim(), 60)),
+        Cell::Text(t) => format!("text '{}'", crate::problem::quoted(t.trim())),
         Cell::Number(x) => format!("the number {}", value::general(x)),
         Cell::Bool(b) => format!("the boolean {}", if b { "TRUE" } else { "FALSE" }),
         Cell::DateTime(dt) => format!("the date {}", dt.date().format("%Y-%m-%d")),
@@ -66,7 +66,7 @@ pub(super) fn describe(cell: Cell<'_>) -> String {
 
 /// What was found instead of a number, and the one fix, for a `not-a-number` message.
 pub(super) fn number_error_text(text: &str, e: &NumberError, required: bool) -> String {
-    let t = crate::problem::clip(text.trim(), 60);
+    let t = crate::problem::quoted(text.trim());
     match e {
         NumberError::NotNumeric if required => format!("found text '{t}', which is not a number; write a number"),
         NumberError::NotNumeric => format!(
@@ -86,7 +86,7 @@ pub(super) fn number_error_text(text: &str, e: &NumberError, required: bool) -> 
 
 /// What was found instead of a date, and the one fix, for a `not-a-date` message.
 pub(super) fn date_error_text(text: &str, e: DateError, formats: &[String]) -> String {
-    let t = crate::problem::clip(text.trim(), 60);
+    let t = crate::problem::quoted(text.trim());
     match e {
         DateError::Impossible(why) => format!("found text '{t}', but {why}; correct the date"),
         DateError::ShortYear { year, format } => {

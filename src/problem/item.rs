@@ -99,7 +99,8 @@ impl Problem {
         bounded(&mut self.property, MAX_HEADER_CHARS);
         bounded(&mut self.path, MAX_HEADER_CHARS);
         if over(&self.message, MAX_MESSAGE_CHARS) {
-            self.message = clip_said(&self.message, MAX_MESSAGE_CHARS);
+            // The start says what is wrong and the end how to fix it: the middle goes.
+            self.message = clip_middle(&self.message, MAX_MESSAGE_CHARS);
         }
         self
     }
@@ -141,6 +142,25 @@ fn over(t: &str, max: usize) -> bool {
 /// `t` as a report keeps it: whole, or clipped to `max` characters saying its length.
 fn bound(t: &str, max: usize) -> String {
     if over(t, max) { clip_said(t, max) } else { t.to_owned() }
+}
+
+/// `s` with its middle left out when it is longer than `max` characters, saying how much:
+/// `start … [12,345 characters left out] … end`.
+pub fn clip_middle(s: &str, max: usize) -> String {
+    let total = s.chars().count();
+    if total <= max {
+        return s.to_owned();
+    }
+    let head = max * 2 / 3;
+    let tail = max - head;
+    let head_end = s.char_indices().nth(head).map_or(s.len(), |(at, _)| at);
+    let tail_start = s.char_indices().nth(total - tail).map_or(s.len(), |(at, _)| at);
+    format!(
+        "{} … [{} characters left out] … {}",
+        &s[..head_end],
+        thousands((total - head - tail) as u64),
+        &s[tail_start..]
+    )
 }
 
 /// A text from the sheet as a message quotes it (without the quotes): whole when short, else
@@ -188,7 +208,8 @@ mod tests {
             .bounded();
         assert!(p.column.as_deref().unwrap().ends_with("(100,000 characters)"));
         assert!(p.value.as_deref().unwrap().chars().count() < MAX_VALUE_CHARS + 30);
-        assert!(p.message.chars().count() < MAX_MESSAGE_CHARS + 30);
+        assert!(p.message.chars().count() < MAX_MESSAGE_CHARS + 60);
+        assert_eq!(clip_middle("abcdefghij", 6), "abcd … [4 characters left out] … ij");
     }
 
     #[test]

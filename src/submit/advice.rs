@@ -63,13 +63,19 @@ pub fn status_failure(url: &str, answer: &Answer, http: &Http, what_happened: &s
 }
 
 /// No answer after every attempt: exit 3, one sentence.
-pub fn transport_failure(url: &str, attempts: u32, t: &Transport, what_happened: &str) -> anyhow::Error {
+pub fn transport_failure(
+    url: &str,
+    attempts: u32,
+    t: &Transport,
+    what_happened: &str,
+    sent_body: bool,
+) -> anyhow::Error {
     let tries = if attempts > 1 {
         format!(" ({attempts} attempts)")
     } else {
         String::new()
     };
-    let advice = t.advice();
+    let advice = t.advice(sent_body);
     let stop = if advice.ends_with('?') { "" } else { "." };
     ExitError::new(
         Exit::SubmitFailed,

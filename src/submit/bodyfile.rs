@@ -314,11 +314,11 @@ mod tests {
             ),
             (
                 "<elements><A><X externalid='1' externalid='2'/></A></elements>",
-                "element 1: is not well-formed XML: <X> has an attribute twice",
+                "element 1: is not well-formed XML: <X> has the attribute externalid twice",
             ),
             (
                 "<elements><A><X externalid='1'><R><T id='1' id='2'/></R></X></A></elements>",
-                "element 1: is not well-formed XML: <T> has an attribute twice",
+                "element 1: is not well-formed XML: <T> has the attribute id twice",
             ),
         ] {
             let c = xml(text);

@@ -219,6 +219,7 @@ pub fn send(
         settings.retries,
         endpoint,
         "no receipt was recorded",
+        true,
         |http, token| http.post_body(endpoint, token, &prepared.path, prepared.format, settings.accept),
     );
     crate::output::on_interrupt_say(interrupted_before);

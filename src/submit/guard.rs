@@ -120,9 +120,10 @@ pub fn plan(
             let current: HashSet<&str> = prepared.ids.iter().map(String::as_str).collect();
             let d = receipt::diff(&r.external_ids, &current);
             text.push_str(&format!(
-                "compared with the last submit ({}, {} elements): {} new, {} kept, {} would be deleted",
+                "compared with the last submit ({}, {} element{}): {} new, {} kept, {} would be deleted",
                 r.time,
                 r.elements,
+                plural(usize::try_from(r.elements).unwrap_or(usize::MAX)),
                 d.new,
                 d.kept,
                 d.deleted.len()

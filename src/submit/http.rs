@@ -128,11 +128,16 @@ impl fmt::Display for Transport {
 }
 
 impl Transport {
-    /// What to do about it, as the end of the sentence.
-    pub fn advice(&self) -> &'static str {
+    /// What to do about it, as the end of the sentence, for a request that sent a body (a
+    /// submit) or one that only asked (a token, a providing interface's answer).
+    pub fn advice(&self, sent_body: bool) -> &'static str {
         match self {
-            Transport::Timeout { .. } => {
+            Transport::Timeout { .. } if sent_body => {
                 "Relatics may still be processing a large body (raise --timeout), or the network is slow"
+            }
+            Transport::Timeout { .. } => "the server or the network is slow (raise --timeout)",
+            Transport::Dropped | Transport::Malformed | Transport::Other(_) if !sent_body => {
+                "try again: a read changes nothing in Relatics"
             }
             Transport::Refused { .. } => "is the URL right and the server running?",
             Transport::UnknownHost { .. } => "check the host name in the URL, and the network",
@@ -760,7 +765,7 @@ mod tests {
             address: "127.0.0.1:8090".into(),
         };
         assert_eq!(
-            format!("{refused}: {}", refused.advice()),
+            format!("{refused}: {}", refused.advice(true)),
             "connection refused by 127.0.0.1:8090: is the URL right and the server running?"
         );
         assert!(refused.transient());

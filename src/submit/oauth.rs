@@ -33,7 +33,7 @@ pub fn fetch_token(http: &mut Http, token_url: &str, id: &str, secret: &str, ret
                 };
                 return Err(ExitError::new(
                     Exit::SubmitFailed,
-                    format!("cannot get a token from {token_url}: {t}{tries}: {}", t.advice()),
+                    format!("cannot get a token from {token_url}: {t}{tries}: {}", t.advice(false)),
                 )
                 .into());
             }

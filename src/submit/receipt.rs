@@ -41,13 +41,15 @@ const MAX_RECEIPT: u64 = 512 << 20;
 /// The largest lock read: one line saying which process holds it.
 const MAX_LOCK: u64 = 4096;
 
-/// Who holds a lock, as its file says (for messages; a lock that cannot be read says nothing).
+/// Who holds a lock, as its file says (for messages).
 fn lock_holder(path: &Path) -> String {
-    let text = crate::small::read_state(path, MAX_LOCK)
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    crate::value::for_terminal(String::from_utf8_lossy(&text).trim()).into_owned()
+    match crate::small::read_state(path, MAX_LOCK) {
+        Ok(text) => {
+            let text = text.unwrap_or_default();
+            crate::value::for_terminal(String::from_utf8_lossy(&text).trim()).into_owned()
+        }
+        Err(e) => format!("its file cannot be read: {e}"),
+    }
 }
 
 fn version_one() -> u32 {
@@ -267,10 +269,21 @@ impl Store {
         if let Some(dir) = path.parent() {
             private_dir(&self.dir, dir)?;
         }
+        // relsync makes its locks as regular files: anything else there (a link, a pipe) was
+        // put there by something else, and is not taken over.
+        if let Ok(meta) = std::fs::symlink_metadata(&path)
+            && !meta.is_file()
+        {
+            anyhow::bail!(
+                "the lock {} is not a regular file (a link, a device or a pipe); relsync did not make it. Remove it \
+                 and run again",
+                path.display()
+            );
+        }
         // A submit ends within hours even with every retry at the longest time limit: an older
         // lock was left by a run that was killed, and its in-flight record (if any) still guards
         // what it sent.
-        let stale = std::fs::metadata(&path)
+        let stale = std::fs::symlink_metadata(&path)
             .and_then(|m| m.modified())
             .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE_LOCK));
         if stale {
@@ -470,18 +483,17 @@ impl KeptBody {
         .with_context(|| format!("cannot read {}", self.path.display()))?;
         let sha256 = hex(&hasher.finalize());
         if copied != receipt.size || sha256 != receipt.body_sha256 {
+            let holds = if copied > receipt.size {
+                "more than that".to_owned()
+            } else {
+                format!("{copied} bytes with SHA-256 {}", sha256.get(..16).unwrap_or(&sha256))
+            };
             anyhow::bail!(
                 "{} is not the body the last receipt records (the receipt says {} bytes with SHA-256 {}; the kept \
-                 body holds {} with {}): it was replaced or damaged",
+                 body holds {holds}): it was replaced or damaged",
                 self.path.display(),
                 receipt.size,
                 receipt.body_sha256.get(..16).unwrap_or(&receipt.body_sha256),
-                if copied > receipt.size {
-                    "more".to_owned()
-                } else {
-                    format!("{copied} bytes")
-                },
-                sha256.get(..16).unwrap_or(&sha256)
             );
         }
         Ok(())

@@ -74,13 +74,15 @@ impl From<Failed> for anyhow::Error {
 
 /// Sends `request` until it is answered with a 2xx, retrying what is worth retrying. Any other
 /// answer, or no answer after `retries` retries, is an error (exit 3) that ends with
-/// `what_happened` (e.g. "nothing was sent; no receipt was recorded").
+/// `what_happened` (e.g. "nothing was sent; no receipt was recorded"); `sends_body` says whether
+/// the request carries a body to apply (a submit) or only asks (a read), for the advice.
 pub fn with_retries(
     http: &mut Http,
     auth: &mut Auth<'_>,
     retries: u32,
     url: &str,
     what_happened: &str,
+    sends_body: bool,
     request: impl Fn(&Http, &str) -> Result<Answer, Transport>,
 ) -> Result<Answer, Failed> {
     let answered = |error: anyhow::Error| Failed {
@@ -113,7 +115,7 @@ pub fn with_retries(
             }
             Err(t) => {
                 return Err(Failed {
-                    error: transport_failure(url, attempt + 1, &t, what_happened),
+                    error: transport_failure(url, attempt + 1, &t, what_happened, sends_body),
                     may_have_arrived: t.may_have_arrived(),
                 });
             }

@@ -302,7 +302,7 @@ pub const INTERFACE_LOOKUP: &str = "interface:";
 
 /// The largest template read: a template is a shared file, and the largest real one (16,384
 /// columns, each commented) is a few megabytes.
-const MAX_TEMPLATE: u64 = 64 << 20;
+pub const MAX_TEMPLATE: u64 = 64 << 20;
 
 /// Reads and checks a template file, taking lookup files from `lookups` (each is loaded once
 /// however many relations and templates name it).

@@ -23,6 +23,10 @@ pub(super) struct Resolver<'a> {
     interfaces: Option<&'a [String]>,
 }
 
+/// The longest name (type, plural, property, role) a template may give: names are quoted in
+/// messages, and no Relatics name comes near it.
+const MAX_NAME: usize = 1000;
+
 /// Characters a one-byte CSV delimiter may not be.
 const BAD_DELIMITERS: &[u8] = b"\"\r\n";
 
@@ -63,6 +67,17 @@ impl<'a> Resolver<'a> {
     ) -> Result<String, TemplateError> {
         if name.get_ref().trim().is_empty() {
             return self.error(name.span(), name_key, "must not be empty".into());
+        }
+        let chars = name.get_ref().trim().chars().count();
+        if chars > MAX_NAME {
+            return self.error(
+                name.span(),
+                name_key,
+                format!(
+                    "is {} characters long; names in Relatics are far shorter (at most {MAX_NAME} here): check it",
+                    crate::problem::thousands(chars as u64)
+                ),
+            );
         }
         match literal {
             Some(k) if is_valid_local_name(k.get_ref()) => Ok(k.get_ref().clone()),

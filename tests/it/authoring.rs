@@ -516,7 +516,7 @@ fn headers_relsync_cannot_tell_apart_and_columns_without_one_are_said() {
     );
     let (template, notes) = init(&dir, &["dh.csv"], "t.toml");
     assert!(
-        notes.contains("column C ('name') has the header of column B ('Name') but for case and spaces"),
+        notes.contains("column C ('name') has the header, but for case and spaces, of column B ('Name')"),
         "{notes}"
     );
     assert!(notes.contains("column E holds values but no header"), "{notes}");

@@ -498,7 +498,7 @@ fn diff_and_submit_refuse_an_attribute_given_twice() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
         run.stderr
-            .contains("element 1: is not well-formed XML: <Requirement> has an attribute twice"),
+            .contains("element 1: is not well-formed XML: <Requirement> has the attribute externalid twice"),
         "{}",
         run.stderr
     );
@@ -515,7 +515,11 @@ fn diff_and_submit_refuse_an_attribute_given_twice() {
         None,
     );
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stderr.contains("has an attribute twice"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("has the attribute externalid twice"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// Texts from files never reach the terminal raw: a header holding escape sequences is shown
@@ -624,4 +628,130 @@ fn emoji_sheet_names_are_shortened() {
     assert_eq!(names[1], "\u{1F30A}".repeat(15), "{names:?}");
     let wb = calamine::open_workbook_auto(dir.path("up.xlsx")).unwrap();
     assert_eq!(calamine::Reader::sheet_names(&wb)[0], "\u{1F680}".repeat(15));
+}
+
+/// Headers longer than any Relatics name are left out of a generated template, said in one
+/// note; the template stays small, and the notes too.
+#[test]
+fn template_init_leaves_out_headers_no_name_is_as_long_as() {
+    let dir = Dir::new();
+    let long = "x".repeat(16_000);
+    let mut csv = String::from("ID;Naam");
+    for i in 0..40 {
+        csv.push_str(&format!(";{long}{i}"));
+    }
+    csv.push('\n');
+    for r in 0..3 {
+        csv.push_str(&format!("OBJ-{r};naam {r}"));
+        for i in 0..40 {
+            csv.push_str(&format!(";v{i}"));
+        }
+        csv.push('\n');
+    }
+    dir.write("w.csv", csv);
+    let run = dir.run(&["template", "init", "w.csv", "-o", "w.toml"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let toml = dir.read("w.toml");
+    assert!(toml.len() < 5_000, "{} bytes", toml.len());
+    assert!(
+        run.stderr.contains("columns C (16,001 characters)")
+            && run.stderr.contains(" and 30 more have a header longer"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.len() < 5_000, "{} bytes of notes", run.stderr.len());
+    // Three of four headers over 60 characters: still the header row.
+    let a = "Omschrijving van de eis zoals vastgelegd in het programma van eisen";
+    let b = "Datum waarop de eis voor het laatst is beoordeeld door de eisenbeheerder";
+    let c = "Naam van de eigenaar die verantwoordelijk is voor het verifieren van de eis";
+    dir.write("e.csv", format!("ID;{a};{b};{c}\nREQ-1;p;q;r\nREQ-2;s;t;u\n"));
+    let run = dir.run(&["template", "init", "e.csv", "-o", "e.toml"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(dir.read("e.toml").contains("header_row = 1"), "{}", dir.read("e.toml"));
+}
+
+/// Rows above the header row that look like elements are said however far above they are:
+/// the nearest one by one, the rest in one warning.
+#[test]
+fn data_far_above_the_header_is_said() {
+    let dir = Dir::new();
+    let mut csv = String::new();
+    for i in 0..1100 {
+        csv.push_str(&format!("OBJ-{i};naam {i}\n"));
+    }
+    csv.push_str("ID;Naam\nOBJ-X;x\n");
+    dir.write("o.csv", csv);
+    dir.write(
+        "t.toml",
+        "[target]\ntype = \"Object\"\nplural = \"Objects\"\n[source]\nheader_row = 1101\n[external_id]\ncolumn = \"ID\"\n\
+         [[property]]\nname = \"Naam\"\ncolumn = \"Naam\"\ntype = \"text\"\n",
+    );
+    let run = dir.run(&["check", "o.csv", "-t", "t.toml", "--report", "json"]);
+    let report = run.json();
+    let above = problems_with_code(&report, "data-above-header");
+    assert_eq!(above.len(), 1001, "{}", run.stdout.len());
+    let summary = above.iter().find(|p| p["row"] == 1).unwrap();
+    assert!(
+        summary["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("100 rows above the header row (row 1101, source.header_row), rows 1-100"),
+        "{}",
+        summary["message"]
+    );
+}
+
+/// A lock that is not a regular file (a link, a pipe) was not made by relsync: it stops the
+/// submit, and is not taken over.
+#[cfg(unix)]
+#[test]
+fn a_lock_that_is_a_link_stops_the_submit() {
+    let dir = Dir::new();
+    let server = Server::start(|_, _| Reply::json(200, "{}"));
+    let endpoint = server.url("/api/v1/workspaces/0b5d/interfaces/synchronizing/req");
+    req_workbook(&dir, &[req_row("REQ-1", "Pump")]);
+    assert_eq!(
+        submit_sheet(&dir, &endpoint, "ready-token-1", &["--allow-deletions"]).code,
+        0
+    );
+    let receipt = walk(&dir.path("state"))
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    let name = receipt
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let lock = dir.path("state").join("in-flight").join(format!("{name}.lock"));
+    std::os::unix::fs::symlink("/dev/zero", &lock).unwrap();
+    let posts = server.requests().len();
+    let run = submit_sheet(&dir, &endpoint, "ready-token-1", &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("is not a regular file"), "{}", run.stderr);
+    assert_eq!(server.requests().len(), posts, "nothing was sent");
+}
+
+/// A template's names are short: one of thousands of characters is refused with its line.
+#[test]
+fn template_names_of_thousands_of_characters_are_refused() {
+    let dir = Dir::new();
+    let name = "N".repeat(5000);
+    dir.write(
+        "t.toml",
+        format!(
+            "[target]\ntype = \"Object\"\nplural = \"Objects\"\n[external_id]\ncolumn = \"ID\"\n\
+             [[property]]\nname = \"{name}\"\ncolumn = \"C\"\ntype = \"text\"\n"
+        ),
+    );
+    dir.write("o.csv", "ID;C\nA;b\n");
+    let run = dir.run(&["check", "o.csv", "-t", "t.toml"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("line 7, key 'name': is 5,000 characters long"),
+        "{}",
+        run.stderr
+    );
 }
