@@ -331,6 +331,100 @@ fn objects_by_name_csv(path: &Path) -> std::io::Result<()> {
     std::fs::write(path, text)
 }
 
+/// The sample workspace of the README's "Projects": an object tree whose rows name their parent,
+/// and requirements that name the objects they apply to (`samples/project/exports/`).
+fn project(dir: &Path) -> Result<(), XlsxError> {
+    let header = Format::new().set_bold().set_background_color("#DDEBF7");
+    let wrap = Format::new().set_text_wrap();
+    let objects: [(&str, &str, &str, &str); 9] = [
+        ("OBJ-001", "Gemaal De Hoop", "Gemaal", ""),
+        ("OBJ-002", "Pompkelder", "Bouwdeel", "Gemaal De Hoop"),
+        ("OBJ-003", "Pomp 1", "Pomp", "Pompkelder"),
+        ("OBJ-004", "Pomp 2", "Pomp", "Pompkelder"),
+        ("OBJ-005", "Schakelkast", "Installatie", "Gemaal De Hoop"),
+        ("OBJ-006", "Sluis Noord", "Sluis", ""),
+        ("OBJ-007", "Sluisdeur Noord", "Deur", "Sluis Noord"),
+        ("OBJ-008", "Sluisdeur Zuid", "Deur", "Sluis Noord"),
+        ("OBJ-009", "Bedieningsgebouw", "Gebouw", "Sluis Noord"),
+    ];
+    let mut wb = Workbook::new();
+    wb.set_properties(&properties());
+    let sheet = wb.add_worksheet();
+    sheet.set_name("Objecten")?;
+    for (col, h) in ["Objectcode", "Naam", "Objecttype", "Onderdeel van"].iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *h, &header)?;
+    }
+    for (i, (code, name, kind, parent)) in objects.iter().enumerate() {
+        let row = 1 + i as u32;
+        sheet.write_string(row, 0, *code)?;
+        sheet.write_string(row, 1, *name)?;
+        sheet.write_string(row, 2, *kind)?;
+        if !parent.is_empty() {
+            sheet.write_string(row, 3, *parent)?;
+        }
+    }
+    sheet.set_column_width(1, 24)?;
+    sheet.set_column_width(3, 24)?;
+    wb.save(dir.join("objecten.xlsx"))?;
+
+    let requirements: [(&str, &str, &str, &str); 6] = [
+        (
+            "EIS-101",
+            "Pompcapaciteit",
+            "Het gemaal voert ten minste 12 m3/s af.",
+            "Gemaal De Hoop",
+        ),
+        (
+            "EIS-102",
+            "Redundantie pompen",
+            "Bij uitval van een pomp blijft 50% capaciteit beschikbaar.",
+            "Pomp 1\nPomp 2",
+        ),
+        (
+            "EIS-103",
+            "Toegang pompkelder",
+            "De pompkelder is met een trap bereikbaar.",
+            "Pompkelder",
+        ),
+        (
+            "EIS-104",
+            "Schutduur",
+            "Een schutting duurt ten hoogste 20 minuten.",
+            "Sluis Noord",
+        ),
+        (
+            "EIS-105",
+            "Deurbediening",
+            "De sluisdeuren zijn op afstand te bedienen.",
+            "Sluisdeur Noord\nSluisdeur Zuid",
+        ),
+        (
+            "EIS-106",
+            "Noodstroom",
+            "Bij netuitval schakelt de noodstroom binnen 10 s in.",
+            "Schakelkast; Bedieningsgebouw",
+        ),
+    ];
+    let mut wb = Workbook::new();
+    wb.set_properties(&properties());
+    let sheet = wb.add_worksheet();
+    sheet.set_name("Eisen")?;
+    for (col, h) in ["Eis-ID", "Titel", "Eistekst", "Geldt voor"].iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *h, &header)?;
+    }
+    for (i, (id, title, text, applies)) in requirements.iter().enumerate() {
+        let row = 1 + i as u32;
+        sheet.write_string(row, 0, *id)?;
+        sheet.write_string(row, 1, *title)?;
+        sheet.write_string_with_format(row, 2, *text, &wrap)?;
+        sheet.write_string_with_format(row, 3, *applies, &wrap)?;
+    }
+    sheet.set_column_width(1, 24)?;
+    sheet.set_column_width(2, 50)?;
+    sheet.set_column_width(3, 28)?;
+    wb.save(dir.join("eisen.xlsx"))
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
     std::fs::create_dir_all(&dir)?;
@@ -339,6 +433,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     objects_csv(&dir.join("objects-nl.csv"))?;
     sync_template(&dir.join("requirements-sync.xlsx"))?;
     objects_by_name_csv(&dir.join("objects-by-name.csv"))?;
+    let exports = dir.join("project").join("exports");
+    std::fs::create_dir_all(&exports)?;
+    project(&exports)?;
     println!("wrote samples in {}", dir.display());
     Ok(())
 }

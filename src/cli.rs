@@ -17,6 +17,8 @@ macro_rules! exit_codes {
   4  submit: refused by a safety check (deletions, no receipt for the endpoint, or an empty
      body, without permission)
   5  submit: the body was accepted but its receipt could not be saved
+  6  submit of a project: relation targets were left out of a body (the IDs of new elements
+     did not come within --wait, or their interface was not sent); run it again to finish
   130  interrupted (Ctrl+C or a termination signal): no output file was written, temporary
        files were removed"
     };
@@ -31,6 +33,8 @@ const MAIN_HELP: &str = concat!(
   relsync check requirements.xlsx -t templates/requirements.toml
   relsync submit requirements.xlsx -t templates/requirements.toml --dry-run
   relsync template init requirements.xlsx -o requirements.toml       # a first template
+  relsync check relsync.toml                                          # a project: every interface
+  relsync submit relsync.toml --dry-run
 
 ",
     exit_codes!(),
@@ -310,9 +314,18 @@ Examples:
   relsync check requirements.xlsx -t templates/requirements.toml
   relsync check requirements.xlsx -t templates/requirements.toml --report json
   relsync check export.csv -t templates/objects.toml --report-file problems.json
+  relsync check samples/project/relsync.toml                  # a project: every interface
+  relsync check relsync.toml --html-report report.html --annotate annotated/
 
 The report goes to standard output: one line per problem, sorted by row and column, then a
 summary. --report json prints every problem as JSON instead.
+
+A project file (relsync.toml) names several interfaces, each a sheet and a template, whose
+relations may name elements of the others (lookup = \"interface:objects\"); every sheet is
+checked, offline, and a target name resolves when it names a row of that interface's sheet or
+an element whose ID was read from Relatics by an earlier submit (kept in --state-dir). The
+report is grouped per interface; --report json gives one object per interface, --html-report
+one page with a section each, --annotate a folder with one copy each.
 
 Exit codes:
   0  no errors (and no warnings with --strict)
@@ -324,6 +337,9 @@ Examples (with RELATICS_TOKEN, or RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET,
   relsync submit requirements.xlsx -t templates/requirements.toml --dry-run
   relsync submit requirements.xlsx -t templates/requirements.toml
   relsync submit requirements.json --endpoint <interface URL>
+  relsync submit relsync.toml --dry-run                       # a project: the plan
+  relsync submit relsync.toml                                 # every interface, in order
+  relsync submit relsync.toml --only requirements
 
 The interface URL has the form
 https://<env>.relatics.com/api/v1/workspaces/<uuid>/interfaces/synchronizing/<name>.
@@ -357,7 +373,17 @@ Exit codes:
   4  refused by a safety check: deletions, no receipt for the endpoint, or an empty body,
      without permission
   5  the body was accepted but its receipt could not be saved (the next submit guards its
-     elements from the record made before sending)";
+     elements from the record made before sending)
+  6  a project: relation targets were left out (the IDs of new elements did not come within
+     --wait, or their interface was not sent); run the same command again to finish
+
+A project file (relsync.toml) is sent interface by interface: a plan first (every sheet
+checked; what each interface creates, changes and deletes) with one consent for every
+deletion, then phase 1 (each body with every relation target that has an ID; targets that are
+elements this run creates are left out), then phase 2 for those, once Relatics has given the
+new elements IDs (read from each interface's ids endpoint, waiting up to --wait). A body equal
+to the one last sent is not sent again. On a failure the run stops and says what Relatics has of
+each interface; running it again finishes the job.";
 
 /// What every command that reads a sheet takes.
 #[derive(Debug, Args)]

@@ -215,12 +215,14 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
                 }
             }
         }
+        let kept_any = kept.iter().any(Option::is_some);
         println!(
             "dry run: nothing was sent ({})",
-            if s.send.credentials.is_some() {
-                "the IDs were read from Relatics"
-            } else {
-                "no credentials were given, so the IDs are those kept from the last run"
+            match (s.send.credentials.is_some(), kept_any) {
+                (true, _) => "the IDs were read from Relatics",
+                (false, true) => "no credentials were given, so the IDs are those kept from the last run",
+                (false, false) =>
+                    "no credentials were given and no IDs are kept from a run, so only the sheets' rows name elements",
             }
         );
         return Ok(Exit::Success);

@@ -710,3 +710,58 @@ fn ids_with_two_elements_of_one_name_are_ambiguous() {
         run.stderr
     );
 }
+
+/// `--only` sends the interfaces named; targets that wait for elements of an interface the run
+/// does not send stay left out, said, with exit 6; without `--only` the next run finishes.
+#[test]
+fn only_narrows_the_run() {
+    let dir = Dir::new();
+    let ws = tree_workspace();
+    tree_project(&dir, &ws);
+    let run = submit_project(&dir, &["--allow-deletions", "--only", "requirements"]);
+    assert_eq!(run.code, 6, "{run:?}");
+    assert!(
+        run.stderr.contains("not sent this run (--only): objects")
+            && run
+                .stderr
+                .contains("requirements: phase 1 only: 3 relation targets left out"),
+        "{}",
+        run.stderr
+    );
+    assert!(ws.elements("objects").is_empty());
+    let typo = submit_project(&dir, &["--only", "requirement"]);
+    assert_eq!(typo.code, 2);
+    assert!(typo.stderr.contains("did you mean 'requirements'?"), "{}", typo.stderr);
+    let run = submit_project(&dir, &["--allow-deletions"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_tree_in_place(&ws);
+}
+
+/// An ids answer whose elements have no name cannot be used: said with the interface, nothing
+/// sent.
+#[test]
+fn an_ids_answer_without_names_stops_the_run() {
+    let dir = Dir::new();
+    let server = Server::start(|req, _| {
+        if req.path.contains("/providing/") {
+            Reply::json(200, r#"{"Objecten": [{"@id": "OBJ-1"}]}"#)
+        } else {
+            Reply::json(200, "{}")
+        }
+    });
+    let ws = tree_workspace();
+    tree_project(&dir, &ws);
+    let project = dir
+        .read("relsync.toml")
+        .replace(&ws.url(), &server.url("/api/v1/workspaces/7550"));
+    dir.write("relsync.toml", project);
+    let run = submit_project(&dir, &["--allow-deletions"]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr.contains("the IDs read from interface 'objects'")
+            && run.stderr.contains("has elements without an id and a name field"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.requests().iter().filter(|r| r.method == "POST").count(), 0);
+}
