@@ -17,7 +17,7 @@ use rust_xlsxwriter::{Workbook, XlsxError};
 
 fn sheet(path: &Path, name: &str, headers: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<(), XlsxError> {
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet_with_constant_memory();
+    let ws = wb.add_worksheet_with_constant_memory()?;
     ws.set_name(name)?;
     for (c, h) in headers.iter().enumerate() {
         ws.write_string(0, c as u16, *h)?;
