@@ -32,7 +32,7 @@ pub fn main() -> ExitCode {
             }
             // Errors quote files (a header, a name, a server's answer): nothing in them may
             // steer the terminal.
-            anstream::eprintln!("relsync: {}", crate::value::for_terminal_lines(&sentence(&e)));
+            crate::errln!("relsync: {}", crate::value::for_terminal_lines(&sentence(&e)));
             exit::status_of(&e).into()
         }
     }

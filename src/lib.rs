@@ -4,6 +4,46 @@
 //! `template`, `body` encodes elements, `output` writes them atomically, and (for submit) one
 //! module talks to Relatics. `pipeline` drives the flow; `app` and `cmd` are the command line.
 
+/// `println!` that never panics: when standard output is closed or full, the line is lost, not
+/// the run (a submit must still save its receipt after `| head` has gone away). Every message
+/// relsync prints goes through these four.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(anstream::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` that never panics (see [`outln!`]).
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = anstream::stdout();
+        let _ = write!(stdout, $($arg)*).and_then(|()| stdout.flush());
+    }};
+}
+
+/// `eprintln!` that never panics (see [`outln!`]).
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(anstream::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!` that never panics (see [`outln!`]).
+#[macro_export]
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stderr = anstream::stderr();
+        let _ = write!(stderr, $($arg)*).and_then(|()| stderr.flush());
+    }};
+}
+
 pub mod annotate;
 pub mod app;
 pub mod authoring;

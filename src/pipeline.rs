@@ -106,7 +106,12 @@ impl Stages<'_, '_> {
 }
 
 impl RowSink for Stages<'_, '_> {
-    fn start(&mut self, info: SheetInfo) -> Result<(), Stopped> {
+    fn start(&mut self, mut info: SheetInfo) -> Result<(), Stopped> {
+        // The sheet's name is in every problem's place: as long as reports keep a header (Excel
+        // allows 31 characters; only a made-up file has more).
+        info.sheet = info
+            .sheet
+            .map(|s| crate::problem::clip_said(&s, crate::problem::MAX_HEADER_CHARS));
         self.mapper.set_sheet(info.sheet.clone());
         self.progress.start(&info);
         self.info = info;

@@ -55,6 +55,30 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
     best.map(|(_, c)| c)
 }
 
+/// [`closest`], drawing on `budget`: none once it is spent.
+pub fn closest_within<'a>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    budget: &mut Budget,
+) -> Option<&'a str> {
+    let (wanted, n) = prepare(wanted);
+    let mut best: Option<(f64, &'a str)> = None;
+    for candidate in candidates.into_iter().take(MAX_CANDIDATES) {
+        let (c, m) = prepare(candidate);
+        if !comparable(n, m) {
+            continue;
+        }
+        if !budget.take() {
+            break;
+        }
+        let score = score(&wanted, &c);
+        if score >= THRESHOLD && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, candidate));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
 /// Comparisons a run may still spend on suggestions; once spent, no more are made.
 #[derive(Clone, Copy, Debug)]
 pub struct Budget(u64);

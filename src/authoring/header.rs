@@ -20,6 +20,8 @@ pub struct HeadCell {
     pub chars: usize,
     /// A text cell (not a number, date or boolean).
     pub is_text: bool,
+    /// A hash of the letters that start it, when it is shaped like an ID (`REQ-1`).
+    pub id_prefix: Option<u64>,
 }
 
 /// Characters at each end of a text that tell it apart from others in a row (a longer text is
@@ -41,6 +43,7 @@ impl HeadCell {
             // Counted as far as telling short from long needs.
             chars: start.chars().count(),
             is_text,
+            id_prefix: crate::value::id_prefix(text).map(|p| rustc_hash::FxBuildHasher.hash_one(p)),
         }
     }
 }
@@ -67,6 +70,19 @@ pub fn detect(head: &[(u32, Vec<Option<HeadCell>>)]) -> (u32, String) {
         let varied = distinct.len() * 10 >= filled.len() * 8;
         let data_below = head[i + 1..].iter().any(|(_, c)| c.iter().any(Option::is_some));
         if enough && texts && some_short && varied && (data_below || head.len() == i + 1) {
+            // A row shaped like the data below it (an ID where the next row has an ID of the same
+            // kind) under a row that could be the headers is the first element: the row above
+            // is the header row.
+            if let Some(above) = headers_above(head, i) {
+                let (number, _) = &head[above];
+                return (
+                    *number,
+                    format!(
+                        "row {number}: the row below it is shaped like the data under it (an ID like theirs), so that row is \
+                         the first element and row {number} holds the headers"
+                    ),
+                );
+            }
             let above: Vec<u32> = head[..i]
                 .iter()
                 .filter(|(_, c)| c.iter().any(Option::is_some))
@@ -116,6 +132,31 @@ pub fn detect(head: &[(u32, Vec<Option<HeadCell>>)]) -> (u32, String) {
         first,
         format!("row {first}: no row looked like column headers, so the first row with values is used; check it"),
     )
+}
+
+/// When row `i` looks like data (it has an ID-shaped cell over an ID of the same kind in the
+/// next row with values) and the row before it with values could be the headers (two or more
+/// distinct cells, none ID-shaped, texts among them): that row's index.
+fn headers_above(head: &[(u32, Vec<Option<HeadCell>>)], i: usize) -> Option<usize> {
+    let cells = &head[i].1;
+    let next = head[i + 1..].iter().find(|(_, c)| c.iter().any(Option::is_some))?;
+    let like_below = cells.iter().enumerate().any(|(col, c)| {
+        let below = next.1.get(col).and_then(Option::as_ref);
+        matches!((c, below), (Some(a), Some(b)) if a.id_prefix.is_some() && a.id_prefix == b.id_prefix)
+    });
+    if !like_below {
+        return None;
+    }
+    let above = head[..i].iter().rposition(|(_, c)| c.iter().any(Option::is_some))?;
+    let filled: Vec<&HeadCell> = head[above].1.iter().flatten().collect();
+    let mut distinct: Vec<u64> = filled.iter().map(|c| c.hash).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let header_like = filled.len() >= 2
+        && distinct.len() == filled.len()
+        && filled.iter().any(|c| c.is_text)
+        && filled.iter().all(|c| c.id_prefix.is_none() && c.chars > 0);
+    header_like.then_some(above)
 }
 
 /// Headers that usually name the external id.
@@ -190,6 +231,30 @@ mod tests {
         let head = vec![
             (1, vec![text("ID"), text(long), text(long2), text(long3)]),
             (2, vec![text("REQ-1"), text("Pump"), text("Draft"), text("x")]),
+        ];
+        assert_eq!(detect(&head).0, 1);
+    }
+
+    #[test]
+    fn a_row_of_data_under_narrow_headers_is_data() {
+        // ID;Title over eight columns of data: the headers fill two columns of eight.
+        let row = |id: &str, rest: &[&str]| {
+            let mut cells = vec![text(id)];
+            cells.extend(rest.iter().map(|t| text(t)));
+            cells
+        };
+        let head = vec![
+            (1, vec![text("ID"), text("Title")]),
+            (2, row("REQ-1", &["Pump", "a1", "b1", "c1", "d1", "e1", "f1"])),
+            (3, row("REQ-2", &["Sluice", "a2", "b2", "c2", "d2", "e2", "f2"])),
+            (4, row("REQ-3", &["Gate", "a3", "b3", "c3", "d3", "e3", "f3"])),
+        ];
+        assert_eq!(detect(&head).0, 1);
+        // Years as numbers among the headers.
+        let head = vec![
+            (1, vec![text("ID"), text("Title"), number("2024"), number("2025")]),
+            (2, vec![text("REQ-1"), text("Pump"), number("1"), number("2")]),
+            (3, vec![text("REQ-2"), text("Weir"), number("3"), number("4")]),
         ];
         assert_eq!(detect(&head).0, 1);
     }

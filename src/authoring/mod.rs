@@ -79,6 +79,12 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
     let sync = match &settings.sync {
         Some(spec) => match sync::read(spec, profile.info.sheet.as_deref())? {
             Ok(mut sync) => {
+                if !sync.repeated.is_empty() {
+                    notes.push(format!(
+                        "the sync template names {} more than once; each is matched to one column",
+                        some_of(&sync.repeated, |n| format!("'{}'", crate::problem::clip(n, 100)))
+                    ));
+                }
                 // A name no Relatics name comes near in length is not one.
                 let long: Vec<usize> = sync
                     .names
@@ -93,10 +99,7 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
                         long.len(),
                         if long.len() == 1 { "" } else { "s" },
                         if long.len() == 1 { "is" } else { "are" },
-                        long.iter()
-                            .map(|n| crate::problem::thousands(*n as u64))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        some_of(&long, |n| crate::problem::thousands(*n as u64))
                     ));
                 }
                 Some(sync)
@@ -285,70 +288,37 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
                 } else {
                     format!(
                         "; left commented out: {}",
-                        unmatched
-                            .iter()
-                            .take(MAX_NOTED)
-                            .map(|(n, _, _)| format!("'{}'", crate::problem::quoted(n)))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                            + &if unmatched.len() > MAX_NOTED {
-                                format!(" and {} more", unmatched.len() - MAX_NOTED)
-                            } else {
-                                String::new()
-                            }
+                        some_of(&unmatched, |(n, _, _)| format!("'{}'", crate::problem::quoted(n)))
                     )
                 }
             ));
         }
     }
     if !profile.long_headers.is_empty() {
-        let shown: Vec<String> = profile
-            .long_headers
-            .iter()
-            .take(MAX_NOTED)
-            .map(|&(c, n)| {
-                format!(
-                    "{} ({} characters)",
-                    crate::cellref::column_letters(c as u32),
-                    crate::problem::thousands(n as u64)
-                )
-            })
-            .collect();
-        let more = profile.long_headers.len().saturating_sub(MAX_NOTED);
+        let shown = some_of(&profile.long_headers, |&(c, n)| {
+            format!(
+                "{} ({} characters)",
+                crate::cellref::column_letters(c as u32),
+                crate::problem::thousands(n as u64)
+            )
+        });
         notes.push(format!(
-            "column{} {}{} {} a header longer than any Relatics name ({} characters at most here): left out of the \
+            "column{} {shown} {} a header longer than any Relatics name ({} characters at most here): left out of the \
              template, so check reports {} as unmapped-column; shorten the header in the export if the column \
              should be sent",
             if profile.long_headers.len() == 1 { "" } else { "s" },
-            shown.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            },
             if profile.long_headers.len() == 1 { "has" } else { "have" },
             profile::MAX_NAME_CHARS,
             if profile.long_headers.len() == 1 { "it" } else { "them" },
         ));
     }
     if !guesses.headerless_values.is_empty() {
-        let letters: Vec<String> = guesses
-            .headerless_values
-            .iter()
-            .take(MAX_NOTED)
-            .map(|&c| crate::cellref::column_letters(c as u32))
-            .collect();
-        let more = guesses.headerless_values.len().saturating_sub(MAX_NOTED);
+        let letters = &guesses.headerless_values;
         notes.push(format!(
-            "column{} {}{} hold{} values but no header: no template can map {}, so check reports {} as \
+            "column{} {} hold{} values but no header: no template can map {}, so check reports {} as \
              unmapped-column; give {} a header in the export if {} should be sent",
             if letters.len() == 1 { "" } else { "s" },
-            letters.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            },
+            some_of(letters, |&c| crate::cellref::column_letters(c as u32)),
             if letters.len() == 1 { "s" } else { "" },
             if letters.len() == 1 { "it" } else { "them" },
             if letters.len() == 1 { "it" } else { "them" },
@@ -407,6 +377,16 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
 
 /// Notes of one kind listed one by one; the rest are counted.
 const MAX_NOTED: usize = 10;
+
+/// The first [`MAX_NOTED`] of `items`, shown by `show` and joined with commas, and how many
+/// more there are: `'a', 'b' and 3 more`.
+fn some_of<T>(items: &[T], show: impl Fn(&T) -> String) -> String {
+    let mut list = items.iter().take(MAX_NOTED).map(show).collect::<Vec<_>>().join(", ");
+    if items.len() > MAX_NOTED {
+        list.push_str(&format!(" and {} more", items.len() - MAX_NOTED));
+    }
+    list
+}
 
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })

@@ -10,6 +10,8 @@ use crate::input::{Cell, InputError, InputSpec, Row, RowSink, SheetInfo, Stopped
 pub struct SyncTemplate {
     pub sheet: Option<String>,
     pub names: Vec<String>,
+    /// Names the template has more than once (each kept once in `names`).
+    pub repeated: Vec<String>,
 }
 
 #[derive(Default)]
@@ -80,10 +82,19 @@ fn read_sheet(spec: &InputSpec) -> Result<Result<SyncTemplate, String>, InputErr
         .iter()
         .position(|t| t.eq_ignore_ascii_case("ExternalId"))
         .unwrap_or(0);
-    let names = texts[start + 1..].iter().filter(|t| !t.is_empty()).cloned().collect();
+    let mut seen = std::collections::HashSet::new();
+    let (mut names, mut repeated) = (Vec::new(), Vec::new());
+    for name in texts[start + 1..].iter().filter(|t| !t.is_empty()) {
+        if seen.insert(name.as_str()) {
+            names.push(name.clone());
+        } else if !repeated.contains(name) {
+            repeated.push(name.clone());
+        }
+    }
     Ok(Ok(SyncTemplate {
         sheet: header.sheet,
         names,
+        repeated,
     }))
 }
 

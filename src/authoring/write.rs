@@ -69,7 +69,9 @@ pub struct Draft {
 
 fn comment_lines(out: &mut String, lines: &[String]) {
     for line in lines {
-        let _ = writeln!(out, "# {line}");
+        // A name or value quoted in a comment may hold a line break, which would end the
+        // comment and leave the rest as TOML.
+        let _ = writeln!(out, "# {}", line.replace('\r', "\\r").replace('\n', "\\n"));
     }
 }
 
@@ -95,7 +97,7 @@ pub fn render(draft: &Draft) -> String {
         }
     }
     let _ = writeln!(out, "\n[external_id]");
-    let _ = writeln!(out, "# {}", draft.id_comment);
+    let _ = writeln!(out, "# {}", draft.id_comment.replace('\r', "\\r").replace('\n', "\\n"));
     let _ = writeln!(out, "column = {}", quoted(&draft.external_id));
     for (name, guess, comments) in &draft.fields {
         out.push('\n');
@@ -130,7 +132,12 @@ pub fn render(draft: &Draft) -> String {
         out.push('\n');
         let hint = closest
             .as_deref()
-            .map(|c| format!("; the closest header is '{c}'"))
+            .map(|c| {
+                format!(
+                    "; the closest header is '{}'",
+                    c.replace('\r', "\\r").replace('\n', "\\n")
+                )
+            })
             .unwrap_or_default();
         let _ = writeln!(
             out,

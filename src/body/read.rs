@@ -212,6 +212,58 @@ impl<'de> Visitor<'de> for ElementSeed<'_> {
     }
 }
 
+/// One relation target, `{"@id": "<element ID>"}`: the ID, or `None` for anything else (another
+/// key, a key given twice, an ID that is no text or empty).
+struct TargetSeed;
+
+impl<'de> DeserializeSeed<'de> for TargetSeed {
+    type Value = Option<String>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TargetSeed {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("{\"@id\": \"<element ID>\"}")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut id, mut keys) = (None, 0usize);
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            keys += 1;
+            if key == "@id" && keys == 1 {
+                id = map.next_value::<serde_json::Value>()?.as_str().map(str::to_owned);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(id.filter(|id| keys == 1 && !id.is_empty()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
 /// A property value (string, number, null) or a relation (array of `{"@id": "..."}`).
 struct PropertyValue<'a> {
     sink: &'a mut dyn ElementSink,
@@ -279,12 +331,7 @@ impl<'de> Visitor<'de> for PropertyValue<'_> {
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut bad = false;
         let mut targets = Vec::new();
-        while let Some(target) = seq.next_element::<serde_json::Value>()? {
-            let id = target.as_object().and_then(|o| {
-                (o.len() == 1)
-                    .then(|| o.get("@id").and_then(|id| id.as_str()).filter(|s| !s.is_empty()))
-                    .flatten()
-            });
+        while let Some(id) = seq.next_element_seed(TargetSeed)? {
             match id {
                 Some(id) if self.keep => targets.push(id.to_owned()),
                 Some(_) => {}
@@ -320,6 +367,8 @@ fn read_xml(reader: impl std::io::BufRead, sink: &mut dyn ElementSink) {
     // The property and relation elements of the current element, to find one given twice.
     let mut children: Vec<String> = Vec::new();
     let mut root_seen = false;
+    // The element name of the items (the type, singular).
+    let mut item_name: Option<String> = None;
     loop {
         buf.clear();
         let event = match xml.read_event_into(&mut buf) {
@@ -378,6 +427,17 @@ fn read_xml(reader: impl std::io::BufRead, sink: &mut dyn ElementSink) {
                 3 => {
                     index += 1;
                     children.clear();
+                    match &item_name {
+                        Some(first) if *first != name => sink.problem(
+                            format!("element {index}"),
+                            format!(
+                                "is <{name}>, but the elements before it are <{first}>; a body holds the elements of \
+                                 one type"
+                            ),
+                        ),
+                        Some(_) => {}
+                        None => item_name = Some(name.clone()),
+                    }
                     element = BodyElement {
                         index,
                         id: attribute(e, "externalid"),
@@ -479,6 +539,12 @@ fn read_xml(reader: impl std::io::BufRead, sink: &mut dyn ElementSink) {
             }
             Event::GeneralRef(r) if depth == 4 => {
                 child.has_text = true;
+                if let Some(why) = crate::xml::reference_problem(&r) {
+                    sink.problem(
+                        format!("element {index}, '{}'", child.name),
+                        format!("is not well-formed XML: it {why}"),
+                    );
+                }
                 if keep {
                     crate::xml::push_reference(&mut child.text, &r);
                 }

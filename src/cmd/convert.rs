@@ -14,6 +14,7 @@ pub fn run(settings: &ConvertSettings, global: &Global) -> anyhow::Result<Exit> 
         collect_ids: false,
         allow_empty: false,
         started,
+        with_file: false,
     };
     let template = &settings.sheet.template;
     let writing = format!("writing {}", settings.output.describe());
@@ -41,7 +42,7 @@ pub fn run(settings: &ConvertSettings, global: &Global) -> anyhow::Result<Exit> 
     };
     if !result.outcome.body_complete {
         print_summary(&run, &result.outcome, global, "");
-        eprintln!("no body written: {}", blocked_message(&result.outcome));
+        crate::errln!("no body written: {}", blocked_message(&result.outcome));
         return Ok(Exit::Problems);
     }
     let size = commit()?;

@@ -44,6 +44,7 @@ fn ready(side: &DiffSide, global: &Global) -> anyhow::Result<Ready> {
                 collect_ids: false,
                 allow_empty: true,
                 started: std::time::Instant::now(),
+                with_file: true,
             };
             let quiet = Global {
                 color: global.color,

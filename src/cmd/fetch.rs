@@ -43,10 +43,11 @@ pub fn run(settings: &FetchSettings) -> anyhow::Result<Exit> {
             human_size(answer.size)
         };
         let what = match &answer.content_type {
-            Some(ct) => format!("{size} of {}", crate::value::for_terminal(ct)),
+            Some(ct) => format!("{size} of {}", crate::value::for_terminal(&http.redact(ct))),
             None => size,
         };
-        let excerpt = excerpt(staged.path());
+        // The answer may echo what was sent (the token): secrets are never shown.
+        let excerpt = http.redact(&excerpt(staged.path()));
         Err(ExitError::new(
             Exit::SubmitFailed,
             format!(
@@ -79,7 +80,7 @@ pub fn run(settings: &FetchSettings) -> anyhow::Result<Exit> {
         }
     };
     let size = staged.commit()?;
-    println!(
+    crate::outln!(
         "saved {path} ({}): {} name/ID pair{} recognised",
         human_size(size),
         pairs,

@@ -87,7 +87,7 @@ impl<'c> Net<'c> {
         }
         let mut http = Http::new(s.send.timeout, s.send.verbose, &urls)?;
         if s.send.verbose {
-            eprintln!("relsync: authenticating with {}", credentials.describe());
+            crate::errln!("relsync: authenticating with {}", credentials.describe());
         }
         let auth = Auth::new(credentials, &mut http, s.send.retries)?;
         Ok(Net { http, auth })
@@ -124,7 +124,7 @@ impl<'c> Net<'c> {
         })?;
         let when = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         if let Err(e) = Store::new(&s.send.state_dir).keep_ids(url, answer.path(), accept) {
-            eprintln!(
+            crate::errln!(
                 "relsync: the IDs read from '{}' could not be kept ({e:#})",
                 interface.name
             );
@@ -173,7 +173,7 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
         .map(|r| project.interfaces[r.index].name.as_str())
         .collect();
     if !blocked.is_empty() {
-        eprintln!(
+        crate::errln!(
             "nothing was sent: fix the problems of {} above and run again",
             blocked.iter().map(|b| format!("'{b}'")).collect::<Vec<_>>().join(", ")
         );
@@ -207,16 +207,16 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
     }
     let text = plan_text(s, &steps);
     if s.send.dry_run {
-        print!("{}", crate::value::for_terminal_lines(&text));
+        crate::out!("{}", crate::value::for_terminal_lines(&text));
         for step in &steps {
             if let Some(planned) = &step.planned {
                 for note in guard::dry_run_notes(&step.settings, &planned.plan) {
-                    println!("{}: {note}", project.interfaces[step.index].name);
+                    crate::outln!("{}: {note}", project.interfaces[step.index].name);
                 }
             }
         }
         let kept_any = kept.iter().any(Option::is_some);
-        println!(
+        crate::outln!(
             "dry run: nothing was sent ({})",
             match (s.send.credentials.is_some(), kept_any) {
                 (true, _) => "the IDs were read from Relatics",
@@ -227,7 +227,7 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
         );
         return Ok(Exit::Success);
     }
-    eprint!("{}", crate::value::for_terminal_lines(&text));
+    crate::err!("{}", crate::value::for_terminal_lines(&text));
     let plans: Vec<(&str, &guard::Plan)> = steps
         .iter()
         .filter(|st| s.resend || !st.planned.as_ref().is_some_and(Planned::unchanged))
@@ -262,7 +262,7 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
         say_on_interrupt(project, &steps);
     }
     crate::output::on_interrupt_say(None);
-    eprintln!("{}", state_report(project, &steps));
+    crate::errln!("{}", state_report(project, &steps));
     let incomplete = steps.iter().any(|st| matches!(st.has, Has::PhaseOne(_)));
     Ok(if incomplete { Exit::Incomplete } else { Exit::Success })
 }
@@ -422,7 +422,7 @@ fn phase_one(
     let unchanged = step.planned.as_ref().is_some_and(Planned::unchanged);
     if unchanged && !s.resend {
         step.has = Has::Unchanged;
-        eprintln!(
+        crate::errln!(
             "relsync: '{}' is unchanged: its body is the one last sent",
             s.project.interfaces[i].name
         );
@@ -470,7 +470,7 @@ fn phase_two(
         }
         let now = Instant::now();
         if now >= deadline {
-            eprintln!(
+            crate::errln!(
                 "relsync: '{name}': {missing} element{} pointed at still {} no ID after waiting {} s (--wait)",
                 if missing == 1 { "" } else { "s" },
                 if missing == 1 { "has" } else { "have" },
@@ -479,7 +479,7 @@ fn phase_two(
             break;
         }
         let pause = delay.min(deadline - now);
-        eprintln!(
+        crate::errln!(
             "relsync: '{name}': {missing} element{} pointed at {} no ID yet; reading the IDs again in {} s",
             if missing == 1 { "" } else { "s" },
             if missing == 1 { "has" } else { "have" },
@@ -545,14 +545,14 @@ fn remake(s: &ProjectSubmit, reader: &Reader<'_>, step: &mut Step) -> anyhow::Re
 /// second send (phase 2) plans again.
 fn send_step(s: &ProjectSubmit, net: &mut Net<'_>, step: &mut Step) -> anyhow::Result<()> {
     let name = &s.project.interfaces[step.index].name;
-    eprintln!("relsync: sending '{name}'");
+    crate::errln!("relsync: sending '{name}'");
     let planned = match step.planned.take() {
         Some(p) => p,
         None => submit::plan(&step.settings, &step.prepared)?,
     };
     match submit::send(&step.settings, &step.prepared, planned, &mut net.http, &mut net.auth) {
         Ok(Sent::Recorded(path)) => {
-            println!("receipt: {}", path.display());
+            crate::outln!("receipt: {}", path.display());
             Ok(())
         }
         Ok(Sent::NotRecorded) => Err(ExitError::new(
@@ -587,7 +587,7 @@ fn state_report(project: &Project, steps: &[Step]) -> String {
 /// A failure during the phases: the error, then what Relatics has of every interface.
 fn stopped(project: &Project, steps: &[Step], e: anyhow::Error) -> anyhow::Error {
     crate::output::on_interrupt_say(None);
-    eprintln!("{}", state_report(project, steps));
+    crate::errln!("{}", state_report(project, steps));
     e.context("the run stopped (what Relatics has is said above)")
 }
 

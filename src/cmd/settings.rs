@@ -459,7 +459,7 @@ pub fn convert(args: &ConvertArgs) -> anyhow::Result<ConvertSettings> {
         && from_extension.is_none()
         && let Some(extension) = out.extension()
     {
-        eprintln!(
+        crate::errln!(
             "relsync: warning: writing {} body to {}, whose extension .{} says otherwise; Relatics and other \
              tools go by the extension",
             a(format.name()),
@@ -681,7 +681,7 @@ fn project_submit(args: &SubmitArgs) -> anyhow::Result<ProjectSubmit> {
                     .map(|s| format!("; did you mean '{s}'?"))
                     .unwrap_or_default();
                 bail!(
-                    "--only {only}: the project has no such interface (it has {}){hint}",
+                    "--only '{only}': the project has no such interface (it has {}){hint}",
                     names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
                 );
             }

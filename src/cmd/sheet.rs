@@ -21,6 +21,8 @@ pub struct SheetRun<'a> {
     pub allow_empty: bool,
     /// When the command started, for the summary line.
     pub started: std::time::Instant,
+    /// Problems name their file too (`diff` of two sheets: both may be called "Objecten").
+    pub with_file: bool,
 }
 
 impl SheetRun<'_> {
@@ -60,7 +62,7 @@ pub fn convert_sheet(run: &SheetRun<'_>, encoder: &mut dyn Encoder, global: &Glo
     {
         let ctx = run.context(&outcome, None);
         let mut err = anstream::stderr().lock();
-        report::write_problems(&mut err, &ctx, &outcome.problems, global.style(false))?;
+        report::write_problems_as(&mut err, &ctx, &outcome.problems, global.style(false), run.with_file)?;
         err.flush()?;
     }
     write_reports(run.sheet, &mut outcome, run.started.elapsed())?;
@@ -85,7 +87,7 @@ pub fn name_body_file(e: anyhow::Error, what: &str) -> anyhow::Error {
 /// Prints the summary line of a sheet run to stderr, with `tail` after it (what was written).
 pub fn print_summary(run: &SheetRun<'_>, outcome: &Outcome, global: &Global, tail: &str) {
     let ctx = run.context(outcome, Some(run.started.elapsed()));
-    anstream::eprintln!(
+    crate::errln!(
         "{}{tail}",
         report::summary(&ctx, &outcome.problems, global.style(false))
     );

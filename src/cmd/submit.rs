@@ -30,7 +30,7 @@ pub fn run(settings: &SubmitSettings, global: &Global) -> anyhow::Result<Exit> {
             let started = std::time::Instant::now();
             let copy = bodyfile::private_copy(path)?;
             if let Some(note) = &copy.note {
-                eprintln!("relsync: {}: {note}", path.display());
+                crate::errln!("relsync: {}: {note}", path.display());
             }
             let reports = ReportFiles {
                 json: report_file.as_deref(),
@@ -152,6 +152,7 @@ fn convert(
         // safety check refuses (exit 4) unless --allow-empty.
         allow_empty: true,
         started: std::time::Instant::now(),
+        with_file: false,
     };
     let mut writer = BodyWriter::new(&mut out, &sheet.template, format, true);
     let result = convert_sheet(&run, &mut writer, global).map_err(|e| name_body_file(e, &writing()))?;
@@ -159,7 +160,7 @@ fn convert(
     out.flush().with_context(writing)?;
     print_summary(&run, &result.outcome, global, "");
     if !result.outcome.body_complete {
-        eprintln!("nothing was sent: {}", blocked_message(&result.outcome));
+        crate::errln!("nothing was sent: {}", blocked_message(&result.outcome));
         return Ok(None);
     }
     Ok(Some(Prepared {

@@ -10,13 +10,13 @@ pub fn init(command: &InitCommand) -> anyhow::Result<Exit> {
     let authored = crate::authoring::init(&command.init)?;
     for note in &authored.notes {
         // Notes quote headers and names from the files.
-        eprintln!("relsync: {}", crate::value::for_terminal_lines(note));
+        crate::errln!("relsync: {}", crate::value::for_terminal(note));
     }
     let mut staged = Staged::new(command.output.clone())?;
     staged.writer().write_all(authored.toml.as_bytes())?;
     staged.commit()?;
     if let Destination::File(path) = &command.output {
-        eprintln!(
+        crate::errln!(
             "relsync: wrote {}; check it, then: relsync check {} -t {}",
             path.display(),
             command.init.input.path.display(),

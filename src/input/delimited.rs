@@ -130,7 +130,13 @@ struct Counting<R> {
     /// The bytes from offset `kept_from` on: the record being read, for [`unclosed_quote`].
     kept: Vec<u8>,
     kept_from: u64,
+    /// Bytes since the last line break.
+    line: u64,
 }
+
+/// The longest line read: a file without line breaks (a device, a damaged file) is refused at
+/// this length rather than read into one record without end.
+const MAX_LINE: u64 = 256 << 20;
 
 impl<R> Counting<R> {
     fn new(inner: R) -> Counting<R> {
@@ -142,6 +148,7 @@ impl<R> Counting<R> {
             breaks: std::collections::VecDeque::new(),
             passed: 0,
             kept: Vec::new(),
+            line: 0,
             kept_from: 0,
         }
     }
@@ -178,11 +185,23 @@ impl<R: Read> Read for Counting<R> {
             self.eof = true;
             return Ok(0);
         }
+        let mut last_break = None;
         for i in memchr::memchr2_iter(b'\r', b'\n', &buf[..n]) {
             let previous = if i == 0 { self.last } else { Some(buf[i - 1]) };
             if buf[i] == b'\r' || previous != Some(b'\r') {
                 self.breaks.push_back(self.total + i as u64);
             }
+            last_break = Some(i);
+        }
+        self.line = match last_break {
+            Some(i) => (n - i - 1) as u64,
+            None => self.line + n as u64,
+        };
+        if self.line > MAX_LINE {
+            return Err(io::Error::other(format!(
+                "a line is longer than {} MiB without a line break, more than relsync reads (is it a text file?)",
+                MAX_LINE >> 20
+            )));
         }
         self.kept.extend_from_slice(&buf[..n]);
         self.total += n as u64;

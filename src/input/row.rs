@@ -105,6 +105,10 @@ pub struct Row {
     pub progress: u64,
     slots: Vec<Slot>,
     text: String,
+    /// The text set last, where it is in `text`: a cell with the same text (a merged range, a
+    /// shared string used across the row) points at it instead of copying it again, so a row's
+    /// memory follows its distinct texts, not its cells.
+    last_text: Option<(u32, u32)>,
     /// Columns whose value was filled in from a merged range (not its top-left cell).
     merged: Vec<u32>,
 }
@@ -118,6 +122,7 @@ impl Row {
         self.unclosed_quote = None;
         self.slots.clear();
         self.text.clear();
+        self.last_text = None;
         self.merged.clear();
     }
 
@@ -169,9 +174,17 @@ impl Row {
     }
 
     pub fn set_text(&mut self, col: u32, text: &str) {
+        if let Some((start, end)) = self.last_text
+            && (end - start) as usize == text.len()
+            && self.text.get(start as usize..end as usize) == Some(text)
+        {
+            *self.slot_mut(col) = Slot::Text(start, end);
+            return;
+        }
         let start = self.text.len() as u32;
         self.text.push_str(text);
         let end = self.text.len() as u32;
+        self.last_text = Some((start, end));
         *self.slot_mut(col) = Slot::Text(start, end);
     }
 
@@ -242,5 +255,21 @@ mod tests {
         assert_eq!(row.width(), 0);
         row.set_text(0, "  ");
         assert!(row.is_blank());
+    }
+
+    #[test]
+    fn a_text_repeated_across_a_row_is_kept_once() {
+        let mut row = Row::default();
+        row.reset(1);
+        let long = "x".repeat(100_000);
+        for col in 0..1000 {
+            row.set_text(col, &long);
+        }
+        row.set_text(1000, "y");
+        row.set_text(1001, &long);
+        assert_eq!(row.cell(999), Cell::Text(&long));
+        assert_eq!(row.cell(1000), Cell::Text("y"));
+        assert_eq!(row.cell(1001), Cell::Text(&long));
+        assert!(row.text.len() < 3 * long.len(), "{}", row.text.len());
     }
 }

@@ -456,48 +456,21 @@ mod json {
         scalars!(Self::Value, |_| Ok(None));
     }
 
-    /// A field's value as text, trimmed: a string, or a number as written; else nothing.
+    /// A field's value as text, trimmed: a string, or a number exactly as written (`1.50` stays
+    /// `1.50`, a 23-digit number keeps every digit); else nothing.
     struct Text;
 
     impl<'de> DeserializeSeed<'de> for Text {
         type Value = Option<String>;
         fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for Text {
-        type Value = Option<String>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string or a number")
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(v.trim().to_owned()))
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            Ok(Some(
-                serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string()),
-            ))
-        }
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(None)
+            use serde::Deserialize as _;
+            let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+            let text = raw.get();
+            Ok(match text.as_bytes().first() {
+                Some(b'"') => serde_json::from_str::<String>(text).ok().map(|s| s.trim().to_owned()),
+                Some(b'-' | b'0'..=b'9') => Some(text.to_owned()),
+                _ => None,
+            })
         }
     }
 }
@@ -524,6 +497,7 @@ fn from_xml(input: impl BufRead, fields: &Fields, keep_others: bool, sink: Sink<
     let mut reader = quick_xml::Reader::from_reader(input);
     let mut stack: Vec<Open> = Vec::new();
     let mut text_for: Option<(usize, Reading)> = None;
+    let mut root_closed = false;
     let mut text = String::new();
     let mut buf = Vec::new();
     let emit = |open: Open, sink: &mut dyn FnMut(Pair<'_>)| {
@@ -551,9 +525,27 @@ fn from_xml(input: impl BufRead, fields: &Fields, keep_others: bool, sink: Sink<
             }
         };
         let empty = matches!(event, Event::Empty(_));
+        let bad = |why: String| {
+            Err(ParseError::Other(format!(
+                "is not well-formed XML at byte {} ({why})",
+                reader.buffer_position()
+            )))
+        };
         match event {
+            Event::DocType(_) => {
+                return bad("it declares a DOCTYPE, which an answer of a providing interface never has".into());
+            }
+            Event::Start(_) | Event::Empty(_) if root_closed => {
+                return bad("it has content after its root element".into());
+            }
             Event::Start(e) | Event::Empty(e) => {
+                if stack.is_empty() && empty {
+                    root_closed = true;
+                }
                 let mut open = Open::default();
+                if let Some(Err(error)) = e.attributes().find(Result::is_err) {
+                    return bad(format!("an attribute of <{}>: {error}", e.local_name().as_ref()));
+                }
                 for a in e.attributes().filter_map(Result::ok) {
                     let key = a.key.local_name().as_ref().to_owned();
                     let value = a
@@ -591,20 +583,36 @@ fn from_xml(input: impl BufRead, fields: &Fields, keep_others: bool, sink: Sink<
                 }
             }
             Event::Text(t) if text_for.is_some() && text.len() < MAX_XML_TEXT => text.push_str(&t.xml10_content()),
-            Event::GeneralRef(r) if text_for.is_some() && text.len() < MAX_XML_TEXT => {
-                crate::xml::push_reference(&mut text, &r)
+            Event::GeneralRef(r) => {
+                if let Some(why) = crate::xml::reference_problem(&r) {
+                    return bad(format!("it {why}"));
+                }
+                if text_for.is_some() && text.len() < MAX_XML_TEXT {
+                    crate::xml::push_reference(&mut text, &r)
+                }
             }
             Event::CData(c) if text_for.is_some() && text.len() < MAX_XML_TEXT => text.push_str(&c),
             Event::End(_) => {
                 let Some(open) = stack.pop() else { continue };
+                if stack.is_empty() {
+                    root_closed = true;
+                }
                 if let Some((parent, reading)) = text_for.take() {
                     if parent == stack.len().saturating_sub(1) && !stack.is_empty() {
                         let value = text.trim().to_owned();
                         let target = &mut stack[parent];
-                        match reading {
-                            Reading::Id => target.id = Some(value),
-                            Reading::Name => target.name = Some(value),
-                            Reading::Other(key) => keep_other(&mut target.others, &key, &value),
+                        let twice = match reading {
+                            Reading::Id => target.id.replace(value).is_some(),
+                            Reading::Name => target.name.replace(value).is_some(),
+                            Reading::Other(key) => {
+                                keep_other(&mut target.others, &key, &value);
+                                false
+                            }
+                        };
+                        if twice {
+                            return bad(
+                                "an element has its id or its name twice, so which is meant cannot be told".into(),
+                            );
                         }
                     }
                     continue;
@@ -640,15 +648,30 @@ fn from_csv(mut input: impl BufRead, fields: &Fields, keep_others: bool, sink: S
         .map_err(|e| csv_error(e, format!("cannot be read as CSV; {SHAPES}")))?
         .clone();
     let column = |asked: Option<&str>, usual: &str| {
-        headers.iter().position(|h| match asked {
+        let matching = |h: &&str| match asked {
             Some(a) => h.trim() == a,
             None => h.trim().eq_ignore_ascii_case(usual),
+        };
+        let at = headers.iter().position(|h| matching(&h))?;
+        // Two columns of one name: which holds the names (or the IDs) cannot be told.
+        Some(if headers.iter().filter(|h| matching(h)).count() > 1 {
+            usize::MAX
+        } else {
+            at
         })
     };
-    let (Some(id_col), Some(name_col)) = (
+    let (id_col, name_col) = (
         column(fields.id.as_deref(), "id"),
         column(fields.name.as_deref(), "name"),
-    ) else {
+    );
+    for (col, what) in [(id_col, "id"), (name_col, "name")] {
+        if col == Some(usize::MAX) {
+            return Err(ParseError::Other(format!(
+                "has two '{what}' columns in its header row (names equal but for case); keep one"
+            )));
+        }
+    }
+    let (Some(id_col), Some(name_col)) = (id_col, name_col) else {
         let found: Vec<String> = headers
             .iter()
             .filter(|h| !h.trim().is_empty())

@@ -95,7 +95,15 @@ impl Mapper<'_> {
         self.element.external_id = id;
     }
 
-    pub(super) fn map_field(&mut self, layout: &Layout, field: &Field, col: u32, cell: Cell<'_>) -> Value {
+    /// Maps field number `index` (in template order) from `cell` in column `col`.
+    pub(super) fn map_field(
+        &mut self,
+        layout: &Layout,
+        index: usize,
+        field: &Field,
+        col: u32,
+        cell: Cell<'_>,
+    ) -> Value {
         if field.is_internal() {
             if !cell.is_blank() {
                 let mut found = String::new();
@@ -134,12 +142,20 @@ impl Mapper<'_> {
             };
         }
         match &field.kind {
-            FieldKind::Property(p) => self.map_property(layout, field, p, col, cell),
+            FieldKind::Property(p) => self.map_property(layout, index, field, p, col, cell),
             FieldKind::Relation(r) => self.map_relation(layout, field, r, col, cell),
         }
     }
 
-    fn map_property(&mut self, layout: &Layout, field: &Field, ty: &PropertyType, col: u32, cell: Cell<'_>) -> Value {
+    fn map_property(
+        &mut self,
+        layout: &Layout,
+        index: usize,
+        field: &Field,
+        ty: &PropertyType,
+        col: u32,
+        cell: Cell<'_>,
+    ) -> Value {
         let start = self.element.mark();
         match ty {
             PropertyType::Text | PropertyType::SingleLineText => {
@@ -212,11 +228,28 @@ impl Mapper<'_> {
                 let range = start..self.element.mark();
                 if let Some(allowed) = values {
                     let found = self.element.str(&range);
-                    if !allowed.iter().any(|v| v == found) {
-                        let hint = suggest::closest(found, allowed.iter().map(String::as_str))
-                            .map(|s| format!(" (did you mean '{s}'?)"))
-                            .unwrap_or_default();
-                        let list = allowed.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ");
+                    let known = match self.list_values.get(index).and_then(Option::as_ref) {
+                        Some(set) => set.contains(found),
+                        None => allowed.iter().any(|v| v == found),
+                    };
+                    if !known {
+                        let hint = suggest::closest_within(
+                            found,
+                            allowed.iter().map(String::as_str),
+                            &mut self.suggest_budget,
+                        )
+                        .map(|s| format!(" (did you mean '{}'?)", quoted(s)))
+                        .unwrap_or_default();
+                        const LISTED: usize = 20;
+                        let mut list = allowed
+                            .iter()
+                            .take(LISTED)
+                            .map(|v| format!("'{}'", quoted(v)))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        if allowed.len() > LISTED {
+                            list.push_str(&format!(" and {} more", allowed.len() - LISTED));
+                        }
                         let msg = format!(
                             "'{}': '{}' is not one of the list values{hint}; allowed: {list}",
                             field.name,

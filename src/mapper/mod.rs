@@ -120,6 +120,8 @@ pub struct ProjectLink<'a> {
 /// Turns rows into checked elements.
 pub struct Mapper<'t> {
     template: &'t Template,
+    /// Per field: the allowed values of a list property, to look a cell up in one step.
+    list_values: Vec<Option<HashSet<&'t str>>>,
     /// Set within a project (`interface:` relations).
     project: Option<ProjectLink<'t>>,
     /// Targets left out of the body because their elements have no ID yet.
@@ -173,8 +175,19 @@ const HEADER_SEARCH_ROWS: u32 = 50;
 
 impl<'t> Mapper<'t> {
     pub fn new(template: &'t Template) -> Mapper<'t> {
+        let list_values = template
+            .fields
+            .iter()
+            .map(|f| match &f.kind {
+                crate::template::FieldKind::Property(crate::template::PropertyType::List { values: Some(v) }) => {
+                    Some(v.iter().map(String::as_str).collect())
+                }
+                _ => None,
+            })
+            .collect();
         Mapper {
             template,
+            list_values,
             project: None,
             pending: Pending::default(),
             deferred: Vec::new(),
@@ -320,6 +333,9 @@ impl<'t> Mapper<'t> {
         self.row_line = row.line;
         self.map_row(&layout, row);
         self.record_name();
+        if self.stats.elements == 1 {
+            self.header_like_data(&layout, problems)?;
+        }
         // Surplus fields of a ragged record are reported as `extra-cell`, not as unmapped columns.
         let mut counted = row.width();
         if let Some(open) = row.unclosed_quote {
@@ -551,6 +567,34 @@ impl<'t> Mapper<'t> {
         }
     }
 
+    /// The header row itself may be the first element (a header row chosen one row too low):
+    /// said when the external id's header is shaped like the external ids under it (`REQ-1`
+    /// over `REQ-2`), since rows at or above the header row are never sent.
+    fn header_like_data(&mut self, layout: &Layout, problems: &mut Problems) -> io::Result<()> {
+        let Some(col) = layout.external_id else { return Ok(()) };
+        let header = layout.header(col);
+        let (Some(a), Some(b)) = (value::id_prefix(header), value::id_prefix(&self.element.external_id)) else {
+            return Ok(());
+        };
+        if a != b {
+            return Ok(());
+        }
+        let header_row = self.template.source.header_row;
+        let message = format!(
+            "the header row (row {header_row}, source.header_row) looks like an element: the external id's column is \
+             headed '{}', shaped like the external ids under it ('{}'); rows at or above the header row are never \
+             sent, so a submit would delete that element in Relatics: if it is one, set source.header_row to the row \
+             that holds the headers",
+            crate::problem::quoted(header),
+            crate::problem::quoted(&self.element.external_id)
+        );
+        problems.push(
+            Problem::new(Code::DataAboveHeader, message)
+                .at(header_row, Some(col))
+                .column(header),
+        )
+    }
+
     /// In a project, records the row's name and external id for the relations that point at
     /// this interface.
     fn record_name(&mut self) {
@@ -573,7 +617,7 @@ impl<'t> Mapper<'t> {
         for (i, field) in t.fields.iter().enumerate() {
             let value = match layout.fields[i] {
                 None => Value::Omit,
-                Some(col) => self.map_field(layout, field, col, row.cell(col)),
+                Some(col) => self.map_field(layout, i, field, col, row.cell(col)),
             };
             self.element.values.push(value);
         }

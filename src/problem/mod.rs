@@ -13,5 +13,5 @@ mod stats;
 
 pub use code::{Code, Severity};
 pub use collect::{FOLD_AFTER, Fold, FoldKey, Problems, SHOW_ALL_UP_TO};
-pub use item::{MAX_HEADER_CHARS, MAX_VALUE_CHARS, Problem, clip, clip_said, quoted, thousands};
+pub use item::{MAX_HEADER_CHARS, MAX_VALUE_CHARS, Problem, clip, clip_middle, clip_said, quoted, thousands};
 pub use stats::Stats;

@@ -86,12 +86,17 @@ pub struct PrivateCopy {
     pub note: Option<String>,
 }
 
+/// The largest body file `submit` sends (the benchmark's million elements make 762 MB).
+pub const MAX_BODY: u64 = 8 << 30;
+
 /// Copies `path` into a private temporary file (readable only by this user), as UTF-8: a
 /// UTF-16 body with a byte-order mark (as Windows PowerShell 5.1's `>` writes) is converted,
 /// and a UTF-8 byte-order mark is dropped.
 pub fn private_copy(path: &Path) -> anyhow::Result<PrivateCopy> {
     use std::io::{Read, Write};
-    let mut source = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let source = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    // A body is read at most this far (a device or a pipe without end is refused there).
+    let mut source = source.take(MAX_BODY + 1);
     let mut file = tempfile::NamedTempFile::new().context("creating a private copy of the body")?;
     let registered = crate::output::remove_on_interrupt(file.path());
     let mut head = Vec::new();
@@ -142,11 +147,42 @@ pub fn private_copy(path: &Path) -> anyhow::Result<PrivateCopy> {
             ))
         }
         None => {
-            file.write_all(&head).map_err(copy_err)?;
+            // A body starts with `{` or `<` (after white space): anything else is refused before
+            // it is copied (a binary file, a device of zeros).
+            let mut start = head.clone();
+            while start.iter().all(u8::is_ascii_whitespace) && start.len() < 64 * 1024 {
+                let before = start.len();
+                (&mut source).take(4096).read_to_end(&mut start).map_err(copy_err)?;
+                if start.len() == before {
+                    break;
+                }
+            }
+            if let Some(&first) = start.iter().find(|b| !b.is_ascii_whitespace())
+                && first != b'{'
+                && first != b'<'
+            {
+                anyhow::bail!(
+                    "{} is not a JSON or XML body: it starts with {}, not '{{' or '<'",
+                    path.display(),
+                    if first.is_ascii_graphic() {
+                        format!("'{}'", char::from(first))
+                    } else {
+                        format!("the byte 0x{first:02X}")
+                    }
+                );
+            }
+            file.write_all(&start).map_err(copy_err)?;
             std::io::copy(&mut source, &mut file).map_err(copy_err)?;
             None
         }
     };
+    if source.limit() == 0 {
+        anyhow::bail!(
+            "{} is larger than {} GiB, more than relsync sends as one body",
+            path.display(),
+            MAX_BODY >> 30
+        );
+    }
     file.flush().map_err(copy_err)?;
     Ok(PrivateCopy {
         file,

@@ -64,7 +64,7 @@ pub fn plan(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Planned>
         None => None,
     };
     if let Some(unsure) = &unsure {
-        eprintln!(
+        crate::errln!(
             "relsync: the submit of {} (from {}) has no receipt: its answer never came, or its receipt could not be \
              saved, so Relatics may hold its {} elements; they are guarded as well as those of the last receipt",
             crate::value::for_terminal(&unsure.time),
@@ -84,7 +84,7 @@ pub fn plan(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Planned>
                 Ok(changes) => Kept::Changes(changes),
                 Err(e) => {
                     let why = format!("{e:#}");
-                    eprintln!(
+                    crate::errln!(
                         "relsync: the body kept from the last submit is not used: {}; the plan counts changes by \
                          external id from the receipt",
                         crate::value::for_terminal(&why)
@@ -111,15 +111,15 @@ pub fn plan(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Planned>
 pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> {
     let planned = plan(settings, prepared)?;
     if settings.dry_run {
-        print!("{}", crate::value::for_terminal_lines(&planned.plan.text));
+        crate::out!("{}", crate::value::for_terminal_lines(&planned.plan.text));
         for note in guard::dry_run_notes(settings, &planned.plan) {
-            println!("{note}");
+            crate::outln!("{note}");
         }
-        println!("dry run: no token was fetched and nothing was sent");
+        crate::outln!("dry run: no token was fetched and nothing was sent");
         return Ok(Exit::Success);
     }
 
-    eprint!("{}", crate::value::for_terminal_lines(&planned.plan.text));
+    crate::err!("{}", crate::value::for_terminal_lines(&planned.plan.text));
     guard::check(settings, &planned.plan)?;
     let (Some(endpoint), Some(credentials)) = (&settings.endpoint, &settings.credentials) else {
         bail!("no endpoint or no credentials; see relsync submit --help");
@@ -130,12 +130,12 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
     }
     let mut http = Http::new(settings.timeout, settings.verbose, &urls)?;
     if settings.verbose {
-        eprintln!("relsync: authenticating with {}", credentials.describe());
+        crate::errln!("relsync: authenticating with {}", credentials.describe());
     }
     let mut auth = Auth::new(credentials, &mut http, settings.retries)?;
     match send(settings, prepared, planned, &mut http, &mut auth) {
         Ok(Sent::Recorded(path)) => {
-            println!("receipt: {}", path.display());
+            crate::outln!("receipt: {}", path.display());
             Ok(Exit::Success)
         }
         Ok(Sent::NotRecorded) => Ok(Exit::NotRecorded),
@@ -227,7 +227,7 @@ pub fn send(
         Ok(answer) => answer,
         Err(failed) => {
             if failed.may_have_arrived {
-                eprintln!(
+                crate::errln!(
                     "relsync: whether Relatics received the body cannot be told; the next submit to this endpoint \
                      guards its elements as well"
                 );
@@ -245,7 +245,7 @@ pub fn send(
     };
 
     // The answer first: it is the fact that matters, whatever happens to the receipt.
-    println!(
+    crate::outln!(
         "Relatics answered {} {}: the body was accepted ({} element{}, {}, {})",
         answer.status,
         answer.reason,
@@ -256,9 +256,9 @@ pub fn send(
     );
     let shown = show_response(&answer, http);
     if !shown.is_empty() {
-        println!("response:\n{shown}");
+        crate::outln!("response:\n{shown}");
     }
-    println!(
+    crate::outln!(
         "Relatics reports the result per element in the interface's Sync issues log; a 2xx answer only means \
          the body's structure was accepted."
     );
@@ -269,7 +269,7 @@ pub fn send(
         Ok(path) => {
             store.end(endpoint);
             if let Err(e) = store.keep_body(&record, &prepared.path, prepared.format) {
-                eprintln!(
+                crate::errln!(
                     "relsync: a copy of the body could not be kept ({e:#}); the next submit shows changes by external \
                      id only"
                 );
@@ -277,7 +277,7 @@ pub fn send(
             Ok(Sent::Recorded(path))
         }
         Err(e) => {
-            eprintln!(
+            crate::errln!(
                 "relsync: the body was accepted, but its receipt could not be saved ({e:#}); the next submit to this \
                  endpoint guards its elements from the record made before sending, but fix the state directory ({}) \
                  before then",

@@ -167,6 +167,13 @@ pub fn plan(
             }
             Deletions::Known(d.deleted)
         }
+        None if settings.endpoint.is_none() => {
+            text.push_str(
+                "no endpoint was given, so no earlier submit can be looked up: a real submit needs one, and compares \
+                 with the last submit to it\n",
+            );
+            Deletions::Unknown
+        }
         None => {
             text.push_str(&format!(
                 "no earlier submit to this endpoint is recorded in {}, so relsync cannot tell what Relatics will \
@@ -367,7 +374,7 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Ok(false);
     }
-    eprint!("{question}");
+    crate::err!("{question}");
     std::io::stderr().flush()?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;

@@ -368,7 +368,7 @@ impl Http {
         if !self.verbose {
             return;
         }
-        eprintln!("> {method} {}", self.redact(url));
+        crate::errln!("> {method} {}", self.redact(url));
         for (name, value) in headers {
             let value = if name.eq_ignore_ascii_case("authorization") {
                 match value.split_once(' ') {
@@ -378,7 +378,7 @@ impl Http {
             } else {
                 self.redact(value)
             };
-            eprintln!("> {name}: {value}");
+            crate::errln!("> {name}: {value}");
         }
     }
 
@@ -386,17 +386,17 @@ impl Http {
         if !self.verbose {
             return;
         }
-        eprintln!("< HTTP {} {}", answer.status, answer.reason);
+        crate::errln!("< HTTP {} {}", answer.status, answer.reason);
         if let Some(ct) = &answer.content_type {
-            eprintln!("< Content-Type: {ct}");
+            crate::errln!("< Content-Type: {ct}");
         }
         if let Some(l) = &answer.location {
-            eprintln!("< Location: {}", self.redact(l));
+            crate::errln!("< Location: {}", self.redact(l));
         }
         if let Some(r) = answer.retry_after {
-            eprintln!("< Retry-After: {r}");
+            crate::errln!("< Retry-After: {r}");
         }
-        eprintln!("< ({} bytes)", answer.size);
+        crate::errln!("< ({} bytes)", answer.size);
     }
 
     /// POSTs `grant_type=client_credentials` with the client's credentials as HTTP Basic
@@ -414,7 +414,7 @@ impl Http {
             ],
         );
         if self.verbose {
-            eprintln!("> {form}");
+            crate::errln!("> {form}");
         }
         let request = self
             .client(token_url)?
@@ -509,7 +509,7 @@ impl Http {
             Ok(raw) => raw,
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                 if self.verbose {
-                    eprintln!("< no whole answer within {} s", self.timeout.as_secs());
+                    crate::errln!("< no whole answer within {} s", self.timeout.as_secs());
                 }
                 return Err(Transport::Timeout {
                     seconds: self.timeout.as_secs(),
@@ -540,7 +540,7 @@ impl Http {
 
     fn body_failure(&self, url: &str, e: &std::io::Error) -> Transport {
         if self.verbose {
-            eprintln!("< the answer broke off: {}", self.redact(&e.to_string()));
+            crate::errln!("< the answer broke off: {}", self.redact(&e.to_string()));
         }
         if let Some(reqwest) = e.get_ref().and_then(|inner| inner.downcast_ref::<reqwest::Error>()) {
             return self.transport(url, reqwest);
@@ -556,7 +556,7 @@ impl Http {
     /// Classifies a failed request.
     fn transport(&self, url: &str, e: &reqwest::Error) -> Transport {
         if self.verbose {
-            eprintln!("< no answer: {}", self.redact(&chain_text(e)));
+            crate::errln!("< no answer: {}", self.redact(&chain_text(e)));
         }
         let parsed = url::Url::parse(url).ok();
         let host = parsed

@@ -18,7 +18,7 @@ pub fn fetch_token(http: &mut Http, token_url: &str, id: &str, secret: &str, ret
             Ok(answer) => break answer,
             Err(t) if t.transient() && attempt < retries => {
                 let wait = wait_before(attempt, None);
-                eprintln!(
+                crate::errln!(
                     "relsync: {t}; retrying in {wait} s (retry {} of {retries})",
                     attempt + 1
                 );
@@ -67,7 +67,7 @@ pub fn fetch_token(http: &mut Http, token_url: &str, id: &str, secret: &str, ret
         if let Some(kind) = json.as_ref().and_then(|j| j.get("token_type")).and_then(|t| t.as_str())
             && !kind.eq_ignore_ascii_case("bearer")
         {
-            eprintln!(
+            crate::errln!(
                 "relsync: the token endpoint gave a token of type '{}'; sending it as a Bearer token",
                 crate::value::for_terminal(&crate::problem::clip(kind, 40))
             );
@@ -75,7 +75,7 @@ pub fn fetch_token(http: &mut Http, token_url: &str, id: &str, secret: &str, ret
         if let Some(expires) = json.as_ref().and_then(|j| j.get("expires_in")).and_then(|t| t.as_u64())
             && http.verbose()
         {
-            eprintln!("relsync: got a token valid for {expires} s");
+            crate::errln!("relsync: got a token valid for {expires} s");
         }
         http.secret(token);
         return Ok(token.to_owned());

@@ -288,7 +288,7 @@ impl Store {
             .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE_LOCK));
         if stale {
             let holder = lock_holder(&path);
-            eprintln!(
+            crate::errln!(
                 "relsync: taking over the lock {} ({}), left by a run that did not end",
                 path.display(),
                 holder.trim()

@@ -52,7 +52,7 @@ impl<'c> Auth<'c> {
             return Ok(false);
         }
         self.refreshed = true;
-        eprintln!("relsync: the server answered 401 Unauthorized; fetching a new token and trying once more");
+        crate::errln!("relsync: the server answered 401 Unauthorized; fetching a new token and trying once more");
         self.token = fetch_token(http, token_url, id, secret, self.retries)?;
         Ok(true)
     }
@@ -96,7 +96,7 @@ pub fn with_retries(
             Ok(a) if a.status == 401 && auth.refresh(http).map_err(answered)? => continue,
             Ok(a) if matches!(a.status, 429 | 502 | 503 | 504) && attempt < retries => {
                 let wait = wait_before(attempt, a.retry_after);
-                eprintln!(
+                crate::errln!(
                     "relsync: the server answered {} {}; retrying in {wait} s (retry {} of {retries})",
                     a.status,
                     a.reason,
@@ -107,7 +107,7 @@ pub fn with_retries(
             Ok(a) => return Err(answered(status_failure(url, &a, http, what_happened))),
             Err(t) if t.transient() && attempt < retries => {
                 let wait = wait_before(attempt, None);
-                eprintln!(
+                crate::errln!(
                     "relsync: {t}; retrying in {wait} s (retry {} of {retries})",
                     attempt + 1
                 );

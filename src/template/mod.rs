@@ -389,6 +389,16 @@ pub(crate) fn explain_toml_error(
     span: Option<std::ops::Range<usize>>,
     message: &str,
 ) -> (Option<String>, String) {
+    // Values and keys of a template can be megabytes long; an error shows their ends.
+    const SHOWN: usize = 2000;
+    let (key, explained) = explain(text, span, message);
+    (
+        key.map(|k| crate::problem::clip_middle(&k, 200)),
+        crate::problem::clip_middle(&explained, SHOWN),
+    )
+}
+
+fn explain(text: &str, span: Option<std::ops::Range<usize>>, message: &str) -> (Option<String>, String) {
     let spanned = span
         .clone()
         .and_then(|s| text.get(s))

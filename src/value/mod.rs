@@ -12,5 +12,5 @@ pub use display::{general, write_decimal, write_general};
 pub use number::{NumberError, parse_number};
 pub use text::{
     MAX_EXTERNAL_ID, MAX_SINGLE_LINE_TEXT, MAX_TEXT, for_terminal, for_terminal_lines, forbidden_char,
-    has_replacement_char, push_normalized, relatics_len,
+    has_replacement_char, id_prefix, push_normalized, relatics_len,
 };

@@ -101,6 +101,20 @@ pub fn for_terminal(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// The letters that start `text` when it is shaped like an element ID or an external id
+/// (`REQ-12`, `FAC_7`, `OBJ.003`: one to six letters, a separator, then digits), else `None`.
+/// A header shaped like that is more likely a value than a header.
+pub fn id_prefix(text: &str) -> Option<&str> {
+    let t = text.trim();
+    let letters = t.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let rest = t[letters..].strip_prefix(['-', '_', '.'])?;
+    ((1..=6).contains(&letters)
+        && !rest.is_empty()
+        && rest.bytes().any(|b| b.is_ascii_digit())
+        && rest.bytes().all(|b| b.is_ascii_digit() || b == b'-'))
+    .then(|| &t[..letters])
+}
+
 /// [`for_terminal`] for a message of several lines: each line escaped, the line breaks kept.
 pub fn for_terminal_lines(text: &str) -> String {
     text.split('\n')
@@ -112,6 +126,16 @@ pub fn for_terminal_lines(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn id_shapes() {
+        assert_eq!(id_prefix("REQ-1"), Some("REQ"));
+        assert_eq!(id_prefix(" OBJ_007 "), Some("OBJ"));
+        assert_eq!(id_prefix("A-12-3"), Some("A"));
+        for not in ["ID", "Title", "REQ-", "2026-01-01", "Pomp 1", "ABCDEFG-1", "REQ-1a"] {
+            assert_eq!(id_prefix(not), None, "{not}");
+        }
+    }
 
     #[test]
     fn what_a_terminal_would_obey_is_shown_escaped() {

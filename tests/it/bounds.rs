@@ -105,8 +105,19 @@ fn a_long_header_is_a_header_and_data_above_the_header_is_said() {
     let run = dir.run(&["check", "eisen.csv", "-t", "shifted.toml", "--report", "json"]);
     let report = run.json();
     let above = problems_with_code(&report, "data-above-header");
-    assert_eq!(above.len(), 1, "{report}");
+    // Row 1 looks like an element, and so does the header row itself: 'REQ-1' heads the
+    // external id's column and is shaped like the ids under it.
+    assert_eq!(above.len(), 2, "{report}");
     assert_eq!(above[0]["cell"], "A1");
+    assert_eq!(above[1]["cell"], "A2");
+    assert!(
+        above[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("headed 'REQ-1', shaped like the external ids under it ('REQ-2')"),
+        "{}",
+        above[1]["message"]
+    );
     assert_eq!(above[0]["severity"], "warning");
     assert!(
         above[0]["message"]

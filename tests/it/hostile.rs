@@ -1173,3 +1173,200 @@ fn an_ods_error_cell_is_an_error_not_its_text() {
         "{report}"
     );
 }
+
+// From the hostile review of the bounded-work issue.
+
+/// A full or closed standard output or error never makes relsync panic: a submit whose summary
+/// cannot be printed has still been sent, keeps its receipt and says so by its exit code.
+#[test]
+fn a_full_output_stream_is_no_panic_and_a_sent_body_keeps_its_receipt() {
+    use crate::server::{Reply, Server};
+    let dir = Dir::new();
+    req_workbook(&dir, &[req_row("REQ-1", "Pump")]);
+    let server = Server::start(|_, _| Reply::json(200, r#"{"result": "accepted"}"#));
+    let endpoint = server.url("/api/v1/workspaces/0b5d/interfaces/synchronizing/req");
+    let state = dir.path("state").display().to_string();
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let out = dir
+        .command(&[
+            "submit",
+            "req.xlsx",
+            "-t",
+            "req.toml",
+            "--endpoint",
+            &endpoint,
+            "--state-dir",
+            &state,
+            "--allow-deletions",
+        ])
+        .env("RELATICS_TOKEN", "ready-token-1")
+        .stdout(full())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(server.requests().len(), 1);
+    let receipts: Vec<_> = std::fs::read_dir(dir.path("state").join("receipts"))
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+        .filter_map(Result::ok)
+        .collect();
+    assert_eq!(receipts.len(), 1, "no receipt kept");
+
+    // A report that cannot be written is an error said on standard error (exit 2); a full
+    // standard error leaves the exit code saying what the check found (exit 1).
+    req_workbook(&dir, &[req_row("REQ-1", "Pump"), req_row("REQ-1", "Twice")]);
+    let out = dir
+        .command(&["check", "req.xlsx", "-t", "req.toml"])
+        .stdout(full())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("writing the report to standard output"), "{stderr}");
+    let out = dir
+        .command(&["check", "req.xlsx", "-t", "req.toml"])
+        .stderr(full())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+/// The answer excerpt `fetch-lookup` shows of an unusable answer never shows the token, even
+/// when the server echoes it.
+#[test]
+fn an_echoed_token_is_not_shown_in_the_excerpt() {
+    use crate::server::{Reply, Server};
+    let dir = Dir::new();
+    let server = Server::start(|request, _| {
+        let auth = request.header("authorization").unwrap_or("").to_owned();
+        Reply::Respond(
+            200,
+            vec![("Content-Type", format!("text/html; echo={auth}"))],
+            format!("<html>you sent {auth}</html>"),
+        )
+    });
+    let endpoint = server.url("/api/v1/workspaces/0b5d/interfaces/providing/gebieden");
+    let run = dir.run_with(
+        &[
+            "fetch-lookup",
+            "--endpoint",
+            &endpoint,
+            "-o",
+            "g.json",
+            "--retries",
+            "0",
+        ],
+        &[("RELATICS_TOKEN", "tok-echoed-4471")],
+        None,
+    );
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr.contains("It begins: <html>you sent Bearer ***"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("tok-echoed-4471"), "{}", run.stderr);
+}
+
+/// A list of thousands of values: a value not in it is reported with the first twenty and a
+/// count, and thousands of such cells are checked in bounded time (the suggestion has a budget).
+#[test]
+fn long_lists_are_clipped_in_not_in_list_problems() {
+    let dir = Dir::new();
+    let values: Vec<String> = (0..5000).map(|i| format!("\"Waarde {i:05}\"")).collect();
+    dir.write(
+        "t.toml",
+        format!(
+            "[target]\ntype = \"Object\"\nplural = \"Objects\"\n[external_id]\ncolumn = \"ID\"\n\
+             [[property]]\nname = \"Soort\"\ncolumn = \"Soort\"\ntype = \"list\"\nvalues = [{}]\n",
+            values.join(", ")
+        ),
+    );
+    let mut csv = String::from("ID;Soort\n");
+    for i in 0..3000 {
+        csv.push_str(&format!("OBJ-{i};Onbekend {i}\n"));
+    }
+    dir.write("o.csv", csv);
+    let run = dir.run(&["check", "o.csv", "-t", "t.toml", "--report", "json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let report = run.json();
+    let problems = problems_with_code(&report, "not-in-list");
+    assert_eq!(problems.len(), 3000);
+    let message = problems[0]["message"].as_str().unwrap();
+    assert!(message.contains("'Waarde 00019' and 4980 more"), "{message}");
+    assert!(!message.contains("Waarde 00020"), "{message}");
+}
+
+/// A body that is a device or does not begin like JSON or XML is refused before it is copied.
+#[test]
+fn a_body_that_is_no_body_is_refused_before_copying() {
+    let dir = Dir::new();
+    std::os::unix::fs::symlink("/dev/zero", dir.path("zero.json")).unwrap();
+    dir.write("binary.json", [0u8, 159, 146, 150]);
+    for file in ["zero.json", "binary.json"] {
+        let run = dir.run_with(
+            &[
+                "submit",
+                file,
+                "--endpoint",
+                "http://127.0.0.1:9/api/v1/workspaces/0b5d/interfaces/synchronizing/req",
+                "--state-dir",
+                "state",
+            ],
+            &[("RELATICS_TOKEN", "ready-token-1")],
+            None,
+        );
+        assert_eq!(run.code, 2, "{file}: {run:?}");
+        assert!(run.stderr.contains(file), "{file}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+}
+
+/// Lookup answers are read strictly: a DOCTYPE, content after the root, or an element with two
+/// ids is refused; numeric ids keep the digits they were written with.
+#[test]
+fn lookups_are_read_strictly_and_numbers_as_written() {
+    let dir = Dir::new();
+    dir.write(
+        "t.toml",
+        "[target]\ntype = \"Object\"\nplural = \"Objects\"\n[external_id]\ncolumn = \"ID\"\n\
+         [[relation]]\nrole = \"In\"\ncolumn = \"In\"\ntarget = \"Gebied\"\nlookup = \"g.json\"\n",
+    );
+    dir.write("o.csv", "ID;In\nOBJ-1;Noord\n");
+    dir.write(
+        "g.json",
+        r#"[{"id": 1.50, "name": "Noord"}, {"id": 12345678901234567890, "name": "Zuid"}]"#,
+    );
+    let run = dir.run(&["convert", "o.csv", "-t", "t.toml"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(elements(&run.json(), "Objects")[0]["In"][0]["@id"], "1.50");
+
+    let t = dir.read("t.toml").replace("g.json", "g.xml");
+    dir.write("t.toml", t);
+    for (xml, words) in [
+        (
+            "<!DOCTYPE r [<!ENTITY a \"Noord\">]><r><e id=\"G-1\" name=\"&a;\"/></r>",
+            "DOCTYPE",
+        ),
+        (
+            "<r><e id=\"G-1\" name=\"Noord\"/></r><r/>",
+            "content after its root element",
+        ),
+        (
+            "<r><e id=\"G-1\" id=\"G-2\" name=\"Noord\"/></r>",
+            "an attribute of <e>",
+        ),
+        (
+            "<r><e><id>G-1</id><id>G-2</id><name>Noord</name></e></r>",
+            "its id or its name twice",
+        ),
+    ] {
+        dir.write("g.xml", xml);
+        let run = dir.run(&["convert", "o.csv", "-t", "t.toml"]);
+        assert_eq!(run.code, 2, "{xml}: {run:?}");
+        assert!(run.stderr.contains("g.xml"), "{xml}: {}", run.stderr);
+        assert!(run.stderr.contains(words), "{xml}: {}", run.stderr);
+    }
+}
