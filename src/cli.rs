@@ -279,6 +279,12 @@ pub struct InitArgs {
     #[arg(long, value_name = "SYNC.xlsx")]
     pub sync_template: Option<PathBuf>,
 
+    /// The name of this sheet's interface in a project (relsync.toml): a column holding the
+    /// names of other rows becomes a relation with lookup = "interface:NAME" [default: the
+    /// input file's name, in lower case]
+    #[arg(long, value_name = "NAME")]
+    pub interface: Option<String>,
+
     /// Where to write the template [default: standard output]
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

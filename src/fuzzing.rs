@@ -199,6 +199,7 @@ pub fn template_init(data: &[u8]) {
             input: spec(path, format, XlsxReader::Auto),
             header_row: None,
             sync: None,
+            interface: None,
             command: "relsync template init in.csv".into(),
         };
         if let Ok(authored) = crate::authoring::init(&settings) {

@@ -3,7 +3,7 @@
 //! date formats) that make every value read.
 
 use super::header::looks_like_id_header;
-use super::profile::{Column, Profile, TEXT_DATE_FORMATS, TEXT_DATE_NAMES};
+use super::profile::{Column, Profile, TEXT_DATE_FORMATS, TEXT_DATE_NAMES, TIME_NAMES};
 
 const LIST_VALUES: usize = 12;
 
@@ -35,7 +35,64 @@ impl Type {
 #[derive(Clone, Debug)]
 pub enum Kind {
     Property(Type),
+    /// A relation whose cells hold element IDs.
     Relation,
+    /// A relation to other rows of the same sheet, by the names in the column headed
+    /// `header`: "Onderdeel van" holding values of "Omschrijving".
+    RowNames {
+        header: String,
+    },
+}
+
+impl Kind {
+    pub fn is_relation(&self) -> bool {
+        !matches!(self, Kind::Property(_))
+    }
+}
+
+/// Headers that usually name what other sheets call an element by, tried first.
+const NAME_HEADERS: [&str; 8] = [
+    "name",
+    "naam",
+    "title",
+    "titel",
+    "omschrijving",
+    "description",
+    "benaming",
+    "objectnaam",
+];
+
+/// The column whose values are the names of other rows that column `col` holds, if there is
+/// one: every value of `col` is a value of it (case and runs of spaces aside), its values are
+/// (nearly) all different, and `col` is no copy of it (some rows have no value in `col`, or
+/// values repeat there, as a tree's parents do).
+fn names_of_rows(profile: &Profile, col: usize, id_col: Option<usize>) -> Option<usize> {
+    let column = &profile.columns[col];
+    let names = column.names.as_ref()?;
+    if names.is_empty() || column.number_cells + column.date_cells > 0 {
+        return None;
+    }
+    if column.empty == 0 && names.len() as u64 >= column.values {
+        return None;
+    }
+    let candidates = (0..profile.columns.len()).filter(|&n| {
+        let other = &profile.columns[n];
+        n != col
+            && Some(n) != id_col
+            && !profile.headers[n].trim().is_empty()
+            && other.values >= 2
+            && !other.line_breaks
+            && other
+                .names
+                .as_ref()
+                .is_some_and(|all| all.len() as u64 * 10 >= other.values * 9 && names.is_subset(all))
+    });
+    let candidates: Vec<usize> = candidates.collect();
+    candidates
+        .iter()
+        .copied()
+        .find(|&n| NAME_HEADERS.contains(&profile.headers[n].trim().to_lowercase().as_str()))
+        .or_else(|| candidates.first().copied())
 }
 
 /// The guess for one column.
@@ -47,6 +104,8 @@ pub struct Guess {
     pub required: bool,
     /// What was seen: `120 values, 3 empty, 5 distinct, e.g. 'Draft'`.
     pub seen: String,
+    /// Other spellings of list values, left out of `values` (see [`Variant`]).
+    pub variants: Vec<Variant>,
 }
 
 /// The guesses for a whole sheet.
@@ -58,7 +117,8 @@ pub struct Guesses {
     /// Every named column, the external id's included.
     pub columns: Vec<Guess>,
     pub decimal_comma: bool,
-    pub date_formats: Vec<&'static str>,
+    /// As a template writes them (`dd-mm-yyyy`, `dd-mm-yyyy hh:mm`).
+    pub date_formats: Vec<String>,
     /// Columns without a header that hold values: no template can map them.
     pub headerless_values: Vec<usize>,
 }
@@ -99,13 +159,10 @@ fn property_type(column: &Column, decimal_comma: bool, date_format: Option<usize
     if n == 0 {
         return (Type::SingleLineText, 0);
     }
-    let text_numbers = if decimal_comma {
-        column.text_numbers_comma
-    } else {
-        column.text_numbers_point
-    };
-    let numbers = column.number_cells + text_numbers;
-    if mostly(numbers, n) {
+    let texts = if decimal_comma { &column.comma } else { &column.point };
+    let numbers = column.number_cells + texts.kept();
+    // A value a number would change (`08123` sent as 8123) makes the column text.
+    if texts.lost() == 0 && mostly(numbers, n) {
         return (Type::Number, n - numbers);
     }
     let dates = column.date_cells + column.text_iso_dates + date_format.map_or(0, |i| column.text_dates[i]);
@@ -118,15 +175,65 @@ fn property_type(column: &Column, decimal_comma: bool, date_format: Option<usize
     if column.max_chars > 100 || column.line_breaks {
         return (Type::Text, 0);
     }
-    let distinct = column.distinct.len();
     let short = column.distinct.keys().all(|v| v.chars().count() <= 40);
-    if !column.overflow && (2..=LIST_VALUES).contains(&distinct) && n >= 10 && n >= 3 * distinct as u64 && short {
-        let mut values: Vec<String> = column.distinct.keys().cloned().collect();
-        // Most frequent first, then by name: the order a user thinks of them in.
-        values.sort_by(|a, b| column.distinct[b].0.cmp(&column.distinct[a].0).then(a.cmp(b)));
-        return (Type::List(values), 0);
+    if !column.overflow && short {
+        let (values, _) = list_values(column);
+        let distinct = values.len();
+        if (2..=LIST_VALUES).contains(&distinct) && n >= 10 && n >= 3 * distinct as u64 {
+            return (Type::List(values), 0);
+        }
     }
     (Type::SingleLineText, 0)
+}
+
+/// A spelling of a list value that differs from the one chosen only in case, spacing or
+/// accents (`in gebruik` beside `In gebruik`): a typo `check` reports, not a value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variant {
+    pub spelling: String,
+    pub count: u64,
+    /// Row of its first cell.
+    pub first_row: u32,
+    /// The value it is a variant of.
+    pub of: String,
+}
+
+/// `In  Gebruik`, `in gebruik`, `Ìn gebruik` -> `in gebruik`: lower case, runs of whitespace
+/// as one space, accents left off.
+pub fn fold_value(value: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    crate::lookup::fold(value)
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .collect()
+}
+
+/// A column's distinct values as list values, most frequent first (then by name): values
+/// equal but for case, spacing and accents are one, spelled as most often, and the other
+/// spellings are returned as variants.
+pub fn list_values(column: &Column) -> (Vec<String>, Vec<Variant>) {
+    let mut spellings: Vec<(&String, u64, u32)> = column.distinct.iter().map(|(v, &(n, row))| (v, n, row)).collect();
+    // Most frequent first, then the first seen: the spelling kept for each value.
+    spellings.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)).then(a.0.cmp(b.0)));
+    let mut groups: Vec<(String, String, u64)> = Vec::new(); // (folded, kept, total)
+    let mut variants = Vec::new();
+    for (spelling, count, row) in spellings {
+        let folded = fold_value(spelling);
+        match groups.iter_mut().find(|(f, _, _)| *f == folded) {
+            Some((_, kept, total)) => {
+                *total += count;
+                variants.push(Variant {
+                    spelling: spelling.clone(),
+                    count,
+                    first_row: row,
+                    of: kept.clone(),
+                });
+            }
+            None => groups.push((folded, spelling.clone(), count)),
+        }
+    }
+    groups.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
+    (groups.into_iter().map(|(_, kept, _)| kept).collect(), variants)
 }
 
 /// The text date format (index into [`TEXT_DATE_FORMATS`]) that, with date cells and ISO text,
@@ -164,8 +271,9 @@ pub fn guess(profile: &Profile) -> Guesses {
             .filter(|c| c.values > 0 && this(c) + c.number_cells == c.values && other(c) + c.number_cells < c.values)
             .count()
     };
-    let comma = |c: &Column| c.text_numbers_comma;
-    let point = |c: &Column| c.text_numbers_point;
+    // Read at all, whether or not a number would keep the text as written.
+    let comma = |c: &Column| c.comma.read();
+    let point = |c: &Column| c.point.read();
     let (by_comma, by_point) = (only(comma, point), only(point, comma));
     // No column tells them apart (`1.500` reads either way): a `;`-separated file, as Dutch and
     // other European exports are, whose numbers all look like thousands with dots, uses the
@@ -222,18 +330,41 @@ pub fn guess(profile: &Profile) -> Guesses {
         ),
     };
 
-    let mut date_formats: Vec<&'static str> = Vec::new();
+    let mut date_formats: Vec<String> = Vec::new();
     let mut guesses = Vec::new();
     for (col, column) in columns.iter().enumerate() {
         if !named(col) {
             continue;
         }
         let mut stray_note = None;
+        let mut variants = Vec::new();
         let kind = if is_relation(column) {
             Kind::Relation
+        } else if Some(col) != external_id
+            && let Some(names) = names_of_rows(profile, col, external_id)
+        {
+            Kind::RowNames {
+                header: profile.headers[names].trim().to_owned(),
+            }
         } else {
             let format = date_format_of(column);
             let (ty, strays) = property_type(column, decimal_comma, format);
+            if let Type::List(_) = ty {
+                variants = list_values(column).1;
+            }
+            let texts = if decimal_comma { &column.comma } else { &column.point };
+            let lossy = texts.lost();
+            if lossy > 0
+                && mostly(column.number_cells + texts.read(), column.values)
+                && let Some((example, sent, row)) = &texts.example
+            {
+                stray_note = Some(format!(
+                    "; text, not a number: a number column would change {lossy} {} such as '{}' (row {row}), \
+                     sent as {sent}",
+                    if lossy == 1 { "value" } else { "values" },
+                    crate::problem::quoted(example)
+                ));
+            }
             if strays > 0 {
                 stray_note = Some(format!(
                     "; {strays} {} not {}, which relsync check reports",
@@ -247,9 +378,23 @@ pub fn guess(profile: &Profile) -> Guesses {
             }
             if ty == Type::Date
                 && let Some(i) = format
-                && !date_formats.contains(&TEXT_DATE_NAMES[i])
             {
-                date_formats.push(TEXT_DATE_NAMES[i]);
+                // The date alone where some values have no time, and with each time seen.
+                let timed: u64 = column.text_timed[i].iter().sum();
+                let mut seen = Vec::new();
+                if timed < column.text_dates[i] {
+                    seen.push(TEXT_DATE_NAMES[i].to_owned());
+                }
+                for (k, name) in TIME_NAMES.iter().enumerate() {
+                    if column.text_timed[i][k] > 0 {
+                        seen.push(format!("{} {name}", TEXT_DATE_NAMES[i]));
+                    }
+                }
+                for f in seen {
+                    if !date_formats.contains(&f) {
+                        date_formats.push(f);
+                    }
+                }
             }
             Kind::Property(ty)
         };
@@ -259,6 +404,7 @@ pub fn guess(profile: &Profile) -> Guesses {
             kind,
             required: column.values > 0 && column.empty == 0,
             seen: seen(column) + stray_note.as_deref().unwrap_or(""),
+            variants,
         });
     }
     let long = |i: usize| profile.long_headers.iter().any(|(c, _)| *c == i);

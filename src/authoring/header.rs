@@ -159,27 +159,66 @@ fn headers_above(head: &[(u32, Vec<Option<HeadCell>>)], i: usize) -> Option<usiz
     header_like.then_some(above)
 }
 
-/// Headers that usually name the external id.
-const ID_HEADERS: [&str; 12] = [
+/// Words a header that names an identifier ends with (`Eis-ID`, `Object code`, `Artikelnr`).
+const ID_WORDS: [&str; 11] = [
     "id",
-    "externalid",
-    "external id",
     "code",
     "nummer",
     "nr",
     "number",
+    "no",
     "key",
     "identifier",
     "identificatie",
-    "objectcode",
-    "object id",
+    "externalid",
+    "guid",
 ];
 
-/// Distinct values a list may have.
-/// Whether a header usually names the external id (`ID`, `Code`, `Nummer`, ...).
+/// Whole words that end in an id word but are none (`Postcode` is an address, `Barcode` may
+/// repeat).
+const NOT_ID_WORDS: [&str; 4] = ["postcode", "zipcode", "barcode", "telefoonnummer"];
+
+/// Whether a header usually names the external id: `ID`, `Code`, `Nummer`, `Objectcode`,
+/// `Eis-ID`, `Object ID`, `Artikelnr.`, `ExternalId`: its last word is an id word, or ends in
+/// `code`, `nummer` or `nr` (Dutch compounds), or is `<word>id` in camel case.
 pub fn looks_like_id_header(header: &str) -> bool {
-    let h = header.trim().to_lowercase();
-    ID_HEADERS.contains(&h.as_str())
+    let h = header.trim();
+    if h.chars().count() > 40 {
+        return false;
+    }
+    // Words split at anything that is no letter or digit, and at camel case (`ObjectId`).
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut previous_lower = false;
+    for c in h.chars() {
+        if !c.is_alphanumeric() {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            previous_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && previous_lower && !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+        previous_lower = c.is_lowercase();
+        word.extend(c.to_lowercase());
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let Some(last) = words.last() else {
+        return false;
+    };
+    let first = &words[0];
+    if NOT_ID_WORDS.contains(&last.as_str()) {
+        return false;
+    }
+    ID_WORDS.contains(&last.as_str())
+        || words.len() <= 2 && first == "id"
+        || ["code", "nummer", "nr"]
+            .iter()
+            .any(|end| last.len() > end.len() + 2 && last.ends_with(end))
 }
 
 #[cfg(test)]
@@ -192,6 +231,40 @@ mod tests {
 
     fn number(s: &str) -> Option<HeadCell> {
         Some(HeadCell::new(s, false))
+    }
+
+    #[test]
+    fn id_headers() {
+        for h in [
+            "ID",
+            "Code",
+            "Nummer",
+            "Objectcode",
+            "Eis-ID",
+            "Object ID",
+            "ObjectId",
+            "ExternalId",
+            "Artikelnr.",
+            "Eisnummer",
+            "Nr",
+            "ID-nummer",
+            "Requirement number",
+        ] {
+            assert!(looks_like_id_header(h), "{h}");
+        }
+        for h in [
+            "Postcode",
+            "Paid",
+            "Valid",
+            "Naam",
+            "Omschrijving",
+            "Idee",
+            "Status",
+            "Telefoonnummer",
+            "",
+        ] {
+            assert!(!looks_like_id_header(h), "{h}");
+        }
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct InitSettings {
     pub header_row: Option<u32>,
     /// Relatics' Excel sync template for the interface.
     pub sync: Option<InputSpec>,
+    /// The sheet's interface name in a project, for relations to its own rows.
+    pub interface: Option<String>,
     /// How the command was called, for the template's first line.
     pub command: String,
 }
@@ -35,6 +37,9 @@ pub struct InitSettings {
 pub struct Authored {
     pub toml: String,
     pub notes: Vec<String>,
+    /// The interface name the template's relations to its own rows use, when it has any: it
+    /// is checked in a project, not on its own.
+    pub interface: Option<String>,
 }
 
 /// Makes a template for `settings.input`.
@@ -157,6 +162,29 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
         ));
     }
 
+    // The name this sheet's interface has in a project, for relations to its own rows.
+    let interface = settings.interface.clone().unwrap_or_else(|| {
+        let stem = settings
+            .input
+            .path
+            .file_stem()
+            .filter(|_| settings.input.path.as_os_str() != "-")
+            .map_or_else(|| plural.clone(), |s| s.to_string_lossy().into_owned());
+        stem.split_whitespace().collect::<Vec<_>>().join("-").to_lowercase()
+    });
+    for g in &guesses.columns {
+        if let Kind::RowNames { header, .. } = &g.kind {
+            notes.push(format!(
+                "column {} ('{}') holds names of other rows (column '{}'): written as a relation to this sheet's own \
+                 elements with lookup = \"interface:{interface}\"; check and send it in a project whose interface for \
+                 this sheet is named '{interface}'{} (see the README, \"Projects\")",
+                crate::cellref::column_letters(g.col as u32),
+                crate::problem::quoted(&g.header),
+                crate::problem::quoted(header),
+                name_property_hint(header)
+            ));
+        }
+    }
     let by_col: HashMap<usize, &Guess> = guesses.columns.iter().map(|g| (g.col, g)).collect();
     let guess_of = |col: usize| by_col.get(&col).copied();
     let mut fields: Vec<(String, Guess, Vec<String>)> = Vec::new();
@@ -164,13 +192,50 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
     let mut ignored = Vec::new();
     let mut keys: HashSet<String> = HashSet::new();
     let mut used: HashSet<usize> = HashSet::from([id_col]);
+    let sheet = profile.info.sheet.as_deref();
     let comments = |g: &Guess| {
         let mut lines = vec![g.seen.clone()];
         if matches!(g.kind, Kind::Relation) {
             lines.push("guessed as a relation: the cells hold element IDs or lists of them".to_owned());
         }
+        if let Kind::RowNames { header, .. } = &g.kind {
+            lines.push(format!(
+                "a relation to other rows of this sheet: every value is a value of column '{}'. Relatics gives an \
+                 element its ID only when it creates it, so this relation is sent from a project (relsync.toml, see \
+                 the README, \"Projects\") whose interface for this sheet is named '{interface}'{}",
+                crate::problem::quoted(header),
+                name_property_hint(header)
+            ));
+        }
+        for v in g.variants.iter().take(MAX_NOTED) {
+            lines.push(format!(
+                "'{}' ({}, first {}) is another spelling of '{}', not a value: relsync check reports those cells",
+                crate::problem::quoted(&v.spelling),
+                count(v.count as usize, "cell", "cells"),
+                crate::cellref::sheet_cell(sheet, v.first_row, g.col as u32),
+                crate::problem::quoted(&v.of),
+            ));
+        }
+        if g.variants.len() > MAX_NOTED {
+            lines.push(format!("... and {} more spellings", g.variants.len() - MAX_NOTED));
+        }
         lines
     };
+    for g in guesses.columns.iter().filter(|g| !g.variants.is_empty()) {
+        notes.push(format!(
+            "column {} ('{}'): values that differ only in case, spacing or accents are one list value, spelled \
+             as most cells spell it; the other spellings are left out of `values`, so check reports their cells: {}",
+            crate::cellref::column_letters(g.col as u32),
+            crate::problem::quoted(&g.header),
+            some_of(&g.variants, |v| format!(
+                "'{}' x{} (first {}) for '{}'",
+                crate::problem::quoted(&v.spelling),
+                v.count,
+                crate::cellref::sheet_cell(sheet, v.first_row, g.col as u32),
+                crate::problem::quoted(&v.of)
+            ))
+        ));
+    }
     match &sync {
         None => {
             // Headers equal but for case and spaces are one header to relsync: map the first.
@@ -263,10 +328,21 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
                 .collect();
             let mut suggester = crate::suggest::Suggester::new(free.iter().map(|(_, h)| *h));
             let by_header: HashMap<&str, usize> = free.iter().map(|&(i, h)| (h, i)).collect();
+            let free_loose: Vec<(&str, String)> = free.iter().map(|&(_, h)| (h, sync::loose(h))).collect();
+            let mut searched = 0;
             unmatched = without_column
                 .into_iter()
                 .map(|name| {
-                    let closest = suggester.closest(&name);
+                    // A close spelling, else a header that is part of the name or has it in
+                    // it (`Objecttype` ~ `Type`).
+                    let closest = suggester.closest(&name).or_else(|| {
+                        // Bounded: a part of a name is looked for among the headers for the
+                        // first names only.
+                        searched += 1;
+                        (searched <= CONTAINED_SEARCHES)
+                            .then(|| contained(&name, &free_loose))
+                            .flatten()
+                    });
                     let kind = closest
                         .and_then(|c| by_header.get(c))
                         .and_then(|&col| guess_of(col))
@@ -288,7 +364,14 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
                 } else {
                     format!(
                         "; left commented out: {}",
-                        some_of(&unmatched, |(n, _, _)| format!("'{}'", crate::problem::quoted(n)))
+                        some_of(&unmatched, |(n, closest, _)| match closest {
+                            Some(c) => format!(
+                                "'{}' (the nearest header is '{}')",
+                                crate::problem::quoted(n),
+                                crate::problem::quoted(c)
+                            ),
+                            None => format!("'{}'", crate::problem::quoted(n)),
+                        })
                     )
                 }
             ));
@@ -326,10 +409,7 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
             if letters.len() == 1 { "it" } else { "they" },
         ));
     }
-    let relations = fields
-        .iter()
-        .filter(|(_, g, _)| matches!(g.kind, Kind::Relation))
-        .count();
+    let relations = fields.iter().filter(|(_, g, _)| g.kind.is_relation()).count();
     notes.push(format!(
         "external id: '{id_header}' ({}); {} and {} (guessed from the values)",
         guesses.id_note,
@@ -343,8 +423,12 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
                 .to_owned(),
             "'check'. Types and 'required' are guessed from the values; see the README, \"The template\".".to_owned(),
         ],
-        type_name: singular(&plural),
+        type_name: sync
+            .as_ref()
+            .and_then(|s| s.singular.clone())
+            .unwrap_or_else(|| singular(&plural)),
         plural,
+        interface: interface.clone(),
         source,
         external_id: id_header,
         id_comment: format!("{}: {}", guess::seen(&profile.columns[id_col]), guesses.id_note),
@@ -366,13 +450,50 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
         );
     }
     // What is written must be a template relsync reads.
-    if let Err(e) = crate::template::parse(&toml, std::path::Path::new("generated.toml")) {
+    let context = crate::template::Context {
+        lookups: &mut crate::lookup::Lookups::default(),
+        interfaces: Some(std::slice::from_ref(&interface)),
+    };
+    if let Err(e) = crate::template::parse_in(&toml, std::path::Path::new("generated.toml"), context) {
         bail!(
             "the template made for {} is not valid ({e}); please report this",
             settings.input.path.display()
         );
     }
-    Ok(Authored { toml, notes })
+    let own_rows = guesses.columns.iter().any(|g| matches!(g.kind, Kind::RowNames { .. }));
+    Ok(Authored {
+        toml,
+        notes,
+        interface: own_rows.then_some(interface),
+    })
+}
+
+/// Names without a column for which a header that is part of the name is looked for.
+const CONTAINED_SEARCHES: usize = 100;
+
+/// The header among `free` (each with its [`sync::loose`] form) that is part of `name`, or has
+/// `name` in it, at least three characters of it: the longest such.
+fn contained<'h>(name: &str, free: &[(&'h str, String)]) -> Option<&'h str> {
+    let name = sync::loose(name);
+    if name.chars().count() < 3 {
+        return None;
+    }
+    free.iter()
+        .filter(|(_, h)| h.chars().count() >= 3 && (name.contains(h.as_str()) || h.contains(name.as_str())))
+        .max_by_key(|(_, h)| h.len())
+        .map(|&(h, _)| h)
+}
+
+/// What a project needs to name this sheet's elements by the values of column `header`.
+fn name_property_hint(header: &str) -> String {
+    if crate::project::NAME_PROPERTIES
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case(header.trim()))
+    {
+        String::new()
+    } else {
+        format!(" and name_property = \"{}\"", crate::problem::quoted(header))
+    }
 }
 
 /// Notes of one kind listed one by one; the rest are counted.

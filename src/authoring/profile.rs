@@ -34,6 +34,18 @@ pub const TEXT_DATE_NAMES: [&str; 6] = [
     "dd-mm-yy",
 ];
 
+/// Columns whose values are hashed as names (see [`Column::names`]).
+pub const NAMED_COLUMNS: usize = 32;
+/// Name hashes kept in all, for the whole sheet (about 16 bytes each): beyond, the columns
+/// hold too many distinct values to be told apart this way, and relations by name are left
+/// for the user to write.
+pub const NAME_HASHES: usize = 4_000_000;
+
+/// Times of day after a text date (`04-05-2011 14:30`), in chrono's codes and as a template
+/// writes them.
+pub const TIME_FORMATS: [&str; 2] = ["%H:%M", "%H:%M:%S"];
+pub const TIME_NAMES: [&str; 2] = ["hh:mm", "hh:mm:ss"];
+
 /// Longest value kept as it is for the list of distinct values (a list value is short; a
 /// longer value is counted by its first characters).
 const KEPT_CHARS: usize = 100;
@@ -57,16 +69,19 @@ pub struct Column {
     pub line_breaks: bool,
     pub date_cells: u64,
     pub number_cells: u64,
-    /// Text values that read as numbers with a decimal point / with a decimal comma.
-    pub text_numbers_point: u64,
-    pub text_numbers_comma: u64,
+    /// Text values read as numbers with a decimal point / with a decimal comma.
+    pub point: NumberTexts,
+    pub comma: NumberTexts,
     /// Text values shaped like thousands with dots (`1.500`, `12.000.000`): 1.5 with a decimal
     /// point, 1500 with a decimal comma.
     pub text_dot_thousands: u64,
     /// Text values that read as ISO dates.
     pub text_iso_dates: u64,
-    /// Text values that read as dates in each of [`TEXT_DATE_FORMATS`].
+    /// Text values that read as dates in each of [`TEXT_DATE_FORMATS`], with a time of day
+    /// after the date or not.
     pub text_dates: [u64; 6],
+    /// Of those, the ones with a time in each of [`TIME_FORMATS`] after the date.
+    pub text_timed: [[u64; 2]; 6],
     /// Values that look like element IDs (`FAC-12`) or lists of tokens (`a; b`, lines).
     pub id_like: u64,
     pub multi_token: u64,
@@ -78,6 +93,72 @@ pub struct Column {
     pub seen: Option<HashSet<u64>>,
     /// Values that were seen before in the column (when `seen` is kept).
     pub repeats: u64,
+    /// A hash of every value as lookups match names (case and runs of spaces aside), for the
+    /// first [`NAMED_COLUMNS`] text columns while [`NAME_HASHES`] allow: which column's values
+    /// are the names of other rows. `None` once dropped.
+    pub names: Option<HashSet<u64>>,
+}
+
+/// A column's text values that read as numbers in one convention (decimal point or comma).
+#[derive(Clone, Debug, Default)]
+pub struct NumberTexts {
+    /// Written as the number is (`8123`, `2,5`, `1.137,1`).
+    pub same: u64,
+    /// Written with trailing zeros (`40,0`, `2.50`): the same only when every value has as
+    /// many decimals, as an export with fixed decimals writes them.
+    pub trailing: u64,
+    /// A number would change them: a leading zero (`08123`), a sign or exponent, 16 digits or
+    /// more. Codes, not numbers.
+    pub changed: u64,
+    /// The numbers of decimals seen (bit n: n decimals; 31 for more).
+    pub decimals: u32,
+    /// The first value that is changed, or has trailing zeros, with what a number column
+    /// would send for it and its row.
+    pub example: Option<(String, String, u32)>,
+}
+
+impl NumberTexts {
+    /// All values that read as numbers.
+    pub fn read(&self) -> u64 {
+        self.same + self.trailing + self.changed
+    }
+
+    /// Values a number column would not send as written: the changed ones, and the trailing
+    /// zeros unless every value has as many decimals.
+    pub fn lost(&self) -> u64 {
+        let fixed = self.decimals.count_ones() <= 1;
+        self.changed + if fixed { 0 } else { self.trailing }
+    }
+
+    /// Values sent as written.
+    pub fn kept(&self) -> u64 {
+        self.read() - self.lost()
+    }
+
+    fn count(&mut self, t: &str, decimal_comma: bool, row: u32) {
+        let Some(written) = number_as_written(t, decimal_comma) else {
+            return;
+        };
+        let decimals = match written {
+            Written::Same { decimals } => {
+                self.same += 1;
+                decimals
+            }
+            Written::Trailing { decimals, sent } => {
+                self.trailing += 1;
+                if self.example.is_none() {
+                    self.example = Some((crate::problem::clip(t, 40), sent, row));
+                }
+                decimals
+            }
+            Written::Changed { sent } => {
+                self.changed += 1;
+                self.example = Some((crate::problem::clip(t, 40), sent, row));
+                return;
+            }
+        };
+        self.decimals |= 1 << decimals.min(31);
+    }
 }
 
 /// A sheet, profiled.
@@ -97,6 +178,8 @@ pub struct Profile {
     pub rows: u64,
     /// Why the header row was chosen, for people.
     pub why: String,
+    /// Name hashes held (see [`NAME_HASHES`]).
+    name_hashes: usize,
 }
 
 /// The first rows of a sheet, as finding the header row needs them (a few bytes per cell).
@@ -194,6 +277,15 @@ impl Profile {
                 self.columns[i].seen = Some(HashSet::new());
             }
         }
+        for (i, _) in self
+            .headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| !h.is_empty())
+            .take(NAMED_COLUMNS)
+        {
+            self.columns[i].names = Some(HashSet::new());
+        }
     }
 
     fn data_row(&mut self, row: &Row) {
@@ -246,21 +338,34 @@ impl Profile {
                         column.urls += 1;
                     }
                     let t = t.trim();
-                    if value::parse_number(t, false).is_ok() {
-                        column.text_numbers_point += 1;
-                    }
-                    if value::parse_number(t, true).is_ok() {
-                        column.text_numbers_comma += 1;
-                    }
+                    column.point.count(t, false, row.number);
+                    column.comma.count(t, true, row.number);
                     if dot_thousands(t) {
                         column.text_dot_thousands += 1;
                     }
                     if formats.parse(t).is_ok() {
                         column.text_iso_dates += 1;
                     }
-                    for (i, f) in TEXT_DATE_FORMATS.iter().enumerate() {
-                        if chrono::NaiveDate::parse_from_str(t, f).is_ok() {
-                            column.text_dates[i] += 1;
+                    // A date, or a date and a time (`04-05-2011 14:30`).
+                    let (date, time) = match t.split_once(' ') {
+                        Some((d, time)) => (
+                            d,
+                            TIME_FORMATS
+                                .iter()
+                                .position(|f| chrono::NaiveTime::parse_from_str(time.trim(), f).is_ok()),
+                        ),
+                        None => (t, None),
+                    };
+                    if date.len() != t.len() && time.is_none() {
+                        // Something after the date that is no time: not a date.
+                    } else {
+                        for (i, f) in TEXT_DATE_FORMATS.iter().enumerate() {
+                            if chrono::NaiveDate::parse_from_str(date, f).is_ok() {
+                                column.text_dates[i] += 1;
+                                if let Some(k) = time {
+                                    column.text_timed[i][k] += 1;
+                                }
+                            }
                         }
                     }
                     let mut tokens = t.split([';', '\n', '\r']).map(str::trim).filter(|s| !s.is_empty());
@@ -287,6 +392,21 @@ impl Profile {
                     column.distinct.clear();
                 }
             }
+            if column.names.is_some() {
+                if matches!(cell, Cell::Text(_)) && chars <= MAX_NAME_CHARS && self.name_hashes < NAME_HASHES {
+                    let folded = crate::lookup::fold(value);
+                    let names = column.names.as_mut().expect("checked above");
+                    if names.insert(rustc_hash::FxBuildHasher.hash_one(folded)) {
+                        self.name_hashes += 1;
+                    }
+                } else {
+                    // Not a name (a number, a long text), or too many to hold: not a column
+                    // of names, nor of names of other rows.
+                    if let Some(names) = column.names.take() {
+                        self.name_hashes -= names.len();
+                    }
+                }
+            }
             // A value longer than an external id may be rules its column out anyway.
             if let Some(seen) = &mut column.seen
                 && chars <= crate::value::MAX_EXTERNAL_ID
@@ -296,6 +416,70 @@ impl Profile {
             }
         }
     }
+}
+
+/// How text that reads as a number compares with the number written back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Written {
+    /// The same (`8123`, `-2.5`, `2,5` and `1.137,1` with a decimal comma), with its number of
+    /// decimals.
+    Same { decimals: usize },
+    /// The same but for zeros at the end of its decimals (`40,0`, `1.10`), and what would be
+    /// sent.
+    Trailing { decimals: usize, sent: String },
+    /// Otherwise changed: a leading zero (`08123`), a sign or exponent, more than 15 digits.
+    Changed { sent: String },
+}
+
+/// Text that reads as a number, compared with the number written back in the same convention
+/// (with thousands separators if the text has them); `None` when it is no number.
+pub fn number_as_written(t: &str, decimal_comma: bool) -> Option<Written> {
+    let x = value::parse_number(t, decimal_comma).ok()?;
+    let mut sent = String::new();
+    value::write_decimal(&mut sent, x);
+    if t.bytes().filter(u8::is_ascii_digit).count() > 15 {
+        return Some(Written::Changed { sent });
+    }
+    let written = format!("{x}");
+    let (decimal, group) = if decimal_comma { (',', '.') } else { ('.', ',') };
+    let (int, fraction) = written.split_once('.').unwrap_or((&written, ""));
+    let local = |grouped: bool| {
+        let (sign, digits) = int.split_at(usize::from(int.starts_with('-')));
+        let mut out = sign.to_owned();
+        for (i, d) in digits.chars().enumerate() {
+            if grouped && i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(group);
+            }
+            out.push(d);
+        }
+        if !fraction.is_empty() {
+            out.push(decimal);
+            out.push_str(fraction);
+        }
+        out
+    };
+    // As the number is written, with or without thousands separators (`1.137,1` is 1137.1
+    // written back the same in a Dutch export).
+    let same = |text: &str| text == local(false) || text.contains(group) && text == local(true);
+    let decimals = t.rsplit_once(decimal).map_or(0, |(_, f)| f.len());
+    if same(t) {
+        return Some(Written::Same { decimals });
+    }
+    if let Some((whole, f)) = t.rsplit_once(decimal)
+        && f.ends_with('0')
+        && f.bytes().all(|b| b.is_ascii_digit())
+    {
+        let f = f.trim_end_matches('0');
+        let shorter = if f.is_empty() {
+            whole.to_owned()
+        } else {
+            format!("{whole}{decimal}{f}")
+        };
+        if same(&shorter) {
+            return Some(Written::Trailing { decimals, sent });
+        }
+    }
+    Some(Written::Changed { sent })
 }
 
 /// `1.500`, `12.000.000`: one to three digits, then groups of three after dots.
@@ -385,6 +569,42 @@ pub fn profile(spec: &crate::input::InputSpec, asked: Option<u32>) -> Result<Pro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_as_written() {
+        for (t, comma, decimals) in [
+            ("8123", false, 0),
+            ("-2.5", false, 1),
+            ("2,5", true, 1),
+            ("1.137,1", true, 1),
+            ("1.500", true, 0),
+            ("0", false, 0),
+        ] {
+            assert_eq!(number_as_written(t, comma), Some(Written::Same { decimals }), "{t}");
+        }
+        for (t, comma, sent, decimals) in [
+            ("1.10", false, "1.1", 2),
+            ("40,0", true, "40.0", 1),
+            ("2.50", false, "2.5", 2),
+            ("1.500", false, "1.5", 3),
+        ] {
+            let sent = sent.to_owned();
+            assert_eq!(
+                number_as_written(t, comma),
+                Some(Written::Trailing { decimals, sent }),
+                "{t}"
+            );
+        }
+        for (t, comma, sent) in [
+            ("08123", false, "8123.0"),
+            ("1234567890123456", false, "1234567890123460.0"),
+            ("+5", false, "5.0"),
+        ] {
+            let sent = sent.to_owned();
+            assert_eq!(number_as_written(t, comma), Some(Written::Changed { sent }), "{t}");
+        }
+        assert_eq!(number_as_written("Pomp", false), None);
+    }
 
     #[test]
     fn ids_look_like_ids() {

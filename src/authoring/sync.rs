@@ -12,13 +12,27 @@ pub struct SyncTemplate {
     pub names: Vec<String>,
     /// Names the template has more than once (each kept once in `names`).
     pub repeated: Vec<String>,
+    /// The type element's (singular) name, where a row above the header gives it
+    /// (`Type element` | `Fysiek object`).
+    pub singular: Option<String>,
 }
 
 #[derive(Default)]
 struct HeaderRow {
     sheet: Option<String>,
     names: Option<Vec<String>>,
+    singular: Option<String>,
 }
+
+/// Labels of a cell whose right neighbour names the type element, above the header row.
+const TYPE_LABELS: [&str; 6] = [
+    "type",
+    "type element",
+    "typeelement",
+    "element type",
+    "elementtype",
+    "objecttype",
+];
 
 impl RowSink for HeaderRow {
     fn start(&mut self, info: SheetInfo) -> Result<(), Stopped> {
@@ -37,6 +51,13 @@ impl RowSink for HeaderRow {
         if texts.iter().any(|t| t.eq_ignore_ascii_case("ExternalId")) {
             self.names = Some(texts);
             return Err(Stopped);
+        }
+        if self.singular.is_none() {
+            self.singular = texts.windows(2).find_map(|pair| {
+                let label = pair[0].trim_end_matches(':').trim().to_lowercase();
+                (TYPE_LABELS.contains(&label.as_str()) && !pair[1].is_empty() && pair[1].chars().count() <= 255)
+                    .then(|| pair[1].clone())
+            });
         }
         Ok(())
     }
@@ -95,6 +116,7 @@ fn read_sheet(spec: &InputSpec) -> Result<Result<SyncTemplate, String>, InputErr
         sheet: header.sheet,
         names,
         repeated,
+        singular: header.singular,
     }))
 }
 
@@ -117,7 +139,7 @@ impl Match {
 }
 
 /// `Due date`, `due-date`, `DueDate` -> `duedate`.
-fn loose(s: &str) -> String {
+pub(super) fn loose(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_whitespace() && *c != '-' && *c != '_')
         .flat_map(char::to_lowercase)

@@ -25,9 +25,42 @@ pub fn quoted(text: &str) -> String {
     out
 }
 
-/// A singular for a plural name, as a first guess (`Requirements` -> `Requirement`).
+/// A singular for a plural name, as a first guess: English (`Requirements` -> `Requirement`)
+/// and Dutch (`Objecten` -> `Object`, `Fysieke objecten` -> `Fysieke object`, `Bruggen` ->
+/// `Brug`, `Risico's` -> `Risico`), on the last word. The template marks it to be checked.
 pub fn singular(plural: &str) -> String {
     let p = plural.trim();
+    let (head, last) = match p.rfind(' ') {
+        Some(at) => (&p[..=at], &p[at + 1..]),
+        None => ("", p),
+    };
+    format!("{head}{}", singular_word(last))
+}
+
+fn singular_word(p: &str) -> String {
+    if let Some(stem) = p.strip_suffix("'s").filter(|s| !s.is_empty()) {
+        return stem.to_owned();
+    }
+    // Dutch plurals in -en: `eisen`, `objecten`, `bruggen` (a doubled consonant is single in
+    // the singular), `sluizen` (z becomes s), `graven` (v becomes f).
+    if let Some(stem) = p.strip_suffix("en").filter(|s| s.chars().count() >= 3)
+        && !p.ends_with("ien")
+    {
+        let chars: Vec<char> = stem.chars().collect();
+        let n = chars.len();
+        let vowel = |c: char| "aeiouy".contains(c.to_ascii_lowercase());
+        let mut stem = stem.to_owned();
+        if n >= 2 && chars[n - 1] == chars[n - 2] && !vowel(chars[n - 1]) {
+            stem.pop();
+        } else if chars[n - 1] == 'z' {
+            stem.pop();
+            stem.push('s');
+        } else if chars[n - 1] == 'v' {
+            stem.pop();
+            stem.push('f');
+        }
+        return stem;
+    }
     for (from, to) in [
         ("ies", "y"),
         ("sses", "ss"),
@@ -53,6 +86,8 @@ pub struct Draft {
     pub intro: Vec<String>,
     pub plural: String,
     pub type_name: String,
+    /// This sheet's interface name in a project, for relations to its own rows.
+    pub interface: String,
     /// `sheet`, `header_row`, `delimiter`, ... as `key = value  # comment` lines.
     pub source: Vec<(String, String, String)>,
     pub external_id: String,
@@ -80,11 +115,20 @@ pub fn render(draft: &Draft) -> String {
     let mut out = String::new();
     comment_lines(&mut out, &draft.intro);
     let _ = writeln!(out, "\n[target]");
-    let _ = writeln!(
-        out,
-        "type = {}  # check: the type element's name in Relatics (singular)",
-        quoted(&draft.type_name)
-    );
+    if draft.type_name == draft.plural {
+        let _ = writeln!(
+            out,
+            "type = {}  # check: the same as the plural, as no singular could be made of it: write the type \
+             element's singular name in Relatics",
+            quoted(&draft.type_name)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "type = {}  # check: the type element's name in Relatics (singular)",
+            quoted(&draft.type_name)
+        );
+    }
     let _ = writeln!(out, "plural = {}  # check: its plural name", quoted(&draft.plural));
     if !draft.source.is_empty() {
         let _ = writeln!(out, "\n[source]");
@@ -123,6 +167,17 @@ pub fn render(draft: &Draft) -> String {
                     quoted(&singular(&guess.header))
                 );
             }
+            Kind::RowNames { .. } => {
+                let _ = writeln!(out, "[[relation]]");
+                let _ = writeln!(out, "role = {}", quoted(name));
+                let _ = writeln!(out, "column = {}", quoted(&guess.header));
+                let _ = writeln!(out, "target = {}", quoted(&draft.type_name));
+                let _ = writeln!(
+                    out,
+                    "lookup = {}",
+                    quoted(&format!("{}{}", crate::template::INTERFACE_LOOKUP, draft.interface))
+                );
+            }
         }
         if guess.required {
             let _ = writeln!(out, "required = true");
@@ -146,7 +201,7 @@ pub fn render(draft: &Draft) -> String {
         );
         let column = quoted(closest.as_deref().unwrap_or("..."));
         match kind {
-            Some(Kind::Relation) => {
+            Some(Kind::Relation | Kind::RowNames { .. }) => {
                 let _ = writeln!(out, "# [[relation]]");
                 let _ = writeln!(out, "# role = {}", quoted(name));
                 let _ = writeln!(out, "# column = {column}");
@@ -161,6 +216,10 @@ pub fn render(draft: &Draft) -> String {
                 let _ = writeln!(out, "# name = {}", quoted(name));
                 let _ = writeln!(out, "# column = {column}");
                 let _ = writeln!(out, "# type = {}", quoted(ty));
+                if let Some(Kind::Property(Type::List(values))) = other {
+                    let list: Vec<String> = values.iter().map(|v| quoted(v)).collect();
+                    let _ = writeln!(out, "# values = [{}]", list.join(", "));
+                }
             }
         }
     }
@@ -193,8 +252,16 @@ mod tests {
             ("Requirements", "Requirement"),
             ("Facilities", "Facility"),
             ("Boxes", "Box"),
-            ("Objecten", "Objecten"),
+            ("Objecten", "Object"),
+            ("Fysieke objecten", "Fysieke object"),
+            ("Eisen", "Eis"),
+            ("Bruggen", "Brug"),
+            ("Sluizen", "Sluis"),
+            ("Gebieden", "Gebied"),
+            ("Risico's", "Risico"),
+            ("Duikers", "Duiker"),
             ("Glass", "Glass"),
+            ("Materieel", "Materieel"),
         ] {
             assert_eq!(singular(plural), one, "{plural}");
         }

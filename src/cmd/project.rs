@@ -13,6 +13,7 @@ use super::settings::{Global, ProjectCheck};
 use super::sheet::write_file;
 use crate::cli::ReportFormat;
 use crate::exit::Exit;
+use crate::lookup::interfaces::Held;
 use crate::lookup::{Fields, Lookup};
 use crate::project::Project;
 use crate::project::run::{Options, Read, Reader};
@@ -53,6 +54,88 @@ pub fn kept_ids(project: &Project, state_dir: Option<&Path>) -> anyhow::Result<V
     Ok(known)
 }
 
+/// What Relatics holds of each interface others point at, from the body last sent to its
+/// endpoint (`endpoint(i)`): which name each external id has there. Without a kept body that
+/// is the one the last receipt records, nothing is known, and every row's element is taken to
+/// be new ([`Held::Unknown`]): its ID is read after its sync, never guessed from its name.
+pub fn held_names(
+    project: &Project,
+    state_dir: Option<&Path>,
+    endpoint: impl Fn(usize) -> Option<String>,
+) -> Vec<Held> {
+    let store = state_dir.map(crate::submit::receipt::Store::new);
+    (0..project.interfaces.len())
+        .map(|i| {
+            let interface = &project.interfaces[i];
+            let (Some(store), Some(endpoint), Some(name_field)) = (&store, endpoint(i), interface.name_field) else {
+                return Held::Unknown;
+            };
+            if !project.is_target(i) {
+                return Held::Unknown;
+            }
+            let key = &interface.template.fields[name_field].key;
+            match last_names(store, &endpoint, key) {
+                Ok(Some(names)) => Held::Body(names),
+                Ok(None) => Held::Unknown,
+                Err(e) => {
+                    crate::errln!(
+                        "relsync: interface '{}': the body last sent cannot be read back ({e:#}), so every row is taken \
+                         to be a new element: relations to them are sent once Relatics has given them IDs",
+                        crate::value::for_terminal(&interface.name)
+                    );
+                    Held::Unknown
+                }
+            }
+        })
+        .collect()
+}
+
+/// The names (the values of the property keyed `key`) of the body last sent to `endpoint`, by
+/// external id; `None` when no body is kept.
+fn last_names(
+    store: &crate::submit::receipt::Store,
+    endpoint: &str,
+    key: &str,
+) -> anyhow::Result<Option<std::collections::HashMap<String, String>>> {
+    use crate::body::read::{BodyElement, ElementSink, FieldValue};
+    struct Names<'k> {
+        key: &'k str,
+        names: std::collections::HashMap<String, String>,
+        problem: Option<String>,
+    }
+    impl ElementSink for Names<'_> {
+        fn element(&mut self, element: BodyElement) {
+            let name = element.fields.into_iter().find_map(|(k, v)| match v {
+                FieldValue::Text(t) if k == self.key => Some(t),
+                _ => None,
+            });
+            if let (Some(id), Some(name)) = (element.id, name) {
+                self.names.insert(id, name);
+            }
+        }
+        fn problem(&mut self, at: String, message: String) {
+            self.problem.get_or_insert(format!("{at} {message}"));
+        }
+    }
+    let Some((_, receipt)) = store.last(endpoint)? else {
+        return Ok(None);
+    };
+    let Some(kept) = store.kept_body(endpoint, &receipt) else {
+        return Ok(None);
+    };
+    kept.verify(&receipt)?;
+    let mut sink = Names {
+        key,
+        names: std::collections::HashMap::new(),
+        problem: None,
+    };
+    crate::body::read::read(kept.open()?, kept.format, &mut sink);
+    match sink.problem {
+        Some(p) => anyhow::bail!("{}: {p}", kept.path.display()),
+        None => Ok(Some(sink.names)),
+    }
+}
+
 /// The report context of one interface's read.
 pub fn context<'a>(project: &'a Project, read: &'a Read) -> Context<'a> {
     let interface = &project.interfaces[read.index];
@@ -68,7 +151,15 @@ pub fn context<'a>(project: &'a Project, read: &'a Read) -> Context<'a> {
 pub fn check(settings: &ProjectCheck, global: &Global) -> anyhow::Result<Exit> {
     let project = &settings.project;
     let known = kept_ids(project, settings.state_dir.as_deref())?;
-    let reader = Reader::new(project, |i| known[i].clone());
+    let mut held = held_names(project, settings.state_dir.as_deref(), |i| {
+        project.interfaces[i].endpoint.as_ref().map(|u| u.url.clone())
+    });
+    let reader = Reader::new(
+        project,
+        |i| known[i].clone(),
+        |i| std::mem::take(&mut held[i]),
+        |_| true,
+    );
     let full = settings.report != ReportFormat::Text
         || settings.report_file.is_some()
         || settings.html_report.is_some()

@@ -77,6 +77,8 @@ struct Step {
 struct Net<'c> {
     http: Http,
     auth: Auth<'c>,
+    /// Interfaces whose answer's elements without a name were said (once a run).
+    nameless_said: std::collections::HashSet<usize>,
 }
 
 impl<'c> Net<'c> {
@@ -90,7 +92,11 @@ impl<'c> Net<'c> {
             crate::errln!("relsync: authenticating with {}", credentials.describe());
         }
         let auth = Auth::new(credentials, &mut http, s.send.retries)?;
-        Ok(Net { http, auth })
+        Ok(Net {
+            http,
+            auth,
+            nameless_said: std::collections::HashSet::new(),
+        })
     }
 
     /// Reads interface `i`'s IDs from its `ids` endpoint now, and keeps them in the state
@@ -122,6 +128,22 @@ impl<'c> Net<'c> {
                 ),
             )
         })?;
+        if lookup.nameless > 0 && self.nameless_said.insert(i) {
+            crate::errln!(
+                "relsync: {} element{} read from interface '{}' {} no name ({}{}): no cell can name {}",
+                lookup.nameless,
+                if lookup.nameless == 1 { "" } else { "s" },
+                crate::value::for_terminal(&interface.name),
+                if lookup.nameless == 1 { "has" } else { "have" },
+                crate::value::for_terminal(&lookup.nameless_first.join(", ")),
+                if lookup.nameless > lookup.nameless_first.len() as u64 {
+                    ", ..."
+                } else {
+                    ""
+                },
+                if lookup.nameless == 1 { "it" } else { "them" }
+            );
+        }
         let when = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         if let Err(e) = Store::new(&s.send.state_dir).keep_ids(url, answer.path(), accept) {
             crate::errln!(
@@ -155,7 +177,13 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
             None => kept[i].clone(),
         };
     }
-    let reader = Reader::new(project, |i| known[i].clone());
+    let mut held = super::project::held_names(project, Some(&s.send.state_dir), |i| s.endpoints[i].clone());
+    let reader = Reader::new(
+        project,
+        |i| known[i].clone(),
+        |i| std::mem::take(&mut held[i]),
+        |i| s.sent[i],
+    );
     let options = Options {
         body: Some(s.format),
         spool: s.report_file.is_some() || s.html_report.is_some(),
@@ -165,7 +193,7 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
         progress: !global.quiet,
     };
     let mut reads = reader.read_all(&order, options)?;
-    print_problems(project, &reads, global);
+    print_problems(project, &reads, global.style(false));
     write_reports(s, &mut reads)?;
     let blocked: Vec<&str> = reads
         .iter()
@@ -255,8 +283,10 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
             matches!(steps[k].has, Has::PhaseOne(_)) || (steps[k].has == Has::Unchanged && steps[k].pending.targets > 0)
         })
         .collect();
+    // One --wait for the whole run, however many interfaces wait.
+    let deadline = Instant::now() + s.wait;
     for k in waiting {
-        if let Err(e) = phase_two(s, &reader, net, &mut steps, k) {
+        if let Err(e) = phase_two(s, &reader, net, &mut steps, k, deadline) {
             return Err(stopped(project, &steps, e));
         }
         say_on_interrupt(project, &steps);
@@ -268,19 +298,19 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
 }
 
 /// Prints each interface's problems (with its file and cell) and summary on stderr.
-fn print_problems(project: &Project, reads: &[Read], global: &Global) {
+fn print_problems(project: &Project, reads: &[Read], style: crate::report::Style) {
     let mut sorted: Vec<&Read> = reads.iter().collect();
     sorted.sort_by_key(|r| r.index);
     let mut err = anstream::stderr().lock();
     for read in sorted {
         let ctx = super::project::context(project, read);
         let name = crate::value::for_terminal(&project.interfaces[read.index].name).into_owned();
-        let _ = crate::report::write_problems_as(&mut err, &ctx, &read.outcome.problems, global.style(false), true);
+        let _ = crate::report::write_problems_as(&mut err, &ctx, &read.outcome.problems, style, true);
         let _ = writeln_err(
             &mut err,
             &format!(
                 "interface '{name}': {}",
-                crate::report::summary(&ctx, &read.outcome.problems, global.style(false))
+                crate::report::summary(&ctx, &read.outcome.problems, style)
             ),
         );
     }
@@ -422,6 +452,7 @@ fn phase_one(
     let unchanged = step.planned.as_ref().is_some_and(Planned::unchanged);
     if unchanged && !s.resend {
         step.has = Has::Unchanged;
+        reader.names.borrow_mut().synced(i);
         crate::errln!(
             "relsync: '{}' is unchanged: its body is the one last sent",
             s.project.interfaces[i].name
@@ -429,6 +460,8 @@ fn phase_one(
         return Ok(());
     }
     send_step(s, net, step)?;
+    // Relatics has this sheet's rows now: a relation to one is to the element of its name.
+    reader.names.borrow_mut().synced(i);
     step.has = if step.pending.targets > 0 {
         Has::PhaseOne(step.pending.targets)
     } else {
@@ -445,6 +478,7 @@ fn phase_two(
     net: &mut Net<'_>,
     steps: &mut [Step],
     k: usize,
+    deadline: Instant,
 ) -> anyhow::Result<()> {
     let i = steps[k].index;
     let name = s.project.interfaces[i].name.clone();
@@ -455,7 +489,6 @@ fn phase_two(
         .filter(|(t, _)| s.sent[*t])
         .map(|(t, names)| (*t, names.iter().cloned().collect()))
         .collect();
-    let deadline = Instant::now() + s.wait;
     let mut delay = Duration::from_secs(1);
     loop {
         let mut missing = 0usize;
@@ -471,7 +504,8 @@ fn phase_two(
         let now = Instant::now();
         if now >= deadline {
             crate::errln!(
-                "relsync: '{name}': {missing} element{} pointed at still {} no ID after waiting {} s (--wait)",
+                "relsync: '{name}': {missing} element{} pointed at still {} no ID after this run's wait of {} s \
+                 (--wait)",
                 if missing == 1 { "" } else { "s" },
                 if missing == 1 { "has" } else { "have" },
                 s.wait.as_secs()
@@ -517,12 +551,28 @@ fn remake(s: &ProjectSubmit, reader: &Reader<'_>, step: &mut Step) -> anyhow::Re
     let read = reader.read(step.index, options, false)?;
     let name = &s.project.interfaces[step.index].name;
     if read.outcome.blocked(s.strict) {
-        anyhow::bail!(
-            "the body of '{name}' cannot be made with the IDs read now ({} errors, such as a name that two elements \
-             have now); check the project again (relsync check {})",
-            read.outcome.problems.errors(),
-            s.project.path.display()
+        // What Relatics answered differs from what the plan was made with (an element renamed
+        // or removed meanwhile): the cells, then a stop with what Relatics has.
+        print_problems(
+            &s.project,
+            std::slice::from_ref(&read),
+            crate::report::Style { color: false },
         );
+        return Err(ExitError::new(
+            Exit::Incomplete,
+            format!(
+                "the body of '{}' cannot be made with the IDs read now ({} {} above: Relatics changed since the plan \
+                 was made); correct the sheets and run the same command again",
+                crate::value::for_terminal(name),
+                read.outcome.problems.errors(),
+                if read.outcome.problems.errors() == 1 {
+                    "error"
+                } else {
+                    "errors"
+                }
+            ),
+        )
+        .into());
     }
     let Some(body) = read.body else {
         anyhow::bail!("the body of '{name}' was not made");

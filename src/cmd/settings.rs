@@ -318,6 +318,7 @@ pub fn template_init(args: &InitArgs) -> anyhow::Result<InitCommand> {
             input,
             header_row: args.header_row,
             sync,
+            interface: args.interface.clone(),
             command,
         },
         output,
@@ -642,10 +643,10 @@ pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitCommand> {
 fn project_url(url: &crate::project::Url) -> anyhow::Result<String> {
     let what = format!("{} in {}", url.key, url.file.display());
     let parsed = submit::trust::check_url(&url.url, &what)?;
-    let shared = if url.key.starts_with("interface ") {
-        "project file"
-    } else {
+    let shared = if url.key == "target.endpoint" {
         "template"
+    } else {
+        "project file"
     };
     submit::trust::ensure_shared_may_name(&parsed, &what, shared, "Trust")?;
     Ok(parsed.into())

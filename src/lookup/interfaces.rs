@@ -3,13 +3,21 @@
 //! its providing endpoint (elements Relatics has).
 //!
 //! A token is, in this order: an element ID Relatics gave (as it is; in other letter case it
-//! is a problem, never a name); the name of one row of the sheet (its ID when Relatics knows an
-//! element of that name, else *pending*: the element this run creates, whose ID comes after
-//! its sync); the name of an element Relatics has; else unknown. Two rows of one name, or two
-//! elements, make it ambiguous. While a target sheet is still being read (a tree inside one
-//! sheet, or interfaces that point at each other) a name not seen yet is *deferred*, and
-//! settled once every sheet is read.
+//! is a problem, never a name); the name of one row of the sheet; the name of an element
+//! Relatics has; else unknown. Two rows of one name, or two elements, make it ambiguous.
+//!
+//! A row's element is the one Relatics has under the row's external id, which may have another
+//! name there (a rename): the last body sent to the interface's endpoint says which name
+//! ([`Held`]), and the IDs read say which ID that name has. A row Relatics has no element for
+//! yet is *pending*: the element this run creates, whose ID comes after its sync. A name that
+//! is no row of an interface this run sends names an element the sync deletes (every element
+//! not in a body is deleted), so it is a problem, not that element's ID.
+//!
+//! While a target sheet is still being read (a tree inside one sheet, or interfaces that point
+//! at each other) a name not seen yet is *deferred*, and settled once every sheet is read; a
+//! name found among the rows read so far is checked again then (a later row may have it too).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -35,6 +43,23 @@ pub struct TargetNames {
     rows: Lookup,
     /// Every row of the sheet is in `rows`.
     complete: bool,
+    /// What Relatics holds of this interface, as far as relsync knows.
+    held: Held,
+    /// This run sends the interface: elements that are no row of its sheet are deleted.
+    sent: bool,
+}
+
+/// What Relatics holds of an interface: which name each external id has there.
+#[derive(Debug, Default)]
+pub enum Held {
+    /// The sheet's rows as they are (sent in this run).
+    Rows,
+    /// The last body sent to its endpoint: external id -> name.
+    Body(HashMap<String, String>),
+    /// Not known (no body was kept): every row's element is taken to be new, so its ID is
+    /// read after its sync.
+    #[default]
+    Unknown,
 }
 
 /// What a token in an `interface:` relation cell stands for.
@@ -46,6 +71,9 @@ pub enum Target {
     Pending,
     /// Not known yet: the target sheet is still being read.
     Deferred,
+    /// No row of an interface this run sends, but an element Relatics has (this ID): the sync
+    /// deletes it.
+    Deleted(String),
     /// Several rows, or several elements, of this name: how many and the first few.
     Ambiguous {
         rows: bool,
@@ -65,9 +93,18 @@ impl ProjectNames {
         }
     }
 
-    /// Interface `i` is pointed at: its rows will be collected from `sheet`, and `known` holds
-    /// the IDs last read from its ids endpoint (read at `known_from`).
-    pub fn target(&mut self, i: usize, interface: &str, sheet: &Path, known: Option<(Arc<Lookup>, String)>) {
+    /// Interface `i` is pointed at: its rows will be collected from `sheet`, `known` holds the
+    /// IDs last read from its ids endpoint (read at `known_from`), `held` what Relatics holds of
+    /// it, and `sent` whether this run sends it.
+    pub fn target(
+        &mut self,
+        i: usize,
+        interface: &str,
+        sheet: &Path,
+        known: Option<(Arc<Lookup>, String)>,
+        held: Held,
+        sent: bool,
+    ) {
         let (known, known_from) = match known {
             Some((k, from)) => (Some(k), Some(from)),
             None => (None, None),
@@ -79,7 +116,22 @@ impl ProjectNames {
             known_from,
             rows: Lookup::new(sheet),
             complete: false,
+            held,
+            sent,
         });
+    }
+
+    /// Relatics now holds interface `i`'s rows as they are (its body was sent, or is the one
+    /// last sent).
+    pub fn synced(&mut self, i: usize) {
+        if let Some(t) = self.targets.get_mut(i).and_then(Option::as_mut) {
+            t.held = Held::Rows;
+        }
+    }
+
+    /// Interface `i`'s sheet is read whole (or `i` is no target).
+    pub fn is_complete(&self, i: usize) -> bool {
+        self.targets.get(i).and_then(Option::as_ref).is_none_or(|t| t.complete)
     }
 
     /// Replaces the IDs known for interface `i` (read again from Relatics).
@@ -138,29 +190,41 @@ impl ProjectNames {
                 _ => {}
             }
         }
-        let known_by_name = || t.known.as_ref().map(|k| k.resolve_name(token));
+        let known_by_name = |name: &str| t.known.as_ref().map(|k| k.resolve_name(name));
+        let ambiguous = |count, first: Vec<&str>| Target::Ambiguous {
+            rows: false,
+            count,
+            first: first.into_iter().map(str::to_owned).collect(),
+        };
         match t.rows.resolve_name(token) {
             Resolved::Ambiguous { count, first } => Target::Ambiguous {
                 rows: true,
                 count,
                 first: first.into_iter().map(str::to_owned).collect(),
             },
-            Resolved::Id(_) => match known_by_name() {
+            // A row: the element Relatics has under its external id, by the name it has there.
+            Resolved::Id(external_id) => {
+                let held_name = match &t.held {
+                    Held::Rows => Some(token),
+                    Held::Body(names) => names.get(external_id).map(String::as_str),
+                    Held::Unknown => None,
+                };
+                match held_name.and_then(known_by_name) {
+                    Some(Resolved::Id(id)) => Target::Id(id.to_owned()),
+                    Some(Resolved::Ambiguous { count, first }) => ambiguous(count, first),
+                    _ => Target::Pending,
+                }
+            }
+            // No row (yet): an element Relatics has stays only if this run does not send its
+            // interface.
+            _ => match known_by_name(token) {
+                _ if !t.complete && t.sent => Target::Deferred,
+                Some(Resolved::Id(id)) if t.sent => Target::Deleted(id.to_owned()),
                 Some(Resolved::Id(id)) => Target::Id(id.to_owned()),
-                Some(Resolved::Ambiguous { count, first }) => Target::Ambiguous {
-                    rows: false,
-                    count,
-                    first: first.into_iter().map(str::to_owned).collect(),
-                },
-                _ => Target::Pending,
-            },
-            _ => match known_by_name() {
-                Some(Resolved::Id(id)) => Target::Id(id.to_owned()),
-                Some(Resolved::Ambiguous { count, first }) => Target::Ambiguous {
-                    rows: false,
-                    count,
-                    first: first.into_iter().map(str::to_owned).collect(),
-                },
+                Some(Resolved::Ambiguous { first, .. }) if t.sent => {
+                    Target::Deleted(first.first().map(|s| (*s).to_owned()).unwrap_or_default())
+                }
+                Some(Resolved::Ambiguous { count, first }) => ambiguous(count, first),
                 _ if t.complete => Target::Unknown,
                 _ => Target::Deferred,
             },
@@ -179,6 +243,17 @@ impl ProjectNames {
                 format!(
                     "'{field}': '{shown}' is not an element ID of interface '{}', but '{id}' is, in other letter \
                      case; element IDs are matched exactly: write '{id}'",
+                    t.interface
+                ),
+            ),
+            Target::Deleted(id) => (
+                Code::UnknownTarget,
+                format!(
+                    "'{field}': '{shown}' is no row of interface '{}' ({}), so the element Relatics has of that name \
+                     ({id}) is deleted by this run, which sends '{}' as a complete set; add the row back to that \
+                     sheet, or correct the name",
+                    t.interface,
+                    t.sheet.display(),
                     t.interface
                 ),
             ),
@@ -323,6 +398,8 @@ mod tests {
             "objects",
             Path::new("objecten.xlsx"),
             Some((Arc::new(known), "now".into())),
+            Held::Rows,
+            false,
         );
         n.add_row(0, "Gemaal De Hoop", "E-1");
         n.add_row(0, "Pomp 1", "E-2");
@@ -362,5 +439,59 @@ mod tests {
         assert_eq!(p.code, Code::UnknownTarget);
         assert!(p.message.contains("did you mean 'Pomp 1'"), "{}", p.message);
         assert!(n.problem(0, "Onderdeel van", "Pomp 1", &mut budget).is_none());
+    }
+
+    /// A row's element is the one Relatics has under its external id, by the name it has
+    /// there; a name that is no row of an interface the run sends is an element it deletes.
+    #[test]
+    fn rows_by_what_relatics_holds() {
+        let known = Arc::new(Lookup::from_entries(
+            Path::new("ids.json"),
+            vec![
+                ("Kelder Oost".into(), "OBJ-3".into()),
+                ("Gemaal Zuid".into(), "OBJ-7".into()),
+                ("Trafo".into(), "OBJ-9".into()),
+            ],
+        ));
+        let sheet = |held: Held, sent: bool| {
+            let mut n = ProjectNames::new(1);
+            n.target(
+                0,
+                "objects",
+                Path::new("o.xlsx"),
+                Some((known.clone(), "now".into())),
+                held,
+                sent,
+            );
+            // O-2 was 'Kelder Oost' and is renamed; NEW-1 is new and has the name of OLD-1,
+            // which this run deletes; 'Trafo' is no row.
+            n.add_row(0, "Kelder West", "O-2");
+            n.add_row(0, "Gemaal Zuid", "NEW-1");
+            n.complete(0);
+            n
+        };
+        let last = || {
+            Held::Body(HashMap::from([
+                ("O-2".to_owned(), "Kelder Oost".to_owned()),
+                ("OLD-1".to_owned(), "Gemaal Zuid".to_owned()),
+                ("O-5".to_owned(), "Trafo".to_owned()),
+            ]))
+        };
+        let n = sheet(last(), true);
+        assert_eq!(n.resolve(0, "Kelder West"), Target::Id("OBJ-3".into()));
+        assert_eq!(n.resolve(0, "Gemaal Zuid"), Target::Pending);
+        assert_eq!(n.resolve(0, "Trafo"), Target::Deleted("OBJ-9".into()));
+        let mut budget = Budget::default();
+        let p = n.problem(0, "Onderdeel van", "Trafo", &mut budget).unwrap();
+        assert!(p.message.contains("deleted by this run"), "{}", p.message);
+        // Not sent (--only): Relatics keeps what it has.
+        let n = sheet(last(), false);
+        assert_eq!(n.resolve(0, "Trafo"), Target::Id("OBJ-9".into()));
+        // Nothing kept: a row's element is taken to be new.
+        let mut n = sheet(Held::Unknown, true);
+        assert_eq!(n.resolve(0, "Kelder West"), Target::Pending);
+        // Once the sheet is sent, its rows are what Relatics has.
+        n.synced(0);
+        assert_eq!(n.resolve(0, "Gemaal Zuid"), Target::Id("OBJ-7".into()));
     }
 }

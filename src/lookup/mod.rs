@@ -52,6 +52,10 @@ pub struct Lookup {
     fold_lengths: Vec<Vec<u32>>,
     /// Buffers reused by [`Lookup::insert`].
     scratch: Scratch,
+    /// Elements of the file with an ID but no name (which no cell can name), and the first
+    /// few of their IDs.
+    pub nameless: u64,
+    pub nameless_first: Vec<String>,
 }
 
 /// Where one pair's texts are in [`Lookup::text`], and the next entry of its name and of its
@@ -236,7 +240,14 @@ impl Lookup {
         let mut lookup = Lookup::empty(named);
         let mut scratch = Scratch::default();
         read(path, &extension(named), fields, false, &mut |pair| {
-            lookup.add(pair.name, pair.id, &mut scratch)
+            if pair.name.is_empty() {
+                lookup.nameless += 1;
+                if lookup.nameless_first.len() < 5 {
+                    lookup.nameless_first.push(crate::problem::clip(pair.id, 100));
+                }
+            } else {
+                lookup.add(pair.name, pair.id, &mut scratch)
+            }
         })
         .map_err(|e| LookupError {
             path: named.to_owned(),
@@ -251,7 +262,10 @@ impl Lookup {
     /// an answer so, in the memory of one element whatever its size.
     pub fn count_pairs(path: &Path, named: &Path, fields: &Fields) -> Result<u64, LookupError> {
         let mut pairs = 0u64;
-        read(path, &extension(named), fields, false, &mut |_| pairs += 1).map_err(|e| LookupError {
+        read(path, &extension(named), fields, false, &mut |pair| {
+            pairs += u64::from(!pair.name.is_empty())
+        })
+        .map_err(|e| LookupError {
             path: named.to_owned(),
             why: e.why,
         })?;

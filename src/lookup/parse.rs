@@ -12,8 +12,8 @@ use encoding_rs::{Decoder, DecoderResult, Encoding};
 
 use super::{Fields, SHAPES};
 
-/// One element of a lookup file: its name and ID, and (when asked for) a few of its other
-/// fields, short, to tell elements of one name apart.
+/// One element of a lookup file: its name (empty when it has none) and ID, and (when asked
+/// for) a few of its other fields, short, to tell elements of one name apart.
 pub struct Pair<'a> {
     pub name: &'a str,
     pub id: &'a str,
@@ -369,7 +369,9 @@ mod json {
         })? {
             found.items += 1;
             if let Some((name, id)) = pair {
-                found.pairs += 1;
+                if !name.is_empty() {
+                    found.pairs += 1;
+                }
                 (found.sink)(Pair {
                     name: &name,
                     id: &id,
@@ -445,7 +447,7 @@ mod json {
                 }
             }
             Ok(match (name, id) {
-                (Some(name), Some(id)) if !name.is_empty() && !id.is_empty() => Some((name, id)),
+                (name, Some(id)) if !id.is_empty() => Some((name.unwrap_or_default(), id)),
                 _ => None,
             })
         }
@@ -501,12 +503,11 @@ fn from_xml(input: impl BufRead, fields: &Fields, keep_others: bool, sink: Sink<
     let mut text = String::new();
     let mut buf = Vec::new();
     let emit = |open: Open, sink: &mut dyn FnMut(Pair<'_>)| {
-        if let (Some(id), Some(name)) = (open.id, open.name)
+        if let Some(id) = open.id
             && !id.is_empty()
-            && !name.is_empty()
         {
             sink(Pair {
-                name: &name,
+                name: open.name.as_deref().unwrap_or(""),
                 id: &id,
                 others: &open.others,
             });
@@ -715,7 +716,7 @@ fn from_csv(mut input: impl BufRead, fields: &Fields, keep_others: bool, sink: S
             continue;
         };
         let (id, name) = (id.trim(), name.trim());
-        if id.is_empty() || name.is_empty() {
+        if id.is_empty() {
             continue;
         }
         others.clear();

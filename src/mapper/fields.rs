@@ -192,7 +192,7 @@ impl Mapper<'_> {
                     Cell::Text(t) => self
                         .date_formats
                         .parse(t)
-                        .map_err(|e| date_error_text(t, e, &self.template.source.date_formats)),
+                        .map_err(|e| date_error_text(t, e, &self.template.source.date_formats, self.sheet.is_some())),
                     Cell::Time(t) => Err(format!("found the time {t} without a date; write a date")),
                     Cell::Number(x) => Err(format!(
                         "found the number {}, not a date; format the cell as a date in Excel, or write the date",
@@ -341,6 +341,7 @@ impl Mapper<'_> {
         let first = self.element.targets.len() as u32;
         self.cell_targets.clear();
         self.cell_waiting = 0;
+        self.cell_names.clear();
         // Line breaks always separate targets; then ';', or the template's separator.
         for line in raw.split(['\n', '\r']) {
             match relation.separator.as_deref() {
@@ -379,6 +380,16 @@ impl Mapper<'_> {
         // A project interface's elements: names of its rows and of the elements Relatics has.
         let from_interface;
         if let Some(interface) = relation.interface {
+            // A name twice in one cell, whether or not it has an ID yet.
+            if !self.cell_names.insert(crate::lookup::fold(token)) {
+                let msg = format!(
+                    "'{}': target '{}' is listed more than once; it is sent once",
+                    field.name,
+                    quoted(token)
+                );
+                self.problem(Code::DuplicateTarget, col, layout, Some(field), msg).value = Some(token.to_owned());
+                return;
+            }
             match self.interface_target(layout, field, col, interface, token) {
                 Some(id) => from_interface = id,
                 None => return,
@@ -534,29 +545,39 @@ impl Mapper<'_> {
             self.problem(Code::UnknownTarget, col, layout, Some(field), msg).value = Some(token.to_owned());
             return None;
         };
-        let target = link.names.borrow().resolve(interface, token);
+        let (target, complete) = {
+            let names = link.names.borrow();
+            (names.resolve(interface, token), names.is_complete(interface))
+        };
+        // Settled, or checked again, once every sheet is read: a name not seen yet, or one
+        // a later row of a sheet still being read may have too.
+        let defer = |mapper: &mut Self| {
+            mapper.deferred.push(Deferred {
+                interface,
+                row: mapper.row_number,
+                col,
+                line: mapper.row_line.filter(|l| *l != u64::from(mapper.row_number)),
+                field: field.name.clone(),
+                header: layout.header(col).to_owned(),
+                token: token.to_owned(),
+            });
+        };
         match target {
-            Target::Id(id) => Some(id),
-            Target::Pending => {
+            Target::Id(id) => {
+                if !complete {
+                    defer(self);
+                }
+                Some(id)
+            }
+            Target::Pending | Target::Deferred => {
                 self.pending.add(interface, token);
                 self.cell_waiting += 1;
+                if !complete {
+                    defer(self);
+                }
                 None
             }
-            Target::Deferred => {
-                self.pending.add(interface, token);
-                self.cell_waiting += 1;
-                self.deferred.push(Deferred {
-                    interface,
-                    row: self.row_number,
-                    col,
-                    line: self.row_line.filter(|l| *l != u64::from(self.row_number)),
-                    field: field.name.clone(),
-                    header: layout.header(col).to_owned(),
-                    token: token.to_owned(),
-                });
-                None
-            }
-            Target::Ambiguous { .. } | Target::WrongCase(_) | Target::Unknown => {
+            Target::Ambiguous { .. } | Target::WrongCase(_) | Target::Unknown | Target::Deleted(_) => {
                 let problem = link
                     .names
                     .borrow()

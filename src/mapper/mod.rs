@@ -130,6 +130,9 @@ pub struct Mapper<'t> {
     deferred: Vec<Deferred>,
     /// Targets of the relation cell being read that wait for an ID (pending or deferred).
     cell_waiting: u32,
+    /// The names (folded) of the `interface:` relation cell being read, to find repeats among
+    /// targets that have no ID yet.
+    cell_names: std::collections::HashSet<String>,
     sheet: Option<String>,
     header: Header,
     /// External ids seen so far, with the row where each first appeared.
@@ -192,6 +195,7 @@ impl<'t> Mapper<'t> {
             pending: Pending::default(),
             deferred: Vec::new(),
             cell_waiting: 0,
+            cell_names: std::collections::HashSet::new(),
             sheet: None,
             header: Header::Pending,
             seen_ids: IdSet::default(),

@@ -85,7 +85,7 @@ pub(super) fn number_error_text(text: &str, e: &NumberError, required: bool) -> 
 }
 
 /// What was found instead of a date, and the one fix, for a `not-a-date` message.
-pub(super) fn date_error_text(text: &str, e: DateError, formats: &[String]) -> String {
+pub(super) fn date_error_text(text: &str, e: DateError, formats: &[String], workbook: bool) -> String {
     let t = crate::problem::quoted(text.trim());
     match e {
         DateError::Impossible(why) => format!("found text '{t}', but {why}; correct the date"),
@@ -102,16 +102,19 @@ pub(super) fn date_error_text(text: &str, e: DateError, formats: &[String]) -> S
         ),
         DateError::UnknownFormat => {
             // An example in the first accepted format, else ISO.
-            let example = chrono::NaiveDate::from_ymd_opt(2027, 3, 1).map(|d| match formats.first() {
-                Some(f) => {
+            // A date and time, for formats with a time part; a format chrono cannot write
+            // (a time zone) gives the ISO form.
+            let example = chrono::NaiveDate::from_ymd_opt(2027, 3, 1)
+                .and_then(|d| d.and_hms_opt(9, 30, 0))
+                .and_then(|d| {
                     let mut s = String::new();
-                    let _ = write!(s, "{}", d.format(f));
-                    s
-                }
-                None => d.format("%Y-%m-%d").to_string(),
-            });
+                    write!(s, "{}", d.format(formats.first()?)).ok()?;
+                    Some(s)
+                });
+            // Only a workbook has date cells to offer.
             format!(
-                "found text '{t}', which is not a date; use a date cell or write it like {}",
+                "found text '{t}', which is not a date; {}write it like {}",
+                if workbook { "use a date cell or " } else { "" },
                 example.unwrap_or_else(|| "2027-03-01".to_owned())
             )
         }

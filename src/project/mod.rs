@@ -136,6 +136,30 @@ pub fn load(path: &Path) -> anyhow::Result<Project> {
     let line_of = |offset: usize| line_starts.partition_point(|&s| s <= offset).max(1);
     let raw: RawProject = toml::from_str(&text).map_err(|e| {
         let span = e.span();
+        // toml stops at the first unknown key: say every one.
+        let unknown = unknown_keys(&text);
+        if unknown.len() > 1 {
+            let listed: Vec<String> = unknown
+                .iter()
+                .take(20)
+                .map(|(at, key, allowed)| {
+                    let hint = crate::suggest::closest(key, allowed.iter().copied())
+                        .map(|s| format!(", did you mean '{s}'?"))
+                        .unwrap_or_default();
+                    format!("'{}' (line {}{hint})", crate::problem::clip(key, 100), line_of(*at))
+                })
+                .collect();
+            return fail(
+                span.map(|s| line_of(s.start)),
+                None,
+                format!(
+                    "{} keys are no project keys: {}{}",
+                    unknown.len(),
+                    listed.join("; "),
+                    if unknown.len() > 20 { "; ..." } else { "" }
+                ),
+            );
+        }
         let (key, message) = crate::template::explain_toml_error(&text, span.clone(), e.message().trim());
         let message = message.replace("is not a template key here", "is not a project key here");
         fail(span.map(|s| line_of(s.start)), key.as_deref(), message)
@@ -183,7 +207,7 @@ pub fn load(path: &Path) -> anyhow::Result<Project> {
             if url::Url::parse(text).is_err() {
                 return Err(fail(at(u), Some("url"), format!("'{text}' is not a URL")).into());
             }
-            Some(text.to_owned())
+            Some((text.to_owned(), line_of(u.span().start)))
         }
         None => None,
     };
@@ -199,8 +223,9 @@ pub fn load(path: &Path) -> anyhow::Result<Project> {
                 at(&i.template),
                 Some("template"),
                 format!(
-                    "interface '{name}': the template {} does not exist (paths are relative to the project file)",
-                    template_path.display()
+                    "interface '{name}': the template {} does not exist (paths are relative to the project file){}",
+                    template_path.display(),
+                    nearest_file(&template_path)
                 ),
             )
             .into());
@@ -218,8 +243,9 @@ pub fn load(path: &Path) -> anyhow::Result<Project> {
                 at(&i.input),
                 Some("input"),
                 format!(
-                    "interface '{name}': the input {} does not exist (paths are relative to the project file)",
-                    input.display()
+                    "interface '{name}': the input {} does not exist (paths are relative to the project file){}",
+                    input.display(),
+                    nearest_file(&input)
                 ),
             )
             .into());
@@ -245,10 +271,13 @@ pub fn load(path: &Path) -> anyhow::Result<Project> {
             .map_err(|e| fail(at(&i.input), Some("input"), e.to_string()))?;
         let endpoint_of = |value: &Spanned<String>, key: &str| -> Result<Url, ProjectError> {
             let text = value.get_ref().trim();
-            let full = if text.contains("://") {
-                text.to_owned()
+            let (full, said) = if text.contains("://") {
+                (
+                    text.to_owned(),
+                    format!("interface '{name}', key '{key}' (line {})", line_of(value.span().start)),
+                )
             } else {
-                let Some(base) = &url else {
+                let Some((base, url_line)) = &url else {
                     return Err(fail(
                         at(value),
                         Some(key),
@@ -258,7 +287,15 @@ pub fn load(path: &Path) -> anyhow::Result<Project> {
                         ),
                     ));
                 };
-                format!("{base}/interfaces/{}", text.trim_start_matches('/'))
+                // The host is the workspace's: a wrong one is said there.
+                (
+                    format!("{base}/interfaces/{}", text.trim_start_matches('/')),
+                    format!(
+                        "[workspace] url (line {url_line}), to which interface '{name}', key '{key}' (line {}) is \
+                         relative,",
+                        line_of(value.span().start)
+                    ),
+                )
             };
             if url::Url::parse(&full).is_err() {
                 return Err(fail(
@@ -270,7 +307,7 @@ pub fn load(path: &Path) -> anyhow::Result<Project> {
             Ok(Url {
                 url: full,
                 file: path.to_owned(),
-                key: format!("interface '{name}', key '{key}'"),
+                key: said,
             })
         };
         let endpoint = match (&i.endpoint, &template.target.endpoint) {
@@ -392,6 +429,66 @@ pub fn load(path: &Path) -> anyhow::Result<Project> {
         token_url,
         interfaces,
     })
+}
+
+/// The keys of a project file that are none, with where each starts and the keys allowed there.
+fn unknown_keys(text: &str) -> Vec<(usize, String, &'static [&'static str])> {
+    use toml::de::{DeTable, DeValue};
+    const TOP: &[&str] = &["workspace", "interface"];
+    const WORKSPACE: &[&str] = &["url", "token_url"];
+    const INTERFACE: &[&str] = &["name", "input", "template", "endpoint", "ids", "name_property", "sheet"];
+    let Ok(table) = DeTable::parse(text) else {
+        return Vec::new();
+    };
+    let mut unknown = Vec::new();
+    let check = |table: &DeTable<'_>, allowed: &'static [&'static str], unknown: &mut Vec<_>| {
+        for key in table.keys() {
+            if !allowed.contains(&key.get_ref().as_ref()) {
+                unknown.push((key.span().start, key.get_ref().to_string(), allowed));
+            }
+        }
+    };
+    check(table.get_ref(), TOP, &mut unknown);
+    for (key, value) in table.get_ref() {
+        match (key.get_ref().as_ref(), value.get_ref()) {
+            ("workspace", DeValue::Table(t)) => check(t, WORKSPACE, &mut unknown),
+            ("interface", DeValue::Array(items)) => {
+                for item in items {
+                    if let DeValue::Table(t) = item.get_ref() {
+                        check(t, INTERFACE, &mut unknown);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    unknown.sort_by_key(|(at, _, _)| *at);
+    unknown
+}
+
+/// `; did you mean 'eisen.xlsx'?` for a file that does not exist, when its folder has a file of
+/// a close name (the first thousand entries of the folder are looked at).
+fn nearest_file(path: &Path) -> String {
+    let (Some(dir), Some(wanted)) = (path.parent(), path.file_name()) else {
+        return String::new();
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return String::new();
+    };
+    let names: Vec<String> = entries
+        .flatten()
+        .take(1000)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    crate::suggest::closest(&wanted.to_string_lossy(), names.iter().map(String::as_str))
+        .map(|s| format!("; did you mean '{}'?", dir.join(s).display()))
+        .unwrap_or_default()
 }
 
 /// The field of `template` whose values are its elements' names: `name_property` (a property's

@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use super::Project;
 use crate::body::{BodyFormat, BodyWriter};
 use crate::lookup::Lookup;
-use crate::lookup::interfaces::ProjectNames;
+use crate::lookup::interfaces::{Held, ProjectNames};
 use crate::mapper::ProjectLink;
 use crate::pipeline::{self, Job, Outcome};
 use crate::progress::Progress;
@@ -54,12 +54,18 @@ pub struct Reader<'p> {
 }
 
 impl<'p> Reader<'p> {
-    /// Names for `project`, with `known(i)` the IDs last read for interface `i` (and when).
-    pub fn new(project: &'p Project, known: impl Fn(usize) -> Option<(Arc<Lookup>, String)>) -> Reader<'p> {
+    /// Names for `project`, with `known(i)` the IDs last read for interface `i` (and when),
+    /// `held(i)` what Relatics holds of it, and `sent(i)` whether this run sends it.
+    pub fn new(
+        project: &'p Project,
+        known: impl Fn(usize) -> Option<(Arc<Lookup>, String)>,
+        mut held: impl FnMut(usize) -> Held,
+        sent: impl Fn(usize) -> bool,
+    ) -> Reader<'p> {
         let mut names = ProjectNames::new(project.interfaces.len());
         for (i, interface) in project.interfaces.iter().enumerate() {
             if project.is_target(i) {
-                names.target(i, &interface.name, &interface.spec.path, known(i));
+                names.target(i, &interface.name, &interface.spec.path, known(i), held(i), sent(i));
             }
         }
         Reader {

@@ -257,7 +257,8 @@ impl<'a> Resolver<'a> {
                     "date_formats",
                     format!(
                         "'{format}' is not a date format relsync reads; write it as Excel does with d, dd, m, mm, yy \
-                         and yyyy (\"dd-mm-yyyy\"), or with chrono's codes (\"%d-%m-%Y\")"
+                         and yyyy (\"dd-mm-yyyy\"), a time after it with h, hh, mm and ss (\"dd-mm-yyyy hh:mm\"), or \
+                         with chrono's codes (\"%d-%m-%Y\")"
                     ),
                 );
             }
@@ -578,14 +579,17 @@ fn parse_size(text: &str) -> Option<u64> {
     (1.0..1.8e19).contains(&bytes).then_some(bytes as u64)
 }
 
-/// An Excel-style date pattern (`dd-mm-yyyy`, `d/m/yy`, `yyyy.mm.dd`) as the chrono format it
-/// means (`%d-%m-%Y`); `None` for anything else, chrono formats included.
+/// An Excel-style date pattern (`dd-mm-yyyy`, `d/m/yy`, `yyyy.mm.dd`), with a time of day
+/// after it if the cells have one (`dd-mm-yyyy hh:mm`, `d-m-yyyy h:mm:ss`), as the chrono
+/// format it means (`%d-%m-%Y %H:%M`); `None` for anything else, chrono formats included. As
+/// in Excel, `m` or `mm` after the hour is minutes.
 pub(super) fn excel_date_format(pattern: &str) -> Option<String> {
     if pattern.contains('%') {
         return None;
     }
     let mut out = String::new();
     let (mut day, mut month, mut year) = (false, false, false);
+    let (mut hour, mut minute, mut second) = (false, false, false);
     let chars: Vec<char> = pattern.trim().chars().collect();
     let mut i = 0;
     while i < chars.len() {
@@ -596,6 +600,19 @@ pub(super) fn excel_date_format(pattern: &str) -> Option<String> {
                 out.push_str("%d");
                 day = true;
             }
+            ('h', 1 | 2) if !hour && day && month && year => {
+                out.push_str("%H");
+                hour = true;
+            }
+            ('m', 1 | 2) if hour && !minute => {
+                out.push_str("%M");
+                minute = true;
+            }
+            ('s', 1 | 2) if minute && !second => {
+                out.push_str("%S");
+                second = true;
+            }
+            (':', 1) if hour => out.push(':'),
             ('m', 1 | 2) if !month => {
                 out.push_str("%m");
                 month = true;
@@ -613,7 +630,7 @@ pub(super) fn excel_date_format(pattern: &str) -> Option<String> {
         }
         i += run;
     }
-    (day && month && year).then_some(out)
+    (day && month && year && hour == minute).then_some(out)
 }
 
 /// Checks a chrono format string: it must parse and name a year, a month and a day.
@@ -664,7 +681,12 @@ mod tests {
             ("dd-mmm-yyyy", None),
             ("dd-mm", None),
             ("yyy-mm-dd", None),
-            ("dd-mm-yyyy hh:mm", None),
+            ("dd-mm-yyyy hh:mm", Some("%d-%m-%Y %H:%M")),
+            ("dd-mm-yyyy hh:mm:ss", Some("%d-%m-%Y %H:%M:%S")),
+            ("d-m-yyyy h:mm", Some("%d-%m-%Y %H:%M")),
+            ("dd-mm-yyyy hh", None),
+            ("hh:mm dd-mm-yyyy", None),
+            ("dd-mm-yyyy hh:mm:ss:ss", None),
         ] {
             assert_eq!(excel_date_format(excel).as_deref(), chrono, "{excel}");
         }

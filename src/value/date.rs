@@ -99,8 +99,23 @@ pub fn impossible(y: i32, m: u32, d: u32) -> Option<Impossible> {
 
 /// Common ways of writing dates, tried only to explain a failure (an impossible day, or which
 /// format to add to `source.date_formats`); never accepted unless the template lists them.
-const DIAGNOSTIC_FORMATS: [&str; 7] = [
-    "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%Y", "%Y/%m/%d", "%d-%m-%y", "%d/%m/%y",
+const DIAGNOSTIC_FORMATS: [&str; 15] = [
+    "%d-%m-%Y",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%m/%d/%Y",
+    "%Y/%m/%d",
+    "%d-%m-%y",
+    "%d/%m/%y",
+    // With a time of day, as CSV exports write date cells that have one.
+    "%d-%m-%Y %H:%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
 ];
 
 const ISO_FORMATS: [&str; 4] = [
@@ -332,6 +347,13 @@ mod tests {
             Err(DateError::OtherFormat("%d/%m/%Y"))
         );
         assert_eq!(parse_date("12/13/2024", &[]), Err(DateError::OtherFormat("%m/%d/%Y")));
+        assert_eq!(
+            parse_date("04-05-2011 14:30", &[]),
+            Err(DateError::OtherFormat("%d-%m-%Y %H:%M"))
+        );
+        let timed = parse_date("04-05-2011 14:30", &["%d-%m-%Y %H:%M".to_owned()]).unwrap();
+        assert_eq!(timed.date, NaiveDate::from_ymd_opt(2011, 5, 4).unwrap());
+        assert_eq!(timed.time, NaiveTime::from_hms_opt(14, 30, 0));
         assert_eq!(
             parse_date("31/13/2024", &[]),
             Err(DateError::Impossible(Impossible::Month(13)))

@@ -251,7 +251,8 @@ fn the_bundled_sync_template_gives_relatics_names() {
     );
     assert!(
         stderr.contains(
-            "8 of 10 names from the sync template matched a column (7 exactly); left commented out: 'Due date', 'Is part of'"
+            "8 of 10 names from the sync template matched a column (7 exactly); left commented out: 'Due date' (the \
+             nearest header is 'Due'), 'Is part of'"
         ),
         "{stderr}"
     );

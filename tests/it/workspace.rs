@@ -377,8 +377,13 @@ fn a_renamed_parent_keeps_its_children() {
          OBJ-C;Pomp 1;Pompput\n\
          OBJ-D;Pomp 2;Pompput\n",
     );
+    let posts = ws.posts();
     let run = submit_project(&dir, &[]);
     assert_eq!(run.code, 0, "{run:?}");
+    // The children's parent is the element Relatics has under OBJ-B (the body last sent says
+    // it was 'Pompkelder'): no relation is left out for a while, one body is sent.
+    assert_eq!(ws.posts(), posts + 1, "{}", run.stderr);
+    assert!(!run.stderr.contains("wait for elements"), "{}", run.stderr);
     assert_eq!(ws.id("objects", "Pompput"), before, "the same element, renamed");
     assert_eq!(
         ws.targets("objects", "Pomp 1", "Onderdeel_x0020_van"),
@@ -678,7 +683,8 @@ fn check_reports_unknown_and_ambiguous_names_per_interface() {
 }
 
 /// An ids answer with two elements of one name: a cell naming it is ambiguous, with the
-/// interface named.
+/// interface named, when the run leaves that interface as it is (`--only`); when the run sends
+/// it, a name that is no row of its sheet is an element the run deletes.
 #[test]
 fn ids_with_two_elements_of_one_name_are_ambiguous() {
     let dir = Dir::new();
@@ -701,11 +707,21 @@ fn ids_with_two_elements_of_one_name_are_ambiguous() {
         "exports/eisen.csv",
         "ID;Titel;Geldt voor\nEIS-1;Capaciteit;Oud gemaal\n",
     );
-    let run = submit_project(&dir, &["--dry-run"]);
+    let run = submit_project(&dir, &["--dry-run", "--only", "requirements"]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
         run.stderr
             .contains("'Oud gemaal' names 2 elements of interface 'objects' in Relatics (OBJ-90, OBJ-91)"),
+        "{}",
+        run.stderr
+    );
+    let run = submit_project(&dir, &["--dry-run"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "C2  error  unknown-target  'Geldt voor': 'Oud gemaal' is no row of interface 'objects' \
+             (exports/objecten.csv), so the element Relatics has of that name (OBJ-90) is deleted by this run"
+        ),
         "{}",
         run.stderr
     );
@@ -764,4 +780,95 @@ fn an_ids_answer_without_names_stops_the_run() {
         run.stderr
     );
     assert_eq!(server.requests().iter().filter(|r| r.method == "POST").count(), 0);
+}
+
+/// New external ids for the same names: the elements Relatics has are deleted by the run, so
+/// a name is the new element's, never the ID of the one deleted (that target would be dropped
+/// by Relatics as a sync issue).
+#[test]
+fn new_external_ids_for_old_names_point_at_the_new_elements() {
+    let dir = Dir::new();
+    let ws = tree_workspace();
+    tree_project(&dir, &ws);
+    assert_eq!(submit_project(&dir, &["--allow-deletions"]).code, 0);
+    let old = ws.id("objects", "Pompkelder");
+    let text = dir.read("exports/objecten.csv").replace("OBJ-", "NEW-");
+    dir.write("exports/objecten.csv", text);
+    let run = submit_project(&dir, &["--allow-deletions"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_ne!(ws.id("objects", "Pompkelder"), old, "a new element");
+    assert_tree_in_place(&ws);
+    assert_eq!(ws.issues(), Vec::<String>::new());
+}
+
+/// A row removed while another sheet still names it: the element is deleted by the run, so the
+/// name is an error at its cell, in check and before submit sends anything.
+#[test]
+fn a_name_of_a_removed_row_is_an_error_before_anything_is_sent() {
+    let dir = Dir::new();
+    let ws = tree_workspace();
+    tree_project(&dir, &ws);
+    assert_eq!(submit_project(&dir, &["--allow-deletions"]).code, 0);
+    let posts = ws.posts();
+    let text = dir
+        .read("exports/objecten.csv")
+        .replace("OBJ-D;Pomp 2;pompkelder\n", "");
+    dir.write("exports/objecten.csv", text);
+    let check = dir.run(&["check", "relsync.toml", "--state-dir", "state"]);
+    assert_eq!(check.code, 1, "{check:?}");
+    assert!(
+        check
+            .stdout
+            .contains("C3  error  unknown-target  'Geldt voor': 'Pomp 2' is no row of interface 'objects'"),
+        "{}",
+        check.stdout
+    );
+    let run = submit_project(&dir, &["--allow-deletions"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(ws.posts(), posts, "nothing sent");
+}
+
+/// Two rows of one name, one naming the other's name as its parent: ambiguous in check,
+/// however the rows are ordered; a name twice in one cell is a duplicate-target warning.
+#[test]
+fn a_name_two_rows_have_is_ambiguous_even_in_its_own_row() {
+    let dir = Dir::new();
+    let ws = tree_workspace();
+    tree_project(&dir, &ws);
+    dir.write(
+        "exports/objecten.csv",
+        "Code;Naam;Onderdeel van\n\
+         OBJ-A;Gemaal De Hoop;\n\
+         OBJ-B;Pompkelder;Gemaal De Hoop\n\
+         OBJ-C;Pomp 1;Pompkelder\n\
+         OBJ-D;Pomp 2;Pompkelder\n\
+         OBJ-E;Pompkelder;Pompkelder\n",
+    );
+    dir.write(
+        "exports/eisen.csv",
+        "ID;Titel;Geldt voor\nEIS-1;Capaciteit;\"Pomp 1\npomp  1\"\n",
+    );
+    let check = dir.run(&["check", "relsync.toml", "--report", "json"]);
+    assert_eq!(check.code, 1, "{check:?}");
+    let report = check.json();
+    let objects = report["interfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["interface"] == "objects")
+        .unwrap();
+    let cells: Vec<&str> = problems_with_code(objects, "ambiguous-target")
+        .iter()
+        .map(|p| p["cell"].as_str().unwrap())
+        .collect();
+    assert_eq!(cells, ["C4", "C5", "C6"], "{objects}");
+    let requirements = report["interfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["interface"] == "requirements")
+        .unwrap();
+    let twice = problems_with_code(requirements, "duplicate-target");
+    assert_eq!(twice.len(), 1, "{requirements}");
+    assert_eq!(twice[0]["cell"], "C2");
 }
