@@ -16,7 +16,8 @@ fn main() -> std::io::Result<()> {
         .unwrap_or_else(|| "bench-data/bounds".to_owned());
     let dir = Path::new(&dir);
     std::fs::create_dir_all(dir)?;
-    wide_shared(&dir.join("init-wide-shared.xlsx"))?;
+    wide_shared(&dir.join("init-wide-shared.xlsx"), true)?;
+    wide_shared(&dir.join("init-wide-shared-all.xlsx"), false)?;
     merged(&dir.join("init-merged.xlsx"))?;
     lookups(dir)?;
     long_header(dir)?;
@@ -78,18 +79,18 @@ fn column(mut c: u32) -> String {
 
 const SHEET_START: &str = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#;
 
-/// 16,384 columns x 60 rows, every cell the same 16 KB shared string (the headers too, but for
-/// a distinct first row): 2.7 MB on disk.
-fn wide_shared(path: &Path) -> std::io::Result<()> {
+/// 16,384 columns x 60 rows, every cell the same 16 KB shared string; the first row distinct
+/// headers (`headers`), or the long string too: 2.7 MB on disk.
+fn wide_shared(path: &Path, headers: bool) -> std::io::Result<()> {
     let long = "x".repeat(16 * 1024);
-    let mut headers: Vec<String> = (0..16_384).map(|c| format!("Kolom {c}")).collect();
-    headers.push(long);
-    let refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut texts: Vec<String> = (0..16_384).map(|c| format!("Kolom {c}")).collect();
+    texts.push(long);
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let mut sheet = String::from(SHEET_START);
     for r in 1..=60u32 {
         let _ = write!(sheet, r#"<row r="{r}">"#);
         for c in 0..16_384u32 {
-            let index = if r == 1 { c } else { 16_384 };
+            let index = if r == 1 && headers { c } else { 16_384 };
             let _ = write!(sheet, r#"<c r="{}{r}" t="s"><v>{index}</v></c>"#, column(c));
         }
         sheet.push_str("</row>");

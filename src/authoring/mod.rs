@@ -71,8 +71,18 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
     };
     let guesses = guess::guess(&profile);
     let Some(id_col) = guesses.external_id else {
+        let long = if profile.long_headers.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} of its cells hold texts longer than any Relatics name, {} characters at most, which are no \
+                 headers)",
+                crate::problem::thousands(profile.long_headers.len() as u64),
+                profile::MAX_NAME_CHARS
+            )
+        };
         bail!(
-            "{} has no column headers to make a template from (header row {}); give --header-row N",
+            "{} has no column headers to make a template from (header row {}{long}); give --header-row N",
             settings.input.path.display(),
             profile.header_row
         );

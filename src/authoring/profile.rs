@@ -325,7 +325,10 @@ impl Profile {
                 column.example = Some(crate::problem::clip(value, 60));
             }
             column.max_chars = column.max_chars.max(chars);
-            column.line_breaks |= memchr::memchr2(b'\n', b'\r', value.as_bytes()).is_some();
+            // A value past PARSED_CHARS makes its column text whatever its lines (and no id).
+            if chars <= PARSED_CHARS {
+                column.line_breaks |= memchr::memchr2(b'\n', b'\r', value.as_bytes()).is_some();
+            }
             match cell {
                 Cell::DateTime(_) => column.date_cells += 1,
                 Cell::Number(_) => column.number_cells += 1,

@@ -105,8 +105,12 @@ pub fn for_terminal(text: &str) -> std::borrow::Cow<'_, str> {
 /// (`REQ-12`, `FAC_7`, `OBJ.003`: one to six letters, a separator, then digits), else `None`.
 /// A header shaped like that is more likely a value than a header.
 pub fn id_prefix(text: &str) -> Option<&str> {
+    // No ID is longer than an external id may be; a long text is looked at no further.
+    if text.len() > 4 * MAX_EXTERNAL_ID {
+        return None;
+    }
     let t = text.trim();
-    let letters = t.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let letters = t.bytes().take(7).take_while(u8::is_ascii_alphabetic).count();
     let rest = t[letters..].strip_prefix(['-', '_', '.'])?;
     ((1..=6).contains(&letters)
         && !rest.is_empty()
