@@ -19,7 +19,7 @@ use anyhow::Context as _;
 use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatBorder, Note, Url, Workbook, XlsxError};
 
 use crate::cellref::{cell_name, column_letters, excel_sheet_name, quote_sheet};
-use crate::input::{Cell, InputSpec, Row, RowSink, SheetInfo, Stopped};
+use crate::input::{Cell, InputSpec, NumberDisplay, Row, RowSink, SheetInfo, Stopped};
 use crate::output::StagedPath;
 use crate::problem::{Code, Problems, Severity};
 use crate::report::{Context, location};
@@ -95,15 +95,23 @@ impl Marks {
     }
 }
 
-/// Formats by (fill, kind, header), made once each: 3 fills x 5 kinds x 2.
-struct Formats {
-    made: Vec<Option<Format>>,
+/// What a cell's format is made of.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Look {
+    /// 0 none, 1 warning, 2 error.
+    fill: u8,
+    kind: Kind,
+    header: bool,
+    /// Text with line breaks: wrapped, as Excel shows such a cell.
+    wrap: bool,
+    /// How the export shows the number or date, when it says.
+    display: Option<NumberDisplay>,
 }
 
-impl Default for Formats {
-    fn default() -> Formats {
-        Formats { made: vec![None; 30] }
-    }
+/// Formats by what they are made of, made once each (a workbook has few distinct ones).
+#[derive(Default)]
+struct Formats {
+    made: HashMap<Look, Format>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -116,22 +124,25 @@ enum Kind {
 }
 
 impl Formats {
-    /// `fill`: 0 none, 1 warning, 2 error.
-    fn get(&mut self, fill: u8, kind: Kind, header: bool) -> &Format {
-        let index = (usize::from(fill.min(2)) * 5 + kind as usize) * 2 + usize::from(header);
-        self.made[index].get_or_insert_with(|| {
+    fn get(&mut self, look: Look) -> &Format {
+        self.made.entry(look).or_insert_with_key(|look| {
             let mut f = Format::new();
-            f = match kind {
-                Kind::General => f,
-                Kind::Date => f.set_num_format("yyyy-mm-dd"),
-                Kind::DateTime => f.set_num_format("yyyy-mm-dd hh:mm:ss"),
-                Kind::Time => f.set_num_format("hh:mm:ss"),
-                Kind::Duration => f.set_num_format("[h]:mm:ss"),
+            f = match (&look.display, look.kind) {
+                (Some(NumberDisplay::Builtin(n)), _) => f.set_num_format_index(*n),
+                (Some(NumberDisplay::Code(code)), _) => f.set_num_format(code),
+                (None, Kind::General) => f,
+                (None, Kind::Date) => f.set_num_format("yyyy-mm-dd"),
+                (None, Kind::DateTime) => f.set_num_format("yyyy-mm-dd hh:mm:ss"),
+                (None, Kind::Time) => f.set_num_format("hh:mm:ss"),
+                (None, Kind::Duration) => f.set_num_format("[h]:mm:ss"),
             };
-            if header {
+            if look.header {
                 f = f.set_bold().set_border_bottom(FormatBorder::Thin);
             }
-            match fill {
+            if look.wrap {
+                f = f.set_text_wrap().set_align(rust_xlsxwriter::FormatAlign::Top);
+            }
+            match look.fill {
                 2 => f
                     .set_background_color(Color::RGB(ERROR_FILL))
                     .set_font_color(Color::RGB(ERROR_FONT)),
@@ -182,7 +193,125 @@ struct DataSheet<'m> {
     /// Rows beyond Excel's last row, not written.
     beyond: u64,
     failed: Option<anyhow::Error>,
+    /// How the export shows numbers and dates, by cell style.
+    displays: Option<std::sync::Arc<[Option<NumberDisplay>]>>,
+    /// Delimited text: how the template reads each column, so that the copy holds numbers
+    /// and dates where the template reads them (found at the header row).
+    typed: Typing,
 }
+
+/// What a column of delimited text holds, as its template reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Typed {
+    Number,
+    Date,
+}
+
+/// How a delimited file's text cells become typed cells in the copy.
+struct Typing {
+    /// Whether the input is delimited text (a workbook's cells are typed already).
+    delimited: bool,
+    /// The template's columns by header (normalized), with what they hold.
+    by_header: HashMap<String, Typed>,
+    /// Per column of the sheet, found at the header row.
+    columns: Vec<Option<Typed>>,
+    decimal_comma: bool,
+    dates: crate::value::DateFormats,
+    /// How dates read from text are shown: the template's first date format, as Excel writes
+    /// it, else ISO.
+    date_display: Option<NumberDisplay>,
+}
+
+impl Typing {
+    fn new(template: &crate::template::Template, delimited: bool) -> Typing {
+        use crate::template::{FieldKind, PropertyType};
+        let mut by_header = HashMap::new();
+        for field in &template.fields {
+            let typed = match &field.kind {
+                FieldKind::Property(PropertyType::Number) => Typed::Number,
+                FieldKind::Property(PropertyType::Date) => Typed::Date,
+                _ => continue,
+            };
+            by_header.insert(crate::template::normalize_header(&field.column), typed);
+        }
+        let date_display = template
+            .source
+            .date_formats
+            .first()
+            .and_then(|f| excel_format(f))
+            .map(NumberDisplay::Code);
+        Typing {
+            delimited,
+            by_header,
+            columns: Vec::new(),
+            decimal_comma: template.source.decimal_comma,
+            dates: crate::value::DateFormats::new(&template.source.date_formats),
+            date_display,
+        }
+    }
+
+    /// The header row: which columns hold numbers and dates.
+    fn header(&mut self, row: &Row) {
+        if !self.delimited {
+            return;
+        }
+        self.columns = row
+            .cells()
+            .map(|(_, cell)| match cell {
+                Cell::Text(h) => self.by_header.get(&crate::template::normalize_header(h)).copied(),
+                _ => None,
+            })
+            .collect();
+    }
+
+    /// The typed cell for text in column `col` (with its display), when the template reads it
+    /// as a number or a date; `None` keeps the text.
+    fn typed(&self, col: u32, text: &str) -> Option<(Cell<'static>, Option<NumberDisplay>)> {
+        match self.columns.get(col as usize).copied().flatten()? {
+            Typed::Number => crate::value::parse_number(text, self.decimal_comma)
+                .ok()
+                .filter(|x| x.is_finite())
+                .map(|x| (Cell::Number(x), None)),
+            Typed::Date => {
+                let d = self.dates.parse(text).ok()?;
+                let iso = text.trim().len() >= 10 && text.trim().as_bytes().get(4) == Some(&b'-');
+                let display = if iso { None } else { self.date_display.clone() };
+                Some((Cell::DateTime(d.date.and_time(d.time.unwrap_or_default())), display))
+            }
+        }
+    }
+}
+
+/// A chrono date format (`%d-%m-%Y %H:%M`) as Excel writes it (`dd-mm-yyyy hh:mm`); `None` for
+/// one with codes Excel has no match for.
+fn excel_format(chrono: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = chrono.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        out.push_str(match chars.next()? {
+            'd' => "dd",
+            'm' => "mm",
+            'Y' => "yyyy",
+            'y' => "yy",
+            'H' => "hh",
+            'M' => "mm",
+            'S' => "ss",
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+/// The widest column of the copy, in characters.
+const MAX_WIDTH: usize = 60;
+/// Points a line of text takes in the copy (Excel's default font).
+const LINE_POINTS: f64 = 15.0;
+/// Excel's tallest row, in points.
+const MAX_ROW_POINTS: f64 = 409.0;
 
 impl DataSheet<'_> {
     /// Writes the marks of rows before `row` that the reader never delivered (empty rows).
@@ -209,6 +338,32 @@ impl DataSheet<'_> {
         }
         let r = number - 1;
         let header = number == self.header_row;
+        if header {
+            self.typed.header(row);
+        }
+        // Cells with line breaks are wrapped, and the row is as tall as the most lines (set
+        // before the row's cells: the sheet is written row by row).
+        let lines = row
+            .cells()
+            .filter_map(|(_, c)| match c {
+                // A line longer than the widest column wraps again.
+                Cell::Text(t) if t.contains('\n') => Some(
+                    t.lines()
+                        .map(|l| l.chars().count().div_ceil(MAX_WIDTH).max(1))
+                        .sum::<usize>(),
+                ),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(1);
+        if lines > 1 {
+            let height = (lines as f64 * LINE_POINTS).min(MAX_ROW_POINTS);
+            self.workbook
+                .worksheet_from_index(self.sheet)
+                .map_err(xlsx)?
+                .set_row_height(r, height)
+                .map_err(xlsx)?;
+        }
         let mut fills: BTreeMap<u32, u8> = BTreeMap::new();
         for m in &self.marks.marks[marks] {
             let fill = if m.error { 2 } else { 1 };
@@ -226,7 +381,23 @@ impl DataSheet<'_> {
             if matches!(cell, Cell::Empty) && fill == 0 && !header {
                 continue;
             }
-            self.write_cell(r, col, cell, fill, header)?;
+            // Delimited text becomes a number or date where the template reads one, unless
+            // the cell has a problem (kept as the text found).
+            let mut display = row
+                .style(col)
+                .and_then(|s| self.displays.as_ref()?.get(s as usize).cloned().flatten());
+            let typed = match cell {
+                Cell::Text(t) if fill == 0 && !header && number > self.header_row => self.typed.typed(col, t),
+                _ => None,
+            };
+            let cell = match typed {
+                Some((typed, shown)) => {
+                    display = shown;
+                    typed
+                }
+                None => cell,
+            };
+            self.write_cell(r, col, cell, fill, header, display)?;
             self.last_col = self.last_col.max(col);
             // Widths come from the header and the first data rows, not from titles above.
             if number >= self.header_row && number <= self.header_row + WIDTH_ROWS {
@@ -234,6 +405,8 @@ impl DataSheet<'_> {
                     Cell::Text(t) => t.lines().map(|l| l.chars().count()).max().unwrap_or(0),
                     Cell::Empty => 0,
                     Cell::DateTime(_) => 19,
+                    // As wide as the number shows, so it never shows as ####.
+                    Cell::Number(x) => crate::value::general(x).len() + 2,
                     _ => 12,
                 };
                 let c = col as usize;
@@ -246,7 +419,7 @@ impl DataSheet<'_> {
         // Marks beyond the row's last cell (a required value that is missing at the end).
         for (col, fill) in fills {
             if col <= EXCEL_LAST_COL {
-                self.write_cell(r, col, Cell::Empty, fill, header)?;
+                self.write_cell(r, col, Cell::Empty, fill, header, None)?;
                 self.last_col = self.last_col.max(col);
             }
         }
@@ -254,7 +427,15 @@ impl DataSheet<'_> {
         Ok(())
     }
 
-    fn write_cell(&mut self, r: u32, col: u32, cell: Cell<'_>, fill: u8, header: bool) -> anyhow::Result<()> {
+    fn write_cell(
+        &mut self,
+        r: u32,
+        col: u32,
+        cell: Cell<'_>,
+        fill: u8,
+        header: bool,
+        display: Option<NumberDisplay>,
+    ) -> anyhow::Result<()> {
         let c = col as u16;
         let kind = match cell {
             Cell::DateTime(d) if d.time() == chrono::NaiveTime::MIN => Kind::Date,
@@ -263,6 +444,15 @@ impl DataSheet<'_> {
             Cell::Duration(_) => Kind::Duration,
             _ => Kind::General,
         };
+        let wrap = matches!(cell, Cell::Text(t) if t.contains('\n'));
+        let look = Look {
+            fill,
+            kind,
+            header,
+            wrap,
+            display,
+        };
+        let plain = fill == 0 && kind == Kind::General && !header && !wrap && look.display.is_none();
         // Disjoint borrows: the format stays in its cache while the sheet is written.
         let DataSheet {
             marks,
@@ -274,17 +464,17 @@ impl DataSheet<'_> {
         let ws = workbook.worksheet_from_index(*sheet).map_err(xlsx)?;
         // Most cells need no format; rust_xlsxwriter hashes every format it is given, so those
         // go without.
-        if fill == 0 && kind == Kind::General && !header {
+        if plain {
             match cell {
                 Cell::Text(t) => ws.write_string(r, c, cut(t, MAX_CELL_UNITS)).map_err(xlsx)?,
                 Cell::Number(x) if x.is_finite() => ws.write_number(r, c, x).map_err(xlsx)?,
                 Cell::Bool(b) => ws.write_boolean(r, c, b).map_err(xlsx)?,
                 Cell::Error(e) => ws.write_string(r, c, e).map_err(xlsx)?,
-                _ => return Self::write_formatted(ws, formats.get(fill, kind, header), r, c, cell),
+                _ => return Self::write_formatted(ws, formats.get(look), r, c, cell),
             };
             return Ok(());
         }
-        Self::write_formatted(ws, formats.get(fill, kind, header), r, c, cell)?;
+        Self::write_formatted(ws, formats.get(look), r, c, cell)?;
         // Only a marked cell can have a note.
         if let Some(text) = (fill > 0).then(|| marks.notes.get(&(r + 1, col))).flatten() {
             let note = Note::new(cut(text, MAX_NOTE_UNITS))
@@ -339,7 +529,8 @@ impl DataSheet<'_> {
 }
 
 impl RowSink for DataSheet<'_> {
-    fn start(&mut self, _: SheetInfo) -> Result<(), Stopped> {
+    fn start(&mut self, info: SheetInfo) -> Result<(), Stopped> {
+        self.displays = info.displays;
         Ok(())
     }
 
@@ -370,6 +561,7 @@ impl RowSink for DataSheet<'_> {
             self.last_col = 0;
             self.widths.clear();
             self.beyond = 0;
+            self.typed.columns.clear();
         });
         self.keep(result)
     }
@@ -394,13 +586,13 @@ fn new_workbook((list, data): (String, String)) -> anyhow::Result<(Workbook, usi
 pub fn write(
     path: &Path,
     spec: &InputSpec,
-    header_row: u32,
+    template: &crate::template::Template,
     ctx: &Context<'_>,
     problems: &mut Problems,
 ) -> anyhow::Result<()> {
     // rust_xlsxwriter panics when a write to its temporary files fails (a full disk).
     let what = || format!("writing the annotated workbook {}", path.display());
-    match crate::panics::quietly(|| write_copy(path, spec, header_row, ctx, problems)) {
+    match crate::panics::quietly(|| write_copy(path, spec, template, ctx, problems)) {
         Ok(written) => written.with_context(what),
         Err(why) => Err(anyhow::anyhow!(
             "{}: {}",
@@ -413,10 +605,11 @@ pub fn write(
 fn write_copy(
     path: &Path,
     spec: &InputSpec,
-    header_row: u32,
+    template: &crate::template::Template,
     ctx: &Context<'_>,
     problems: &mut Problems,
 ) -> anyhow::Result<()> {
+    let header_row = template.source.header_row;
     let marks = Marks::collect(problems)?;
     let data_name = excel_sheet_name(
         ctx.sheet
@@ -441,6 +634,8 @@ fn write_copy(
         widths: Vec::new(),
         beyond: 0,
         failed: None,
+        displays: None,
+        typed: Typing::new(template, ctx.sheet.is_none()),
     };
     let read = crate::input::read(spec, &mut data);
     if let Some(e) = data.failed.take() {
@@ -459,11 +654,13 @@ fn write_copy(
         // Printed, each sheet is one page wide.
         ws.set_landscape().set_print_fit_to_pages(1, 0);
         for (col, len) in widths.into_iter().enumerate() {
-            ws.set_column_width(col as u16, (len + 2).clamp(8, 60) as f64)
+            ws.set_column_width(col as u16, (len + 2).clamp(8, MAX_WIDTH) as f64)
                 .map_err(xlsx)?;
         }
         if (1..=EXCEL_ROWS).contains(&header_row) {
             ws.set_freeze_panes(header_row, 0).map_err(xlsx)?;
+            // Printed, the header row is on every page.
+            ws.set_repeat_rows(header_row - 1, header_row - 1).map_err(xlsx)?;
             if last_row > header_row {
                 ws.autofilter(header_row - 1, 0, last_row - 1, last_col as u16)
                     .map_err(xlsx)?;
@@ -505,9 +702,15 @@ fn write_list(
     let sev_format = |s: Severity| if s == Severity::Error { &error } else { &warning };
     let ws = workbook.worksheet_from_index(0).map_err(xlsx)?;
     ws.set_landscape().set_print_fit_to_pages(1, 0);
-    for (col, width) in [(0u16, 26.0), (1, 10.0), (2, 28.0), (3, 22.0), (4, 32.0), (5, 110.0)] {
+    // Printed one page wide: the long texts (the value, the message) wrap in their columns
+    // instead of making the page wider.
+    let wrapped = Format::new()
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
+    for (col, width) in [(0u16, 24.0), (1, 9.0), (2, 24.0), (3, 20.0), (4, 28.0), (5, 80.0)] {
         ws.set_column_width(col, width).map_err(xlsx)?;
     }
+    ws.set_paper_size(9);
     ws.write_string_with_format(0, 0, "relsync check", &title)
         .map_err(xlsx)?;
     let (errors, warnings) = (problems.errors(), problems.warnings());
@@ -621,8 +824,8 @@ fn write_list(
                 (None, _) => String::new(),
             };
             ws.write_string(r, 3, cut(&column, MAX_CELL_UNITS))?;
-            ws.write_string(r, 4, cut(p.value.as_deref().unwrap_or(""), MAX_CELL_UNITS))?;
-            ws.write_string(r, 5, cut(&p.message, MAX_CELL_UNITS))?;
+            ws.write_string_with_format(r, 4, cut(p.value.as_deref().unwrap_or(""), MAX_CELL_UNITS), &wrapped)?;
+            ws.write_string_with_format(r, 5, cut(&p.message, MAX_CELL_UNITS), &wrapped)?;
             Ok(())
         })();
         result.map_err(|e| std::io::Error::other(e.to_string()))

@@ -271,9 +271,9 @@ pub fn guess(profile: &Profile) -> Guesses {
             .filter(|c| c.values > 0 && this(c) + c.number_cells == c.values && other(c) + c.number_cells < c.values)
             .count()
     };
-    // Read at all, whether or not a number would keep the text as written.
-    let comma = |c: &Column| c.comma.read();
-    let point = |c: &Column| c.point.read();
+    // Read as numbers that keep the text as written (a column of codes tells nothing).
+    let comma = |c: &Column| c.comma.kept();
+    let point = |c: &Column| c.point.kept();
     let (by_comma, by_point) = (only(comma, point), only(point, comma));
     // No column tells them apart (`1.500` reads either way): a `;`-separated file, as Dutch and
     // other European exports are, whose numbers all look like thousands with dots, uses the
@@ -285,8 +285,12 @@ pub fn guess(profile: &Profile) -> Guesses {
     let decimal_comma = by_comma > by_point || by_comma == by_point && thousands;
 
     let candidate = |i: usize| named(i) && columns[i].id_shaped();
-    let by_header =
-        (0..columns.len()).find(|&i| candidate(i) && looks_like_id_header(&profile.headers[i]) && columns[i].unique());
+    // A header that says id, with unique values; of several, one whose values look like
+    // identifiers (`FO-5000`) before one of row numbers (`Nr`: 1, 2, 3).
+    let id_header = |i: usize| candidate(i) && looks_like_id_header(&profile.headers[i]) && columns[i].unique();
+    let by_header = (0..columns.len())
+        .find(|&i| id_header(i) && columns[i].id_like == columns[i].values)
+        .or_else(|| (0..columns.len()).find(|&i| id_header(i)));
     let by_values = (0..columns.len()).find(|&i| candidate(i) && columns[i].unique());
     let nearly = (0..columns.len())
         .find(|&i| candidate(i) && looks_like_id_header(&profile.headers[i]) && columns[i].nearly_unique());
@@ -356,7 +360,7 @@ pub fn guess(profile: &Profile) -> Guesses {
             let lossy = texts.lost();
             if lossy > 0
                 && mostly(column.number_cells + texts.read(), column.values)
-                && let Some((example, sent, row)) = &texts.example
+                && let Some((example, sent, row)) = texts.example()
             {
                 stray_note = Some(format!(
                     "; text, not a number: a number column would change {lossy} {} such as '{}' (row {row}), \

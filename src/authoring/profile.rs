@@ -112,9 +112,10 @@ pub struct NumberTexts {
     pub changed: u64,
     /// The numbers of decimals seen (bit n: n decimals; 31 for more).
     pub decimals: u32,
-    /// The first value that is changed, or has trailing zeros, with what a number column
-    /// would send for it and its row.
-    pub example: Option<(String, String, u32)>,
+    /// The first value that is changed, and the first with trailing zeros, with what a number
+    /// column would send for it and its row.
+    pub first_changed: Option<(String, String, u32)>,
+    pub first_trailing: Option<(String, String, u32)>,
 }
 
 impl NumberTexts {
@@ -135,6 +136,11 @@ impl NumberTexts {
         self.read() - self.lost()
     }
 
+    /// A value a number column would not send as written: a changed one first.
+    pub fn example(&self) -> Option<&(String, String, u32)> {
+        self.first_changed.as_ref().or(self.first_trailing.as_ref())
+    }
+
     fn count(&mut self, t: &str, decimal_comma: bool, row: u32) {
         let Some(written) = number_as_written(t, decimal_comma) else {
             return;
@@ -146,14 +152,16 @@ impl NumberTexts {
             }
             Written::Trailing { decimals, sent } => {
                 self.trailing += 1;
-                if self.example.is_none() {
-                    self.example = Some((crate::problem::clip(t, 40), sent, row));
+                if self.first_trailing.is_none() {
+                    self.first_trailing = Some((crate::problem::clip(t, 40), sent, row));
                 }
                 decimals
             }
             Written::Changed { sent } => {
                 self.changed += 1;
-                self.example = Some((crate::problem::clip(t, 40), sent, row));
+                if self.first_changed.is_none() {
+                    self.first_changed = Some((crate::problem::clip(t, 40), sent, row));
+                }
                 return;
             }
         };

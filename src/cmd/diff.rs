@@ -115,7 +115,7 @@ pub fn run(settings: &DiffSettings, global: &Global) -> anyhow::Result<Exit> {
         new: new.label.clone(),
     };
     let mut report: Box<dyn Report> = match settings.report {
-        DiffReport::Text => Box::new(TextReport::new(settings.limit, DIFF_WORDS)),
+        DiffReport::Text => Box::new(TextReport::new(settings.limit, DIFF_WORDS).with_names(settings.names.clone())),
         DiffReport::Json => Box::new(JsonReport::new()?),
     };
     let (counts, problems) = diff::compare(&mut old_side, open(&new)?, new.format, &mut *report)?;

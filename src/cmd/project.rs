@@ -237,7 +237,7 @@ pub fn write_report_files(
             crate::annotate::write(
                 &path,
                 &interface.spec,
-                interface.template.source.header_row,
+                &interface.template,
                 &ctx,
                 &mut read.outcome.problems,
             )?;

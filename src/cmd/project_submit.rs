@@ -217,6 +217,7 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
         };
         let settings = interface_settings(s, i);
         let prepared = Prepared {
+            names: target_names(s, &reader, i),
             path: body.file.path().to_owned(),
             format: body.format,
             elements: read.elements,
@@ -578,6 +579,7 @@ fn remake(s: &ProjectSubmit, reader: &Reader<'_>, step: &mut Step) -> anyhow::Re
         anyhow::bail!("the body of '{name}' was not made");
     };
     step.prepared = Prepared {
+        names: target_names(s, reader, step.index),
         path: body.file.path().to_owned(),
         format: body.format,
         elements: read.elements,
@@ -589,6 +591,23 @@ fn remake(s: &ProjectSubmit, reader: &Reader<'_>, step: &mut Step) -> anyhow::Re
         planned.rebody(&step.prepared)?;
     }
     Ok(())
+}
+
+/// The names of interface `i`'s relation targets: from its lookup files, and for relations to
+/// project interfaces the IDs read of their elements.
+fn target_names(s: &ProjectSubmit, reader: &Reader<'_>, i: usize) -> crate::lookup::TargetNames {
+    let template = &s.project.interfaces[i].template;
+    let mut names = template.target_names();
+    let known = reader.names.borrow();
+    for field in &template.fields {
+        if let crate::template::FieldKind::Relation(r) = &field.kind
+            && let Some(t) = r.interface
+            && let Some(lookup) = known.known(t)
+        {
+            names.add(&field.key, lookup);
+        }
+    }
+    names
 }
 
 /// Sends a step's current body through the submit flow; its lock and plan are used up, so a

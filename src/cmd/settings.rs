@@ -208,6 +208,8 @@ pub enum SubmitInput {
         report_file: Option<PathBuf>,
         /// Where the HTML report goes as well, if anywhere.
         html_report: Option<PathBuf>,
+        /// Names of relation targets, from the template's lookups when one was given.
+        names: crate::lookup::TargetNames,
     },
 }
 
@@ -230,6 +232,9 @@ pub struct DiffSettings {
     /// Elements shown per kind; 0 for all.
     pub limit: usize,
     pub report: DiffReport,
+    /// Names of relation targets from the template's lookups (bodies compared with
+    /// `--template` show them too).
+    pub names: crate::lookup::TargetNames,
 }
 
 pub fn diff(args: &DiffArgs) -> anyhow::Result<DiffSettings> {
@@ -267,6 +272,10 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<DiffSettings> {
         new,
         limit: args.limit,
         report: args.report,
+        names: template
+            .as_ref()
+            .map(crate::template::Template::target_names)
+            .unwrap_or_default(),
     })
 }
 
@@ -825,7 +834,7 @@ fn one_submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
         verbose: args.verbose,
     };
     let input = match (body_format, template) {
-        (Some(format), _) => {
+        (Some(format), template) => {
             if let Some(asked) = args.format.map(api_format).transpose()?
                 && asked != format
             {
@@ -847,6 +856,10 @@ fn one_submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
                 format,
                 report_file,
                 html_report,
+                names: template
+                    .as_ref()
+                    .map(crate::template::Template::target_names)
+                    .unwrap_or_default(),
             }
         }
         (None, Some(template)) => {

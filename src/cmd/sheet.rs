@@ -115,8 +115,7 @@ pub fn write_reports(
         &mut outcome.problems,
     )?;
     if let Some(path) = &settings.annotate {
-        let header_row = settings.template.source.header_row;
-        crate::annotate::write(path, &settings.spec, header_row, &ctx, &mut outcome.problems)?;
+        crate::annotate::write(path, &settings.spec, &settings.template, &ctx, &mut outcome.problems)?;
     }
     Ok(())
 }

@@ -26,6 +26,7 @@ pub fn run(settings: &SubmitSettings, global: &Global) -> anyhow::Result<Exit> {
             format,
             report_file,
             html_report,
+            names,
         } => {
             let started = std::time::Instant::now();
             let copy = bodyfile::private_copy(path)?;
@@ -40,7 +41,10 @@ pub fn run(settings: &SubmitSettings, global: &Global) -> anyhow::Result<Exit> {
             let checked = check_body_file(path, copy.file.path(), *format, &reports, global)?;
             _copy = copy;
             match checked {
-                Some(prepared) => prepared,
+                Some(prepared) => Prepared {
+                    names: names.clone(),
+                    ..prepared
+                },
                 None => return Ok(Exit::Problems),
             }
         }
@@ -102,6 +106,7 @@ fn check_body_file(
         format,
         elements: check.elements,
         ids: check.ids,
+        names: crate::lookup::TargetNames::default(),
     }))
 }
 
@@ -168,5 +173,6 @@ fn convert(
         format,
         elements: result.elements,
         ids: result.outcome.external_ids,
+        names: sheet.template.target_names(),
     }))
 }

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::compare::{ChangeSink, Changed, Counts, FieldChange, Listed};
 use crate::body::read::FieldValue;
+use crate::lookup::TargetNames;
 use crate::problem::clip;
 use crate::value::for_terminal;
 
@@ -77,11 +78,23 @@ pub fn show(value: Option<&FieldValue>) -> String {
 }
 
 fn list<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+    named_list(ids, |_| None)
+}
+
+/// Target IDs, each with its name when `name` knows it: `FO-5051 'Gemaal De Hoop', FO-5026`.
+fn named_list<'a, 'n>(ids: impl Iterator<Item = &'a str>, name: impl Fn(&str) -> Option<&'n str>) -> String {
     let ids: Vec<&str> = ids.collect();
     let mut text = ids
         .iter()
         .take(SHOWN_TARGETS)
-        .map(|id| clip(id, SHOWN_CHARS))
+        .map(|id| match name(id) {
+            Some(n) => format!(
+                "{} '{}'",
+                clip(id, SHOWN_CHARS),
+                clip(&n.replace(['\r', '\n'], " "), SHOWN_CHARS)
+            ),
+            None => clip(id, SHOWN_CHARS),
+        })
         .collect::<Vec<_>>()
         .join(", ");
     if ids.len() > SHOWN_TARGETS {
@@ -116,14 +129,21 @@ fn target_changes(change: &FieldChange) -> Option<(Vec<&str>, Vec<&str>)> {
 /// One changed field as a line: `Due date: '2027-03-01' -> '2027-04-01'`, or for a relation
 /// `Verified by: + VER-3; - VER-1`.
 pub fn show_change(change: &FieldChange) -> String {
+    show_change_named(change, &TargetNames::default())
+}
+
+/// [`show_change`] with the names of relation targets where `names` knows them:
+/// `Onderdeel van: + FO-5051 'Gemaal De Hoop'; - FO-5026 'Gemaal Oud'`.
+pub fn show_change_named(change: &FieldChange, names: &TargetNames) -> String {
     let name = change.name();
     if let Some((added, removed)) = target_changes(change) {
+        let named = |id: &str| names.name(&change.key, id);
         let mut parts = Vec::new();
         if !added.is_empty() {
-            parts.push(format!("+ {}", list(added.into_iter())));
+            parts.push(format!("+ {}", named_list(added.into_iter(), named)));
         }
         if !removed.is_empty() {
-            parts.push(format!("- {}", list(removed.into_iter())));
+            parts.push(format!("- {}", named_list(removed.into_iter(), named)));
         }
         return for_terminal(&format!("{name}: {}", parts.join("; "))).into_owned();
     }
@@ -148,6 +168,8 @@ fn element_line(id: &str, name: Option<&str>) -> String {
 pub struct TextReport {
     limit: usize,
     words: Words,
+    /// Names of relation targets, shown beside their IDs.
+    names: TargetNames,
     created: Vec<Listed>,
     deleted: Vec<Listed>,
     changed: Vec<Changed>,
@@ -159,11 +181,18 @@ impl TextReport {
         TextReport {
             limit,
             words,
+            names: TargetNames::default(),
             created: Vec::new(),
             deleted: Vec::new(),
             changed: Vec::new(),
             per_field: HashMap::new(),
         }
+    }
+
+    /// Shows the names of relation targets that `names` knows beside their IDs.
+    pub fn with_names(mut self, names: TargetNames) -> TextReport {
+        self.names = names;
+        self
     }
 
     fn room<T>(&self, list: &[T]) -> bool {
@@ -232,7 +261,7 @@ impl TextReport {
             for e in &self.changed {
                 writeln!(out, "  {}", element_line(&e.id, e.name.as_deref()))?;
                 for change in &e.fields {
-                    writeln!(out, "    {}", show_change(change))?;
+                    writeln!(out, "    {}", show_change_named(change, &self.names))?;
                 }
             }
             more(out, counts.changed, self.changed.len())?;

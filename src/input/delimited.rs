@@ -356,6 +356,7 @@ fn produce(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> 
         total: size,
         delimiter: Some((delimiter, detected)),
         encoding: Some(encoding.name()),
+        displays: None,
     })?;
 
     let counting = Counting::new(Cursor::new(prefix).chain(text));

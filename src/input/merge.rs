@@ -262,6 +262,11 @@ impl<'s, S: RowSink> Assembler<'s, S> {
         Ok(())
     }
 
+    /// The display style of the number or date cell just added in column `c` of the current row.
+    pub fn style(&mut self, c: u32, style: u32) {
+        self.row.set_style(c, style);
+    }
+
     fn damaged(&self, why: String) -> InputError {
         InputError::Workbook {
             path: self.path.clone(),

@@ -36,7 +36,7 @@ mod tests;
 pub use delimited::sniff_delimiter;
 pub use dispatch::read;
 pub use error::{DelimitedError, InputError, WorkbookError};
-pub use row::{Cell, NullSink, Row, RowSink, SheetInfo, Stopped, UNCALCULATED, UnclosedQuote};
+pub use row::{Cell, NullSink, NumberDisplay, Row, RowSink, SheetInfo, Stopped, UNCALCULATED, UnclosedQuote};
 
 /// The `.xlsx` tokenizer over a whole part (for the fuzz target and the benchmark).
 #[doc(hidden)]

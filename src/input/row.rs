@@ -15,6 +15,17 @@ pub struct SheetInfo {
     pub delimiter: Option<(u8, bool)>,
     /// Encoding used (delimited only).
     pub encoding: Option<&'static str>,
+    /// How number and date cells are shown, by cell style (`.xlsx` read by relsync's own
+    /// reader): for the annotated copy, which shows them the same way.
+    pub displays: Option<std::sync::Arc<[Option<NumberDisplay>]>>,
+}
+
+/// How a number or date cell is shown in Excel: a built-in format (`14`, the short date of
+/// the reader's language) or a format code (`dd-mm-yyyy`, `#,##0.00`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum NumberDisplay {
+    Builtin(u8),
+    Code(String),
 }
 
 impl SheetInfo {
@@ -111,6 +122,8 @@ pub struct Row {
     last_text: Option<(u32, u32)>,
     /// Columns whose value was filled in from a merged range (not its top-left cell).
     merged: Vec<u32>,
+    /// Number and date cells with a display format: (column, style), in column order.
+    styles: Vec<(u32, u32)>,
 }
 
 impl Row {
@@ -124,6 +137,18 @@ impl Row {
         self.text.clear();
         self.last_text = None;
         self.merged.clear();
+        self.styles.clear();
+    }
+
+    /// Notes the cell style of the number or date cell in `col` (set in column order).
+    pub fn set_style(&mut self, col: u32, style: u32) {
+        self.styles.push((col, style));
+    }
+
+    /// The cell style of the number or date cell in `col`, when the reader gave one.
+    pub fn style(&self, col: u32) -> Option<u32> {
+        let i = self.styles.binary_search_by_key(&col, |(c, _)| *c).ok()?;
+        Some(self.styles[i].1)
     }
 
     /// Notes that `col` holds the value of a merged range it is part of (not the top-left

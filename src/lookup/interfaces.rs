@@ -129,6 +129,11 @@ impl ProjectNames {
         }
     }
 
+    /// The IDs known of interface `i`'s elements (last read), for names beside IDs.
+    pub fn known(&self, i: usize) -> Option<Arc<Lookup>> {
+        self.targets.get(i)?.as_ref()?.known.clone()
+    }
+
     /// Interface `i`'s sheet is read whole (or `i` is no target).
     pub fn is_complete(&self, i: usize) -> bool {
         self.targets.get(i).and_then(Option::as_ref).is_none_or(|t| t.complete)

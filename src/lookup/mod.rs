@@ -56,7 +56,15 @@ pub struct Lookup {
     /// few of their IDs.
     pub nameless: u64,
     pub nameless_first: Vec<String>,
+    /// The file to read again for the other fields of ambiguous candidates, and how its
+    /// fields are named (only for a lookup read from the file it is named by).
+    source: Option<(PathBuf, Fields)>,
+    /// Those fields, read once when first asked for: per candidate ID, `key: value, ...`.
+    details: std::sync::OnceLock<std::collections::HashMap<String, String>>,
 }
+
+/// Candidates of ambiguous names whose other fields are kept for messages, at most.
+const DETAILED: usize = 20_000;
 
 /// Where one pair's texts are in [`Lookup::text`], and the next entry of its name and of its
 /// folded name.
@@ -178,6 +186,27 @@ pub const SHAPES: &str = "expected a providing interface's answer ({\"<Plural>\"
      name=\"...\"/></Plural>), or a CSV with 'name' and 'id' columns; set lookup_id / lookup_name in the template if \
      the fields are named otherwise";
 
+/// The names of relation targets, for people (`+ FO-5051 'Gemaal De Hoop'`): per relation
+/// (its escaped key), the lookup its targets are named with.
+#[derive(Clone, Default)]
+pub struct TargetNames {
+    by_key: Vec<(String, Arc<Lookup>)>,
+}
+
+impl TargetNames {
+    pub fn add(&mut self, key: &str, lookup: Arc<Lookup>) {
+        self.by_key.push((key.to_owned(), lookup));
+    }
+
+    /// The name of target `id` of the relation keyed `key`, when it is known.
+    pub fn name(&self, key: &str, id: &str) -> Option<&str> {
+        self.by_key
+            .iter()
+            .filter(|(k, _)| k == key)
+            .find_map(|(_, lookup)| lookup.name_of(id))
+    }
+}
+
 /// The largest lookup file read: names, IDs and folded names are addressed with 32-bit
 /// offsets.
 pub const MAX_FILE: u64 = u32::MAX as u64 / 4;
@@ -254,7 +283,45 @@ impl Lookup {
             why: e.why,
         })?;
         lookup.shrink();
+        if path == named {
+            lookup.source = Some((path.to_owned(), fields.clone()));
+        }
         Ok(lookup)
+    }
+
+    /// What tells the elements of one name apart, for an ambiguous candidate `id`: a few of
+    /// its other fields in the file (`Type: Pomp, Locatie: Noord`), when it has any. The file
+    /// is read again once, on the first question, for the first candidates of every ambiguous
+    /// name (at most [`DETAILED`] in all).
+    pub fn candidate_details(&self, id: &str) -> Option<&str> {
+        let details = self.details.get_or_init(|| {
+            let Some((path, fields)) = &self.source else {
+                return std::collections::HashMap::new();
+            };
+            let mut wanted: Vec<&str> = Vec::new();
+            for group in self.folds.iter().filter(|g| g.ids > 1) {
+                let mut at = group.first;
+                let mut n = 0;
+                while at != NONE && n < SHOWN_CANDIDATES && wanted.len() < DETAILED {
+                    let e = &self.entries[at as usize];
+                    wanted.push(self.at(e.id));
+                    at = e.next_fold;
+                    n += 1;
+                }
+            }
+            self.others_of_file(path, fields, &wanted)
+                .into_iter()
+                .map(|(id, others)| {
+                    let text = others
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    (id, text)
+                })
+                .collect()
+        });
+        details.get(id).map(String::as_str)
     }
 
     /// Reads the lookup file at `path` as the file `named` without keeping it: how many name/ID
@@ -541,10 +608,15 @@ impl Lookup {
     /// A few other fields of the elements with these IDs, read again from the file (only
     /// ambiguous targets ask, and they are few): per ID, `key: value` texts.
     pub fn others_of(&self, ids: &[&str], fields: &Fields) -> Vec<(String, Vec<(String, String)>)> {
-        let wanted: std::collections::HashSet<&str> = ids.iter().copied().collect();
+        self.others_of_file(&self.path, fields, ids)
+    }
+
+    fn others_of_file(&self, path: &Path, fields: &Fields, ids: &[&str]) -> Vec<(String, Vec<(String, String)>)> {
+        // Each wanted ID once, the first time the file has it with other fields.
+        let mut wanted: std::collections::HashSet<&str> = ids.iter().copied().collect();
         let mut found: Vec<(String, Vec<(String, String)>)> = Vec::new();
-        let _ = read(&self.path, &extension(&self.path), fields, true, &mut |pair| {
-            if wanted.contains(pair.id) && !found.iter().any(|(id, _)| id == pair.id) && !pair.others.is_empty() {
+        let _ = read(path, &extension(path), fields, true, &mut |pair| {
+            if !pair.others.is_empty() && wanted.remove(pair.id) {
                 found.push((pair.id.to_owned(), pair.others.to_vec()));
             }
         });

@@ -410,13 +410,21 @@ impl Mapper<'_> {
                     } else {
                         String::new()
                     };
+                    // Each candidate with what tells it apart: its other fields in the file.
+                    let candidates: Vec<String> = first
+                        .iter()
+                        .map(|id| match lookup.candidate_details(id) {
+                            Some(details) => format!("{id} ({})", quoted(details)),
+                            None => (*id).to_owned(),
+                        })
+                        .collect();
                     let msg = format!(
                         "'{}': '{}' names {} elements in {} ({}{more}); write the element ID of the one meant",
                         field.name,
                         quoted(token),
                         crate::problem::thousands(count as u64),
                         lookup.path.display(),
-                        first.join(", ")
+                        candidates.join(", ")
                     );
                     self.problem(Code::AmbiguousTarget, col, layout, Some(field), msg).value = Some(token.to_owned());
                     return;
@@ -471,8 +479,13 @@ impl Mapper<'_> {
             .find(hash, |&t| element.str(&element.targets[t as usize].id) == id)
             .is_some();
         if repeated {
+            // The ID with the name it has, where the cell names it otherwise.
+            let named = match relation.lookup.as_ref().and_then(|l| l.name_of(id)) {
+                Some(name) if name != id => format!(" ('{}')", quoted(name)),
+                _ => String::new(),
+            };
             let msg = format!(
-                "'{}': target '{}' is listed more than once; it is sent once",
+                "'{}': target '{}'{named} is listed more than once; it is sent once",
                 field.name,
                 quoted(id)
             );

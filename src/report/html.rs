@@ -59,6 +59,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .sev.warning { background: #fff3d6; color: #8a5a00; }
 td.code { white-space: nowrap; }
 .cell { font-family: ui-monospace, Consolas, Menlo, monospace; white-space: nowrap; }
+.id { white-space: nowrap; }
 .value { font-family: ui-monospace, Consolas, Menlo, monospace; max-width: 28em; overflow-wrap: anywhere; white-space: pre-wrap; }
 .filters { display: flex; gap: 10px; flex-wrap: wrap; align-items: center; margin: 8px 0; }
 .filters select, .filters input { font: inherit; padding: 3px 6px; }
@@ -322,6 +323,32 @@ fn list(out: &mut dyn Write, counts: &Counts, rows: &str, listed: usize, total: 
     writeln!(out, "</tbody></table>")
 }
 
+/// [`escape`], with every word that holds a hyphen between letters or digits (`FO-5186`,
+/// `REQ-001`, `2027-03-01`, `Objecten!C17`) kept on one line: a browser breaks lines at a
+/// hyphen, which splits an ID in two.
+pub fn escape_keeping_ids(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let is_word = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '!' | '$' | '/' | ':');
+    let mut rest = text;
+    while !rest.is_empty() {
+        let start = rest.find(is_word).unwrap_or(rest.len());
+        out.push_str(&escape(&rest[..start]));
+        rest = &rest[start..];
+        let end = rest.find(|c: char| !is_word(c)).unwrap_or(rest.len());
+        let word = &rest[..end];
+        let bytes = word.as_bytes();
+        let joined = (1..bytes.len().saturating_sub(1))
+            .any(|i| bytes[i] == b'-' && bytes[i - 1].is_ascii_alphanumeric() && bytes[i + 1].is_ascii_alphanumeric());
+        if joined && word.chars().count() <= 60 {
+            let _ = write!(out, "<span class=\"id\">{}</span>", escape(word));
+        } else {
+            out.push_str(&escape(word));
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
 /// One problem as a table row.
 fn row(rows: &mut String, ctx: &Context<'_>, p: &Problem, index: usize) {
     let sev = p.severity().as_str();
@@ -335,8 +362,8 @@ fn row(rows: &mut String, ctx: &Context<'_>, p: &Problem, index: usize) {
         code = p.code,
         col = escape(&column),
         cell = escape(&location(p, ctx)),
-        value = escape(p.value.as_deref().unwrap_or("")),
-        message = escape(&p.message),
+        value = escape_keeping_ids(p.value.as_deref().unwrap_or("")),
+        message = escape_keeping_ids(&p.message),
     );
 }
 
@@ -351,5 +378,19 @@ mod tests {
             "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
         );
         assert_eq!(escape("a\u{1}b\nc"), "a\u{FFFD}b\nc");
+    }
+
+    #[test]
+    fn ids_stay_on_one_line() {
+        assert_eq!(
+            escape_keeping_ids("'Onderdeel van': 'FO-5186' <is> not here, nor A-B-"),
+            "&#39;Onderdeel van&#39;: &#39;<span class=\"id\">FO-5186</span>&#39; &lt;is&gt; not here, nor \
+             <span class=\"id\">A-B-</span>"
+        );
+        assert_eq!(
+            escape_keeping_ids("no - hyphen-word"),
+            "no - <span class=\"id\">hyphen-word</span>"
+        );
+        assert_eq!(escape_keeping_ids("x<y-z>"), "x&lt;<span class=\"id\">y-z</span>&gt;");
     }
 }

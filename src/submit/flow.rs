@@ -81,7 +81,7 @@ pub fn plan(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Planned>
     let kept = match (&settings.endpoint, &last) {
         (Some(endpoint), Some(receipt)) => match store.kept_body(endpoint, receipt) {
             Some(kept) => match guard::changes(&kept, receipt, prepared) {
-                Ok(changes) => Kept::Changes(changes),
+                Ok(changes) => Kept::Changes(Box::new(changes)),
                 Err(e) => {
                     let why = format!("{e:#}");
                     crate::errln!(

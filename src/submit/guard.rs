@@ -51,7 +51,7 @@ pub struct Changes {
 /// What the body kept from the last submit can tell.
 pub enum Kept {
     /// The changes field by field.
-    Changes(Changes),
+    Changes(Box<Changes>),
     /// No body was kept (a receipt from an older relsync, or one that could not be kept).
     None,
     /// A body is kept but cannot be used, and why.
@@ -71,7 +71,7 @@ pub fn changes(kept: &KeptBody, receipt: &Receipt, prepared: &Prepared) -> anyho
         );
     }
     let file = std::fs::File::open(&prepared.path).context("reading the body")?;
-    let mut report = TextReport::new(LIST_DELETED, SUBMIT_WORDS);
+    let mut report = TextReport::new(LIST_DELETED, SUBMIT_WORDS).with_names(prepared.names.clone());
     let (counts, _) = diff::compare(
         &mut old,
         std::io::BufReader::with_capacity(256 * 1024, file),

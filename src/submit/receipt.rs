@@ -266,6 +266,17 @@ impl Store {
     /// sends. Released when the returned value is dropped (or the run is interrupted).
     pub fn lock(&self, endpoint: &str) -> anyhow::Result<Lock> {
         let path = self.in_flight_path(endpoint).with_extension("lock");
+        // Folders this submit makes, to be removed again if nothing is kept in them (a body
+        // refused with 400 leaves the state directory as it found it).
+        let fresh: Vec<PathBuf> = [
+            self.endpoint_dir(endpoint),
+            self.dir.join("receipts"),
+            self.dir.join("in-flight"),
+            self.dir.clone(),
+        ]
+        .into_iter()
+        .filter(|d| std::fs::symlink_metadata(d).is_err())
+        .collect();
         if let Some(dir) = path.parent() {
             private_dir(&self.dir, dir)?;
         }
@@ -323,6 +334,7 @@ impl Store {
         );
         Ok(Lock {
             path,
+            fresh,
             _registered: registered,
         })
     }
@@ -440,12 +452,24 @@ fn private_file(path: &Path) {
 /// A submit's hold on its endpoint (a lock file), released when dropped.
 pub struct Lock {
     path: PathBuf,
+    /// Folders that did not exist before this submit, deepest first.
+    fresh: Vec<PathBuf>,
     _registered: crate::output::Registered,
 }
 
 impl Drop for Lock {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
+        // When this submit kept nothing (no receipt: its endpoint's folder, made for it, is
+        // empty), the folders it made go too; otherwise they stay as they are.
+        if let Some((endpoint, rest)) = self.fresh.split_first()
+            && endpoint.ends_with(self.path.file_stem().unwrap_or_default())
+            && std::fs::remove_dir(endpoint).is_ok()
+        {
+            for dir in rest {
+                let _ = std::fs::remove_dir(dir);
+            }
+        }
     }
 }
 

@@ -34,6 +34,8 @@ pub struct Prepared {
     pub format: BodyFormat,
     pub elements: u64,
     pub ids: Vec<String>,
+    /// Names of relation targets, shown beside their IDs in the plan.
+    pub names: crate::lookup::TargetNames,
 }
 
 /// Checked settings for one submit.

@@ -214,6 +214,22 @@ pub enum TargetTypes {
     ByPrefix(Vec<(String, String)>),
 }
 
+impl Template {
+    /// The names of its relations' targets, from their lookup files (project interfaces are
+    /// added by the project's run), for showing beside IDs.
+    pub fn target_names(&self) -> crate::lookup::TargetNames {
+        let mut names = crate::lookup::TargetNames::default();
+        for field in &self.fields {
+            if let FieldKind::Relation(r) = &field.kind
+                && let Some(lookup) = &r.lookup
+            {
+                names.add(&field.key, std::sync::Arc::clone(lookup));
+            }
+        }
+        names
+    }
+}
+
 impl Field {
     pub fn is_internal(&self) -> bool {
         self.ownership == Ownership::Internal

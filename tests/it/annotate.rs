@@ -268,3 +268,175 @@ fn the_copy_is_never_written_over_an_input_or_as_another_format() {
         run.stderr
     );
 }
+
+impl Annotated {
+    /// The `xf` of a cell of sheet `n` in `cellXfs`.
+    fn xf<'a>(&self, styles: &'a roxmltree::Document<'a>, n: usize, cell: &str) -> Option<roxmltree::Node<'a, 'a>> {
+        let sheet = self.doc(&format!("xl/worksheets/sheet{n}.xml"));
+        let style: usize = sheet
+            .descendants()
+            .find(|c| c.has_tag_name("c") && c.attribute("r") == Some(cell))?
+            .attribute("s")
+            .unwrap_or("0")
+            .parse()
+            .ok()?;
+        styles
+            .descendants()
+            .find(|n| n.has_tag_name("cellXfs"))?
+            .children()
+            .filter(|n| n.has_tag_name("xf"))
+            .nth(style)
+    }
+
+    /// The number format code of a cell of sheet `n` (`None` for General).
+    fn number_format(&self, n: usize, cell: &str) -> Option<String> {
+        let styles = self.doc("xl/styles.xml");
+        let id: u32 = self.xf(&styles, n, cell)?.attribute("numFmtId")?.parse().ok()?;
+        if id == 0 {
+            return None;
+        }
+        styles
+            .descendants()
+            .find(|f| f.has_tag_name("numFmt") && f.attribute("numFmtId") == Some(&id.to_string()))
+            .and_then(|f| f.attribute("formatCode").map(str::to_owned))
+            .or(Some(format!("builtin {id}")))
+    }
+
+    fn wraps(&self, n: usize, cell: &str) -> bool {
+        let styles = self.doc("xl/styles.xml");
+        self.xf(&styles, n, cell)
+            .and_then(|xf| xf.children().find(|c| c.has_tag_name("alignment")))
+            .and_then(|a| a.attribute("wrapText"))
+            == Some("1")
+    }
+
+    /// The height of row `r` of sheet `n`, when it is set.
+    fn row_height(&self, n: usize, r: u32) -> Option<f64> {
+        self.doc(&format!("xl/worksheets/sheet{n}.xml"))
+            .descendants()
+            .find(|e| e.has_tag_name("row") && e.attribute("r") == Some(&r.to_string()))?
+            .attribute("ht")?
+            .parse()
+            .ok()
+    }
+
+    /// The raw value of a cell of sheet `n` and its type attribute.
+    fn raw(&self, n: usize, cell: &str) -> (Option<String>, Option<String>) {
+        let sheet = self.doc(&format!("xl/worksheets/sheet{n}.xml"));
+        let c = sheet
+            .descendants()
+            .find(|c| c.has_tag_name("c") && c.attribute("r") == Some(cell))
+            .unwrap_or_else(|| panic!("no cell {cell}"));
+        let text: String = c
+            .descendants()
+            .filter(|t| t.is_text())
+            .filter_map(|t| t.text())
+            .collect();
+        (Some(text), c.attribute("t").map(str::to_owned))
+    }
+}
+
+/// The annotated copy as people open and print it: line breaks wrap in a row tall enough for
+/// them, the export's number and date formats are kept, the header row is printed on every
+/// page, and the Problems sheet is one page wide with its long texts wrapped.
+#[test]
+fn the_copy_keeps_formats_wraps_and_prints_its_header() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let dir = Dir::new();
+    let mut wb = Workbook::new();
+    let date = Format::new().set_num_format("dd-mm-yyyy");
+    let money = Format::new().set_num_format("#,##0.00");
+    let ws = wb.add_worksheet();
+    ws.set_name("Objecten").unwrap();
+    for (c, h) in ["ID", "Omschrijving", "Datum", "Kosten", "Aantal"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=6u32 {
+        ws.write_string(r, 0, format!("OBJ-{r}")).unwrap();
+        let text = if r == 2 {
+            "Regel een\nRegel twee\nRegel drie".to_owned()
+        } else {
+            format!("Object {r}")
+        };
+        ws.write_string(r, 1, text).unwrap();
+        let d = ExcelDateTime::from_ymd(2024, 1, r as u8).unwrap();
+        ws.write_datetime_with_format(r, 2, d, &date).unwrap();
+        ws.write_number_with_format(r, 3, 1234.5 * f64::from(r), &money)
+            .unwrap();
+        if r == 4 {
+            ws.write_string(r, 4, "veel").unwrap();
+        } else {
+            ws.write_number(r, 4, f64::from(r)).unwrap();
+        }
+    }
+    wb.save(dir.path("exp.xlsx")).unwrap();
+    dir.write(
+        "t.toml",
+        "[target]\ntype = \"O\"\nplural = \"Os\"\n[external_id]\ncolumn = \"ID\"\n\
+         [[property]]\nname = \"Omschrijving\"\ncolumn = \"Omschrijving\"\ntype = \"text\"\n\
+         [[property]]\nname = \"Datum\"\ncolumn = \"Datum\"\ntype = \"date\"\n\
+         [[property]]\nname = \"Kosten\"\ncolumn = \"Kosten\"\ntype = \"number\"\n\
+         [[property]]\nname = \"Aantal\"\ncolumn = \"Aantal\"\ntype = \"number\"\n",
+    );
+    let run = dir.run(&["check", "exp.xlsx", "-t", "t.toml", "--annotate", "a.xlsx"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let book = Annotated::open(&dir.path("a.xlsx"));
+    // Line breaks: wrapped, the row three lines tall.
+    assert!(book.wraps(2, "B3"));
+    assert!(!book.wraps(2, "B4"));
+    assert_eq!(book.row_height(2, 3), Some(45.0));
+    assert_eq!(book.row_height(2, 4), None);
+    // The export's formats: dates as dd-mm-yyyy, amounts with two decimals.
+    assert_eq!(book.number_format(2, "C2").as_deref(), Some("dd-mm-yyyy"));
+    assert_eq!(book.number_format(2, "D2").as_deref(), Some("#,##0.00"));
+    assert_eq!(book.number_format(2, "E2"), None);
+    // Printing: the header row on every page; the Problems sheet one page wide, wrapping.
+    let workbook = &book.parts["xl/workbook.xml"];
+    assert!(
+        workbook.contains("_xlnm.Print_Titles") && workbook.contains("Objecten!$1:$1"),
+        "{workbook}"
+    );
+    assert_eq!(book.attribute_of(1, "pageSetUpPr", "fitToPage").as_deref(), Some("1"));
+    let problems = book.doc("xl/worksheets/sheet1.xml");
+    let message_cell = problems
+        .descendants()
+        .filter(|c| c.has_tag_name("c"))
+        .filter_map(|c| c.attribute("r"))
+        .rfind(|r| r.starts_with('F'))
+        .unwrap()
+        .to_owned();
+    assert!(book.wraps(1, &message_cell), "{message_cell}");
+}
+
+/// A CSV's copy holds values as the template reads them: numbers as numbers, dates as date
+/// cells (shown as the template's format); cells with problems keep the text found.
+#[test]
+fn a_csv_copy_holds_typed_values() {
+    let dir = Dir::new();
+    dir.write(
+        "e.csv",
+        "ID;Datum;Kosten;Tekst\nA;04-05-2011;1.234,5;x\nB;31-02-2011;12,0;y\nC;2011-05-05;abc;z\n",
+    );
+    dir.write(
+        "c.toml",
+        "[target]\ntype = \"O\"\nplural = \"Os\"\n[source]\ndecimal_comma = true\ndate_formats = [\"dd-mm-yyyy\"]\n\
+         [external_id]\ncolumn = \"ID\"\n[[property]]\nname = \"Datum\"\ncolumn = \"Datum\"\ntype = \"date\"\n\
+         [[property]]\nname = \"Kosten\"\ncolumn = \"Kosten\"\ntype = \"number\"\n\
+         [[property]]\nname = \"Tekst\"\ncolumn = \"Tekst\"\ntype = \"text\"\n",
+    );
+    let run = dir.run(&["check", "e.csv", "-t", "c.toml", "--annotate", "c.xlsx"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let book = Annotated::open(&dir.path("c.xlsx"));
+    // 2011-05-04 is serial 40667; 1.234,5 is 1234.5.
+    assert_eq!(book.raw(2, "B2"), (Some("40667".into()), None));
+    assert_eq!(book.number_format(2, "B2").as_deref(), Some("dd-mm-yyyy"));
+    assert_eq!(book.raw(2, "C2"), (Some("1234.5".into()), None));
+    assert_eq!(book.raw(2, "B4").0.as_deref(), Some("40668"));
+    assert_eq!(book.number_format(2, "B4").as_deref(), Some("yyyy-mm-dd"));
+    // Problems keep their text: the impossible date, the word in a number column.
+    let (text, kind) = book.raw(2, "B3");
+    assert_eq!((text.as_deref(), kind.is_some()), (Some("31-02-2011"), true));
+    let (text, kind) = book.raw(2, "C4");
+    assert_eq!((text.as_deref(), kind.is_some()), (Some("abc"), true));
+    assert!(book.raw(2, "D2").1.is_some(), "text stays text");
+}

@@ -25,4 +25,5 @@ mod submit;
 mod support;
 mod template;
 mod values;
+mod walk;
 mod workspace;

@@ -125,7 +125,7 @@ fn in_part(part: &str) -> impl Fn(super::ooxml::XmlError) -> PackageError + '_ {
 /// Reads the sheet `plan` names into `sink`.
 pub fn read(path: &Path, plan: &Plan, limits: Limits, sink: &mut impl RowSink) -> Result<(), GaveUp> {
     // Styles first (small), on this thread; the rest on helpers.
-    let formats = match &plan.styles {
+    let styles = match &plan.styles {
         None => Vec::new(),
         Some(part_name) => {
             let mut zip = package::open_zip(path).map_err(GaveUp::Early)?;
@@ -134,6 +134,8 @@ pub fn read(path: &Path, plan: &Plan, limits: Limits, sink: &mut impl RowSink) -
                 .map_err(GaveUp::Early)?
         }
     };
+    let (formats, displays): (Vec<_>, Vec<_>) = styles.into_iter().unzip();
+    let displays: std::sync::Arc<[Option<crate::input::NumberDisplay>]> = displays.into();
     let thread_failed = |e: std::io::Error| {
         GaveUp::Failed(InputError::ReaderFailed {
             path: path.to_owned(),
@@ -225,7 +227,10 @@ pub fn read(path: &Path, plan: &Plan, limits: Limits, sink: &mut impl RowSink) -
             }
         };
 
-        let info = SheetInfo::workbook(&plan.sheet, total);
+        let info = SheetInfo {
+            displays: Some(std::sync::Arc::clone(&displays)),
+            ..SheetInfo::workbook(&plan.sheet, total)
+        };
         if sink.start(info).is_err() {
             drop(rx);
             let _ = producer.join();
@@ -254,7 +259,7 @@ pub fn read(path: &Path, plan: &Plan, limits: Limits, sink: &mut impl RowSink) -
                     Err(_) => break, // the producer is done
                 },
             };
-            if let Err(e) = convert_batch(&batch, &sst, &formats, plan.date1904, &mut rows) {
+            if let Err(e) = convert_batch(&batch, &sst, (&formats, &displays), plan.date1904, &mut rows) {
                 outcome = Err(match e {
                     BatchError::Failed(e) => GaveUp::Failed(e),
                     // A value no reader can take (calamine refuses it too, or reads a wrong
@@ -328,7 +333,11 @@ mod tests {
         let scanned = scan_sheet(bytes, &tx, &back_rx);
         drop(tx);
         let strings = read_shared_strings(SST).unwrap();
-        let formats = read_styles(STYLES).unwrap();
+        let (formats, displays): (Vec<_>, Vec<_>) = read_styles(STYLES).unwrap().into_iter().unzip();
+        assert_eq!(
+            displays,
+            [None, Some(crate::input::NumberDisplay::Code("dd-mm-yyyy".into()))]
+        );
         let mut cells = Vec::new();
         for message in rx {
             if let Message::Cells(batch) = message {

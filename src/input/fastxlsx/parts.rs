@@ -3,6 +3,8 @@
 
 use std::io::Read;
 
+use crate::input::NumberDisplay;
+
 use super::super::ooxml::{
     Token, Tokenizer, XmlError, attribute, attribute_text, push_cdata, push_text, unescape_excel,
 };
@@ -61,8 +63,9 @@ pub(super) fn builtin_format(id: &str) -> NumberFormat {
     }
 }
 
-/// The number format of every cell style (`cellXfs`), by style index.
-pub(super) fn read_styles(r: impl Read) -> Result<Vec<NumberFormat>, XmlError> {
+/// The number format of every cell style (`cellXfs`), by style index: its kind, and how it
+/// shows numbers (`None` for General).
+pub(super) fn read_styles(r: impl Read) -> Result<Vec<(NumberFormat, Option<NumberDisplay>)>, XmlError> {
     let mut custom: Vec<(String, String)> = Vec::new();
     let mut formats = Vec::new();
     let mut in_cell_xfs = false;
@@ -86,10 +89,20 @@ pub(super) fn read_styles(r: impl Read) -> Result<Vec<NumberFormat>, XmlError> {
             Token::End { name: b"cellXfs" } => in_cell_xfs = false,
             Token::Start { name: b"xf", attrs, .. } if in_cell_xfs => {
                 let format = match attribute_text(attrs, b"numFmtId") {
-                    None => NumberFormat::Other,
+                    None => (NumberFormat::Other, None),
                     Some(id) => match custom.iter().rev().find(|(i, _)| *i == id) {
-                        Some((_, code)) => detect_custom_number_format(code),
-                        None => builtin_format(&id),
+                        Some((_, code)) => (
+                            detect_custom_number_format(code),
+                            // A format code is short; a long one is damage, and shown as General.
+                            (code.len() <= 255).then(|| NumberDisplay::Code(code.clone())),
+                        ),
+                        None => (
+                            builtin_format(&id),
+                            id.parse::<u8>()
+                                .ok()
+                                .filter(|n| (1..=49).contains(n))
+                                .map(NumberDisplay::Builtin),
+                        ),
                     },
                 };
                 formats.push(format);

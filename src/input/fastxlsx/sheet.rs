@@ -440,7 +440,7 @@ pub(super) enum BatchError {
 pub(super) fn convert_batch<S: RowSink>(
     batch: &Batch,
     sst: &SharedStrings,
-    formats: &[NumberFormat],
+    (formats, displays): (&[NumberFormat], &[Option<crate::input::NumberDisplay>]),
     date1904: bool,
     rows: &mut Assembler<'_, S>,
 ) -> Result<(), BatchError> {
@@ -457,7 +457,18 @@ pub(super) fn convert_batch<S: RowSink>(
             }
             (_, c) => c,
         };
+        let shown = matches!(
+            cell,
+            Cell::Number(_) | Cell::DateTime(_) | Cell::Time(_) | Cell::Duration(_)
+        );
         rows.cell(raw.row, raw.col, cell).map_err(BatchError::Failed)?;
+        // How a number or date is shown, for the annotated copy.
+        if shown
+            && let Some(style) = raw.style
+            && displays.get(style as usize).is_some_and(Option::is_some)
+        {
+            rows.style(raw.col, style);
+        }
     }
     Ok(())
 }
