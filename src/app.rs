@@ -80,6 +80,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Template(TemplateCommand::Init(args)) => cmd::template::init(&settings::template_init(&args)?),
         Command::FetchLookup(args) => cmd::fetch::run(&settings::fetch_lookup(&args)?),
         Command::Diff(args) => cmd::diff::run(&settings::diff(&args)?, &global),
+        Command::Serve(args) => crate::serve::run(settings::serve(&args)?),
         Command::Completions(args) => cmd::docs::completions(args.shell),
         Command::Man => cmd::docs::man(),
     }

@@ -92,6 +92,10 @@ pub enum Command {
     #[command(after_long_help = DIFF_HELP)]
     Diff(DiffArgs),
 
+    /// Check, preview and send exports from a page in the browser, on this computer only
+    #[command(after_long_help = SERVE_HELP)]
+    Serve(ServeArgs),
+
     /// Print a shell completion script for relsync to standard output
     #[command(after_long_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
@@ -197,6 +201,73 @@ Exit codes:
   0  the answer was saved
   2  the command could not run: bad arguments, no credentials, the file cannot be written
   3  the request failed: network, authentication, or an error status from Relatics";
+
+const SERVE_HELP: &str = "\
+Examples:
+  relsync serve -t templates/requirements.toml --open      # one interface
+  relsync serve samples/project/relsync.toml --open        # every interface of a project
+  relsync serve -t t.toml --endpoint https://acme.relatics.com/api/v1/workspaces/<uuid>/interfaces/synchronizing/eisen
+
+The page runs on 127.0.0.1 only, at an address with a secret made for this run (printed, and
+opened with --open): choose the interface, drop the export, see its problems (with the annotated
+workbook, the JSON report and the body to download), what a submit would change, and send it;
+deletions must be confirmed on the page. Credentials come from where submit takes them
+(RELATICS_TOKEN, --token-file, RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET with a token URL);
+the page never sees them. Ctrl+C stops the server and removes every upload.
+
+Exit codes:
+  0  stopped normally
+  2  the server could not start: a port in use, a template or project file that cannot be used";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// A project file (relsync.toml): the page offers its interfaces, checked and sent as a
+    /// project
+    #[arg(value_name = "PROJECT")]
+    pub project: Option<PathBuf>,
+
+    /// The column template of the one interface the page offers
+    #[arg(short, long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+
+    /// The synchronizing interface URL, with --template [default: RELATICS_ENDPOINT, else
+    /// target.endpoint]
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    /// The port on 127.0.0.1 [default: a free one]
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+
+    /// Open the page in the default browser
+    #[arg(long)]
+    pub open: bool,
+
+    /// The largest export the page takes, e.g. "1 GiB" or "200 MB"
+    #[arg(long, value_name = "SIZE", default_value = "1 GiB")]
+    pub max_upload: String,
+
+    /// Where receipts of earlier submits are kept, as for submit [default: as for submit]
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// Time limit for each request to Relatics, in seconds (1 to 3600)
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+
+    /// Retries after a connection failure, timeout, 429, 502, 503 or 504, at most 10
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+
+    /// Read the access token from FILE instead of RELATICS_TOKEN
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+
+    /// OAuth2 token endpoint for client credentials [default: RELATICS_TOKEN_URL, else
+    /// target.token_url]
+    #[arg(long, value_name = "URL")]
+    pub token_url: Option<String>,
+}
 
 #[derive(Debug, Args)]
 pub struct FetchArgs {

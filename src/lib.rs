@@ -67,6 +67,7 @@ pub mod problem;
 pub mod progress;
 pub mod project;
 pub mod report;
+pub mod serve;
 pub mod small;
 pub mod submit;
 pub mod suggest;

@@ -67,7 +67,10 @@ pub fn clean_up_on_interrupt() {
     let _ = ctrlc::set_handler(|| {
         let paths = TEMPORARIES.lock().unwrap_or_else(|e| e.into_inner());
         for path in paths.iter() {
-            let _ = std::fs::remove_file(path);
+            // A registered folder (`relsync serve`'s uploads) goes with what is in it.
+            if std::fs::remove_file(path).is_err() && path.is_dir() {
+                let _ = std::fs::remove_dir_all(path);
+            }
         }
         let note = INTERRUPT_NOTE.lock().unwrap_or_else(|e| e.into_inner()).clone();
         // Not eprintln!, which panics (and so never exits) when stderr is gone: a closed

@@ -13,6 +13,18 @@ pub struct Progress {
     enabled: bool,
     bar: Option<ProgressBar>,
     bytes: bool,
+    /// Counts for another thread to read (the page of `relsync serve`).
+    shared: Option<std::sync::Arc<Counts>>,
+}
+
+/// How far a run is, for another thread to show.
+#[derive(Debug, Default)]
+pub struct Counts {
+    /// Data rows processed.
+    pub rows: std::sync::atomic::AtomicU64,
+    /// Rows (workbooks) or bytes (delimited) read, of `total` when the sheet says.
+    pub position: std::sync::atomic::AtomicU64,
+    pub total: std::sync::atomic::AtomicU64,
 }
 
 impl Progress {
@@ -22,6 +34,7 @@ impl Progress {
             enabled: wanted && std::io::stderr().is_terminal(),
             bar: None,
             bytes: false,
+            shared: None,
         }
     }
 
@@ -31,10 +44,24 @@ impl Progress {
             enabled: false,
             bar: None,
             bytes: false,
+            shared: None,
+        }
+    }
+
+    /// No bar; the counts go to `counts` instead.
+    pub fn shared(counts: std::sync::Arc<Counts>) -> Progress {
+        Progress {
+            shared: Some(counts),
+            ..Progress::off()
         }
     }
 
     pub fn start(&mut self, info: &SheetInfo) {
+        if let Some(counts) = &self.shared {
+            counts
+                .total
+                .store(info.total.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+        }
         if !self.enabled {
             return;
         }
@@ -57,6 +84,10 @@ impl Progress {
 
     /// `position`: rows (workbooks) or bytes (delimited) read; `rows`: data rows processed.
     pub fn update(&self, position: u64, rows: u64) {
+        if let Some(counts) = &self.shared {
+            counts.position.store(position, std::sync::atomic::Ordering::Relaxed);
+            counts.rows.store(rows, std::sync::atomic::Ordering::Relaxed);
+        }
         let Some(bar) = &self.bar else { return };
         bar.set_position(position);
         let seconds = bar.elapsed().as_secs_f64().max(0.001);

@@ -1030,3 +1030,139 @@ pub fn fetch_lookup(args: &FetchArgs) -> anyhow::Result<FetchSettings> {
         verbose: args.verbose,
     })
 }
+
+/// `relsync serve`.
+pub struct ServeSettings {
+    pub mode: ServeMode,
+    /// 0: a free port.
+    pub port: u16,
+    pub open: bool,
+    pub max_upload: u64,
+    /// What every submit from the page shares; its input, endpoint and consent are each
+    /// upload's.
+    pub send: submit::Settings,
+    /// The options a project's runs of relsync are given (state directory, network).
+    pub passthrough: Vec<String>,
+}
+
+/// What the page offers.
+pub enum ServeMode {
+    /// One interface: its template, and the endpoint its submits go to (none: preview only).
+    Template {
+        template: Box<Template>,
+        path: PathBuf,
+        endpoint: Option<String>,
+    },
+    /// Every interface of a project, checked and sent as `check` and `submit` of the project
+    /// file do.
+    Project { path: PathBuf, project: Box<Project> },
+}
+
+pub fn serve(args: &crate::cli::ServeArgs) -> anyhow::Result<ServeSettings> {
+    let max_upload = template::parse_size(&args.max_upload).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--max-upload '{}' is not a size; write it as \"1 GiB\" or \"200 MB\"",
+            args.max_upload
+        )
+    })?;
+    let state_dir = match &args.state_dir {
+        Some(dir) => dir.clone(),
+        None => submit::default_state_dir()?,
+    };
+    let given = CredentialArgs {
+        token_file: args.token_file.as_deref(),
+        token_url: args.token_url.as_deref(),
+    };
+    let (mode, credentials) = match (&args.project, &args.template) {
+        (Some(_), Some(_)) => bail!("give a project file or --template, not both"),
+        (None, None) => bail!(
+            "give the template of the interface (relsync serve -t TEMPLATE) or a project file (relsync serve \
+             relsync.toml)"
+        ),
+        (Some(path), None) => {
+            if args.endpoint.is_some() {
+                bail!("--endpoint applies to one template; a project file names each interface's endpoint");
+            }
+            let project = crate::project::load(path)?;
+            // The runs check the credentials themselves; a problem with them shows on the page.
+            (
+                ServeMode::Project {
+                    path: path.clone(),
+                    project: Box::new(project),
+                },
+                Ok(None),
+            )
+        }
+        (None, Some(path)) => {
+            let template = load_template(path)?;
+            let endpoint = match (args.endpoint.clone(), env("RELATICS_ENDPOINT")) {
+                (Some(e), _) | (None, Some(e)) => Some(submit::trust::check_url(&e, "endpoint")?),
+                (None, None) => match template.target.endpoint.as_deref() {
+                    Some(e) => {
+                        let url = submit::trust::check_url(e, "endpoint")?;
+                        submit::trust::ensure_template_may_name(
+                            &url,
+                            path,
+                            "target.endpoint",
+                            "--endpoint",
+                            "RELATICS_ENDPOINT",
+                        )?;
+                        Some(url)
+                    }
+                    None => None,
+                },
+            };
+            // Missing or unusable credentials: the page checks and previews, and says why it
+            // cannot send.
+            let credentials = credentials(&given, Some(&template), path).map_err(|e| e.to_string());
+            (
+                ServeMode::Template {
+                    template: Box::new(template),
+                    path: path.clone(),
+                    endpoint: endpoint.map(String::from),
+                },
+                credentials,
+            )
+        }
+    };
+    let mut passthrough = vec![
+        "--state-dir".to_owned(),
+        state_dir.display().to_string(),
+        "--timeout".to_owned(),
+        args.timeout.to_string(),
+        "--retries".to_owned(),
+        args.retries.to_string(),
+    ];
+    if let Some(file) = &args.token_file {
+        passthrough.extend(["--token-file".to_owned(), file.display().to_string()]);
+    }
+    if let Some(url) = &args.token_url {
+        passthrough.extend(["--token-url".to_owned(), url.clone()]);
+    }
+    let send = submit::Settings {
+        input: PathBuf::new(),
+        endpoint: None,
+        dry_run: false,
+        allow_deletions: false,
+        allow_empty: false,
+        state_dir,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        retries: args.retries,
+        accept: crate::body::BodyFormat::Json,
+        credentials_problem: match &credentials {
+            Ok(Some(_)) => None,
+            Ok(None) => Some(NO_CREDENTIALS.to_owned()),
+            Err(why) => Some(why.clone()),
+        },
+        credentials: credentials.ok().flatten(),
+        verbose: false,
+    };
+    Ok(ServeSettings {
+        mode,
+        port: args.port.unwrap_or(0),
+        open: args.open,
+        max_upload,
+        send,
+        passthrough,
+    })
+}

@@ -56,6 +56,17 @@ fn open(path: &Path, format: InputFormat) -> Result<Sheets<BufReader<File>>, Inp
     }
 }
 
+/// The sheets of a workbook calamine reads, in workbook order.
+pub fn sheet_names(path: &Path, format: InputFormat) -> Result<Vec<String>, InputError> {
+    match crate::panics::quietly(|| open(path, format).map(|w| w.sheet_names())) {
+        Ok(names) => names,
+        Err(why) => Err(InputError::ReaderFailed {
+            path: path.to_owned(),
+            why,
+        }),
+    }
+}
+
 /// Merged ranges of `sheet` (the first when `None`), from a raw scan of its part, with the
 /// sheet's name; `None` when the scan cannot tell.
 fn scan_merges(path: &Path, sheet: Option<&str>) -> Option<(String, Vec<Region>)> {

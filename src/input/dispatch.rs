@@ -109,3 +109,37 @@ fn explain(spec: &InputSpec, e: InputError) -> InputError {
         cause,
     }
 }
+
+/// The sheets of the workbook `spec` names, in workbook order (none for delimited text), after
+/// the same checks `read` makes of the file's claims. An `.xlsx` is listed from its workbook
+/// part alone.
+pub fn sheet_names(spec: &InputSpec) -> Result<Vec<String>, InputError> {
+    let is_file = spec.path.as_os_str() != "-";
+    if spec.format.is_delimited()
+        && !(is_file && matches!(sniff::content(&spec.path), Some(Content::Zip | Content::Ole)))
+    {
+        return Ok(Vec::new());
+    }
+    let spec = &if spec.format.is_delimited() {
+        InputSpec {
+            format: InputFormat::Xlsx,
+            ..spec.clone()
+        }
+    } else {
+        spec.clone()
+    };
+    let format = guard::real_format(spec)?;
+    if matches!(
+        format,
+        InputFormat::Xlsx | InputFormat::Xlsm | InputFormat::Xlsb | InputFormat::Ods
+    ) {
+        guard::check_zip_sizes(&spec.path, &spec.limits)?;
+    }
+    if matches!(format, InputFormat::Xlsx | InputFormat::Xlsm)
+        && let Ok(mut zip) = super::package::open_zip(&spec.path)
+        && let Ok(package) = super::package::Package::read(&mut zip)
+    {
+        return Ok(package.sheets.into_iter().map(|s| s.name).collect());
+    }
+    super::calamine::sheet_names(&spec.path, format)
+}

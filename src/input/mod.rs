@@ -34,7 +34,7 @@ mod utf8;
 mod tests;
 
 pub use delimited::sniff_delimiter;
-pub use dispatch::read;
+pub use dispatch::{read, sheet_names};
 pub use error::{DelimitedError, InputError, WorkbookError};
 pub use row::{Cell, NullSink, NumberDisplay, Row, RowSink, SheetInfo, Stopped, UNCALCULATED, UnclosedQuote};
 

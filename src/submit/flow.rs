@@ -120,6 +120,18 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
     }
 
     crate::err!("{}", crate::value::for_terminal_lines(&planned.plan.text));
+    match deliver(settings, prepared, planned)? {
+        Sent::Recorded(path) => {
+            crate::outln!("receipt: {}", path.display());
+            Ok(Exit::Success)
+        }
+        Sent::NotRecorded => Ok(Exit::NotRecorded),
+    }
+}
+
+/// The safety checks of a planned submit (deletions and empty bodies as `settings` allow; a
+/// prompt only where `submit` asks at a terminal), then the token and the send.
+pub fn deliver(settings: &Settings, prepared: &Prepared, planned: Planned) -> anyhow::Result<Sent> {
     guard::check(settings, &planned.plan)?;
     let (Some(endpoint), Some(credentials)) = (&settings.endpoint, &settings.credentials) else {
         bail!("no endpoint or no credentials; see relsync submit --help");
@@ -133,14 +145,7 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
         crate::errln!("relsync: authenticating with {}", credentials.describe());
     }
     let mut auth = Auth::new(credentials, &mut http, settings.retries)?;
-    match send(settings, prepared, planned, &mut http, &mut auth) {
-        Ok(Sent::Recorded(path)) => {
-            crate::outln!("receipt: {}", path.display());
-            Ok(Exit::Success)
-        }
-        Ok(Sent::NotRecorded) => Ok(Exit::NotRecorded),
-        Err(failed) => Err(failed.error),
-    }
+    send(settings, prepared, planned, &mut http, &mut auth).map_err(|failed| failed.error)
 }
 
 /// What came of a body that Relatics accepted.

@@ -80,6 +80,16 @@ pub struct Receipt {
     pub external_ids: Vec<String>,
 }
 
+/// A receipt without its external ids, for a history of submits.
+#[derive(Debug, Deserialize)]
+pub struct Summary {
+    pub time: String,
+    pub status: u16,
+    pub elements: u64,
+    pub size: u64,
+    pub input: String,
+}
+
 /// The receipts in a state directory.
 pub struct Store {
     dir: PathBuf,
@@ -205,6 +215,25 @@ impl Store {
             .collect();
         paths.sort();
         Ok(paths)
+    }
+
+    /// The receipts of `endpoint`, newest first (at most the ten kept): each file's name and
+    /// what it says but its external ids. One that cannot be read is left out.
+    pub fn history(&self, endpoint: &str) -> anyhow::Result<Vec<(String, Summary)>> {
+        let mut paths = Self::receipts_in(&self.endpoint_dir(endpoint))?;
+        if paths.is_empty() {
+            paths = Self::receipts_in(&self.legacy_dir(endpoint))?;
+        }
+        Ok(paths
+            .iter()
+            .rev()
+            .take(KEEP_RECEIPTS)
+            .filter_map(|path| {
+                let text = crate::small::read_state(path, MAX_RECEIPT).ok()??;
+                let summary: Summary = serde_json::from_slice(&text).ok()?;
+                Some((path.file_name()?.to_string_lossy().into_owned(), summary))
+            })
+            .collect())
     }
 
     fn newest_in(&self, dir: &Path) -> anyhow::Result<Option<(PathBuf, Receipt)>> {

@@ -78,6 +78,7 @@ mod resolve;
 
 use raw::RawTemplate;
 use resolve::Resolver;
+pub(crate) use resolve::parse_size;
 
 /// A checked template.
 #[derive(Clone, Debug)]

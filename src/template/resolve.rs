@@ -558,7 +558,7 @@ impl<'a> Resolver<'a> {
 }
 
 /// `"8 GiB"`, `"500 MB"`, `"2048 KiB"`, `"100"` (bytes) as bytes.
-fn parse_size(text: &str) -> Option<u64> {
+pub(crate) fn parse_size(text: &str) -> Option<u64> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
     let (number, unit) = t.split_at(split);

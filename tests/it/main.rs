@@ -20,6 +20,7 @@ mod network;
 mod readers;
 mod robustness;
 mod samples;
+mod serve;
 mod server;
 mod submit;
 mod support;

@@ -1,0 +1,137 @@
+//! `relsync serve`: the checks, the change preview and the safe submit on a local web page,
+//! for people who never open a terminal.
+//!
+//! A server on 127.0.0.1 only (tiny_http, one thread per request), reachable only with the
+//! secret made for this run: in the first URL, then in a `SameSite=Strict`, `HttpOnly` cookie.
+//! Every request must name the server as its host (`127.0.0.1:PORT` or `localhost:PORT`: a
+//! page elsewhere that points a name at 127.0.0.1 gets 403), and every request that changes
+//! anything must come from the page itself (`Origin`). Every answer forbids the browser anything
+//! but the page's own script and style. The work is the commands' own: the pipeline, the
+//! reports, the annotated copy, the submit flow with its lock, and for a project the `check`
+//! and `submit` of the project file ([`work`], [`project`]); the page shows what they give.
+
+mod http;
+mod page;
+mod project;
+mod work;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::Context as _;
+
+use crate::cmd::settings::{ServeMode, ServeSettings};
+use crate::exit::Exit;
+use http::{Answer, Call};
+
+/// Requests handled at once; more wait for a free thread (a page makes a few at a time).
+const THREADS: usize = 16;
+
+/// The server, shared by the request threads.
+pub struct App {
+    pub settings: ServeSettings,
+    /// The secret of this run (64 hex digits).
+    secret: String,
+    port: u16,
+    /// A private folder for uploads and what is made from them, removed at the end.
+    work: PathBuf,
+    state: std::sync::Mutex<work::State>,
+}
+
+/// Starts the server and serves until Ctrl+C.
+pub fn run(settings: ServeSettings) -> anyhow::Result<Exit> {
+    // Loopback only: there is no option to listen anywhere else.
+    let server = tiny_http::Server::http(("127.0.0.1", settings.port)).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on 127.0.0.1:{} ({e}); {}",
+            settings.port,
+            if settings.port == 0 {
+                "is the loopback network working?"
+            } else {
+                "is another program using that port? Leave out --port to take a free one"
+            }
+        )
+    })?;
+    let port = server
+        .server_addr()
+        .to_ip()
+        .map(|a| a.port())
+        .context("the server has no port")?;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for the page's secret ({e})"))?;
+    let secret = crate::submit::receipt::hex(&bytes);
+    let work = tempfile::Builder::new()
+        .prefix("relsync-serve-")
+        .tempdir()
+        .context("creating a private folder for the uploads")?;
+    // Removed at the end, and on Ctrl+C (which ends the process).
+    let _registered = crate::output::remove_on_interrupt(work.path());
+    let url = format!("http://127.0.0.1:{port}/?key={secret}");
+    crate::outln!("relsync serve: open {url}");
+    crate::outln!("(only this computer can reach it; the address holds a secret for this run. Ctrl+C stops it.)");
+    if settings.open
+        && let Err(e) = webbrowser::open(&url)
+    {
+        crate::errln!("relsync: the browser could not be opened ({e}); open the address above in it");
+    }
+    let app = Arc::new(App {
+        settings,
+        secret,
+        port,
+        work: work.path().to_owned(),
+        state: std::sync::Mutex::new(work::State::default()),
+    });
+    let busy = Arc::new(AtomicUsize::new(0));
+    for request in server.incoming_requests() {
+        // A bounded number of threads: the rest wait in the listener's queue.
+        while busy.load(Ordering::Acquire) >= THREADS {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        busy.fetch_add(1, Ordering::AcqRel);
+        let (app, done) = (Arc::clone(&app), Arc::clone(&busy));
+        let spawned = std::thread::Builder::new()
+            .name("relsync-request".into())
+            .spawn(move || {
+                handle(&app, request);
+                done.fetch_sub(1, Ordering::AcqRel);
+            });
+        if spawned.is_err() {
+            busy.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+    drop(work);
+    Ok(Exit::Success)
+}
+
+/// Answers one request: the access checks, then the route.
+fn handle(app: &App, request: tiny_http::Request) {
+    let mut call = Call::new(request);
+    let answer = match http::access(&call, app.port, &app.secret) {
+        Err(refused) => refused,
+        Ok(http::Access::SetCookie) => Answer::redirect_with_cookie("/", &app.secret),
+        Ok(http::Access::Granted) => route(app, &mut call),
+    };
+    call.answer(answer);
+}
+
+fn route(app: &App, call: &mut Call) -> Answer {
+    let path = call.path().to_owned();
+    let method = call.method().to_owned();
+    let project = matches!(app.settings.mode, ServeMode::Project { .. });
+    match (method.as_str(), path.as_str()) {
+        ("GET", "/") => Answer::html(page::INDEX),
+        ("GET", "/page.js") => Answer::bytes("text/javascript; charset=utf-8", page::SCRIPT.as_bytes().to_vec()),
+        ("GET", "/page.css") => Answer::bytes("text/css; charset=utf-8", page::STYLE.as_bytes().to_vec()),
+        ("GET", "/api/setup") => work::setup(app),
+        ("PUT", "/api/upload") => work::upload(app, call),
+        ("POST", "/api/check") if !project => work::check(app, call),
+        ("GET", "/api/history") => work::history(app, call),
+        ("POST", "/api/project/check") if project => project::check(app),
+        ("POST", "/api/project/plan") if project => project::plan(app),
+        ("POST", "/api/project/send") if project => project::send(app, call),
+        (_, p) if p.starts_with("/api/jobs/") && !project => work::job(app, call, &method, &p["/api/jobs/".len()..]),
+        ("GET" | "POST" | "PUT", _) => Answer::error(404, "no such page"),
+        _ => Answer::error(405, "method not allowed"),
+    }
+}

@@ -1,0 +1,426 @@
+//! `relsync serve` over real HTTP on 127.0.0.1: the run's secret, the Host and Origin checks,
+//! the headers every answer carries, uploads (their limit, a hostile file), the check, the plan
+//! and the submit to a local stand-in of Relatics with and without deletions, and no secret in
+//! any answer.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::server::{Reply, Server};
+use crate::support::*;
+
+const TOKEN: &str = "tok-page-7c1e55";
+
+/// A running `relsync serve`, stopped when dropped.
+struct Page {
+    child: Child,
+    port: u16,
+    key: String,
+    /// Every answer's status line, headers and body, to look for secrets.
+    seen: std::cell::RefCell<String>,
+}
+
+impl Drop for Page {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One answer.
+struct Got {
+    status: u16,
+    headers: String,
+    body: Vec<u8>,
+}
+
+impl Got {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+        })
+    }
+}
+
+impl Page {
+    fn start(dir: &Dir, args: &[&str]) -> Page {
+        Page::start_with(dir, args, &[("RELATICS_TOKEN", TOKEN)])
+    }
+
+    fn start_with(dir: &Dir, args: &[&str], env: &[(&str, &str)]) -> Page {
+        let mut all = vec!["serve", "--port", "0", "--state-dir", "state"];
+        all.extend_from_slice(args);
+        let mut command = dir.command(&all);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("relsync serve: open ")
+            .unwrap_or_else(|| panic!("no address: {line}"))
+            .to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        let rest = &url["http://127.0.0.1:".len()..];
+        let (port, key) = rest.split_once("/?key=").unwrap();
+        Page {
+            child,
+            port: port.parse().unwrap(),
+            key: key.to_owned(),
+            seen: std::cell::RefCell::new(String::new()),
+        }
+    }
+
+    fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// A request with the cookie, the right Host and (for changes) the page's Origin.
+    fn ask(&self, method: &str, path: &str, body: &[u8]) -> Got {
+        let cookie = format!("relsync_key={}", self.key);
+        let origin = self.origin();
+        let mut headers = vec![("Cookie", cookie.as_str())];
+        if method != "GET" {
+            headers.push(("Origin", origin.as_str()));
+        }
+        self.raw(method, path, &format!("127.0.0.1:{}", self.port), &headers, body)
+    }
+
+    fn raw(&self, method: &str, path: &str, host: &str, headers: &[(&str, &str)], body: &[u8]) -> Got {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        stream.write_all(head.as_bytes()).unwrap();
+        let _ = stream.write_all(body);
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or_else(|| panic!("no answer: {}", String::from_utf8_lossy(&raw)));
+        let headers = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let mut body = raw[split + 4..].to_vec();
+        if headers.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+            body = unchunk(&body);
+        }
+        let status = headers.split(' ').nth(1).unwrap().parse().unwrap();
+        self.seen
+            .borrow_mut()
+            .push_str(&format!("{headers}\n{}\n", String::from_utf8_lossy(&body)));
+        Got { status, headers, body }
+    }
+
+    fn upload(&self, name: &str, bytes: &[u8], interface: &str) -> Got {
+        self.ask("PUT", &format!("/api/upload?interface={interface}&name={name}"), bytes)
+    }
+
+    /// Uploads and checks a file; waits for the check and returns the job id and its state.
+    fn check(&self, name: &str, bytes: &[u8]) -> (u64, Value) {
+        let up = self.upload(name, bytes, "Requirements").json();
+        let upload = up["upload"].as_u64().unwrap();
+        let job = self
+            .ask("POST", "/api/check", format!("{{\"upload\": {upload}}}").as_bytes())
+            .json()["job"]
+            .as_u64()
+            .unwrap();
+        let started = Instant::now();
+        loop {
+            let state = self.ask("GET", &format!("/api/jobs/{job}"), b"").json();
+            if state["state"] != "running" {
+                return (job, state);
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "the check did not end");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn unchunk(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(at) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(std::str::from_utf8(&rest[..at]).unwrap().trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&rest[at + 2..at + 2 + size]);
+        rest = &rest[at + 2 + size + 2..];
+    }
+    out
+}
+
+/// The requirement workbook with `ids`, as bytes.
+fn workbook(dir: &Dir, ids: &[&'static str]) -> Vec<u8> {
+    let rows: Vec<Vec<C>> = ids.iter().map(|id| req_row(id, "Title")).collect();
+    req_workbook(dir, &rows);
+    std::fs::read(dir.path("req.xlsx")).unwrap()
+}
+
+/// Only with the run's secret, only for this host, changes only from the page; every answer
+/// with its Content-Security-Policy.
+#[test]
+fn the_secret_the_host_and_the_origin() {
+    let dir = Dir::new();
+    workbook(&dir, &["REQ-1"]);
+    let page = Page::start(&dir, &["-t", "req.toml"]);
+    let host = format!("127.0.0.1:{}", page.port);
+    // No secret: 403 and nothing else.
+    let got = page.raw("GET", "/", &host, &[], b"");
+    assert_eq!((got.status, got.body.as_slice()), (403, &b"forbidden"[..]));
+    let got = page.raw("GET", "/api/setup", &host, &[], b"");
+    assert_eq!(got.status, 403);
+    let got = page.raw("GET", "/?key=0000", &host, &[], b"");
+    assert_eq!(got.status, 403);
+    // The secret in the first URL: a cookie, and the page without the secret in its address.
+    let got = page.raw("GET", &format!("/?key={}", page.key), &host, &[], b"");
+    assert_eq!(got.status, 303);
+    assert_eq!(got.header("Location").as_deref(), Some("/"));
+    let cookie = got.header("Set-Cookie").unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.starts_with("relsync_key="),
+        "{cookie}"
+    );
+    let got = page.ask("GET", "/", b"");
+    assert_eq!(got.status, 200);
+    let csp = got.header("Content-Security-Policy").unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+    assert_eq!(got.header("X-Frame-Options").as_deref(), Some("DENY"));
+    assert!(String::from_utf8_lossy(&got.body).contains("<script src=\"/page.js\""));
+    // A name rebound to 127.0.0.1 by another site: 403, even with the cookie.
+    let with_cookie = format!("relsync_key={}", page.key);
+    let got = page.raw(
+        "GET",
+        "/api/setup",
+        &format!("evil.example:{}", page.port),
+        &[("Cookie", &with_cookie)],
+        b"",
+    );
+    assert_eq!(got.status, 403);
+    let got = page.raw(
+        "GET",
+        "/api/setup",
+        &format!("localhost:{}", page.port),
+        &[("Cookie", &with_cookie)],
+        b"",
+    );
+    assert_eq!(got.status, 200);
+    // A change without the page's Origin, or from another: 403.
+    let bytes = std::fs::read(dir.path("req.xlsx")).unwrap();
+    let path = "/api/upload?interface=Requirements&name=req.xlsx";
+    let got = page.raw("PUT", path, &host, &[("Cookie", &with_cookie)], &bytes);
+    assert_eq!(got.status, 403);
+    let got = page.raw(
+        "PUT",
+        path,
+        &host,
+        &[("Cookie", &with_cookie), ("Origin", "http://evil.example")],
+        &bytes,
+    );
+    assert_eq!(got.status, 403);
+    assert_eq!(page.upload("req.xlsx", &bytes, "Requirements").status, 200);
+    // The script builds the page from data as text, never as markup.
+    let script = String::from_utf8(page.ask("GET", "/page.js", b"").body).unwrap();
+    assert!(!script.contains("innerHTML") && !script.contains("outerHTML") && !script.contains("insertAdjacentHTML"));
+    assert!(
+        !script.contains("http://") && !script.contains("https://"),
+        "nothing from elsewhere"
+    );
+}
+
+/// Uploads over the limit are refused before they are stored; a file that is no workbook is
+/// said in check's words, and the server keeps serving.
+#[test]
+fn upload_limit_and_hostile_uploads() {
+    let dir = Dir::new();
+    let bytes = workbook(&dir, &["REQ-1"]);
+    let page = Page::start(&dir, &["-t", "req.toml", "--max-upload", "2 KB"]);
+    let got = page.upload("big.xlsx", &vec![b'x'; 3000], "Requirements");
+    assert_eq!(got.status, 413);
+    assert!(got.json()["error"].as_str().unwrap().contains("--max-upload"));
+    let got = page.upload("notes.docx", b"hello", "Requirements");
+    assert_eq!(got.status, 415);
+    let got = page.upload("r.xlsx", b"hello", "Nope");
+    assert_eq!(got.status, 400);
+    let page = Page::start(&dir, &["-t", "req.toml"]);
+    let mut broken = bytes.clone();
+    broken.truncate(bytes.len() / 2);
+    let got = page.upload("broken.xlsx", &broken, "Requirements");
+    assert_eq!(got.status, 200);
+    assert!(
+        got.json()["error"].as_str().unwrap().contains("broken.xlsx"),
+        "{}",
+        got.json()
+    );
+    let (_, state) = page.check("zip.xlsx", b"PK\x03\x04garbage");
+    assert_eq!(state["state"], "failed", "{state}");
+    // Still serving.
+    assert_eq!(page.ask("GET", "/api/setup", b"").status, 200);
+    let (_, state) = page.check("req.xlsx", &bytes);
+    assert_eq!(state["state"], "done", "{state}");
+}
+
+/// Problems as check reports them, with the annotated workbook and reports to download; a cell
+/// holding markup is data.
+#[test]
+fn problems_and_downloads() {
+    let dir = Dir::new();
+    let mut rows = vec![req_row("REQ-1", "Pump"), req_row("REQ-1", "Twice")];
+    rows[0][4] = C::S("<script>alert(1)</script>");
+    req_workbook(&dir, &rows);
+    let bytes = std::fs::read(dir.path("req.xlsx")).unwrap();
+    let page = Page::start(&dir, &["-t", "req.toml"]);
+    let (job, state) = page.check("req.xlsx", &bytes);
+    let result = &state["result"];
+    assert_eq!(result["clean"], false);
+    assert_eq!(result["errors"], 2, "{result}");
+    let problems = result["problems"].as_array().unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["code"] == "duplicate-external-id" && p["cell"] == "Requirements!A3")
+    );
+    assert!(problems.iter().any(|p| p["value"] == "<script>alert(1)</script>"));
+    let annotated = page.ask("GET", &format!("/api/jobs/{job}/annotated.xlsx"), b"");
+    assert_eq!(annotated.status, 200);
+    assert!(
+        annotated
+            .header("Content-Disposition")
+            .unwrap()
+            .contains("req-checked.xlsx")
+    );
+    assert_eq!(&annotated.body[..2], b"PK");
+    let report = page.ask("GET", &format!("/api/jobs/{job}/report.json"), b"");
+    assert_eq!(report.json()["errors"], 2);
+    // No body for a sheet with errors.
+    assert_eq!(page.ask("GET", &format!("/api/jobs/{job}/body.json"), b"").status, 409);
+    assert_eq!(
+        page.ask("POST", &format!("/api/jobs/{job}/send"), b"{\"confirm\": true}")
+            .status,
+        409
+    );
+}
+
+/// The plan and the submit to a local stand-in: a first submit only with its deletions (what
+/// relsync cannot tell) confirmed, then a submit that deletes one element only when the page
+/// confirms that one; the history lists them; no secret in any answer.
+#[test]
+fn submits_with_and_without_deletions() {
+    let dir = Dir::new();
+    let relatics = Server::start(|_, _| Reply::json(200, r#"{"result": "accepted"}"#));
+    let endpoint = relatics.url("/api/v1/workspaces/7550/interfaces/synchronizing/req");
+    let bytes = workbook(&dir, &["REQ-1", "REQ-2"]);
+    let page = Page::start(&dir, &["-t", "req.toml", "--endpoint", &endpoint]);
+    let (job, state) = page.check("req.xlsx", &bytes);
+    assert_eq!(state["result"]["clean"], true, "{state}");
+    let body = page.ask("GET", &format!("/api/jobs/{job}/body.xml"), b"");
+    assert!(String::from_utf8_lossy(&body.body).contains("externalid=\"REQ-2\""));
+    let plan = page.ask("GET", &format!("/api/jobs/{job}/plan"), b"").json();
+    assert_eq!(plan["deleting"], Value::Null, "no receipt: relsync cannot tell");
+    assert_eq!(plan["can_send"], true);
+    assert!(
+        plan["text"].as_str().unwrap().contains("body:     2 elements"),
+        "{plan}"
+    );
+    // Not confirmed: nothing sent.
+    let sent = page
+        .ask("POST", &format!("/api/jobs/{job}/send"), b"{\"confirm\": false}")
+        .json();
+    assert_eq!(sent["state"], "refused", "{sent}");
+    assert_eq!(relatics.requests().len(), 0);
+    let sent = page
+        .ask(
+            "POST",
+            &format!("/api/jobs/{job}/send"),
+            b"{\"confirm\": true, \"deletions\": null}",
+        )
+        .json();
+    assert_eq!(sent["state"], "sent", "{sent}");
+    let posts = relatics.requests();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(
+        posts[0].header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+
+    // REQ-2 gone: the plan lists it, and only a confirmation of that one deletion sends.
+    let bytes = workbook(&dir, &["REQ-1"]);
+    let (job, _) = page.check("req.xlsx", &bytes);
+    let plan = page.ask("GET", &format!("/api/jobs/{job}/plan"), b"").json();
+    assert_eq!(plan["deleting"], 1, "{plan}");
+    assert_eq!(plan["deletions"], serde_json::json!(["REQ-2"]));
+    assert!(plan["text"].as_str().unwrap().contains("REQ-2"), "{plan}");
+    let send = |body: &str| {
+        page.ask("POST", &format!("/api/jobs/{job}/send"), body.as_bytes())
+            .json()
+    };
+    assert_eq!(send("{\"confirm\": false, \"deletions\": 1}")["state"], "refused");
+    assert_eq!(send("{\"confirm\": true, \"deletions\": 3}")["state"], "refused");
+    assert_eq!(relatics.requests().len(), 1, "nothing sent");
+    let sent = send("{\"confirm\": true, \"deletions\": 1}");
+    assert_eq!(sent["state"], "sent", "{sent}");
+    assert_eq!(relatics.requests().len(), 2);
+
+    let history = page.ask("GET", "/api/history?interface=Requirements", b"").json();
+    let submits = history["submits"].as_array().unwrap();
+    assert_eq!(submits.len(), 2, "{history}");
+    assert_eq!(submits[0]["elements"], 1);
+
+    // The token went only to Relatics: never in an answer of the page.
+    let setup = page.ask("GET", "/api/setup", b"").json();
+    assert_eq!(setup["credentials"]["from"], "a ready access token from RELATICS_TOKEN");
+    assert!(!page.seen.borrow().contains(TOKEN), "the token in an answer");
+}
+
+/// A project: its interfaces, checked and planned as `check` and `submit --dry-run` of the
+/// project file do.
+#[test]
+fn a_project_on_the_page() {
+    let dir = Dir::new();
+    let project = repo("samples/project/relsync.toml");
+    // No credentials: the plan uses what is kept (nothing), as a dry run does.
+    let page = Page::start_with(&dir, &[&project], &[]);
+    let setup = page.ask("GET", "/api/setup", b"").json();
+    assert_eq!(setup["mode"], "project");
+    let names: Vec<&str> = setup["interfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["objects", "requirements"]);
+    let check = page.ask("POST", "/api/project/check", b"").json();
+    assert_eq!(check["exit"], 0, "{check}");
+    assert_eq!(check["report"]["interfaces"].as_array().unwrap().len(), 2);
+    let plan = page.ask("POST", "/api/project/plan", b"").json();
+    assert!(
+        plan["plan"].as_str().unwrap().contains("dry run: nothing was sent"),
+        "{plan}"
+    );
+    let refused = page.ask("POST", "/api/project/send", b"{\"confirm\": false}").json();
+    assert_eq!(refused["exit"], 4);
+}
