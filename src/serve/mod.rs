@@ -123,6 +123,7 @@ fn route(app: &App, call: &mut Call) -> Answer {
         ("GET", "/") => Answer::html(page::INDEX),
         ("GET", "/page.js") => Answer::bytes("text/javascript; charset=utf-8", page::SCRIPT.as_bytes().to_vec()),
         ("GET", "/page.css") => Answer::bytes("text/css; charset=utf-8", page::STYLE.as_bytes().to_vec()),
+        ("GET", "/favicon.svg" | "/favicon.ico") => Answer::bytes("image/svg+xml", page::ICON.as_bytes().to_vec()),
         ("GET", "/api/setup") => work::setup(app),
         ("PUT", "/api/upload") => work::upload(app, call),
         ("POST", "/api/check") if !project => work::check(app, call),

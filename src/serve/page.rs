@@ -5,3 +5,4 @@
 pub const INDEX: &str = include_str!("page/index.html");
 pub const SCRIPT: &str = include_str!("page/page.js");
 pub const STYLE: &str = include_str!("page/page.css");
+pub const ICON: &str = include_str!("page/favicon.svg");

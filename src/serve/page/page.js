@@ -350,10 +350,15 @@ async function loadHistory() {
     const h = await api('/api/history?interface=' + encodeURIComponent(name));
     if (!h.endpoint) { box.replaceChildren(el('p', { class: 'muted', text: 'No endpoint: nothing is sent from here.' })); return; }
     if (!h.submits.length) { box.replaceChildren(el('p', { class: 'muted', text: 'No submit to ' + h.endpoint + ' is recorded yet.' })); return; }
-    box.replaceChildren(el('p', { class: 'muted', text: h.endpoint }), el('table', {},
-      el('thead', {}, el('tr', {}, ...['Time (UTC)', 'Answer', 'Elements', 'Bytes', 'From', 'Receipt'].map((t) => el('th', { text: t })))),
-      el('tbody', {}, ...h.submits.map((s) => el('tr', {}, el('td', { text: s.time }), el('td', { class: 'num', text: s.status }),
-        el('td', { class: 'num', text: thousands(s.elements) }), el('td', { class: 'num', text: thousands(s.size) }), el('td', { text: s.input }), el('td', { class: 'cell', text: s.receipt })))))));
+    const head = el('tr', {}, ...['Time (UTC)', 'Answer', 'Elements', 'Bytes', 'From', 'Receipt'].map((t) => el('th', { text: t })));
+    const rows = h.submits.map((s) => el('tr', {},
+      el('td', { class: 'cell', text: s.time }),
+      el('td', { class: 'num', text: s.status }),
+      el('td', { class: 'num', text: thousands(s.elements) }),
+      el('td', { class: 'num', text: thousands(s.size) }),
+      el('td', { text: s.input }),
+      el('td', { class: 'cell', text: s.receipt })));
+    box.replaceChildren(el('p', { class: 'muted', text: h.endpoint }), el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)));
   } catch (e) {
     box.replaceChildren(el('div', { class: 'message error', text: e.message }));
   }
