@@ -32,27 +32,10 @@ pub fn main() -> ExitCode {
             }
             // Errors quote files (a header, a name, a server's answer): nothing in them may
             // steer the terminal.
-            crate::errln!("relsync: {}", crate::value::for_terminal_lines(&sentence(&e)));
+            crate::errln!("relsync: {}", crate::value::for_terminal_lines(&exit::sentence(&e)));
             exit::status_of(&e).into()
         }
     }
-}
-
-/// The error and its causes as one line, `what: why: deeper why`, each cause once: an error
-/// whose message already ends with its cause's words does not get them again.
-fn sentence(e: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in e.chain() {
-        let part = cause.to_string();
-        if text.ends_with(&part) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&part);
-    }
-    text
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

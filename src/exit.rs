@@ -52,3 +52,20 @@ pub fn status_of(e: &anyhow::Error) -> Exit {
         .find_map(|c| c.downcast_ref::<ExitError>())
         .map_or(Exit::Failure, |x| x.exit)
 }
+
+/// The error and its causes as one line, `what: why: deeper why`, each cause once: an error
+/// whose message already ends with its cause's words does not get them again.
+pub fn sentence(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if text.ends_with(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}

@@ -40,19 +40,7 @@ pub fn score(a: &str, b: &str) -> f64 {
 
 /// The candidate most like `wanted` (case and surrounding spaces ignored), if any is close.
 pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let (wanted, n) = prepare(wanted);
-    let mut best: Option<(f64, &'a str)> = None;
-    for candidate in candidates.into_iter().take(MAX_CANDIDATES) {
-        let (c, m) = prepare(candidate);
-        if !comparable(n, m) {
-            continue;
-        }
-        let score = score(&wanted, &c);
-        if score >= THRESHOLD && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, candidate));
-        }
-    }
-    best.map(|(_, c)| c)
+    closest_within(wanted, candidates, &mut Budget::new(u64::MAX))
 }
 
 /// [`closest`], drawing on `budget`: none once it is spent.

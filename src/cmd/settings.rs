@@ -535,20 +535,27 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<CheckCommand> {
     })))
 }
 
-fn project_check(args: &CheckArgs) -> anyhow::Result<ProjectCheck> {
-    let sheet = &args.sheet;
-    if sheet.template.is_some() {
+/// A project file names each interface's template and sheet: `--template` and `--sheet` do
+/// not apply.
+fn refuse_sheet_options(project: &Path, template: bool, sheet: bool) -> anyhow::Result<()> {
+    if template {
         bail!(
             "{} is a project file, which names a template for each interface: leave out --template",
-            sheet.input.display()
+            project.display()
         );
     }
-    if sheet.options.sheet.is_some() {
+    if sheet {
         bail!(
             "{} is a project file: give an interface's sheet with sheet = \"...\" in it, not --sheet",
-            sheet.input.display()
+            project.display()
         );
     }
+    Ok(())
+}
+
+fn project_check(args: &CheckArgs) -> anyhow::Result<ProjectCheck> {
+    let sheet = &args.sheet;
+    refuse_sheet_options(&sheet.input, sheet.template.is_some(), sheet.options.sheet.is_some())?;
     let project = crate::project::load(&sheet.input)?;
     let inputs: Vec<&Path> = project_inputs(&project);
     check_report_outputs(
@@ -668,18 +675,7 @@ fn project_submit(args: &SubmitArgs) -> anyhow::Result<ProjectSubmit> {
             args.input.display()
         );
     }
-    if args.template.is_some() {
-        bail!(
-            "{} is a project file, which names a template for each interface: leave out --template",
-            args.input.display()
-        );
-    }
-    if args.options.sheet.is_some() {
-        bail!(
-            "{} is a project file: give an interface's sheet with sheet = \"...\" in it, not --sheet",
-            args.input.display()
-        );
-    }
+    refuse_sheet_options(&args.input, args.template.is_some(), args.options.sheet.is_some())?;
     let project = crate::project::load(&args.input)?;
     let names: Vec<&str> = project.interfaces.iter().map(|i| i.name.as_str()).collect();
     let mut sent = vec![args.only.is_empty(); project.interfaces.len()];

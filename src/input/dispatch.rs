@@ -13,28 +13,11 @@ use super::spec::{InputFormat, InputSpec, XlsxReader};
 
 /// Reads the sheet `spec` names, pushing its rows into `sink`.
 pub fn read(spec: &InputSpec, sink: &mut impl RowSink) -> Result<(), InputError> {
-    // A workbook is read by what it is, whatever its extension says (an `.xls` saved as
-    // `.xlsx`, or an `.xlsx` named `.csv`), once its claims are known to be safe to follow.
-    let spec = &if spec.format.is_delimited() {
-        let is_file = spec.path.as_os_str() != "-";
-        if !(is_file && matches!(sniff::content(&spec.path), Some(Content::Zip | Content::Ole))) {
-            return super::delimited::read(spec, sink);
-        }
-        InputSpec {
-            format: InputFormat::Xlsx,
-            ..spec.clone()
-        }
-    } else {
-        spec.clone()
+    // A workbook is read by what it is, once its claims are known to be safe to follow.
+    let Some(spec) = workbook(spec)? else {
+        return super::delimited::read(spec, sink);
     };
-    let format = guard::real_format(spec)?;
-    if matches!(
-        format,
-        InputFormat::Xlsx | InputFormat::Xlsm | InputFormat::Xlsb | InputFormat::Ods
-    ) {
-        guard::check_zip_sizes(&spec.path, &spec.limits)?;
-    }
-    let spec = &InputSpec { format, ..spec.clone() };
+    let spec = &spec;
     // Why relsync's reader handed the file to calamine: if calamine cannot read it either, this
     // says what is wrong in relsync's words (the part, the cell) rather than calamine's.
     let mut gave_up = None;
@@ -114,27 +97,10 @@ fn explain(spec: &InputSpec, e: InputError) -> InputError {
 /// the same checks `read` makes of the file's claims. An `.xlsx` is listed from its workbook
 /// part alone.
 pub fn sheet_names(spec: &InputSpec) -> Result<Vec<String>, InputError> {
-    let is_file = spec.path.as_os_str() != "-";
-    if spec.format.is_delimited()
-        && !(is_file && matches!(sniff::content(&spec.path), Some(Content::Zip | Content::Ole)))
-    {
+    let Some(spec) = workbook(spec)? else {
         return Ok(Vec::new());
-    }
-    let spec = &if spec.format.is_delimited() {
-        InputSpec {
-            format: InputFormat::Xlsx,
-            ..spec.clone()
-        }
-    } else {
-        spec.clone()
     };
-    let format = guard::real_format(spec)?;
-    if matches!(
-        format,
-        InputFormat::Xlsx | InputFormat::Xlsm | InputFormat::Xlsb | InputFormat::Ods
-    ) {
-        guard::check_zip_sizes(&spec.path, &spec.limits)?;
-    }
+    let format = spec.format;
     if matches!(format, InputFormat::Xlsx | InputFormat::Xlsm)
         && let Ok(mut zip) = super::package::open_zip(&spec.path)
         && let Ok(package) = super::package::Package::read(&mut zip)
@@ -142,4 +108,30 @@ pub fn sheet_names(spec: &InputSpec) -> Result<Vec<String>, InputError> {
         return Ok(package.sheets.into_iter().map(|s| s.name).collect());
     }
     super::calamine::sheet_names(&spec.path, format)
+}
+
+/// The workbook `spec` names, with the format its content says and its claims checked;
+/// `None` for delimited text. A workbook is read by what it is, whatever its extension says
+/// (an `.xls` saved as `.xlsx`, or an `.xlsx` named `.csv`).
+fn workbook(spec: &InputSpec) -> Result<Option<InputSpec>, InputError> {
+    let spec = if spec.format.is_delimited() {
+        let is_file = spec.path.as_os_str() != "-";
+        if !(is_file && matches!(sniff::content(&spec.path), Some(Content::Zip | Content::Ole))) {
+            return Ok(None);
+        }
+        InputSpec {
+            format: InputFormat::Xlsx,
+            ..spec.clone()
+        }
+    } else {
+        spec.clone()
+    };
+    let format = guard::real_format(&spec)?;
+    if matches!(
+        format,
+        InputFormat::Xlsx | InputFormat::Xlsm | InputFormat::Xlsb | InputFormat::Ods
+    ) {
+        guard::check_zip_sizes(&spec.path, &spec.limits)?;
+    }
+    Ok(Some(InputSpec { format, ..spec }))
 }

@@ -339,18 +339,7 @@ fn run_check(job: &Mutex<Job>, template: &Template) {
 
 /// An error and its causes in one line, as the command line says it.
 fn sentence(e: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in e.chain() {
-        let part = cause.to_string();
-        if text.ends_with(&part) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&part);
-    }
-    text
+    crate::exit::sentence(e)
 }
 
 fn check_upload(spec: &InputSpec, template: &Template, dir: &Path, counts: Arc<Counts>) -> anyhow::Result<Done> {
