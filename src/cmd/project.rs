@@ -4,7 +4,7 @@
 //! `project_submit`.)
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -225,7 +225,7 @@ pub fn write_report_files(
         std::fs::create_dir_all(dir).with_context(|| format!("creating the folder {}", dir.display()))?;
         for read in reads.iter_mut() {
             let interface = &project.interfaces[read.index];
-            let path = annotated_copy(dir, &interface.name);
+            let path = crate::project::annotated_copy(dir, &interface.name);
             let sheet = read.outcome.info.sheet.clone();
             let ctx = Context {
                 input: &interface.spec.path,
@@ -244,24 +244,6 @@ pub fn write_report_files(
         }
     }
     Ok(())
-}
-
-/// An interface's name as a file name: characters no file system takes replaced.
-pub fn file_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| match c {
-            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
-            c if c.is_control() => '_',
-            c => c,
-        })
-        .collect();
-    let cleaned = cleaned.trim().trim_end_matches('.').to_owned();
-    if cleaned.is_empty() || cleaned.starts_with('.') {
-        format!("interface{cleaned}")
-    } else {
-        cleaned
-    }
 }
 
 /// The text report: per interface a heading, its problems (each with its file and cell) and its
@@ -353,9 +335,4 @@ fn write_html(out: &mut dyn Write, project: &Project, reads: &mut [Read]) -> std
         writeln!(out, "</section>")?;
     }
     report::page_end(out)
-}
-
-/// Where a project's annotated copies go: `DIR/INTERFACE.xlsx`.
-pub fn annotated_copy(dir: &Path, interface: &str) -> PathBuf {
-    dir.join(format!("{}.xlsx", file_name(interface)))
 }

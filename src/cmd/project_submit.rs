@@ -102,6 +102,10 @@ impl<'c> Net<'c> {
     /// Reads interface `i`'s IDs from its `ids` endpoint now, and keeps them in the state
     /// directory (for `check` and later runs).
     fn read_ids(&mut self, s: &ProjectSubmit, i: usize) -> anyhow::Result<(Arc<Lookup>, String)> {
+        self.read_ids_with(s, i, s.send.retries)
+    }
+
+    fn read_ids_with(&mut self, s: &ProjectSubmit, i: usize, retries: u32) -> anyhow::Result<(Arc<Lookup>, String)> {
         let interface = &s.project.interfaces[i];
         let Some(url) = &s.ids[i] else {
             anyhow::bail!("interface '{}' has no ids endpoint", interface.name);
@@ -109,15 +113,27 @@ impl<'c> Net<'c> {
         let answer = tempfile::NamedTempFile::new().context("creating a temporary file for the IDs")?;
         let _registered = crate::output::remove_on_interrupt(answer.path());
         let accept = s.send.accept;
-        submit::with_retries(
+        let got = submit::with_retries(
             &mut self.http,
             &mut self.auth,
-            s.send.retries,
+            retries,
             url,
             "the IDs could not be read",
             false,
             |http, token| http.get(url, token, accept, answer.path()),
         )?;
+        if got.truncated {
+            return Err(ExitError::new(
+                Exit::SubmitFailed,
+                format!(
+                    "the IDs read from interface '{}' ({url}) are more than relsync reads ({}); ask for fewer \
+                     elements in the providing interface",
+                    interface.name,
+                    crate::output::human_size(crate::submit::http::MAX_LOOKUP_RESPONSE)
+                ),
+            )
+            .into());
+        }
         let named = std::path::PathBuf::from(format!("ids.{}", accept.name().to_ascii_lowercase()));
         let lookup = Lookup::load_ids(answer.path(), &named, &Fields::default()).map_err(|e| {
             ExitError::new(
@@ -164,6 +180,19 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
         None => None,
     };
 
+    // A real run holds the lock of every endpoint it sends to, from the plan to its last body:
+    // no other submit changes what Relatics holds, or the receipts, in between.
+    let _locks = if s.send.dry_run {
+        Vec::new()
+    } else {
+        let store = Store::new(&s.send.state_dir);
+        (0..n)
+            .filter(|&i| s.sent[i])
+            .filter_map(|i| s.endpoints[i].as_deref())
+            .map(|e| store.lock(e))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+
     // The IDs of what relations point at: read now (kept ones for a dry run without
     // credentials).
     let kept = super::project::kept_ids(project, Some(&s.send.state_dir))?;
@@ -178,12 +207,18 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
         };
     }
     let mut held = super::project::held_names(project, Some(&s.send.state_dir), |i| s.endpoints[i].clone());
-    let reader = Reader::new(
+    let mut reader = Reader::new(
         project,
         |i| known[i].clone(),
         |i| std::mem::take(&mut held[i]),
         |i| s.sent[i],
     );
+    // What is planned is what is sent: every read of this run reads the sheets as they are now.
+    let frozen = if s.send.dry_run { None } else { Some(reader.freeze()?) };
+    let _copies = frozen
+        .as_ref()
+        .map(|d| (crate::output::remove_on_interrupt(d.path()), d));
+    let reader = reader;
     let options = Options {
         body: Some(s.format),
         spool: s.report_file.is_some() || s.html_report.is_some(),
@@ -356,6 +391,9 @@ fn interface_settings(s: &ProjectSubmit, i: usize) -> submit::Settings {
         credentials: s.send.credentials.clone(),
         credentials_problem: s.send.credentials_problem.clone(),
         verbose: s.send.verbose,
+        // A project's run holds the locks of every endpoint it sends to, from its plan to
+        // its last body.
+        lock: false,
     }
 }
 
@@ -494,7 +532,13 @@ fn phase_two(
     loop {
         let mut missing = 0usize;
         for (t, names) in &waits {
-            let (ids, when) = net.read_ids(s, *t)?;
+            // Each read within what is left of --wait (at least a few seconds), once: the
+            // polling is the retry.
+            let left = deadline.saturating_duration_since(Instant::now());
+            net.http.set_timeout(left.clamp(Duration::from_secs(5), s.send.timeout));
+            let read = net.read_ids_with(s, *t, 0);
+            net.http.set_timeout(s.send.timeout);
+            let (ids, when) = read?;
             reader.names.borrow_mut().set_known(*t, ids, when);
             let names_now = reader.names.borrow();
             missing += names.iter().filter(|n| names_now.known_id(*t, n).is_none()).count();
@@ -643,6 +687,28 @@ fn state_report(project: &Project, steps: &[Step]) -> String {
             project.interfaces[step.index].name,
             step.has.describe()
         );
+        // Which names still wait, so their cells can be found.
+        if matches!(step.has, Has::PhaseOne(_)) {
+            for (t, names) in &step.pending.names {
+                let shown: Vec<String> = names
+                    .iter()
+                    .take(5)
+                    .map(|n| format!("'{}'", crate::problem::quoted(n)))
+                    .collect();
+                let more = names.len().saturating_sub(shown.len());
+                let _ = write!(
+                    text,
+                    "\n    waiting for elements of '{}' named {}{}",
+                    project.interfaces[*t].name,
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+        }
     }
     if steps.iter().any(|st| matches!(st.has, Has::PhaseOne(_) | Has::Nothing)) {
         let _ = write!(

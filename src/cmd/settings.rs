@@ -575,6 +575,28 @@ fn project_check(args: &CheckArgs) -> anyhow::Result<ProjectCheck> {
             dir.display()
         );
     }
+    // One copy per interface, each its own file, none over a file the run reads.
+    if let Some(dir) = &sheet.annotate {
+        let copies: Vec<(PathBuf, &str)> = project
+            .interfaces
+            .iter()
+            .map(|i| (crate::project::annotated_copy(dir, &i.name), i.name.as_str()))
+            .collect();
+        for (n, (path, name)) in copies.iter().enumerate() {
+            ensure_not_an_input(path, &inputs, &format!("annotated copy of '{name}'"))?;
+            // Names that differ only where a file name cannot (`a/b`, `a_b`), or in letter case.
+            let lower = path.to_string_lossy().to_lowercase();
+            if let Some((_, other)) = copies[..n]
+                .iter()
+                .find(|(p, _)| same_file(p, path) || p.to_string_lossy().to_lowercase() == lower)
+            {
+                bail!(
+                    "the annotated copies of '{other}' and '{name}' would both be {}: rename one of the interfaces",
+                    path.display()
+                );
+            }
+        }
+    }
     let state_dir = match &args.state_dir {
         Some(dir) => Some(dir.clone()),
         None => submit::default_state_dir().ok(),
@@ -714,11 +736,38 @@ fn project_submit(args: &SubmitArgs) -> anyhow::Result<ProjectSubmit> {
         token_file: args.token_file.as_deref(),
         token_url: args.token_url.as_deref(),
     };
-    let fallback = project.token_url.as_ref().map(|(url, line)| TokenUrlFrom {
-        url: url.as_str(),
-        said: format!("token_url (line {line}) in the project file {}", project.path.display()),
-        shared: "project file",
-    });
+    // The project file's token URL applies to every interface; without one, the one the
+    // templates agree on (each under the rules for templates).
+    let from_templates: Vec<(&str, &Path)> = project
+        .interfaces
+        .iter()
+        .filter_map(|i| Some((i.template.target.token_url.as_deref()?, i.template_path.as_path())))
+        .collect();
+    let fallback = match &project.token_url {
+        Some((url, line)) => Some(TokenUrlFrom {
+            url: url.as_str(),
+            said: format!("token_url (line {line}) in the project file {}", project.path.display()),
+            shared: "project file",
+        }),
+        None => match from_templates.first() {
+            Some((url, path)) if from_templates.iter().all(|(u, _)| u.trim() == url.trim()) => Some(TokenUrlFrom {
+                url,
+                said: format!("target.token_url in the template {}", path.display()),
+                shared: "template",
+            }),
+            Some(_) => bail!(
+                "the templates of the project name different token URLs ({}); one run uses one token: set \
+                 token_url in [workspace] of {}",
+                from_templates
+                    .iter()
+                    .map(|(u, p)| format!("{u} in {}", p.display()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                project.path.display()
+            ),
+            None => None,
+        },
+    };
     let (credentials, credentials_problem) = match credentials_from(&given, fallback) {
         Ok(c) => (c, None),
         Err(e) if args.dry_run && e.downcast_ref::<Incomplete>().is_some() => (None, Some(e.to_string())),
@@ -761,6 +810,7 @@ fn project_submit(args: &SubmitArgs) -> anyhow::Result<ProjectSubmit> {
             credentials,
             credentials_problem,
             verbose: args.verbose,
+            lock: true,
         },
         project,
     })
@@ -828,6 +878,7 @@ fn one_submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
         credentials,
         credentials_problem,
         verbose: args.verbose,
+        lock: true,
     };
     let input = match (body_format, template) {
         (Some(format), template) => {
@@ -943,8 +994,8 @@ fn credentials_from(
                     let Some(from) = fallback else {
                         return Err(Incomplete(
                             "RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET are set but there is no token URL: give \
-                             --token-url, set RELATICS_TOKEN_URL, or set target.token_url in the template (Relatics \
-                             shows it with the API key)",
+                             --token-url, set RELATICS_TOKEN_URL, or set target.token_url in the template (token_url \
+                             in [workspace] of a project file; Relatics shows it with the API key)",
                         )
                         .into());
                     };
@@ -1152,6 +1203,7 @@ pub fn serve(args: &crate::cli::ServeArgs) -> anyhow::Result<ServeSettings> {
         },
         credentials: credentials.ok().flatten(),
         verbose: false,
+        lock: true,
     };
     Ok(ServeSettings {
         mode,

@@ -12,6 +12,7 @@
 mod raw;
 pub mod run;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -223,9 +224,9 @@ pub fn load(path: &Path) -> anyhow::Result<Project> {
                 at(&i.template),
                 Some("template"),
                 format!(
-                    "interface '{name}': the template {} does not exist (paths are relative to the project file){}",
+                    "interface '{name}': the template {} {}",
                     template_path.display(),
-                    nearest_file(&template_path)
+                    missing(&template_path)
                 ),
             )
             .into());
@@ -238,15 +239,12 @@ pub fn load(path: &Path) -> anyhow::Result<Project> {
             },
         )?;
         let input = within(i.input.get_ref());
-        if !input.exists() {
+        // A pipe or a device would be read again for every read of the run (or never end).
+        if !input.is_file() {
             return Err(fail(
                 at(&i.input),
                 Some("input"),
-                format!(
-                    "interface '{name}': the input {} does not exist (paths are relative to the project file){}",
-                    input.display(),
-                    nearest_file(&input)
-                ),
+                format!("interface '{name}': the input {} {}", input.display(), missing(&input)),
             )
             .into());
         }
@@ -322,6 +320,25 @@ pub fn load(path: &Path) -> anyhow::Result<Project> {
         let ids = i.ids.as_ref().map(|e| endpoint_of(e, "ids")).transpose()?;
         let name_field = name_field(&template, i.name_property.as_ref())
             .map_err(|message| fail(i.name_property.as_ref().and_then(at), Some("name_property"), message))?;
+        // Names are texts: a number or a date as written in a cell is not what another sheet
+        // writes to name the element.
+        if let Some(f) = name_field
+            && let FieldKind::Property(
+                ty @ (crate::template::PropertyType::Number | crate::template::PropertyType::Date),
+            ) = &template.fields[f].kind
+        {
+            return Err(fail(
+                i.name_property.as_ref().and_then(at).or(Some(line)),
+                Some("name_property"),
+                format!(
+                    "interface '{name}': the name property '{}' is a {} property; other sheets name elements by a \
+                     text property (Name, Naam, Title, Titel, or the one name_property names)",
+                    template.fields[f].name,
+                    ty.name()
+                ),
+            )
+            .into());
+        }
         let mut targets: Vec<usize> = template
             .fields
             .iter()
@@ -398,25 +415,41 @@ pub fn load(path: &Path) -> anyhow::Result<Project> {
             .into());
         }
     }
-    // Two interfaces with one endpoint would overwrite each other's elements.
+    // Two interfaces with one endpoint would overwrite each other's elements, however the URL
+    // is spelled; one `ids` for two interfaces, or an endpoint as `ids`, names the wrong
+    // elements.
+    let mut seen: HashMap<String, (usize, &'static str)> = HashMap::new();
     for (i, a) in interfaces.iter().enumerate() {
-        let Some(ea) = &a.endpoint else { continue };
-        let key = crate::submit::receipt::normalize_endpoint(&ea.url);
-        if let Some(b) = interfaces[..i].iter().find(|b| {
-            b.endpoint
-                .as_ref()
-                .is_some_and(|eb| crate::submit::receipt::normalize_endpoint(&eb.url) == key)
-        }) {
-            return Err(fail(
-                Some(a.line),
-                Some("endpoint"),
-                format!(
-                    "interfaces '{}' (line {}) and '{}' send to one endpoint, {}; each would delete the other's \
-                     elements: give each its own",
-                    b.name, b.line, a.name, ea.url
-                ),
-            )
-            .into());
+        for (url, key) in [(&a.endpoint, "endpoint"), (&a.ids, "ids")] {
+            let Some(url) = url else { continue };
+            let canonical = crate::submit::receipt::interface_key(&url.url);
+            if let Some(&(j, other_key)) = seen.get(&canonical) {
+                let b = &interfaces[j];
+                let what = match (other_key, key) {
+                    ("endpoint", "endpoint") => {
+                        "send to one endpoint; each would delete the other's elements: give each its own"
+                    }
+                    ("ids", "ids") => "read their IDs from one providing interface: give each its own",
+                    _ => "use one URL as a synchronizing endpoint and as the ids of a providing interface",
+                };
+                return Err(fail(
+                    Some(a.line),
+                    Some(key),
+                    format!(
+                        "interfaces '{}' (line {}) and '{}' {what} ({}, the same interface as {})",
+                        b.name,
+                        b.line,
+                        a.name,
+                        url.url,
+                        match other_key {
+                            "endpoint" => b.endpoint.as_ref().map_or("", |u| u.url.as_str()),
+                            _ => b.ids.as_ref().map_or("", |u| u.url.as_str()),
+                        }
+                    ),
+                )
+                .into());
+            }
+            seen.insert(canonical, (i, key));
         }
     }
     let token_url = raw
@@ -464,6 +497,23 @@ fn unknown_keys(text: &str) -> Vec<(usize, String, &'static [&'static str])> {
     }
     unknown.sort_by_key(|(at, _, _)| *at);
     unknown
+}
+
+/// Why `path` is no file to read, and what to do.
+fn missing(path: &Path) -> String {
+    if path.exists() {
+        return "is not a regular file (a folder, a pipe or a device): name the file itself".to_owned();
+    }
+    let backslash = path
+        .to_string_lossy()
+        .contains('\\')
+        .then_some("; write folders with '/', which every system reads")
+        .filter(|_| !cfg!(windows))
+        .unwrap_or("");
+    format!(
+        "does not exist (paths are relative to the project file){}{backslash}",
+        nearest_file(path)
+    )
 }
 
 /// `; did you mean 'eisen.xlsx'?` for a file that does not exist, when its folder has a file of
@@ -523,4 +573,27 @@ fn name_field(template: &Template, asked: Option<&Spanned<String>>) -> Result<Op
             .find_map(|n| properties().find(|(_, f)| f.name.eq_ignore_ascii_case(n)))
             .map(|(i, _)| i)),
     }
+}
+
+/// An interface's name as a file name: characters no file system takes replaced.
+pub fn file_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    let cleaned = cleaned.trim().trim_end_matches('.').to_owned();
+    if cleaned.is_empty() || cleaned.starts_with('.') {
+        format!("interface{cleaned}")
+    } else {
+        cleaned
+    }
+}
+
+/// Where a project's annotated copies go: `DIR/INTERFACE.xlsx`.
+pub fn annotated_copy(dir: &Path, interface: &str) -> PathBuf {
+    dir.join(format!("{}.xlsx", file_name(interface)))
 }

@@ -51,6 +51,8 @@ pub struct Body {
 pub struct Reader<'p> {
     pub project: &'p Project,
     pub names: RefCell<ProjectNames>,
+    /// What each interface's sheet is read from: its input, or a copy of it ([`Reader::freeze`]).
+    specs: Vec<crate::input::InputSpec>,
 }
 
 impl<'p> Reader<'p> {
@@ -71,7 +73,28 @@ impl<'p> Reader<'p> {
         Reader {
             project,
             names: RefCell::new(names),
+            specs: project.interfaces.iter().map(|i| i.spec.clone()).collect(),
         }
+    }
+
+    /// Reads every sheet from a private copy made now, so that every read of the run (the
+    /// plan, phase 1, phase 2) reads the same rows: a sheet saved again while the run waits for
+    /// IDs cannot change what is sent after the consent. The copies go with the returned folder.
+    pub fn freeze(&mut self) -> anyhow::Result<tempfile::TempDir> {
+        let dir = tempfile::Builder::new()
+            .prefix("relsync-run-")
+            .tempdir()
+            .context("creating a private folder for the copies of the sheets")?;
+        for (i, spec) in self.specs.iter_mut().enumerate() {
+            let name = spec.path.file_name().map(std::ffi::OsStr::to_owned).unwrap_or_default();
+            let folder = dir.path().join(i.to_string());
+            std::fs::create_dir_all(&folder).context("creating a private folder for the copies of the sheets")?;
+            let copy = folder.join(name);
+            std::fs::copy(&spec.path, &copy)
+                .with_context(|| format!("copying {} for this run", spec.path.display()))?;
+            spec.path = copy;
+        }
+        Ok(dir)
     }
 
     /// Reads every interface in `order`, recording the names of the rows others point at, and
@@ -104,7 +127,7 @@ impl<'p> Reader<'p> {
         let interface = &self.project.interfaces[i];
         let started = std::time::Instant::now();
         let job = Job {
-            spec: &interface.spec,
+            spec: &self.specs[i],
             template: &interface.template,
             spool_problems: options.spool,
             strict: options.strict,

@@ -639,6 +639,7 @@ fn prepared(app: &App, j: &Job, done: &Done, dry_run: bool) -> Result<(crate::su
         credentials: base.credentials.clone(),
         credentials_problem: base.credentials_problem.clone(),
         verbose: false,
+        lock: true,
     };
     let prepared = Prepared {
         path: j.dir.join("body.json"),

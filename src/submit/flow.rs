@@ -51,7 +51,7 @@ pub fn plan(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Planned>
     let store = Store::new(&settings.state_dir);
     // One submit per endpoint at a time, held from reading the receipts to saving one.
     let lock = match &settings.endpoint {
-        Some(endpoint) if !settings.dry_run => Some(store.lock(endpoint)?),
+        Some(endpoint) if !settings.dry_run && settings.lock => Some(store.lock(endpoint)?),
         _ => None,
     };
     let mut last = match &settings.endpoint {

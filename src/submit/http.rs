@@ -280,6 +280,12 @@ fn trust_store_is_empty() -> bool {
 
 impl Http {
     /// A client for requests to `urls` (proxied or direct as each host needs).
+    /// The time limit of the next exchanges (at most the one the client was made with: the
+    /// connection's own limits stay).
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+
     pub fn new(timeout: Duration, verbose: bool, urls: &[&str]) -> anyhow::Result<Http> {
         // reqwest passes over a proxy variable it cannot read and connects directly: say so
         // instead (without the value, which may hold a password).

@@ -129,6 +129,51 @@ pub fn normalize_endpoint(endpoint: &str) -> String {
     url.to_string().trim_end_matches('/').to_owned()
 }
 
+/// What tells two spellings of one interface's URL apart only on paper: the host in lower case
+/// (every loopback name as one), the path in lower case (Relatics routes without regard to
+/// case), percent-escapes of plain characters decoded, repeated and trailing slashes, the
+/// query and the fragment left out. Two URLs with one key are one interface.
+pub fn interface_key(url: &str) -> String {
+    let Ok(parsed) = url::Url::parse(url.trim()) else {
+        return url.trim().to_ascii_lowercase();
+    };
+    let host = match parsed.host() {
+        Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => "loopback".to_owned(),
+        Some(url::Host::Ipv4(ip)) if ip.is_loopback() => "loopback".to_owned(),
+        Some(url::Host::Ipv6(ip)) if ip.is_loopback() => "loopback".to_owned(),
+        Some(h) => h.to_string().to_ascii_lowercase(),
+        None => String::new(),
+    };
+    let mut path = String::new();
+    let bytes = parsed.path().as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let decoded = (b == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok())
+            .filter(|c| c.is_ascii_alphanumeric() || b"-._~".contains(c));
+        match decoded {
+            Some(c) => {
+                path.push(c.to_ascii_lowercase() as char);
+                i += 3;
+            }
+            None => {
+                path.push(b.to_ascii_lowercase() as char);
+                i += 1;
+            }
+        }
+    }
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    format!(
+        "{}://{host}:{}/{}",
+        parsed.scheme(),
+        parsed.port_or_known_default().unwrap_or(0),
+        segments.join("/")
+    )
+}
+
 impl Store {
     pub fn new(dir: &Path) -> Store {
         Store { dir: dir.to_owned() }
@@ -715,6 +760,34 @@ impl std::io::Write for HashWriter<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn one_interface_however_spelled() {
+        let key = interface_key("https://acme.relatics.com/api/v1/workspaces/W/interfaces/synchronizing/objects");
+        for other in [
+            "https://ACME.relatics.com/api/v1/workspaces/w/interfaces/synchronizing/%6Fbjects",
+            "https://acme.relatics.com:443/api/v1/workspaces/W/interfaces//SYNCHRONIZING/objects/",
+            "https://acme.relatics.com/api/v1/workspaces/W/interfaces/synchronizing/objects?x=1#y",
+        ] {
+            assert_eq!(interface_key(other), key, "{other}");
+        }
+        assert_ne!(
+            interface_key("https://acme.relatics.com/api/v1/workspaces/W/interfaces/synchronizing/object"),
+            key
+        );
+        assert_eq!(
+            interface_key("http://localhost:8090/a"),
+            interface_key("http://[::1]:8090/A")
+        );
+        assert_eq!(
+            interface_key("http://127.0.0.1:8090/a"),
+            interface_key("http://localhost:8090/a")
+        );
+        assert_ne!(
+            interface_key("http://127.0.0.1:8090/a"),
+            interface_key("http://127.0.0.1:8091/a")
+        );
+    }
+
     use super::*;
 
     fn receipt(endpoint: &str, time: &str, ids: &[&str]) -> Receipt {

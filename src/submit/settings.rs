@@ -56,6 +56,9 @@ pub struct Settings {
     /// A dry run only: why the credentials given are incomplete (a real submit stops there).
     pub credentials_problem: Option<String>,
     pub verbose: bool,
+    /// Take the endpoint's lock for this submit; `false` when the caller holds it (a
+    /// project's run holds every endpoint's for the whole run).
+    pub lock: bool,
 }
 
 /// The most retries `--retries` takes.

@@ -745,6 +745,13 @@ fn only_narrows_the_run() {
         run.stderr
     );
     assert!(ws.elements("objects").is_empty());
+    // The names still waiting, so their cells can be found.
+    assert!(
+        run.stderr
+            .contains("waiting for elements of 'objects' named 'Gemaal De Hoop', 'Pomp 1', 'Pomp 2'"),
+        "{}",
+        run.stderr
+    );
     let typo = submit_project(&dir, &["--only", "requirement"]);
     assert_eq!(typo.code, 2);
     assert!(typo.stderr.contains("did you mean 'requirements'?"), "{}", typo.stderr);
@@ -871,4 +878,158 @@ fn a_name_two_rows_have_is_ambiguous_even_in_its_own_row() {
     let twice = problems_with_code(requirements, "duplicate-target");
     assert_eq!(twice.len(), 1, "{requirements}");
     assert_eq!(twice[0]["cell"], "C2");
+}
+
+/// What the run planned is what it sends: a sheet saved again while the run waits for IDs is
+/// not read again (the run reads a copy made at its start), and another submit to one of its
+/// endpoints waits until the run ends (it holds their locks from the plan to its last body).
+#[test]
+fn a_run_sends_what_it_planned_and_holds_its_endpoints() {
+    let dir = Dir::new();
+    let ws = tree_workspace();
+    ws.state.lock().unwrap().delay_reads = 3;
+    tree_project(&dir, &ws);
+    let run = dir
+        .command(&[
+            "submit",
+            "relsync.toml",
+            "--state-dir",
+            "state",
+            "--wait",
+            "60",
+            "--allow-deletions",
+        ])
+        .env("RELATICS_TOKEN", "ws-token-1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Phase 1 of objects is sent; the run now waits for their IDs.
+    let started = std::time::Instant::now();
+    while ws.posts() == 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "no phase 1");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    dir.write(
+        "exports/objecten.csv",
+        "Code;Naam;Onderdeel van\nOBJ-A;Gemaal De Hoop;\n",
+    );
+    let other = dir.run_with(
+        &[
+            "submit",
+            "relsync.toml",
+            "--state-dir",
+            "state",
+            "--allow-deletions",
+            "--only",
+            "objects",
+        ],
+        &[("RELATICS_TOKEN", "ws-token-1")],
+        None,
+    );
+    assert_eq!(other.code, 2, "{other:?}");
+    assert!(
+        other.stderr.contains("another submit to this endpoint is running"),
+        "{}",
+        other.stderr
+    );
+    let out = run.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // Every planned object is there, with its parent.
+    assert_tree_in_place(&ws);
+    assert_eq!(ws.issues(), Vec::<String>::new());
+}
+
+/// Two interfaces whose endpoints are one interface spelled otherwise, or one `ids` for two:
+/// refused with the lines.
+#[test]
+fn one_endpoint_however_spelled_is_refused() {
+    let dir = Dir::new();
+    let ws = tree_workspace();
+    tree_project(&dir, &ws);
+    for (a, b, words) in [
+        (
+            "synchronizing/objects",
+            "SYNCHRONIZING//%6Fbjects/",
+            "send to one endpoint",
+        ),
+        (
+            "synchronizing/objects",
+            "synchronizing/requirements\"\nids = \"Providing/Objects",
+            "read their IDs from one",
+        ),
+    ] {
+        let text = dir
+            .read("relsync.toml")
+            .replace(
+                "endpoint = \"synchronizing/requirements\"",
+                &format!("endpoint = \"{b}\""),
+            )
+            .replace("endpoint = \"synchronizing/objects\"", &format!("endpoint = \"{a}\""));
+        dir.write("twice.toml", text);
+        let run = dir.run(&["check", "twice.toml"]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.contains(words), "{words}: {}", run.stderr);
+    }
+}
+
+/// `--annotate DIR` never writes over an input, and two interfaces never share a copy; an
+/// input that is a pipe is refused before anything reads it.
+#[test]
+fn annotated_copies_and_inputs_that_are_no_files() {
+    let dir = Dir::new();
+    let ws = tree_workspace();
+    tree_project(&dir, &ws);
+    let text = dir
+        .read("relsync.toml")
+        .replace("exports/objecten.csv", "exports/objects.xlsx");
+    dir.write("over.toml", text);
+    xlsx(
+        &dir.path("exports/objects.xlsx"),
+        "Objecten",
+        &[
+            vec![C::S("Code"), C::S("Naam"), C::S("Onderdeel van")],
+            vec![C::S("OBJ-A"), C::S("Gemaal"), C::Blank],
+        ],
+    );
+    let before = std::fs::read(dir.path("exports/objects.xlsx")).unwrap();
+    let run = dir.run(&["check", "over.toml", "--annotate", "exports"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("refusing to write the annotated copy of 'objects'"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read(dir.path("exports/objects.xlsx")).unwrap(), before);
+    #[cfg(unix)]
+    {
+        let fifo = dir.path("exports/pipe.csv");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        let text = dir
+            .read("relsync.toml")
+            .replace("exports/objecten.csv", "exports/pipe.csv");
+        dir.write("pipe.toml", text);
+        let run = dir.run(&["check", "pipe.toml"]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.contains("is not a regular file"), "{}", run.stderr);
+    }
+    let text = dir
+        .read("relsync.toml")
+        .replace("name = \"requirements\"", "name = \"a/b\"")
+        .replace("name = \"objects\"", "name = \"a_b\"")
+        .replace("interface:objects", "interface:a_b");
+    dir.write("clash.toml", text);
+    let t = dir
+        .read("templates/objects.toml")
+        .replace("interface:objects", "interface:a_b");
+    dir.write("templates/objects.toml", t);
+    let t = dir
+        .read("templates/requirements.toml")
+        .replace("interface:objects", "interface:a_b");
+    dir.write("templates/requirements.toml", t);
+    let run = dir.run(&["check", "clash.toml", "--annotate", "copies"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("would both be"), "{}", run.stderr);
 }
