@@ -306,6 +306,28 @@ fn excel_format(chrono: &str) -> Option<String> {
     Some(out)
 }
 
+/// Characters a display format adds to a number (thousands separators, a currency, padding):
+/// about what its code has beyond digits.
+fn display_extra(display: Option<&NumberDisplay>) -> usize {
+    match display {
+        Some(NumberDisplay::Code(code)) => code.chars().filter(|c| !matches!(c, '0' | '#' | '.')).count().min(20) + 2,
+        Some(NumberDisplay::Builtin(_)) => 4,
+        None => 0,
+    }
+}
+
+/// About how wide a date shows in its display format (`dddd d mmmm yyyy`: weekday and month in
+/// words).
+fn display_width(display: Option<&NumberDisplay>) -> usize {
+    match display {
+        Some(NumberDisplay::Code(code)) => {
+            let words = code.matches("mmmm").count() * 8 + code.matches("dddd").count() * 8;
+            (code.len() + words).min(50)
+        }
+        _ => 0,
+    }
+}
+
 /// The widest column of the copy, in characters.
 const MAX_WIDTH: usize = 60;
 /// Points a line of text takes in the copy (Excel's default font).
@@ -386,8 +408,10 @@ impl DataSheet<'_> {
             let mut display = row
                 .style(col)
                 .and_then(|s| self.displays.as_ref()?.get(s as usize).cloned().flatten());
+            // A warning (a time of day dropped) leaves the value as it is read; an error keeps
+            // the text found.
             let typed = match cell {
-                Cell::Text(t) if fill == 0 && !header && number > self.header_row => self.typed.typed(col, t),
+                Cell::Text(t) if fill < 2 && !header && number > self.header_row => self.typed.typed(col, t),
                 _ => None,
             };
             let cell = match typed {
@@ -397,18 +421,24 @@ impl DataSheet<'_> {
                 }
                 None => cell,
             };
-            self.write_cell(r, col, cell, fill, header, display)?;
+            self.write_cell(r, col, cell, fill, header, display.clone())?;
             self.last_col = self.last_col.max(col);
-            // Widths come from the header and the first data rows, not from titles above.
-            if number >= self.header_row && number <= self.header_row + WIDTH_ROWS {
-                let len = match cell {
-                    Cell::Text(t) => t.lines().map(|l| l.chars().count()).max().unwrap_or(0),
-                    Cell::Empty => 0,
-                    Cell::DateTime(_) => 19,
-                    // As wide as the number shows, so it never shows as ####.
-                    Cell::Number(x) => crate::value::general(x).len() + 2,
-                    _ => 12,
-                };
+            // Widths come from the header and the first data rows (texts), not from titles
+            // above; numbers and dates from every row, so none shows as ####.
+            let len = if number < self.header_row {
+                None
+            } else {
+                match cell {
+                    Cell::Text(t) if number <= self.header_row + WIDTH_ROWS => {
+                        Some(t.lines().map(|l| l.chars().count()).max().unwrap_or(0))
+                    }
+                    Cell::Text(_) | Cell::Empty => None,
+                    Cell::Number(x) => Some(crate::value::general(x).len() + 2 + display_extra(display.as_ref())),
+                    Cell::DateTime(_) => Some(19.max(display_width(display.as_ref()))),
+                    _ => Some(12),
+                }
+            };
+            if let Some(len) = len {
                 let c = col as usize;
                 if c >= self.widths.len() {
                     self.widths.resize(c + 1, 0);
@@ -651,8 +681,8 @@ fn write_copy(
     workbook.set_zip_compression_level(1);
     {
         let ws = workbook.worksheet_from_index(sheet).map_err(xlsx)?;
-        // Printed, each sheet is one page wide.
-        ws.set_landscape().set_print_fit_to_pages(1, 0);
+        // Printed, each sheet is one A4 page wide.
+        ws.set_landscape().set_print_fit_to_pages(1, 0).set_paper_size(9);
         for (col, len) in widths.into_iter().enumerate() {
             ws.set_column_width(col as u16, (len + 2).clamp(8, MAX_WIDTH) as f64)
                 .map_err(xlsx)?;
@@ -805,7 +835,18 @@ fn write_list(
                 c => c,
             })
             .collect();
+        // The wrapped texts' lines: rows as tall as they need (LibreOffice does not grow a row
+        // for wrapped text by itself).
+        let lines = |text: &str, width: usize| {
+            text.lines()
+                .map(|l| l.chars().count().div_ceil(width).max(1))
+                .sum::<usize>()
+        };
+        let tall = lines(&p.message, 78).max(lines(p.value.as_deref().unwrap_or(""), 26));
         let result = (|| -> Result<(), XlsxError> {
+            if tall > 1 {
+                ws.set_row_height(r, (tall as f64 * LINE_POINTS).min(MAX_ROW_POINTS))?;
+            }
             match p.row {
                 Some(row) if links < MAX_LINKS && row <= EXCEL_ROWS => {
                     links += 1;

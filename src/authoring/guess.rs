@@ -160,9 +160,9 @@ fn property_type(column: &Column, decimal_comma: bool, date_format: Option<usize
         return (Type::SingleLineText, 0);
     }
     let texts = if decimal_comma { &column.comma } else { &column.point };
-    let numbers = column.number_cells + texts.kept();
+    let numbers = column.number_cells + texts.kept(column.number_cells);
     // A value a number would change (`08123` sent as 8123) makes the column text.
-    if texts.lost() == 0 && mostly(numbers, n) {
+    if texts.lost(column.number_cells) == 0 && mostly(numbers, n) {
         return (Type::Number, n - numbers);
     }
     let dates = column.date_cells + column.text_iso_dates + date_format.map_or(0, |i| column.text_dates[i]);
@@ -177,9 +177,11 @@ fn property_type(column: &Column, decimal_comma: bool, date_format: Option<usize
     }
     let short = column.distinct.keys().all(|v| v.chars().count() <= 40);
     if !column.overflow && short {
-        let (values, _) = list_values(column);
+        let (values, variants) = list_values(column);
         let distinct = values.len();
-        if (2..=LIST_VALUES).contains(&distinct) && n >= 10 && n >= 3 * distinct as u64 {
+        // One value with other spellings is a list too: the other spellings are typos.
+        let several = distinct >= 2 || !variants.is_empty();
+        if several && distinct <= LIST_VALUES && n >= 10 && n >= 3 * distinct as u64 {
             return (Type::List(values), 0);
         }
     }
@@ -272,8 +274,8 @@ pub fn guess(profile: &Profile) -> Guesses {
             .count()
     };
     // Read as numbers that keep the text as written (a column of codes tells nothing).
-    let comma = |c: &Column| c.comma.kept();
-    let point = |c: &Column| c.point.kept();
+    let comma = |c: &Column| c.comma.kept(c.number_cells);
+    let point = |c: &Column| c.point.kept(c.number_cells);
     let (by_comma, by_point) = (only(comma, point), only(point, comma));
     // No column tells them apart (`1.500` reads either way): a `;`-separated file, as Dutch and
     // other European exports are, whose numbers all look like thousands with dots, uses the
@@ -357,7 +359,7 @@ pub fn guess(profile: &Profile) -> Guesses {
                 variants = list_values(column).1;
             }
             let texts = if decimal_comma { &column.comma } else { &column.point };
-            let lossy = texts.lost();
+            let lossy = texts.lost(column.number_cells);
             if lossy > 0
                 && mostly(column.number_cells + texts.read(), column.values)
                 && let Some((example, sent, row)) = texts.example()

@@ -125,15 +125,16 @@ impl NumberTexts {
     }
 
     /// Values a number column would not send as written: the changed ones, and the trailing
-    /// zeros unless every value has as many decimals.
-    pub fn lost(&self) -> u64 {
-        let fixed = self.decimals.count_ones() <= 1;
+    /// zeros unless every value has as many decimals (a column that also has number cells,
+    /// written without decimals, has not).
+    pub fn lost(&self, number_cells: u64) -> u64 {
+        let fixed = self.decimals.count_ones() <= 1 && number_cells == 0;
         self.changed + if fixed { 0 } else { self.trailing }
     }
 
     /// Values sent as written.
-    pub fn kept(&self) -> u64 {
-        self.read() - self.lost()
+    pub fn kept(&self, number_cells: u64) -> u64 {
+        self.read() - self.lost(number_cells)
     }
 
     /// A value a number column would not send as written: a changed one first.

@@ -38,6 +38,11 @@ pub fn singular(plural: &str) -> String {
 }
 
 fn singular_word(p: &str) -> String {
+    // Singular words that end like plurals (`Status`, `Analysis`, `Bus`).
+    let lower = p.to_lowercase();
+    if ["us", "is", "ss"].iter().any(|end| lower.ends_with(end)) {
+        return p.to_owned();
+    }
     if let Some(stem) = p.strip_suffix("'s").filter(|s| !s.is_empty()) {
         return stem.to_owned();
     }
@@ -171,7 +176,11 @@ pub fn render(draft: &Draft) -> String {
                 let _ = writeln!(out, "[[relation]]");
                 let _ = writeln!(out, "role = {}", quoted(name));
                 let _ = writeln!(out, "column = {}", quoted(&guess.header));
-                let _ = writeln!(out, "target = {}", quoted(&draft.type_name));
+                let _ = writeln!(
+                    out,
+                    "target = {}  # check: this sheet's own type element (singular), as in [target]",
+                    quoted(&draft.type_name)
+                );
                 let _ = writeln!(
                     out,
                     "lookup = {}",
@@ -262,6 +271,8 @@ mod tests {
             ("Duikers", "Duiker"),
             ("Glass", "Glass"),
             ("Materieel", "Materieel"),
+            ("Status", "Status"),
+            ("Analysis", "Analysis"),
         ] {
             assert_eq!(singular(plural), one, "{plural}");
         }

@@ -253,6 +253,7 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
         let settings = interface_settings(s, i);
         let prepared = Prepared {
             names: target_names(s, &reader, i),
+            report_page: None,
             path: body.file.path().to_owned(),
             format: body.format,
             elements: read.elements,
@@ -270,6 +271,10 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
         });
     }
     let text = plan_text(s, &steps);
+    if let Some(page) = &s.html_report {
+        crate::report::add_plan(page, &text)
+            .with_context(|| format!("adding the plan to the HTML report {}", page.display()))?;
+    }
     if s.send.dry_run {
         crate::out!("{}", crate::value::for_terminal_lines(&text));
         for step in &steps {
@@ -624,6 +629,7 @@ fn remake(s: &ProjectSubmit, reader: &Reader<'_>, step: &mut Step) -> anyhow::Re
     };
     step.prepared = Prepared {
         names: target_names(s, reader, step.index),
+        report_page: None,
         path: body.file.path().to_owned(),
         format: body.format,
         elements: read.elements,

@@ -43,6 +43,7 @@ pub fn run(settings: &SubmitSettings, global: &Global) -> anyhow::Result<Exit> {
             match checked {
                 Some(prepared) => Prepared {
                     names: names.clone(),
+                    report_page: html_report.clone(),
                     ..prepared
                 },
                 None => return Ok(Exit::Problems),
@@ -107,6 +108,7 @@ fn check_body_file(
         elements: check.elements,
         ids: check.ids,
         names: crate::lookup::TargetNames::default(),
+        report_page: None,
     }))
 }
 
@@ -174,5 +176,6 @@ fn convert(
         elements: result.elements,
         ids: result.outcome.external_ids,
         names: sheet.template.target_names(),
+        report_page: sheet.html_report.clone(),
     }))
 }

@@ -240,6 +240,7 @@ fn from_json(input: impl BufRead, fields: &Fields, others: bool, sink: Sink<'_>)
         pairs: 0,
         others,
         sink,
+        first_keys: Vec::new(),
     };
     let mut de = serde_json::Deserializer::from_reader(input);
     let parsed = json::Top {
@@ -261,8 +262,21 @@ fn from_json(input: impl BufRead, fields: &Fields, others: bool, sink: Sink<'_>)
         json::Shape::Other => return Err(ParseError::Other(format!("has an unexpected shape; {SHAPES}"))),
     }
     if found.pairs == 0 && found.items > 0 {
+        let had = if found.first_keys.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (the first has {})",
+                found
+                    .first_keys
+                    .iter()
+                    .map(|k| format!("'{k}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
         return Err(ParseError::Other(format!(
-            "has elements without an id and a name field; {SHAPES}"
+            "has elements without an id and a name field{had}; {SHAPES}"
         )));
     }
     Ok(())
@@ -294,6 +308,8 @@ mod json {
         pub pairs: u64,
         pub others: bool,
         pub sink: Sink<'s>,
+        /// The keys of the first element, to say what a file without id and name has.
+        pub first_keys: Vec<String>,
     }
 
     pub(super) struct Top<'a, 's> {
@@ -363,10 +379,15 @@ mod json {
     /// Every element of an array: its pair, when it has one.
     fn items<'de, A: SeqAccess<'de>>(mut seq: A, fields: &Fields, found: &mut Found<'_>) -> Result<(), A::Error> {
         let mut others = Vec::new();
+        let mut keys = Vec::new();
         while let Some(pair) = seq.next_element_seed(Item {
             fields,
             others: found.others.then_some(&mut others),
+            keys: (found.items == 0).then_some(&mut keys),
         })? {
+            if found.items == 0 {
+                found.first_keys = std::mem::take(&mut keys);
+            }
             found.items += 1;
             if let Some((name, id)) = pair {
                 if !name.is_empty() {
@@ -417,6 +438,7 @@ mod json {
     struct Item<'a> {
         fields: &'a Fields,
         others: Option<&'a mut Vec<(String, String)>>,
+        keys: Option<&'a mut Vec<String>>,
     }
 
     impl<'de> DeserializeSeed<'de> for Item<'_> {
@@ -434,6 +456,11 @@ mod json {
         fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
             let (mut id, mut name) = (None, None);
             while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if let Some(keys) = self.keys.as_deref_mut()
+                    && keys.len() < 10
+                {
+                    keys.push(crate::problem::clip(&key, 60));
+                }
                 if id.is_none() && is_field(&key, self.fields.id.as_deref(), "id") {
                     id = map.next_value_seed(Text)?;
                 } else if name.is_none() && is_field(&key, self.fields.name.as_deref(), "name") {

@@ -159,6 +159,21 @@ pub fn page_start(out: &mut dyn Write, title: &str, sub: &str) -> io::Result<()>
     )
 }
 
+/// Adds "What this submit changes" to a report page written earlier (`path`): the plan, as
+/// `submit` shows it, target names beside their IDs. The page is written again, whole.
+pub fn add_plan(path: &std::path::Path, plan: &str) -> anyhow::Result<()> {
+    let page = std::fs::read_to_string(path)?;
+    let Some(at) = page.rfind("<script>") else {
+        anyhow::bail!("{} is not a report page relsync wrote", path.display());
+    };
+    let section = format!(
+        "<section class=\"plan\"><h2>What this submit changes</h2><pre>{}</pre></section>\n",
+        escape_keeping_ids(plan)
+    );
+    let text = format!("{}{section}{}", &page[..at], &page[at..]);
+    crate::output::write_file(path, text.as_bytes())
+}
+
 /// The end of the page: the script, once.
 pub fn page_end(out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "<script>//<![CDATA[{SCRIPT}//]]></script>\n</body>\n</html>")

@@ -10,7 +10,8 @@ use std::path::Path;
 mod html;
 
 pub use html::{
-    MAX_ROWS as HTML_MAX_ROWS, escape as html_escape, page_end, page_start, section as html_section, write_html,
+    MAX_ROWS as HTML_MAX_ROWS, add_plan, escape as html_escape, page_end, page_start, section as html_section,
+    write_html,
 };
 
 use serde::Serialize;

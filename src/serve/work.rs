@@ -647,6 +647,7 @@ fn prepared(app: &App, j: &Job, done: &Done, dry_run: bool) -> Result<(crate::su
         elements: done.elements,
         ids: done.outcome.external_ids.clone(),
         names: template.target_names(),
+        report_page: None,
     };
     Ok((settings, prepared))
 }

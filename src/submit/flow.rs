@@ -1,7 +1,7 @@
 //! One submit, in order: the plan and the safety checks, then a token and the POST (with
 //! retries), then the answer for people and a receipt for the next submit's checks.
 
-use anyhow::bail;
+use anyhow::{Context as _, bail};
 
 use super::guard::{self, Kept};
 use super::http::Http;
@@ -110,6 +110,10 @@ pub fn plan(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Planned>
 /// Sends `prepared` according to `settings`, with the safety checks first.
 pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> {
     let planned = plan(settings, prepared)?;
+    if let Some(page) = &prepared.report_page {
+        crate::report::add_plan(page, &planned.plan.text)
+            .with_context(|| format!("adding the plan to the HTML report {}", page.display()))?;
+    }
     if settings.dry_run {
         crate::out!("{}", crate::value::for_terminal_lines(&planned.plan.text));
         for note in guard::dry_run_notes(settings, &planned.plan) {

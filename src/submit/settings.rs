@@ -36,6 +36,8 @@ pub struct Prepared {
     pub ids: Vec<String>,
     /// Names of relation targets, shown beside their IDs in the plan.
     pub names: crate::lookup::TargetNames,
+    /// The HTML report of the run, which gets the plan too.
+    pub report_page: Option<PathBuf>,
 }
 
 /// Checked settings for one submit.

@@ -188,7 +188,7 @@ fn a_lookup_that_cannot_be_used_stops_the_run() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
         run.stderr
-            .contains("has elements without an id and a name field; expected a providing interface's answer"),
+            .contains("has elements without an id and a name field (the first has 'code'); expected a providing interface's answer"),
         "{}",
         run.stderr
     );

@@ -469,3 +469,93 @@ fn a_refused_submit_leaves_no_folders_and_ids_do_not_break() {
     assert!(page.contains("<span class=\"id\">FO-5186</span>"), "{page}");
     assert!(page.contains(".id { white-space: nowrap; }"), "{page}");
 }
+
+/// From the review: workbook codes as number cells shown with leading zeros (`00000`) are the
+/// codes Excel shows; a `1.10` text cell among number cells is no number either; one list value
+/// with a variant spelling is a list whose variant check reports.
+#[test]
+fn workbook_codes_and_a_single_list_value_with_a_variant() {
+    use rust_xlsxwriter::{Format, Workbook};
+    let dir = Dir::new();
+    let mut wb = Workbook::new();
+    let padded = Format::new().set_num_format("00000");
+    let ws = wb.add_worksheet();
+    for (c, h) in ["ID", "Postcode", "Versie", "Status"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=20u32 {
+        ws.write_string(r, 0, format!("OBJ-{r}")).unwrap();
+        ws.write_number_with_format(r, 1, f64::from(8100 + r), &padded).unwrap();
+        if r == 5 {
+            ws.write_string(r, 2, "1.10").unwrap();
+        } else {
+            ws.write_number(r, 2, 1.0 + f64::from(r) / 100.0).unwrap();
+        }
+        ws.write_string(r, 3, if r == 7 { "in gebruik" } else { "In gebruik" })
+            .unwrap();
+    }
+    wb.save(dir.path("codes.xlsx")).unwrap();
+    let (template, stderr) = init(&dir, &["codes.xlsx"], "t.toml");
+    let postcode = block(&template, "Postcode");
+    assert!(postcode.contains("type = \"single-line-text\""), "{postcode}");
+    assert!(postcode.contains("'08101' (row 2), sent as 8101.0"), "{postcode}");
+    assert!(!block(&template, "Versie").contains("type = \"number\""), "{template}");
+    let status = block(&template, "Status");
+    assert!(status.contains("values = [\"In gebruik\"]"), "{status}");
+    assert!(stderr.contains("'in gebruik' x1 (first Sheet1!D8)"), "{stderr}");
+    let report = dir
+        .run(&["check", "codes.xlsx", "-t", "t.toml", "--report", "json"])
+        .json();
+    let cells: Vec<&str> = problems_with_code(&report, "not-in-list")
+        .iter()
+        .map(|p| p["cell"].as_str().unwrap())
+        .collect();
+    assert_eq!(cells, ["D8"]);
+    // Sent as Excel shows them.
+    let t = dir
+        .read("t.toml")
+        .replace("values = [\"In gebruik\"]", "values = [\"In gebruik\", \"in gebruik\"]");
+    dir.write("t.toml", t);
+    let run = dir.run(&["convert", "codes.xlsx", "-t", "t.toml"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let body = run.json();
+    let first = &elements(&body, "Sheet1")[0];
+    assert_eq!(first["Postcode"], "08101");
+    assert_eq!(elements(&body, "Sheet1")[4]["Versie"], "1.10");
+}
+
+/// The HTML report of a submit shows what it changes, names beside IDs.
+#[test]
+fn the_html_report_of_a_submit_shows_its_plan() {
+    let dir = Dir::new();
+    lookup_template(&dir);
+    dir.write("old.csv", "ID;Over\nA;FO-2\nB;Brug\n");
+    dir.write("new.csv", "ID;Over\nA;Brug\nB;FO-1\n");
+    let server = Server::start(|_, _| Reply::json(200, r#"{"result": "accepted"}"#));
+    let endpoint = server.url("/api/v1/workspaces/7550/interfaces/synchronizing/os");
+    let submit = |input: &str, extra: &[&str]| {
+        let mut args = vec![
+            "submit",
+            input,
+            "-t",
+            "t.toml",
+            "--endpoint",
+            &endpoint,
+            "--state-dir",
+            "state",
+        ];
+        args.extend_from_slice(extra);
+        dir.run_with(&args, &[("RELATICS_TOKEN", "tok-names-1")], None)
+    };
+    assert_eq!(submit("old.csv", &["--allow-deletions"]).code, 0);
+    let plan = submit("new.csv", &["--dry-run", "--html-report", "plan.html"]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    let page = dir.read("plan.html");
+    assert!(page.contains("What this submit changes"), "{page}");
+    assert!(
+        page.contains(
+            "Over: + <span class=\"id\">FO-3</span> &#39;Brug&#39;; - <span class=\"id\">FO-2</span> &#39;Gemaal&#39;"
+        ),
+        "{page}"
+    );
+}

@@ -437,6 +437,21 @@ pub(super) enum BatchError {
 }
 
 /// Hands the cells of one batch to the assembler.
+/// `x` as a format of only zeros (`00000`, `000000`) shows it, when it is a whole number that
+/// format pads: `8123` with `00000` is `08123`.
+fn zero_padded(x: f64, display: &crate::input::NumberDisplay) -> Option<String> {
+    let crate::input::NumberDisplay::Code(code) = display else {
+        return None;
+    };
+    let width = code.len();
+    let zeros = width >= 2 && code.bytes().all(|b| b == b'0');
+    if !zeros || x.fract() != 0.0 || !(0.0..1e15).contains(&x) {
+        return None;
+    }
+    let text = format!("{:0width$}", x as u64);
+    text.starts_with('0').then_some(text)
+}
+
 pub(super) fn convert_batch<S: RowSink>(
     batch: &Batch,
     sst: &SharedStrings,
@@ -456,6 +471,24 @@ pub(super) fn convert_batch<S: RowSink>(
                 Cell::Text(&decoded)
             }
             (_, c) => c,
+        };
+        // A whole number shown with leading zeros (`00000`: postcodes, article numbers) is the
+        // code Excel shows, not the number: as a number its zeros would be lost.
+        let padded;
+        let cell = match (
+            cell,
+            raw.style
+                .and_then(|s| displays.get(s as usize))
+                .and_then(Option::as_ref),
+        ) {
+            (Cell::Number(x), Some(display)) => match zero_padded(x, display) {
+                Some(text) => {
+                    padded = text;
+                    Cell::Text(&padded)
+                }
+                None => cell,
+            },
+            _ => cell,
         };
         let shown = matches!(
             cell,
