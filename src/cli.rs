@@ -216,8 +216,8 @@ deletions must be confirmed on the page. Credentials come from where submit take
 the page never sees them. Ctrl+C stops the server and removes every upload.
 
 Exit codes:
-  0  stopped normally
-  2  the server could not start: a port in use, a template or project file that cannot be used";
+  2    the server could not start: a port in use, a template or project file that cannot be used
+  130  stopped with Ctrl+C";
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {

@@ -138,6 +138,9 @@ impl RowSink for Stages<'_, '_> {
         self.rows_seen += 1;
         if self.rows_seen.is_multiple_of(PROGRESS_EVERY) {
             self.progress.update(row.progress, self.mapper.stats().rows);
+            if self.progress.cancelled() {
+                return Err(self.fail(anyhow::anyhow!("the check was stopped: another file took its place")));
+            }
         }
         Ok(())
     }

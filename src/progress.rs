@@ -25,6 +25,8 @@ pub struct Counts {
     /// Rows (workbooks) or bytes (delimited) read, of `total` when the sheet says.
     pub position: std::sync::atomic::AtomicU64,
     pub total: std::sync::atomic::AtomicU64,
+    /// Set by the other thread: the run is no longer wanted, and stops at its next row.
+    pub cancel: std::sync::atomic::AtomicBool,
 }
 
 impl Progress {
@@ -92,6 +94,13 @@ impl Progress {
         bar.set_position(position);
         let seconds = bar.elapsed().as_secs_f64().max(0.001);
         bar.set_message(format!("{rows} rows, {:.0} rows/s", rows as f64 / seconds));
+    }
+
+    /// Whether the other thread no longer wants the run.
+    pub fn cancelled(&self) -> bool {
+        self.shared
+            .as_ref()
+            .is_some_and(|c| c.cancel.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     pub fn finish(&mut self) {

@@ -535,6 +535,42 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<CheckCommand> {
     })))
 }
 
+/// Where a project's token URL comes from when the command line and the environment do not
+/// say: the project file's `token_url`, which applies to every interface; without one, the one
+/// the templates agree on (each under the rules for templates).
+fn project_token_url(project: &Project) -> anyhow::Result<Option<TokenUrlFrom<'_>>> {
+    let from_templates: Vec<(&str, &Path)> = project
+        .interfaces
+        .iter()
+        .filter_map(|i| Some((i.template.target.token_url.as_deref()?, i.template_path.as_path())))
+        .collect();
+    Ok(match &project.token_url {
+        Some((url, line)) => Some(TokenUrlFrom {
+            url: url.as_str(),
+            said: format!("token_url (line {line}) in the project file {}", project.path.display()),
+            shared: "project file",
+        }),
+        None => match from_templates.first() {
+            Some((url, path)) if from_templates.iter().all(|(u, _)| u.trim() == url.trim()) => Some(TokenUrlFrom {
+                url,
+                said: format!("target.token_url in the template {}", path.display()),
+                shared: "template",
+            }),
+            Some(_) => bail!(
+                "the templates of the project name different token URLs ({}); one run uses one token: set \
+                 token_url in [workspace] of {}",
+                from_templates
+                    .iter()
+                    .map(|(u, p)| format!("{u} in {}", p.display()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                project.path.display()
+            ),
+            None => None,
+        },
+    })
+}
+
 /// A project file names each interface's template and sheet: `--template` and `--sheet` do
 /// not apply.
 fn refuse_sheet_options(project: &Path, template: bool, sheet: bool) -> anyhow::Result<()> {
@@ -736,38 +772,7 @@ fn project_submit(args: &SubmitArgs) -> anyhow::Result<ProjectSubmit> {
         token_file: args.token_file.as_deref(),
         token_url: args.token_url.as_deref(),
     };
-    // The project file's token URL applies to every interface; without one, the one the
-    // templates agree on (each under the rules for templates).
-    let from_templates: Vec<(&str, &Path)> = project
-        .interfaces
-        .iter()
-        .filter_map(|i| Some((i.template.target.token_url.as_deref()?, i.template_path.as_path())))
-        .collect();
-    let fallback = match &project.token_url {
-        Some((url, line)) => Some(TokenUrlFrom {
-            url: url.as_str(),
-            said: format!("token_url (line {line}) in the project file {}", project.path.display()),
-            shared: "project file",
-        }),
-        None => match from_templates.first() {
-            Some((url, path)) if from_templates.iter().all(|(u, _)| u.trim() == url.trim()) => Some(TokenUrlFrom {
-                url,
-                said: format!("target.token_url in the template {}", path.display()),
-                shared: "template",
-            }),
-            Some(_) => bail!(
-                "the templates of the project name different token URLs ({}); one run uses one token: set \
-                 token_url in [workspace] of {}",
-                from_templates
-                    .iter()
-                    .map(|(u, p)| format!("{u} in {}", p.display()))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                project.path.display()
-            ),
-            None => None,
-        },
-    };
+    let fallback = project_token_url(&project)?;
     let (credentials, credentials_problem) = match credentials_from(&given, fallback) {
         Ok(c) => (c, None),
         Err(e) if args.dry_run && e.downcast_ref::<Incomplete>().is_some() => (None, Some(e.to_string())),
@@ -1131,13 +1136,16 @@ pub fn serve(args: &crate::cli::ServeArgs) -> anyhow::Result<ServeSettings> {
                 bail!("--endpoint applies to one template; a project file names each interface's endpoint");
             }
             let project = crate::project::load(path)?;
-            // The runs check the credentials themselves; a problem with them shows on the page.
+            // The runs check the credentials themselves; the page says what they will find.
+            let credentials = project_token_url(&project)
+                .and_then(|fallback| credentials_from(&given, fallback))
+                .map_err(|e| e.to_string());
             (
                 ServeMode::Project {
                     path: path.clone(),
                     project: Box::new(project),
                 },
-                Ok(None),
+                credentials,
             )
         }
         (None, Some(path)) => {

@@ -1,32 +1,146 @@
-//! The HTTP side of the page: who may ask (the run's secret, the host, the origin), and
-//! answers with the headers every one of them carries.
+//! The HTTP side of the page: connections (a small HTTP/1.1 server on a loopback socket, with
+//! `httparse` reading the request head), who may ask (the run's secret, the host, the origin),
+//! and answers with the headers every one of them carries.
+//!
+//! Each connection gets one request and one answer, then is closed (the page needs no more).
+//! Everything a client sends is bounded: the request head (16 KiB, 64 headers, 10 s to arrive),
+//! each read of a body (30 s), the connections open at once ([`MAX_CONNECTIONS`]; more are
+//! closed at once), and a body is read only as far as its handler wants it: what is left unread
+//! is never drained, the connection is closed instead.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-/// The cookie that carries the run's secret after the first request.
-const COOKIE: &str = "relsync_key";
+/// The cookie that carries the run's secret after the first request, named after the port: a
+/// browser sends cookies of 127.0.0.1 to every port, and two pages of two runs keep their own.
+fn cookie_name(port: u16) -> String {
+    format!("relsync_{port}")
+}
 
 /// What the browser may do with a page: its own script and style, nothing from elsewhere, no
 /// frames, no forms sent anywhere.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
      connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
+/// Connections served at once; more are closed as they come.
+pub const MAX_CONNECTIONS: usize = 64;
+/// The largest request head read.
+const MAX_HEAD: usize = 16 * 1024;
+/// Time for a request head to arrive, and for each read of a body.
+const HEAD_TIME: Duration = Duration::from_secs(10);
+const READ_TIME: Duration = Duration::from_secs(30);
+
 /// One request and what is known of it.
 pub struct Call {
-    request: Option<tiny_http::Request>,
+    stream: Option<TcpStream>,
     method: String,
     path: String,
     query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    length: Option<u64>,
+    /// The body: what came with the head, then the socket, up to the length given.
+    body: Box<dyn Read + Send>,
+}
+
+/// Why a connection gave no request.
+pub enum Refused {
+    /// Nothing usable came (closed, too slow): close without a word.
+    Silently,
+    /// A request that cannot be served: this answer, then close.
+    Answer(Answer),
 }
 
 impl Call {
-    pub fn new(request: tiny_http::Request) -> Call {
-        let method = request.method().as_str().to_ascii_uppercase();
-        let (path, query) = match request.url().split_once('?') {
-            Some((p, q)) => (p.to_owned(), q.to_owned()),
-            None => (request.url().to_owned(), String::new()),
+    /// Reads one request head from `stream`; the body is left to the handler.
+    pub fn read(stream: TcpStream) -> Result<Call, (TcpStream, Refused)> {
+        let started = Instant::now();
+        let _ = stream.set_read_timeout(Some(HEAD_TIME));
+        let _ = stream.set_write_timeout(Some(READ_TIME));
+        let mut reader = BufReader::with_capacity(
+            MAX_HEAD,
+            match stream.try_clone() {
+                Ok(s) => s,
+                Err(_) => return Err((stream, Refused::Silently)),
+            },
+        );
+        let mut head: Vec<u8> = Vec::with_capacity(1024);
+        loop {
+            if started.elapsed() > HEAD_TIME {
+                return Err((stream, Refused::Silently));
+            }
+            let available = match reader.fill_buf() {
+                Ok([]) | Err(_) => return Err((stream, Refused::Silently)),
+                Ok(bytes) => bytes,
+            };
+            let take = available.len().min(MAX_HEAD + 4 - head.len());
+            head.extend_from_slice(&available[..take]);
+            let mut parsed = [httparse::EMPTY_HEADER; 64];
+            let mut request = httparse::Request::new(&mut parsed);
+            match request.parse(&head) {
+                Ok(httparse::Status::Complete(end)) => {
+                    // Only what belongs to the head is used up; the rest is the body's.
+                    reader.consume(take - (head.len() - end));
+                    let method = request.method.unwrap_or("").to_ascii_uppercase();
+                    let target = request.path.unwrap_or("/").to_owned();
+                    let headers: Vec<(String, String)> = request
+                        .headers
+                        .iter()
+                        .map(|h| (h.name.to_owned(), String::from_utf8_lossy(h.value).trim().to_owned()))
+                        .collect();
+                    return Call::new(stream, reader, method, &target, headers);
+                }
+                Ok(httparse::Status::Partial) => {
+                    reader.consume(take);
+                    if head.len() > MAX_HEAD {
+                        let answer = Answer::error(431, "the request head is too large");
+                        return Err((stream, Refused::Answer(answer)));
+                    }
+                }
+                Err(httparse::Error::TooManyHeaders) => {
+                    let answer = Answer::error(431, "the request has too many headers");
+                    return Err((stream, Refused::Answer(answer)));
+                }
+                Err(_) => return Err((stream, Refused::Answer(Answer::error(400, "not an HTTP request")))),
+            }
+        }
+    }
+
+    fn new(
+        stream: TcpStream,
+        reader: BufReader<TcpStream>,
+        method: String,
+        target: &str,
+        headers: Vec<(String, String)>,
+    ) -> Result<Call, (TcpStream, Refused)> {
+        let find = |name: &str| {
+            headers
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
         };
+        // One length, given as digits; no other way of sending a body (the page never uses one).
+        if !find("Transfer-Encoding").is_empty() {
+            return Err((
+                stream,
+                Refused::Answer(Answer::error(411, "send the body with a Content-Length")),
+            ));
+        }
+        let lengths = find("Content-Length");
+        let length = match lengths.as_slice() {
+            [] => None,
+            [one] if !one.is_empty() && one.bytes().all(|b| b.is_ascii_digit()) => one.parse::<u64>().ok(),
+            _ => {
+                return Err((
+                    stream,
+                    Refused::Answer(Answer::error(400, "the Content-Length cannot be read")),
+                ));
+            }
+        };
+        let _ = stream.set_read_timeout(Some(READ_TIME));
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
         let query = query
             .split('&')
             .filter(|kv| !kv.is_empty())
@@ -35,12 +149,16 @@ impl Call {
                 (decode(k), decode(v))
             })
             .collect();
-        Call {
-            request: Some(request),
+        let body: Box<dyn Read + Send> = Box::new(reader.take(length.unwrap_or(0)));
+        Ok(Call {
+            stream: Some(stream),
             method,
-            path: decode(&path),
+            path: decode(path),
             query,
-        }
+            headers,
+            length,
+            body,
+        })
     }
 
     pub fn method(&self) -> &str {
@@ -56,32 +174,28 @@ impl Call {
         self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
-    /// A header's value (the first), by name in any case.
+    /// A header's value, by name in any case; `None` when it is missing or given twice.
     pub fn header(&self, name: &str) -> Option<String> {
-        self.request.as_ref()?.headers().iter().find_map(|h| {
-            h.field
-                .as_str()
-                .as_str()
-                .eq_ignore_ascii_case(name)
-                .then(|| h.value.as_str().to_owned())
-        })
+        let mut found = self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name));
+        let first = found.next()?;
+        found.next().is_none().then(|| first.1.clone())
     }
 
     /// The length the request says its body has.
-    pub fn body_length(&self) -> Option<usize> {
-        self.request.as_ref()?.body_length()
+    pub fn body_length(&self) -> Option<u64> {
+        self.length
     }
 
     /// The request's body, as a stream.
     pub fn body(&mut self) -> &mut dyn Read {
-        match &mut self.request {
-            Some(r) => r.as_reader(),
-            None => unreachable!("a call is answered once, at the end"),
-        }
+        &mut self.body
     }
 
     /// The body read whole, for small JSON requests (at most `max` bytes).
     pub fn small_body(&mut self, max: u64) -> Result<Vec<u8>, Answer> {
+        if self.length.is_some_and(|n| n > max) {
+            return Err(Answer::error(413, "the request is too large"));
+        }
         let mut body = Vec::new();
         self.body()
             .take(max + 1)
@@ -93,42 +207,74 @@ impl Call {
         Ok(body)
     }
 
-    /// Sends `answer` with the headers every answer carries.
+    /// Sends `answer` with the headers every answer carries, and closes the connection.
     pub fn answer(&mut self, answer: Answer) {
-        let Some(request) = self.request.take() else { return };
-        let mut headers = vec![
-            ("Content-Security-Policy", CONTENT_SECURITY_POLICY.to_owned()),
-            ("X-Content-Type-Options", "nosniff".to_owned()),
-            ("X-Frame-Options", "DENY".to_owned()),
-            ("Referrer-Policy", "no-referrer".to_owned()),
-            ("Cache-Control", "no-store".to_owned()),
-            ("Cross-Origin-Opener-Policy", "same-origin".to_owned()),
-            ("Cross-Origin-Resource-Policy", "same-origin".to_owned()),
-            ("Content-Type", answer.content_type.clone()),
-        ];
-        headers.extend(answer.headers.iter().map(|(k, v)| (*k, v.clone())));
-        let header = |(k, v): (&str, String)| tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).ok();
-        let status = tiny_http::StatusCode(answer.status);
-        let _ = match answer.body {
-            Body::Bytes(bytes) => {
-                let mut response = tiny_http::Response::from_data(bytes).with_status_code(status);
-                for h in headers.into_iter().filter_map(header) {
-                    response.add_header(h);
-                }
-                request.respond(response)
-            }
-            Body::File(path) => match std::fs::File::open(&path) {
-                Ok(file) => {
-                    let mut response = tiny_http::Response::from_file(file).with_status_code(status);
-                    for h in headers.into_iter().filter_map(header) {
-                        response.add_header(h);
-                    }
-                    request.respond(response)
-                }
-                Err(_) => request.respond(tiny_http::Response::from_string("gone").with_status_code(410)),
-            },
-        };
+        if let Some(stream) = self.stream.take() {
+            send(stream, answer);
+        }
     }
+}
+
+/// Writes `answer` on `stream` and closes it (what the client did not send of its body is not
+/// waited for).
+pub fn send(mut stream: TcpStream, answer: Answer) {
+    let reason = match answer.status {
+        200 => "OK",
+        303 => "See Other",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Content",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        _ => "Error",
+    };
+    let (length, file) = match &answer.body {
+        Body::Bytes(b) => (b.len() as u64, None),
+        Body::File(path) => match std::fs::File::open(path) {
+            Ok(f) => (f.metadata().map(|m| m.len()).unwrap_or(0), Some(f)),
+            Err(_) => {
+                send(stream, Answer::error(410, "that file is gone"));
+                return;
+            }
+        },
+    };
+    let mut head = format!("HTTP/1.1 {} {reason}\r\n", answer.status);
+    for (k, v) in [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Cache-Control", "no-store"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Cross-Origin-Resource-Policy", "same-origin"),
+        ("Connection", "close"),
+    ] {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!("Content-Type: {}\r\n", answer.content_type));
+    head.push_str(&format!("Content-Length: {length}\r\n"));
+    for (k, v) in &answer.headers {
+        // Values are made here; a line break in one would start another header.
+        if !v.contains(['\r', '\n']) {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+    }
+    head.push_str("\r\n");
+    let _ = stream.write_all(head.as_bytes());
+    let _ = match (answer.body, file) {
+        (Body::Bytes(b), _) => stream.write_all(&b),
+        (Body::File(_), Some(mut f)) => std::io::copy(&mut f, &mut stream).map(|_| ()),
+        (Body::File(_), None) => Ok(()),
+    };
+    let _ = stream.flush();
+    let _ = stream.shutdown(std::net::Shutdown::Write);
 }
 
 /// `%XX` and `+` decoded, as browsers encode query strings.
@@ -236,8 +382,8 @@ impl Answer {
         }
     }
 
-    /// To `location`, setting the cookie that carries the secret from now on.
-    pub fn redirect_with_cookie(location: &str, secret: &str) -> Answer {
+    /// To `location`, setting the cookie that carries the secret from now on (for this port).
+    pub fn redirect_with_cookie(location: &str, secret: &str, port: u16) -> Answer {
         Answer {
             status: 303,
             content_type: "text/plain; charset=utf-8".into(),
@@ -245,7 +391,7 @@ impl Answer {
                 ("Location", location.to_owned()),
                 (
                     "Set-Cookie",
-                    format!("{COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict"),
+                    format!("{}={secret}; Path=/; HttpOnly; SameSite=Strict", cookie_name(port)),
                 ),
             ],
             body: Body::Bytes(b"see /".to_vec()),
@@ -305,11 +451,17 @@ pub fn access(call: &Call, port: u16, secret: &str) -> Result<Access, Answer> {
             Err(Answer::forbidden())
         };
     }
-    let cookie = call.header("Cookie").unwrap_or_default();
-    let carried = cookie
-        .split(';')
-        .filter_map(|c| c.trim().split_once('='))
-        .any(|(k, v)| k == COOKIE && same(v.trim(), secret));
+    let name = cookie_name(port);
+    let carried = call
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("Cookie"))
+        .any(|(_, cookie)| {
+            cookie
+                .split(';')
+                .filter_map(|c| c.trim().split_once('='))
+                .any(|(k, v)| k == name && same(v.trim(), secret))
+        });
     if carried {
         Ok(Access::Granted)
     } else {

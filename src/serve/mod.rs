@@ -1,8 +1,9 @@
 //! `relsync serve`: the checks, the change preview and the safe submit on a local web page,
 //! for people who never open a terminal.
 //!
-//! A server on 127.0.0.1 only (tiny_http, one thread per request), reachable only with the
-//! secret made for this run: in the first URL, then in a `SameSite=Strict`, `HttpOnly` cookie.
+//! A server on 127.0.0.1 only ([`http`]: one request per connection, a thread each, every limit
+//! bounded), reachable only with the secret made for this run: in the first URL, then in a
+//! `SameSite=Strict`, `HttpOnly` cookie.
 //! Every request must name the server as its host (`127.0.0.1:PORT` or `localhost:PORT`: a
 //! page elsewhere that points a name at 127.0.0.1 gets 403), and every request that changes
 //! anything must come from the page itself (`Origin`). Every answer forbids the browser anything
@@ -25,9 +26,6 @@ use crate::cmd::settings::{ServeMode, ServeSettings};
 use crate::exit::Exit;
 use http::{Answer, Call};
 
-/// Requests handled at once; more wait for a free thread (a page makes a few at a time).
-const THREADS: usize = 16;
-
 /// The server, shared by the request threads.
 pub struct App {
     pub settings: ServeSettings,
@@ -42,7 +40,7 @@ pub struct App {
 /// Starts the server and serves until Ctrl+C.
 pub fn run(settings: ServeSettings) -> anyhow::Result<Exit> {
     // Loopback only: there is no option to listen anywhere else.
-    let server = tiny_http::Server::http(("127.0.0.1", settings.port)).map_err(|e| {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", settings.port)).map_err(|e| {
         anyhow::anyhow!(
             "cannot listen on 127.0.0.1:{} ({e}); {}",
             settings.port,
@@ -53,27 +51,18 @@ pub fn run(settings: ServeSettings) -> anyhow::Result<Exit> {
             }
         )
     })?;
-    let port = server
-        .server_addr()
-        .to_ip()
-        .map(|a| a.port())
-        .context("the server has no port")?;
+    let port = listener.local_addr().context("the server has no port")?.port();
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for the page's secret ({e})"))?;
     let secret = crate::submit::receipt::hex(&bytes);
-    let work = tempfile::Builder::new()
-        .prefix("relsync-serve-")
-        .tempdir()
-        .context("creating a private folder for the uploads")?;
+    let work = private_folder("relsync-serve-").context("creating a private folder for the uploads")?;
     // Removed at the end, and on Ctrl+C (which ends the process).
     let _registered = crate::output::remove_on_interrupt(work.path());
     let url = format!("http://127.0.0.1:{port}/?key={secret}");
     crate::outln!("relsync serve: open {url}");
     crate::outln!("(only this computer can reach it; the address holds a secret for this run. Ctrl+C stops it.)");
-    if settings.open
-        && let Err(e) = webbrowser::open(&url)
-    {
-        crate::errln!("relsync: the browser could not be opened ({e}); open the address above in it");
+    if settings.open {
+        open_in_browser(work.path(), &url);
     }
     let app = Arc::new(App {
         settings,
@@ -82,34 +71,68 @@ pub fn run(settings: ServeSettings) -> anyhow::Result<Exit> {
         work: work.path().to_owned(),
         state: std::sync::Mutex::new(work::State::default()),
     });
-    let busy = Arc::new(AtomicUsize::new(0));
-    for request in server.incoming_requests() {
-        // A bounded number of threads: the rest wait in the listener's queue.
-        while busy.load(Ordering::Acquire) >= THREADS {
-            std::thread::sleep(std::time::Duration::from_millis(5));
+    let open = Arc::new(AtomicUsize::new(0));
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        // A bounded number of connections: more are closed as they come.
+        if open.load(Ordering::Acquire) >= http::MAX_CONNECTIONS {
+            drop(stream);
+            continue;
         }
-        busy.fetch_add(1, Ordering::AcqRel);
-        let (app, done) = (Arc::clone(&app), Arc::clone(&busy));
+        open.fetch_add(1, Ordering::AcqRel);
+        let (app, done) = (Arc::clone(&app), Arc::clone(&open));
         let spawned = std::thread::Builder::new()
             .name("relsync-request".into())
             .spawn(move || {
-                handle(&app, request);
+                handle(&app, stream);
                 done.fetch_sub(1, Ordering::AcqRel);
             });
         if spawned.is_err() {
-            busy.fetch_sub(1, Ordering::AcqRel);
+            open.fetch_sub(1, Ordering::AcqRel);
         }
     }
     drop(work);
     Ok(Exit::Success)
 }
 
-/// Answers one request: the access checks, then the route.
-fn handle(app: &App, request: tiny_http::Request) {
-    let mut call = Call::new(request);
+/// A temporary folder only its owner may enter.
+pub fn private_folder(prefix: &str) -> std::io::Result<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    builder.tempdir()
+}
+
+/// Opens the page through a file in the private folder that sends the browser on: the
+/// address, with its secret, never stands on a command line other users can read.
+fn open_in_browser(work: &std::path::Path, url: &str) {
+    let launch = work.join("open.html");
+    let page = format!(
+        "<!DOCTYPE html><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0; url={url}\"><title>relsync</title>"
+    );
+    let opened = std::fs::write(&launch, page)
+        .map_err(|e| e.to_string())
+        .and_then(|()| url::Url::from_file_path(&launch).map_err(|()| "no file address".to_owned()))
+        .and_then(|file| webbrowser::open(file.as_str()).map_err(|e| e.to_string()));
+    if let Err(e) = opened {
+        crate::errln!("relsync: the browser could not be opened ({e}); open the address above in it");
+    }
+}
+
+/// Answers one connection: its request, the access checks, then the route.
+fn handle(app: &App, stream: std::net::TcpStream) {
+    let mut call = match Call::read(stream) {
+        Ok(call) => call,
+        Err((stream, http::Refused::Answer(answer))) => return http::send(stream, answer),
+        Err((_, http::Refused::Silently)) => return,
+    };
     let answer = match http::access(&call, app.port, &app.secret) {
         Err(refused) => refused,
-        Ok(http::Access::SetCookie) => Answer::redirect_with_cookie("/", &app.secret),
+        Ok(http::Access::SetCookie) => Answer::redirect_with_cookie("/", &app.secret, app.port),
         Ok(http::Access::Granted) => route(app, &mut call),
     };
     call.answer(answer);
@@ -131,6 +154,9 @@ fn route(app: &App, call: &mut Call) -> Answer {
         ("POST", "/api/project/check") if project => project::check(app),
         ("POST", "/api/project/plan") if project => project::plan(app),
         ("POST", "/api/project/send") if project => project::send(app, call),
+        ("GET", p) if project && p.starts_with("/api/project/files/") => {
+            project::file(app, &p["/api/project/files/".len()..])
+        }
         (_, p) if p.starts_with("/api/jobs/") && !project => work::job(app, call, &method, &p["/api/jobs/".len()..]),
         ("GET" | "POST" | "PUT", _) => Answer::error(404, "no such page"),
         _ => Answer::error(405, "method not allowed"),

@@ -85,14 +85,92 @@ fn relsync(app: &App, command: &str, extra: &[&str]) -> Result<(i32, String, Str
     ))
 }
 
-/// `POST /api/project/check`: `relsync check relsync.toml --report json`.
+/// The folder of the last project check's annotated copies.
+fn annotated_dir(app: &App) -> PathBuf {
+    app.work.join("project-annotated")
+}
+
+/// `POST /api/project/check`: `relsync check relsync.toml --report json --annotate DIR`; the
+/// JSON report and the annotated copies can then be downloaded.
 pub fn check(app: &App) -> Answer {
-    let (exit, stdout, stderr) = match relsync(app, "check", &["--report", "json"]) {
+    let dir = annotated_dir(app);
+    let _ = std::fs::remove_dir_all(&dir);
+    let annotate = dir.display().to_string();
+    let (exit, stdout, stderr) = match relsync(app, "check", &["--report", "json", "--annotate", &annotate]) {
         Ok(r) => r,
         Err(answer) => return answer,
     };
-    let report: Value = serde_json::from_str(&stdout).unwrap_or(Value::Null);
-    Answer::json(&json!({ "exit": exit, "report": report, "messages": stderr }))
+    let _ = std::fs::write(app.work.join("project-report.json"), &stdout);
+    let report: Value = serde_json::from_str(&tidy(app, &stdout)).unwrap_or(Value::Null);
+    let ServeMode::Project { project, .. } = &app.settings.mode else {
+        return Answer::error(404, "no project");
+    };
+    let downloads: Vec<Value> = project
+        .interfaces
+        .iter()
+        .map(|i| {
+            json!({
+                "interface": i.name,
+                "annotated": format!("/api/project/files/{}.xlsx", crate::project::file_name(&i.name)),
+            })
+        })
+        .collect();
+    Answer::json(&json!({
+        "exit": exit,
+        "report": report,
+        "messages": tidy(app, &stderr),
+        "downloads": downloads,
+        "report_file": "/api/project/files/report.json",
+    }))
+}
+
+/// `GET /api/project/files/NAME`: an annotated copy of the last check, or its JSON report.
+pub fn file(app: &App, name: &str) -> Answer {
+    if name == "report.json" {
+        let path = app.work.join("project-report.json");
+        if !path.is_file() {
+            return Answer::error(404, "check the project first");
+        }
+        return Answer::download(path, "application/json", "relsync-project-report.json");
+    }
+    // Only the copies the check wrote, by their own names.
+    let ServeMode::Project { project, .. } = &app.settings.mode else {
+        return Answer::error(404, "no project");
+    };
+    let Some(interface) = project
+        .interfaces
+        .iter()
+        .find(|i| format!("{}.xlsx", crate::project::file_name(&i.name)) == name)
+    else {
+        return Answer::error(404, "no such file");
+    };
+    let path = crate::project::annotated_copy(&annotated_dir(app), &interface.name);
+    if !path.is_file() {
+        return Answer::error(404, "check the project first");
+    }
+    Answer::download(
+        path,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("{}-checked.xlsx", crate::project::file_name(&interface.name)),
+    )
+}
+
+/// What the runs say, with the private folder's paths as the person knows them: the project
+/// file given, and each uploaded export by its own name.
+fn tidy(app: &App, text: &str) -> String {
+    let ServeMode::Project { path, .. } = &app.settings.mode else {
+        return text.to_owned();
+    };
+    let mut text = text.replace(
+        &app.work.join("relsync.toml").display().to_string(),
+        &path.display().to_string(),
+    );
+    for (_, upload) in app.uploads_by_interface() {
+        if let Some(name) = upload.file_name() {
+            text = text.replace(&upload.display().to_string(), &name.to_string_lossy());
+        }
+    }
+    text
 }
 
 /// `POST /api/project/plan`: `relsync submit relsync.toml --dry-run`, with a fingerprint of
@@ -104,8 +182,8 @@ pub fn plan(app: &App) -> Answer {
     };
     Answer::json(&json!({
         "exit": exit,
-        "plan": stdout,
-        "messages": stderr,
+        "plan": tidy(app, &stdout),
+        "messages": tidy(app, &stderr),
         "fingerprint": fingerprint(&stdout),
     }))
 }
@@ -142,5 +220,5 @@ pub fn send(app: &App, call: &mut Call) -> Answer {
         Ok(r) => r,
         Err(answer) => return answer,
     };
-    Answer::json(&json!({ "exit": exit, "output": format!("{stderr}{stdout}") }))
+    Answer::json(&json!({ "exit": exit, "output": tidy(app, &format!("{stderr}{stdout}")) }))
 }

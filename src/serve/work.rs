@@ -36,6 +36,28 @@ pub struct State {
     next: u64,
     uploads: HashMap<u64, Upload>,
     jobs: HashMap<u64, Arc<Mutex<Job>>>,
+    /// Checks running now (see [`CHECKS`]).
+    running: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Checks that run at once; the page asks for more only when files are dropped in quick
+/// succession, and each takes what `check` takes.
+const CHECKS: usize = 2;
+
+impl State {
+    /// Stops and forgets the checks of `upload` (a new check of it, or another file in its
+    /// place), with what they made.
+    fn drop_jobs(&mut self, upload: u64) {
+        self.jobs.retain(|_, job| {
+            let Ok(j) = job.lock() else { return true };
+            if j.upload != upload {
+                return true;
+            }
+            j.counts.cancel.store(true, Ordering::Relaxed);
+            let _ = std::fs::remove_dir_all(&j.dir);
+            false
+        });
+    }
 }
 
 struct Upload {
@@ -156,17 +178,7 @@ pub fn upload(app: &App, call: &mut Call) -> Answer {
     if !known {
         return Answer::error(400, "no such interface");
     }
-    // The file's own name, without any folder, and a sheet's extension.
-    let name: String = call
-        .param("name")
-        .unwrap_or_default()
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|'))
-        .take(120)
-        .collect();
+    let name = upload_name(call.param("name").unwrap_or_default());
     let extension = Path::new(&name)
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -178,7 +190,7 @@ pub fn upload(app: &App, call: &mut Call) -> Answer {
         );
     }
     let max = app.settings.max_upload;
-    if call.body_length().is_some_and(|n| n as u64 > max) {
+    if call.body_length().is_some_and(|n| n > max) {
         return too_large(max);
     }
     let id = {
@@ -200,6 +212,12 @@ pub fn upload(app: &App, call: &mut Call) -> Answer {
             let _ = std::fs::remove_dir_all(&dir);
             return too_large(max);
         }
+        // The connection ended before the whole file came: nothing is kept (the last upload
+        // stays).
+        Ok(n) if call.body_length().is_some_and(|length| length != n) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Answer::error(400, "the upload was cut off; choose the file again");
+        }
         Ok(_) => {}
         Err(e) => {
             let _ = std::fs::remove_dir_all(&dir);
@@ -219,9 +237,7 @@ pub fn upload(app: &App, call: &mut Call) -> Answer {
             if let Some(u) = state.uploads.remove(&k) {
                 let _ = std::fs::remove_dir_all(&u.dir);
             }
-            state
-                .jobs
-                .retain(|_, j| j.lock().map(|j| j.upload != k).unwrap_or(true));
+            state.drop_jobs(k);
         }
         state.uploads.insert(
             id,
@@ -249,8 +265,46 @@ pub fn upload(app: &App, call: &mut Call) -> Answer {
             &json!({ "upload": id, "name": name, "sheets": sheets, "default_sheet": template.source.sheet }),
         ),
         // A file that is no workbook: said now, in check's words; the server keeps serving.
-        Err(why) => Answer::json(&json!({ "upload": id, "name": name, "sheets": [], "error": why })),
+        Err(why) => Answer::json(&json!({
+            "upload": id, "name": name, "sheets": [], "error": hide(&why, &dir, &name)
+        })),
     }
+}
+
+/// The file's own name from what the browser says: no folder, nothing a file system or a
+/// terminal reads otherwise (control and direction characters, `:*?"<>|`), at most 100
+/// characters before its extension, and not a name Windows keeps for devices.
+fn upload_name(given: &str) -> String {
+    let base: String = given
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|')
+                && !matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect();
+    let base = base.trim().trim_start_matches('.').to_owned();
+    let (stem, extension) = match base.rsplit_once('.') {
+        Some((s, e)) if e.len() <= 5 => (s.to_owned(), format!(".{e}")),
+        _ => (base.clone(), String::new()),
+    };
+    let mut stem: String = stem.chars().take(100).collect();
+    const DEVICES: [&str; 22] = [
+        "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9", "lpt1",
+        "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+    ];
+    if DEVICES.contains(&stem.trim().to_ascii_lowercase().as_str()) {
+        stem.insert(0, '_');
+    }
+    format!("{stem}{extension}")
+}
+
+/// A message about an upload without the private folder it is in: the file's own name.
+fn hide(message: &str, dir: &Path, name: &str) -> String {
+    message.replace(&dir.join(name).display().to_string(), name)
 }
 
 fn too_large(max: u64) -> Answer {
@@ -266,7 +320,7 @@ fn too_large(max: u64) -> Answer {
 /// `POST /api/check` `{"upload": ID, "sheet": NAME}`: starts the check of an upload on a
 /// thread of its own; answers the job's id.
 pub fn check(app: &App, call: &mut Call) -> Answer {
-    let Some((template, _, _)) = one(app) else {
+    let Some((template, template_path, _)) = one(app) else {
         return Answer::error(404, "a project is checked as a whole");
     };
     let request: Value = match call.small_body(64 * 1024).map(|b| serde_json::from_slice(&b)) {
@@ -289,10 +343,18 @@ pub fn check(app: &App, call: &mut Call) -> Answer {
         Ok(spec) => spec,
         Err(e) => return Answer::error(422, &e.to_string()),
     };
-    let id = {
+    let (id, running) = {
         let mut state = app.state.lock().unwrap_or_else(|e| e.into_inner());
+        // A new check of the file replaces the one running.
+        state.drop_jobs(upload);
+        if state.running.load(Ordering::Acquire) >= CHECKS {
+            return Answer::error(
+                429,
+                "two checks are still running (of files dropped before); wait for them, then check again",
+            );
+        }
         state.next += 1;
-        state.next
+        (state.next, Arc::clone(&state.running))
     };
     let dir = app.work.join("jobs").join(id.to_string());
     if let Err(e) = std::fs::create_dir_all(&dir) {
@@ -312,10 +374,15 @@ pub fn check(app: &App, call: &mut Call) -> Answer {
         .jobs
         .insert(id, Arc::clone(&job));
     let template = template.clone();
-    let spawned = std::thread::Builder::new()
-        .name("relsync-check".into())
-        .spawn(move || run_check(&job, &template));
+    let template_path = template_path.to_owned();
+    running.fetch_add(1, Ordering::AcqRel);
+    let done = Arc::clone(&running);
+    let spawned = std::thread::Builder::new().name("relsync-check".into()).spawn(move || {
+        run_check(&job, &template, &template_path);
+        done.fetch_sub(1, Ordering::AcqRel);
+    });
     if let Err(e) = spawned {
+        running.fetch_sub(1, Ordering::AcqRel);
         return Answer::error(500, &format!("cannot start the check ({e})"));
     }
     Answer::json(&json!({ "job": id }))
@@ -323,15 +390,21 @@ pub fn check(app: &App, call: &mut Call) -> Answer {
 
 /// The check of one upload: the pipeline with a JSON body writer, then the page's view and
 /// the JSON report.
-fn run_check(job: &Mutex<Job>, template: &Template) {
+fn run_check(job: &Mutex<Job>, template: &Template, template_path: &Path) {
     let (spec, dir, counts) = {
         let j = job.lock().unwrap_or_else(|e| e.into_inner());
         (j.spec.clone(), j.dir.clone(), Arc::clone(&j.counts))
     };
-    let result = crate::panics::quietly(|| check_upload(&spec, template, &dir, counts));
+    let result = crate::panics::quietly(|| check_upload(&spec, (template, template_path), &dir, counts));
+    let name = spec
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let folder = spec.path.parent().map(Path::to_owned).unwrap_or_default();
     let phase = match result {
         Ok(Ok(done)) => Phase::Done(Box::new(done)),
-        Ok(Err(e)) => Phase::Failed(sentence(&e)),
+        Ok(Err(e)) => Phase::Failed(hide(&sentence(&e), &folder, &name)),
         Err(why) => Phase::Failed(format!("the check stopped unexpectedly: {why}")),
     };
     job.lock().unwrap_or_else(|e| e.into_inner()).phase = phase;
@@ -342,7 +415,12 @@ fn sentence(e: &anyhow::Error) -> String {
     crate::exit::sentence(e)
 }
 
-fn check_upload(spec: &InputSpec, template: &Template, dir: &Path, counts: Arc<Counts>) -> anyhow::Result<Done> {
+fn check_upload(
+    spec: &InputSpec,
+    (template, template_name): (&Template, &Path),
+    dir: &Path,
+    counts: Arc<Counts>,
+) -> anyhow::Result<Done> {
     let body_path = dir.join("body.json");
     let mut out = BufWriter::with_capacity(256 * 1024, std::fs::File::create(&body_path)?);
     let job = PipelineJob {
@@ -351,7 +429,8 @@ fn check_upload(spec: &InputSpec, template: &Template, dir: &Path, counts: Arc<C
         spool_problems: true,
         strict: false,
         collect_ids: true,
-        allow_empty: true,
+        // As `check`: an empty sheet is an error (its body would delete every element).
+        allow_empty: false,
         progress: Progress::shared(counts),
         project: None,
     };
@@ -369,12 +448,11 @@ fn check_upload(spec: &InputSpec, template: &Template, dir: &Path, counts: Arc<C
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let shown = PathBuf::from(&upload_name);
-    let template_name = PathBuf::from("template");
     let sheet = outcome.info.sheet.clone();
     let ctx = Context {
         input: &shown,
         sheet: sheet.as_deref(),
-        template: Some(&template_name),
+        template: Some(template_name),
         stats: outcome.stats,
         elapsed: None,
     };
@@ -383,7 +461,8 @@ fn check_upload(spec: &InputSpec, template: &Template, dir: &Path, counts: Arc<C
         crate::report::write_json(&mut report, &ctx, &mut outcome.problems)?;
         report.flush()?;
     }
-    let view = view(&ctx, &mut outcome, elements)?;
+    let counted = outcome.stats.elements;
+    let view = view(&ctx, &mut outcome, counted)?;
     Ok(Done {
         outcome,
         elements,
@@ -514,7 +593,7 @@ fn report_file(job: &Mutex<Job>) -> Answer {
 
 /// The annotated workbook, made when first asked for.
 fn annotated(app: &App, job: &Mutex<Job>) -> Answer {
-    let Some((template, _, _)) = one(app) else {
+    let Some((template, template_path, _)) = one(app) else {
         return Answer::error(404, "no such page");
     };
     let mut j = job.lock().unwrap_or_else(|e| e.into_inner());
@@ -526,11 +605,10 @@ fn annotated(app: &App, job: &Mutex<Job>) -> Answer {
     };
     if !path.is_file() {
         let shown = spec.path.file_name().map(PathBuf::from).unwrap_or_default();
-        let template_name = PathBuf::from("template");
         let ctx = Context {
             input: &shown,
             sheet: done.outcome.info.sheet.as_deref(),
-            template: Some(&template_name),
+            template: Some(template_path),
             stats: done.outcome.stats,
             elapsed: None,
         };
@@ -660,6 +738,17 @@ fn deletions_of(deletions: &Deletions) -> Value {
     }
 }
 
+/// What identifies the deletions a plan shows: the page sends it back with the confirmation,
+/// and a submit goes ahead only when the plan made then deletes exactly those.
+fn fingerprint(deletions: &Deletions) -> String {
+    use sha2::{Digest, Sha256};
+    let text = match deletions {
+        Deletions::Known(ids) => ids.join("\n"),
+        Deletions::Unknown => "relsync cannot tell".to_owned(),
+    };
+    crate::submit::receipt::hex(&Sha256::digest(text.as_bytes()))
+}
+
 fn deleting(deletions: &Deletions) -> Option<usize> {
     match deletions {
         Deletions::Known(ids) => Some(ids.len()),
@@ -687,6 +776,7 @@ fn plan(app: &App, job: &Mutex<Job>) -> Answer {
         "endpoint": settings.endpoint,
         "deletions": deletions_of(&planned.plan.deletions),
         "deleting": deleting(&planned.plan.deletions),
+        "fingerprint": fingerprint(&planned.plan.deletions),
         "empty": planned.plan.empty,
         "unchanged": planned.unchanged(),
         "can_send": settings.endpoint.is_some() && settings.credentials.is_some(),
@@ -698,9 +788,10 @@ fn plan(app: &App, job: &Mutex<Job>) -> Answer {
     }))
 }
 
-/// `POST send` `{"deletions": N | null}`: sends the checked body. Deletions must have been
-/// confirmed on the page: the request says how many the person saw (`null`: "relsync cannot
-/// tell", a first submit), and the submit goes ahead only if the plan made now says the same.
+/// `POST send` `{"confirm": true, "fingerprint": F}`: sends the checked body. Deletions must
+/// have been confirmed on the page: the request carries the fingerprint of the deletions the
+/// person saw (the plan's), and the submit goes ahead only if the plan made now deletes
+/// exactly those.
 fn send(app: &App, job: &Mutex<Job>, call: &mut Call) -> Answer {
     let request: Value = match call.small_body(64 * 1024).map(|b| serde_json::from_slice(&b)) {
         Ok(Ok(v)) => v,
@@ -708,7 +799,11 @@ fn send(app: &App, job: &Mutex<Job>, call: &mut Call) -> Answer {
         Err(answer) => return answer,
     };
     let confirmed = request.get("confirm").and_then(Value::as_bool).unwrap_or(false);
-    let seen = request.get("deletions").cloned().unwrap_or(Value::Null);
+    let seen = request
+        .get("fingerprint")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
     let j = job.lock().unwrap_or_else(|e| e.into_inner());
     let Phase::Done(done) = &j.phase else {
         return Answer::error(409, "the check has not ended");
@@ -731,11 +826,7 @@ fn send(app: &App, job: &Mutex<Job>, call: &mut Call) -> Answer {
     let now = deleting(&planned.plan.deletions);
     let would_delete = !matches!(now, Some(0));
     if would_delete {
-        let same = match (now, seen.as_u64()) {
-            (None, None) => seen.is_null(),
-            (Some(n), Some(m)) => n as u64 == m,
-            _ => false,
-        };
+        let same = fingerprint(&planned.plan.deletions) == seen;
         if !confirmed {
             return Answer::json(&json!({
                 "state": "refused",
@@ -751,6 +842,14 @@ fn send(app: &App, job: &Mutex<Job>, call: &mut Call) -> Answer {
         settings.allow_deletions = true;
     }
     match crate::submit::flow::deliver(&settings, &prepared, planned) {
+        Err(f) if f.may_have_arrived => Answer::json(&json!({
+            "state": "may-have-arrived",
+            "message": format!(
+                "{} Whether Relatics received the body cannot be told; the next submit to this endpoint guards its \
+                 elements as well.",
+                sentence(&f.error)
+            ),
+        })),
         Ok(Sent::Recorded(receipt)) => Answer::json(&json!({
             "state": "sent",
             "message": format!("Sent: Relatics accepted the body ({} elements). Whether each element was processed is in the interface's sync issues in Relatics.", done.elements),
@@ -760,7 +859,7 @@ fn send(app: &App, job: &Mutex<Job>, call: &mut Call) -> Answer {
             "state": "not-recorded",
             "message": "Relatics accepted the body, but its receipt could not be saved in the state directory: the next submit cannot tell what it deletes until this is fixed.",
         })),
-        Err(e) => failed(&e),
+        Err(f) => failed(&f.error),
     }
 }
 

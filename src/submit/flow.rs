@@ -1,7 +1,7 @@
 //! One submit, in order: the plan and the safety checks, then a token and the POST (with
 //! retries), then the answer for people and a receipt for the next submit's checks.
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 
 use super::guard::{self, Kept};
 use super::http::Http;
@@ -124,7 +124,7 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
     }
 
     crate::err!("{}", crate::value::for_terminal_lines(&planned.plan.text));
-    match deliver(settings, prepared, planned)? {
+    match deliver(settings, prepared, planned).map_err(|f| f.error)? {
         Sent::Recorded(path) => {
             crate::outln!("receipt: {}", path.display());
             Ok(Exit::Success)
@@ -135,21 +135,28 @@ pub fn submit(settings: &Settings, prepared: &Prepared) -> anyhow::Result<Exit> 
 
 /// The safety checks of a planned submit (deletions and empty bodies as `settings` allow; a
 /// prompt only where `submit` asks at a terminal), then the token and the send.
-pub fn deliver(settings: &Settings, prepared: &Prepared, planned: Planned) -> anyhow::Result<Sent> {
-    guard::check(settings, &planned.plan)?;
+/// A failure says whether the body may have reached Relatics.
+pub fn deliver(settings: &Settings, prepared: &Prepared, planned: Planned) -> Result<Sent, Failed> {
+    let before = |error: anyhow::Error| Failed {
+        error,
+        may_have_arrived: false,
+    };
+    guard::check(settings, &planned.plan).map_err(before)?;
     let (Some(endpoint), Some(credentials)) = (&settings.endpoint, &settings.credentials) else {
-        bail!("no endpoint or no credentials; see relsync submit --help");
+        return Err(before(anyhow::anyhow!(
+            "no endpoint or no credentials; see relsync submit --help"
+        )));
     };
     let mut urls = vec![endpoint.as_str()];
     if let Credentials::Client { token_url, .. } = credentials {
         urls.push(token_url);
     }
-    let mut http = Http::new(settings.timeout, settings.verbose, &urls)?;
+    let mut http = Http::new(settings.timeout, settings.verbose, &urls).map_err(before)?;
     if settings.verbose {
         crate::errln!("relsync: authenticating with {}", credentials.describe());
     }
-    let mut auth = Auth::new(credentials, &mut http, settings.retries)?;
-    send(settings, prepared, planned, &mut http, &mut auth).map_err(|failed| failed.error)
+    let mut auth = Auth::new(credentials, &mut http, settings.retries).map_err(before)?;
+    send(settings, prepared, planned, &mut http, &mut auth)
 }
 
 /// What came of a body that Relatics accepted.

@@ -95,7 +95,7 @@ impl Page {
 
     /// A request with the cookie, the right Host and (for changes) the page's Origin.
     fn ask(&self, method: &str, path: &str, body: &[u8]) -> Got {
-        let cookie = format!("relsync_key={}", self.key);
+        let cookie = format!("relsync_{}={}", self.port, self.key);
         let origin = self.origin();
         let mut headers = vec![("Cookie", cookie.as_str())];
         if method != "GET" {
@@ -111,7 +111,13 @@ impl Page {
         for (k, v) in headers {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
-        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("Content-Length") || k.eq_ignore_ascii_case("Transfer-Encoding"))
+        {
+            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        head.push_str("\r\n");
         stream.write_all(head.as_bytes()).unwrap();
         let _ = stream.write_all(body);
         let mut raw = Vec::new();
@@ -199,7 +205,9 @@ fn the_secret_the_host_and_the_origin() {
     assert_eq!(got.header("Location").as_deref(), Some("/"));
     let cookie = got.header("Set-Cookie").unwrap();
     assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.starts_with("relsync_key="),
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.starts_with(&format!("relsync_{}=", page.port)),
         "{cookie}"
     );
     let got = page.ask("GET", "/", b"");
@@ -212,7 +220,7 @@ fn the_secret_the_host_and_the_origin() {
     assert_eq!(got.header("X-Frame-Options").as_deref(), Some("DENY"));
     assert!(String::from_utf8_lossy(&got.body).contains("<script src=\"/page.js\""));
     // A name rebound to 127.0.0.1 by another site: 403, even with the cookie.
-    let with_cookie = format!("relsync_key={}", page.key);
+    let with_cookie = format!("relsync_{}={}", page.port, page.key);
     let got = page.raw(
         "GET",
         "/api/setup",
@@ -352,12 +360,10 @@ fn submits_with_and_without_deletions() {
         .json();
     assert_eq!(sent["state"], "refused", "{sent}");
     assert_eq!(relatics.requests().len(), 0);
+    let first = plan["fingerprint"].to_string();
+    let confirm = format!("{{\"confirm\": true, \"fingerprint\": {first}}}");
     let sent = page
-        .ask(
-            "POST",
-            &format!("/api/jobs/{job}/send"),
-            b"{\"confirm\": true, \"deletions\": null}",
-        )
+        .ask("POST", &format!("/api/jobs/{job}/send"), confirm.as_bytes())
         .json();
     assert_eq!(sent["state"], "sent", "{sent}");
     let posts = relatics.requests();
@@ -378,10 +384,18 @@ fn submits_with_and_without_deletions() {
         page.ask("POST", &format!("/api/jobs/{job}/send"), body.as_bytes())
             .json()
     };
-    assert_eq!(send("{\"confirm\": false, \"deletions\": 1}")["state"], "refused");
-    assert_eq!(send("{\"confirm\": true, \"deletions\": 3}")["state"], "refused");
+    let shown = plan["fingerprint"].to_string();
+    assert_eq!(
+        send(&format!("{{\"confirm\": false, \"fingerprint\": {shown}}}"))["state"],
+        "refused"
+    );
+    // A confirmation of other deletions (those of the first plan) sends nothing.
+    assert_eq!(
+        send(&format!("{{\"confirm\": true, \"fingerprint\": {first}}}"))["state"],
+        "refused"
+    );
     assert_eq!(relatics.requests().len(), 1, "nothing sent");
-    let sent = send("{\"confirm\": true, \"deletions\": 1}");
+    let sent = send(&format!("{{\"confirm\": true, \"fingerprint\": {shown}}}"));
     assert_eq!(sent["state"], "sent", "{sent}");
     assert_eq!(relatics.requests().len(), 2);
 
@@ -423,4 +437,102 @@ fn a_project_on_the_page() {
     );
     let refused = page.ask("POST", "/api/project/send", b"{\"confirm\": false}").json();
     assert_eq!(refused["exit"], 4);
+}
+
+/// From the hostile review: requests that claim huge bodies or send huge heads are answered
+/// and forgotten, the server keeps serving; an upload cut off is not kept; an empty sheet is no
+/// clean sheet; the element count is the sheet's; the private folder is private.
+#[test]
+fn hostile_requests_and_uploads() {
+    let dir = Dir::new();
+    let bytes = workbook(&dir, &["REQ-1", "REQ-1", "REQ-2"]);
+    let page = Page::start(&dir, &["-t", "req.toml"]);
+    let host = format!("127.0.0.1:{}", page.port);
+    // A body of a terabyte, claimed: 403, not read, and the server is still there.
+    let got = page.raw("GET", "/", "evil", &[("Content-Length", "1000000000000")], b"");
+    assert_eq!(got.status, 403);
+    let huge = "A".repeat(40_000);
+    let got = page.raw("GET", "/", &host, &[("X-Big", &huge)], b"");
+    assert_eq!(got.status, 431);
+    assert!(got.header("Content-Security-Policy").is_some());
+    let got = page.raw(
+        "PUT",
+        "/api/upload?interface=Requirements&name=a.xlsx",
+        &host,
+        &[("Transfer-Encoding", "chunked")],
+        b"",
+    );
+    assert_eq!(got.status, 411);
+    assert_eq!(page.ask("GET", "/api/setup", b"").status, 200);
+
+    // An upload whose connection ends early is not kept.
+    let mut stream = TcpStream::connect(("127.0.0.1", page.port)).unwrap();
+    let head = format!(
+        "PUT /api/upload?interface=Requirements&name=cut.xlsx HTTP/1.1\r\nHost: {host}\r\nOrigin: {}\r\nCookie: relsync_{}={}\r\nContent-Length: 100000\r\n\r\n",
+        page.origin(),
+        page.port,
+        page.key
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&bytes[..1000.min(bytes.len())]).unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("cut off"), "{answer}");
+
+    // Device names and direction marks do not reach the file system.
+    let got = page.upload("CON.xlsx", &bytes, "Requirements").json();
+    assert_eq!(got["name"], "_CON.xlsx");
+    let got = page.upload("%E2%80%AEreq.xlsx", &bytes, "Requirements").json();
+    assert_eq!(got["name"], "req.xlsx");
+
+    // Errors count every element; an empty sheet is an error, not a clean sheet.
+    let (_, state) = page.check("req.xlsx", &bytes);
+    assert_eq!(state["result"]["elements"], 3, "{state}");
+    assert_eq!(state["result"]["clean"], false);
+    req_workbook(&dir, &[]);
+    let empty = std::fs::read(dir.path("req.xlsx")).unwrap();
+    let (_, state) = page.check("empty.xlsx", &empty);
+    assert_eq!(state["result"]["clean"], false, "{state}");
+    assert!(
+        state["result"]["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["code"] == "empty-body"),
+        "{state}"
+    );
+    // Messages name the file, never the private folder.
+    let (_, state) = page.check("broken.xlsx", b"PK\x03\x04 not a workbook");
+    let error = state["error"].as_str().unwrap();
+    assert!(
+        error.contains("broken.xlsx") && !error.contains("relsync-serve-"),
+        "{error}"
+    );
+}
+
+/// The private folder only its owner may enter.
+#[cfg(unix)]
+#[test]
+fn the_private_folder_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new();
+    let bytes = workbook(&dir, &["REQ-1"]);
+    let tmp = dir.path("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let tmp_text = tmp.display().to_string();
+    let page = Page::start_with(
+        &dir,
+        &["-t", "req.toml"],
+        &[("RELATICS_TOKEN", TOKEN), ("TMPDIR", &tmp_text)],
+    );
+    assert_eq!(page.upload("req.xlsx", &bytes, "Requirements").status, 200);
+    let folder = std::fs::read_dir(&tmp)
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().starts_with("relsync-serve-"))
+        .expect("the private folder");
+    let mode = std::fs::metadata(folder.path()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
 }

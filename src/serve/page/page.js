@@ -330,7 +330,7 @@ async function send() {
   button.disabled = true;
   message('send-result', 'Sending ...', '');
   try {
-    const r = await post('/api/jobs/' + current.job + '/send', { confirm: $('confirm').checked, deletions: p.deleting });
+    const r = await post('/api/jobs/' + current.job + '/send', { confirm: $('confirm').checked, fingerprint: p.fingerprint });
     const kind = r.state === 'sent' ? 'good' : (r.state === 'refused' ? 'warn' : 'error');
     message('send-result', r.message + (r.receipt ? ' Receipt: ' + r.receipt : ''), kind);
     $('send-result').dataset.state = r.state;
@@ -413,11 +413,13 @@ async function checkProject() {
     message('check-error', r.messages || 'the project could not be checked', 'error');
     return;
   }
+  $('reports').append(el('p', { class: 'downloads' }, el('a', { class: 'button', href: r.report_file, download: '' }, 'JSON report of the project')));
   for (const report of r.report.interfaces) {
     const h = el('h3', { text: 'Interface ' + report.interface });
     $('reports').append(h);
     for (const p of report.problems) p.cell = (p.sheet ? p.sheet + '!' : '') + (p.cell || '');
-    renderReport($('reports'), report, []);
+    const copy = (r.downloads || []).find((d) => d.interface === report.interface);
+    renderReport($('reports'), report, copy ? [[copy.annotated, 'Annotated workbook']] : []);
   }
   if (r.exit === 0) planProject();
 }
@@ -449,6 +451,10 @@ async function sendProject() {
     message('send-result', e.message, 'error');
   }
   loadHistory();
+  // What a next run would change, now.
+  const result = $('send-result').textContent;
+  await planProject();
+  message('send-result', result, $('send-result').className.includes('error') ? 'error' : 'good');
 }
 
 document.addEventListener('DOMContentLoaded', start);
