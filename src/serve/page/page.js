@@ -298,6 +298,11 @@ async function loadPlan(job) {
   if (current.job !== job) return;
   current.plan = p;
   plan.replaceChildren(el('pre', { class: 'plan', text: p.text }));
+  // Every element that would be deleted (the plan lists the first ones).
+  if (p.deletions && p.deletions.length > 20) {
+    plan.append(el('details', {}, el('summary', { text: 'All ' + plural(p.deleting, 'element', 'elements') + ' that would be deleted' + (p.deleting > p.deletions.length ? ' (the first ' + thousands(p.deletions.length) + ')' : '') }),
+      el('pre', { class: 'plan', text: p.deletions.join('\n') })));
+  }
   show('send', true);
   $('confirm').checked = false;
   if (p.deleting === null) {
