@@ -106,8 +106,12 @@ fn refuse_invalid(path: &Path, problems: &BodyProblems) -> anyhow::Result<()> {
 }
 
 pub fn run(settings: &DiffSettings, global: &Global) -> anyhow::Result<Exit> {
-    let old = ready(&settings.old, global)?;
-    let new = ready(&settings.new, global)?;
+    // Both sides are read before either refusal, so the problems of both sheets are shown in one run.
+    let (old, new) = match (ready(&settings.old, global), ready(&settings.new, global)) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => return Err(e),
+        (Err(old), Err(new)) => bail!("neither side can be compared:\n  {old:#}\n  {new:#}"),
+    };
     let mut old_side = diff::load_old(open(&old)?, old.format);
     refuse_invalid(&old.path, &old_side.problems)?;
     let sides = Sides {

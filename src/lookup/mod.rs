@@ -843,7 +843,17 @@ mod tests {
             ("a.json", "{\"x\": 1}", "has no array of elements"),
             ("b.json", "[{\"code\": 1}]", "without an id and a name field"),
             ("c.csv", "code;label\n1;x\n", "has no 'name' and 'id' columns"),
-            ("d.xml", "<a><b x='1'/></a>", "holds no name/ID pairs"),
+            (
+                "d.xml",
+                "<a><b x='1'/></a>",
+                "without an id and a name field (the fields found: 'x')",
+            ),
+            (
+                "f.xml",
+                "<a><b><Code>1</Code><Titel>x</Titel></b></a>",
+                "(the fields found: 'Code', 'Titel')",
+            ),
+            ("g.xml", "<a><b/></a>", "holds no name/ID pairs"),
             ("e.json", "{", "is not valid JSON"),
         ] {
             let e = load(name, text, &none).unwrap_err();

@@ -529,10 +529,20 @@ fn from_xml(input: impl BufRead, fields: &Fields, keep_others: bool, sink: Sink<
     let mut root_closed = false;
     let mut text = String::new();
     let mut buf = Vec::new();
-    let emit = |open: Open, sink: &mut dyn FnMut(Pair<'_>)| {
+    // What the elements hold, for the message when none has an id (attribute names and child
+    // element names below the root, the first ten).
+    let mut pairs = 0u64;
+    let mut fields_seen: Vec<String> = Vec::new();
+    let mut note = |name: &str| {
+        if fields_seen.len() < 10 && !fields_seen.iter().any(|f| f == name) {
+            fields_seen.push(crate::problem::clip(name, 60));
+        }
+    };
+    let emit = |open: Open, sink: &mut dyn FnMut(Pair<'_>), pairs: &mut u64| {
         if let Some(id) = open.id
             && !id.is_empty()
         {
+            *pairs += 1;
             sink(Pair {
                 name: open.name.as_deref().unwrap_or(""),
                 id: &id,
@@ -574,7 +584,13 @@ fn from_xml(input: impl BufRead, fields: &Fields, keep_others: bool, sink: Sink<
                 if let Some(Err(error)) = e.attributes().find(Result::is_err) {
                     return bad(format!("an attribute of <{}>: {error}", e.local_name().as_ref()));
                 }
+                if stack.len() >= 2 {
+                    note(e.local_name().into_inner());
+                }
                 for a in e.attributes().filter_map(Result::ok) {
+                    if !stack.is_empty() {
+                        note(a.key.local_name().into_inner());
+                    }
                     let key = a.key.local_name().as_ref().to_owned();
                     let value = a
                         .normalized_value(quick_xml::XmlVersion::Implicit1_0)
@@ -604,7 +620,7 @@ fn from_xml(input: impl BufRead, fields: &Fields, keep_others: bool, sink: Sink<
                     text.clear();
                 }
                 if empty {
-                    emit(open, sink);
+                    emit(open, sink, &mut pairs);
                     text_for = None;
                 } else {
                     stack.push(open);
@@ -645,11 +661,21 @@ fn from_xml(input: impl BufRead, fields: &Fields, keep_others: bool, sink: Sink<
                     }
                     continue;
                 }
-                emit(open, sink);
+                emit(open, sink, &mut pairs);
             }
             Event::Eof => break,
             _ => {}
         }
+    }
+    if pairs == 0 && !fields_seen.is_empty() {
+        let fields = fields_seen
+            .iter()
+            .map(|f| format!("'{f}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(ParseError::Other(format!(
+            "has elements without an id and a name field (the fields found: {fields}); {SHAPES}"
+        )));
     }
     Ok(())
 }

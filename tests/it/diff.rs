@@ -187,6 +187,23 @@ fn what_cannot_be_compared_stops_with_2() {
         "the problems are shown: {}",
         run.stderr
     );
+    // Two sheets with errors: the problems of both are shown, each line naming its file.
+    let bad = repo("samples/requirements-with-problems.xlsx");
+    std::fs::copy(&bad, dir.path("copy.xlsx")).unwrap();
+    let run = dir.run(&["diff", &bad, "copy.xlsx", "-t", &repo("templates/requirements.toml")]);
+    assert_eq!(run.code, 2, "{run:?}");
+    for file in ["requirements-with-problems.xlsx", "copy.xlsx"] {
+        assert!(
+            run.stderr.lines().any(|l| l.contains(file) && l.contains("not-a-date")),
+            "{file}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(&format!("{file} has errors (listed above)")),
+            "{file}: {}",
+            run.stderr
+        );
+    }
 }
 
 #[test]
