@@ -32,9 +32,14 @@ function relatics() {
 }
 
 // `relsync serve` for the requirements template, sending to the stand-in; resolves its address.
+// With --open, through a "browser" that writes down what it was given (the launch page in the
+// private folder, a file: address), as a desktop's browser would be handed it.
 function serve(endpoint, state) {
+  const browser = path.join(state, 'browser.sh');
+  fs.writeFileSync(browser, '#!/bin/sh\nprintf %s "$1" > "' + path.join(state, 'opened') + '"\n', { mode: 0o755 });
   const child = spawn(process.env.RELSYNC, ['serve', '-t', path.join(repo, 'templates/requirements.toml'),
-    '--endpoint', endpoint, '--state-dir', state], { env: Object.assign({}, process.env, { RELATICS_TOKEN: token }) });
+    '--endpoint', endpoint, '--state-dir', state, '--open'],
+  { env: Object.assign({}, process.env, { RELATICS_TOKEN: token, BROWSER: browser }) });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -57,9 +62,19 @@ async function main() {
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    await page.goto(url);
+    // --open: the browser gets the launch page, which must bring it to the page (a launch from
+    // a file: page once ended on "forbidden": the cookie was left out as cross-site).
+    const opened = path.join(state, 'opened');
+    for (let i = 0; i < 100 && !fs.existsSync(opened); i++) await new Promise((r) => setTimeout(r, 100));
+    const launch = fs.readFileSync(opened, 'utf8');
+    if (!launch.startsWith('file:')) fail('--open handed the browser ' + launch);
+    await page.goto(launch);
+    await page.waitForURL((u) => u.protocol === 'http:' && !u.search.includes('key='));
     if (page.url().includes('key=')) fail('the secret stays in the address bar: ' + page.url());
     await page.waitForSelector('#drop');
+    await page.reload();
+    await page.waitForSelector('#drop');
+    if (!url.includes('key=')) fail('no address printed: ' + url);
 
     // The sample with problems: the table, then the annotated workbook.
     await page.setInputFiles('#file', path.join(repo, 'samples/requirements-with-problems.xlsx'));

@@ -400,6 +400,16 @@ impl DataSheet<'_> {
             // A merged range shows its value once, as in the workbook (relsync checked it in
             // every cell of the range, so a problem there is still marked).
             let cell = if row.is_merged(col) { Cell::Empty } else { cell };
+            // A CSV's line breaks as relsync reads them (`\r\n` is one break; a kept `\r`
+            // shows as `_x000D_` in Excel).
+            let unix;
+            let cell = match cell {
+                Cell::Text(t) if self.typed.delimited && t.contains('\r') => {
+                    unix = t.replace("\r\n", "\n").replace('\r', "\n");
+                    Cell::Text(&unix)
+                }
+                cell => cell,
+            };
             if matches!(cell, Cell::Empty) && fill == 0 && !header {
                 continue;
             }

@@ -41,6 +41,8 @@ pub enum Kind {
     /// `header`: "Onderdeel van" holding values of "Omschrijving".
     RowNames {
         header: String,
+        /// Distinct values that name no row (typos `check` reports).
+        strays: usize,
     },
 }
 
@@ -63,10 +65,12 @@ const NAME_HEADERS: [&str; 8] = [
 ];
 
 /// The column whose values are the names of other rows that column `col` holds, if there is
-/// one: every value of `col` is a value of it (case and runs of spaces aside), its values are
-/// (nearly) all different, and `col` is no copy of it (some rows have no value in `col`, or
-/// values repeat there, as a tree's parents do).
-fn names_of_rows(profile: &Profile, col: usize, id_col: Option<usize>) -> Option<usize> {
+/// one, and how many distinct values of `col` name no row: every value of `col` is a value of
+/// it (case and runs of spaces aside; of five or more distinct values, one in ten may name no
+/// row: a typo that `check` then reports), its values are (nearly) all different, and `col` is
+/// no copy of it (some rows have no value in `col`, or values repeat there, as a tree's parents
+/// do).
+fn names_of_rows(profile: &Profile, col: usize, id_col: Option<usize>) -> Option<(usize, usize)> {
     let column = &profile.columns[col];
     let names = column.names.as_ref()?;
     if names.is_empty() || column.number_cells + column.date_cells > 0 {
@@ -75,6 +79,9 @@ fn names_of_rows(profile: &Profile, col: usize, id_col: Option<usize>) -> Option
     if column.empty == 0 && names.len() as u64 >= column.values {
         return None;
     }
+    // The distinct values that are no value of `all`, and ten times how many may be.
+    let strays = |all: &std::collections::HashSet<u64>| names.difference(all).count();
+    let allowed = if names.len() >= 5 { names.len() } else { 0 };
     let candidates = (0..profile.columns.len()).filter(|&n| {
         let other = &profile.columns[n];
         n != col
@@ -85,14 +92,15 @@ fn names_of_rows(profile: &Profile, col: usize, id_col: Option<usize>) -> Option
             && other
                 .names
                 .as_ref()
-                .is_some_and(|all| all.len() as u64 * 10 >= other.values * 9 && names.is_subset(all))
+                .is_some_and(|all| all.len() as u64 * 10 >= other.values * 9 && strays(all) * 10 <= allowed)
     });
     let candidates: Vec<usize> = candidates.collect();
-    candidates
+    let found = candidates
         .iter()
         .copied()
         .find(|&n| NAME_HEADERS.contains(&profile.headers[n].trim().to_lowercase().as_str()))
-        .or_else(|| candidates.first().copied())
+        .or_else(|| candidates.first().copied())?;
+    Some((found, profile.columns[found].names.as_ref().map_or(0, strays)))
 }
 
 /// The guess for one column.
@@ -267,20 +275,30 @@ pub fn guess(profile: &Profile) -> Guesses {
     let named = |i: usize| profile.headers.get(i).is_some_and(|h| !h.trim().is_empty());
     // The decimal convention that reads more all-number text columns: columns that read whole
     // with one convention (`this`) and not with the other.
-    let only = |this: fn(&Column) -> u64, other: fn(&Column) -> u64| {
+    let only = |this: &dyn Fn(&Column) -> u64, other: &dyn Fn(&Column) -> u64| {
         columns
             .iter()
             .filter(|c| c.values > 0 && this(c) + c.number_cells == c.values && other(c) + c.number_cells < c.values)
             .count()
     };
-    // Read as numbers that keep the text as written (a column of codes tells nothing).
-    let comma = |c: &Column| c.comma.kept(c.number_cells);
+    // Read as numbers that keep the text as written (a column of codes tells nothing, nor one
+    // whose every comma could be a thousands separator, `1,250`, but in a `;`-separated file,
+    // as Dutch and other European exports are, where the comma is the decimal separator).
+    let semicolon = profile.info.delimiter.is_some_and(|(d, _)| d == b';');
+    let comma = |c: &Column| {
+        let kept = c.comma.kept(c.number_cells);
+        if semicolon || kept > c.text_comma_thousands {
+            kept
+        } else {
+            0
+        }
+    };
     let point = |c: &Column| c.point.kept(c.number_cells);
-    let (by_comma, by_point) = (only(comma, point), only(point, comma));
+    let (by_comma, by_point) = (only(&comma, &point), only(&point, &comma));
     // No column tells them apart (`1.500` reads either way): a `;`-separated file, as Dutch and
     // other European exports are, whose numbers all look like thousands with dots, uses the
     // decimal comma; taking `1.500` for 1.5 there would send every value 1000 times too small.
-    let thousands = profile.info.delimiter.is_some_and(|(d, _)| d == b';')
+    let thousands = semicolon
         && columns
             .iter()
             .any(|c| c.values > 0 && c.text_dot_thousands + c.number_cells == c.values && c.text_dot_thousands > 0);
@@ -347,10 +365,11 @@ pub fn guess(profile: &Profile) -> Guesses {
         let kind = if is_relation(column) {
             Kind::Relation
         } else if Some(col) != external_id
-            && let Some(names) = names_of_rows(profile, col, external_id)
+            && let Some((names, strays)) = names_of_rows(profile, col, external_id)
         {
             Kind::RowNames {
                 header: profile.headers[names].trim().to_owned(),
+                strays,
             }
         } else {
             let format = date_format_of(column);
@@ -369,6 +388,23 @@ pub fn guess(profile: &Profile) -> Guesses {
                      sent as {sent}",
                     if lossy == 1 { "value" } else { "values" },
                     crate::problem::quoted(example)
+                ));
+            }
+            if !decimal_comma
+                && ty != Type::Number
+                && column.text_comma_thousands > 0
+                && mostly(column.number_cells + column.text_comma_thousands, column.values)
+                && let Some((example, row)) = &column.first_comma_thousands
+            {
+                let decimal = example.replace(',', ".");
+                let decimal = decimal.trim_end_matches('0').trim_end_matches('.');
+                stray_note = Some(format!(
+                    "; text, not a number: a value such as '{}' (row {row}) is {decimal} with a decimal comma and \
+                     {} in an English export, and relsync does not guess. Amounts? Export them without thousands \
+                     separators and make this type = \"number\" (or set decimal_comma = true if the comma is \
+                     the decimal separator)",
+                    crate::problem::quoted(example),
+                    example.replace(',', "")
                 ));
             }
             if strays > 0 {

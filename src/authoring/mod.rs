@@ -40,6 +40,9 @@ pub struct Authored {
     /// The interface name the template's relations to its own rows use, when it has any: it
     /// is checked in a project, not on its own.
     pub interface: Option<String>,
+    /// The header of the column those relations name rows by, when it is not one of the
+    /// default name properties (the project's `name_property`).
+    pub name_property: Option<String>,
 }
 
 /// Makes a template for `settings.input`.
@@ -183,14 +186,15 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
         stem.split_whitespace().collect::<Vec<_>>().join("-").to_lowercase()
     });
     for g in &guesses.columns {
-        if let Kind::RowNames { header, .. } = &g.kind {
+        if let Kind::RowNames { header, strays } = &g.kind {
             notes.push(format!(
-                "column {} ('{}') holds names of other rows (column '{}'): written as a relation to this sheet's own \
-                 elements with lookup = \"interface:{interface}\"; check and send it in a project whose interface for \
-                 this sheet is named '{interface}'{} (see the README, \"Projects\")",
+                "column {} ('{}') holds names of other rows (column '{}'{}): written as a relation to this sheet's \
+                 own elements with lookup = \"interface:{interface}\"; check and send it in a project whose interface \
+                 for this sheet is named '{interface}'{} (see the README, \"Projects\")",
                 crate::cellref::column_letters(g.col as u32),
                 crate::problem::quoted(&g.header),
                 crate::problem::quoted(header),
+                strays_note(*strays),
                 name_property_hint(header)
             ));
         }
@@ -208,12 +212,13 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
         if matches!(g.kind, Kind::Relation) {
             lines.push("guessed as a relation: the cells hold element IDs or lists of them".to_owned());
         }
-        if let Kind::RowNames { header, .. } = &g.kind {
+        if let Kind::RowNames { header, strays } = &g.kind {
             lines.push(format!(
-                "a relation to other rows of this sheet: every value is a value of column '{}'. Relatics gives an \
-                 element its ID only when it creates it, so this relation is sent from a project (relsync.toml, see \
-                 the README, \"Projects\") whose interface for this sheet is named '{interface}'{}",
+                "a relation to other rows of this sheet: every value is a value of column '{}'{}. Relatics gives \
+                 an element its ID only when it creates it, so this relation is sent from a project (relsync.toml, \
+                 see the README, \"Projects\") whose interface for this sheet is named '{interface}'{}",
                 crate::problem::quoted(header),
+                strays_note(*strays),
                 name_property_hint(header)
             ));
         }
@@ -470,11 +475,15 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
             settings.input.path.display()
         );
     }
-    let own_rows = guesses.columns.iter().any(|g| matches!(g.kind, Kind::RowNames { .. }));
+    let names_by = guesses.columns.iter().find_map(|g| match &g.kind {
+        Kind::RowNames { header, .. } => Some(header.clone()),
+        _ => None,
+    });
     Ok(Authored {
         toml,
         notes,
-        interface: own_rows.then_some(interface),
+        interface: names_by.is_some().then_some(interface),
+        name_property: names_by.filter(|h| !name_property_hint(h).is_empty()),
     })
 }
 
@@ -495,6 +504,15 @@ fn contained<'h>(name: &str, free: &[(&'h str, String)]) -> Option<&'h str> {
 }
 
 /// What a project needs to name this sheet's elements by the values of column `header`.
+/// `, but for 1 value that names no row, which relsync check reports`.
+fn strays_note(strays: usize) -> String {
+    match strays {
+        0 => String::new(),
+        1 => ", but for 1 value that names no row (a typo?), which relsync check reports".to_owned(),
+        n => format!(", but for {n} values that name no row (typos?), which relsync check reports"),
+    }
+}
+
 fn name_property_hint(header: &str) -> String {
     if crate::project::NAME_PROPERTIES
         .iter()

@@ -75,6 +75,11 @@ pub struct Column {
     /// Text values shaped like thousands with dots (`1.500`, `12.000.000`): 1.5 with a decimal
     /// point, 1500 with a decimal comma.
     pub text_dot_thousands: u64,
+    /// Text values shaped like one thousands group after a comma (`1,500`): 1.5 with a decimal
+    /// comma, 1500 in an English export; relsync reads neither without being told.
+    pub text_comma_thousands: u64,
+    /// The first such value and its row.
+    pub first_comma_thousands: Option<(String, u32)>,
     /// Text values that read as ISO dates.
     pub text_iso_dates: u64,
     /// Text values that read as dates in each of [`TEXT_DATE_FORMATS`], with a time of day
@@ -352,8 +357,14 @@ impl Profile {
                     let t = t.trim();
                     column.point.count(t, false, row.number);
                     column.comma.count(t, true, row.number);
-                    if dot_thousands(t) {
+                    if thousands(t, '.') {
                         column.text_dot_thousands += 1;
+                    }
+                    if thousands(t, ',') && t.matches(',').count() == 1 {
+                        column.text_comma_thousands += 1;
+                        if column.first_comma_thousands.is_none() {
+                            column.first_comma_thousands = Some((t.to_owned(), row.number));
+                        }
                     }
                     if formats.parse(t).is_ok() {
                         column.text_iso_dates += 1;
@@ -494,9 +505,10 @@ pub fn number_as_written(t: &str, decimal_comma: bool) -> Option<Written> {
     Some(Written::Changed { sent })
 }
 
-/// `1.500`, `12.000.000`: one to three digits, then groups of three after dots.
-fn dot_thousands(t: &str) -> bool {
-    let mut groups = t.split('.');
+/// `1.500`, `12.000.000` (with `separator` '.'): one to three digits, then groups of three
+/// after separators.
+fn thousands(t: &str, separator: char) -> bool {
+    let mut groups = t.split(separator);
     let first = groups.next().unwrap_or("");
     let rest: Vec<&str> = groups.collect();
     (1..=3).contains(&first.len())

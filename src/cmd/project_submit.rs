@@ -182,7 +182,7 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
 
     // A real run holds the lock of every endpoint it sends to, from the plan to its last body:
     // no other submit changes what Relatics holds, or the receipts, in between.
-    let _locks = if s.send.dry_run {
+    let _locks = crate::submit::receipt::Locks(if s.send.dry_run {
         Vec::new()
     } else {
         let store = Store::new(&s.send.state_dir);
@@ -191,7 +191,7 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
             .filter_map(|i| s.endpoints[i].as_deref())
             .map(|e| store.lock(e))
             .collect::<anyhow::Result<Vec<_>>>()?
-    };
+    });
 
     // The IDs of what relations point at: read now (kept ones for a dry run without
     // credentials).
@@ -259,16 +259,23 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
             elements: read.elements,
             ids: read.outcome.external_ids,
         };
-        let planned = submit::plan(&settings, &prepared)?;
-        steps.push(Step {
+        let mut step = Step {
             index: i,
             settings,
             prepared,
-            planned: Some(planned),
+            planned: None,
             pending: read.outcome.pending,
             body: Some(body),
             has: Has::Nothing,
-        });
+        };
+        // A body that left out names not read yet when it was made (a parent further down
+        // its sheet, a cycle) is made again with every sheet read, as phase 1 will: the plan
+        // shows what is sent.
+        if read.settled_late {
+            remake(s, &reader, &mut step)?;
+        }
+        step.planned = Some(submit::plan(&step.settings, &step.prepared)?);
+        steps.push(step);
     }
     let text = plan_text(s, &steps);
     if let Some(page) = &s.html_report {
@@ -454,10 +461,10 @@ fn plan_text(s: &ProjectSubmit, steps: &[Step]) -> String {
                 .collect();
             let _ = writeln!(
                 text,
-                "   {} relation target{} wait for elements this run creates ({} name{}): left out of the first body, \
+                "   {} relation target{} for elements this run creates ({} name{}): left out of the first body, \
                  sent in a second once Relatics has given them IDs{}",
                 step.pending.targets,
-                if step.pending.targets == 1 { "" } else { "s" },
+                if step.pending.targets == 1 { " waits" } else { "s wait" },
                 step.pending.distinct(),
                 if step.pending.distinct() == 1 { "" } else { "s" },
                 if outside.is_empty() {

@@ -22,15 +22,28 @@ pub fn init(command: &InitCommand) -> anyhow::Result<Exit> {
             command.init.input.path.display(),
             path.display()
         ),
-        (Destination::File(path), Some(interface)) => crate::errln!(
-            "relsync: wrote {}; check it, then name it in a project file (relsync.toml) as [[interface]] name = \"{}\", \
-             input = \"{}\", template = \"{}\", and run: relsync check relsync.toml",
-            path.display(),
-            crate::value::for_terminal(interface),
+        (Destination::File(path), Some(interface)) => {
             // TOML text: a Windows path's backslashes would be escapes there.
-            command.init.input.path.to_string_lossy().replace('\\', "/"),
-            path.to_string_lossy().replace('\\', "/")
-        ),
+            let toml_path = |p: &std::path::Path| p.to_string_lossy().replace('\\', "/");
+            let name = crate::value::for_terminal(interface);
+            let name_property = authored
+                .name_property
+                .as_deref()
+                .map(|h| format!("\n  name_property = \"{}\"", crate::value::for_terminal(h)))
+                .unwrap_or_default();
+            crate::errln!(
+                "relsync: wrote {}; check it. Its relations to this sheet's own rows are checked and sent in a \
+                 project: write these lines in a project file (relsync.toml; put in your workspace's URL and \
+                 interface names), then run: relsync check relsync.toml\n  \
+                 [workspace]\n  url = \"https://YOUR-ENV.relatics.com/api/v1/workspaces/YOUR-WORKSPACE-ID\"\n  \
+                 [[interface]]\n  name = \"{name}\"\n  input = \"{}\"\n  template = \"{}\"\n  \
+                 endpoint = \"synchronizing/{name}\"  # the synchronizing interface in Relatics\n  \
+                 ids = \"providing/{name}\"  # a providing interface answering each element's ID and name{name_property}",
+                path.display(),
+                toml_path(&command.init.input.path),
+                toml_path(path),
+            )
+        }
         _ => {}
     }
     Ok(Exit::Success)

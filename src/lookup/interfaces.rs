@@ -269,6 +269,16 @@ impl ProjectNames {
                 } else {
                     String::new()
                 };
+                // Each candidate with its spelling, where it is not the one written (names match
+                // loosely: 'Pomp' and 'pomp' are both 'POMP').
+                let names = if rows { Some(&t.rows) } else { t.known.as_deref() };
+                let first: Vec<String> = first
+                    .iter()
+                    .map(|id| match names.and_then(|l| l.name_of(id)).filter(|n| *n != token) {
+                        Some(name) => format!("{id} '{}'", quoted(name)),
+                        None => id.clone(),
+                    })
+                    .collect();
                 let message = if rows {
                     format!(
                         "'{field}': '{shown}' is the name of {} rows of interface '{}' ({}, external ids {}{more}); \

@@ -844,6 +844,11 @@ mod tests {
             ("b.json", "[{\"code\": 1}]", "without an id and a name field"),
             ("c.csv", "code;label\n1;x\n", "has no 'name' and 'id' columns"),
             (
+                "h.csv",
+                "Code;Name\n1;x\n",
+                "has no 'id' column in its header row: its header row holds 'Code', 'Name'",
+            ),
+            (
                 "d.xml",
                 "<a><b x='1'/></a>",
                 "without an id and a name field (the fields found: 'x')",

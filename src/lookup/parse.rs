@@ -743,14 +743,20 @@ fn from_csv(mut input: impl BufRead, fields: &Fields, keep_others: bool, sink: S
             };
             format!("its header row holds {}{more}", found.join(", "))
         };
-        let wanted = match (&fields.id, &fields.name) {
-            (None, None) => "'name' and 'id' columns".to_owned(),
-            (id, name) => format!(
-                "a '{}' column and a '{}' column (lookup_name, lookup_id)",
-                name.as_deref().unwrap_or("name"),
-                id.as_deref().unwrap_or("id")
-            ),
+        // The column that is missing (or both), as asked for.
+        let name = format!("'{}'", fields.name.as_deref().unwrap_or("name"));
+        let id = format!("'{}'", fields.id.as_deref().unwrap_or("id"));
+        let missing = match (name_col, id_col) {
+            (Some(_), _) => format!("{id} column"),
+            (_, Some(_)) => format!("{name} column"),
+            _ => format!("{name} and {id} columns"),
         };
+        let asked = if fields.id.is_some() || fields.name.is_some() {
+            " (lookup_name, lookup_id)"
+        } else {
+            ""
+        };
+        let wanted = format!("{missing}{asked}");
         return Err(ParseError::Other(format!(
             "has no {wanted} in its header row: {found}; {SHAPES}"
         )));

@@ -411,11 +411,19 @@ impl Mapper<'_> {
                         String::new()
                     };
                     // Each candidate with what tells it apart: its other fields in the file.
+                    // and its spelling, where it is not the one written ('Pomp' and 'pomp' both
+                    // match 'POMP').
                     let candidates: Vec<String> = first
                         .iter()
-                        .map(|id| match lookup.candidate_details(id) {
-                            Some(details) => format!("{id} ({})", quoted(details)),
-                            None => (*id).to_owned(),
+                        .map(|id| {
+                            let spelled = match lookup.name_of(id).filter(|n| *n != token) {
+                                Some(name) => format!("{id} '{}'", quoted(name)),
+                                None => (*id).to_owned(),
+                            };
+                            match lookup.candidate_details(id) {
+                                Some(details) => format!("{spelled} ({})", quoted(details)),
+                                None => spelled,
+                            }
                         })
                         .collect();
                     let msg = format!(

@@ -38,6 +38,9 @@ pub struct Read {
     pub elements: u64,
     /// When the read started, for the summary line.
     pub started: std::time::Instant,
+    /// Targets were left open while it read (a name of a row further down its own sheet, or
+    /// of a sheet read after it): its body leaves them out, and a read now would not.
+    pub settled_late: bool,
 }
 
 /// A body in a private temporary file (removed when dropped, or when the run is interrupted).
@@ -109,6 +112,7 @@ impl<'p> Reader<'p> {
         let mut budget = crate::suggest::Budget::default();
         for read in &mut reads {
             let deferred = std::mem::take(&mut read.outcome.deferred);
+            read.settled_late = !deferred.is_empty();
             for d in deferred {
                 if let Some(problem) = d.settle(&self.names.borrow(), &mut budget) {
                     read.outcome
@@ -149,6 +153,7 @@ impl<'p> Reader<'p> {
                 outcome,
                 body: None,
                 started,
+                settled_late: false,
             });
         };
         let file = tempfile::NamedTempFile::new().context("creating a temporary file for the body")?;
@@ -185,6 +190,7 @@ impl<'p> Reader<'p> {
             body,
             elements,
             started,
+            settled_late: false,
         })
     }
 }

@@ -382,19 +382,24 @@ impl Answer {
         }
     }
 
-    /// To `location`, setting the cookie that carries the secret from now on (for this port).
-    pub fn redirect_with_cookie(location: &str, secret: &str, port: u16) -> Answer {
+    /// Sets the cookie that carries the secret from now on (for this port), and sends the
+    /// browser on to `/` from a page of this origin. Not a redirect: a browser that came from
+    /// elsewhere (`--open`'s launch file is a `file:` page) would treat the redirected request
+    /// as cross-site and leave the `SameSite=Strict` cookie out; a refresh from this page is
+    /// same-site. The address with the secret leaves the address bar either way.
+    pub fn enter_with_cookie(secret: &str, port: u16) -> Answer {
         Answer {
-            status: 303,
-            content_type: "text/plain; charset=utf-8".into(),
-            headers: vec![
-                ("Location", location.to_owned()),
-                (
-                    "Set-Cookie",
-                    format!("{}={secret}; Path=/; HttpOnly; SameSite=Strict", cookie_name(port)),
-                ),
-            ],
-            body: Body::Bytes(b"see /".to_vec()),
+            status: 200,
+            content_type: "text/html; charset=utf-8".into(),
+            headers: vec![(
+                "Set-Cookie",
+                format!("{}={secret}; Path=/; HttpOnly; SameSite=Strict", cookie_name(port)),
+            )],
+            body: Body::Bytes(
+                b"<!DOCTYPE html><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0; url=/\">\
+                  <title>relsync</title><p>Opening relsync\xE2\x80\xA6 <a href=\"/\">continue</a></p>"
+                    .to_vec(),
+            ),
         }
     }
 

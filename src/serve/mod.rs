@@ -132,7 +132,7 @@ fn handle(app: &App, stream: std::net::TcpStream) {
     };
     let answer = match http::access(&call, app.port, &app.secret) {
         Err(refused) => refused,
-        Ok(http::Access::SetCookie) => Answer::redirect_with_cookie("/", &app.secret, app.port),
+        Ok(http::Access::SetCookie) => Answer::enter_with_cookie(&app.secret, app.port),
         Ok(http::Access::Granted) => route(app, &mut call),
     };
     call.answer(answer);

@@ -220,16 +220,18 @@ pub fn dry_run_notes(settings: &Settings, plan: &Plan) -> Vec<String> {
                 d.len(),
                 plural(d.len())
             )),
-            Deletions::Unknown => notes.push(
+            Deletions::Unknown if settings.endpoint.is_some() => notes.push(
                 "a real submit would ask (at a terminal) or refuse: relsync has no receipt for this endpoint, so it \
                  cannot tell what would be deleted (use --allow-deletions)"
                     .into(),
             ),
-            Deletions::Known(_) => {}
+            Deletions::Known(_) | Deletions::Unknown => {}
         }
     }
     if settings.endpoint.is_none() {
-        notes.push("a real submit needs an endpoint".into());
+        notes.push(
+            "a real submit needs an endpoint (and then asks, or refuses, before deleting what it cannot see)".into(),
+        );
     }
     if settings.credentials_problem.is_some() {
         notes.push("a real submit would stop: the credentials are incomplete (see token: above)".into());

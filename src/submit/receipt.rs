@@ -535,15 +535,27 @@ impl Drop for Lock {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
         // When this submit kept nothing (no receipt: its endpoint's folder, made for it, is
-        // empty), the folders it made go too; otherwise they stay as they are.
+        // empty or was never made, as when the guard refused), the folders it made go too;
+        // otherwise they stay as they are.
         if let Some((endpoint, rest)) = self.fresh.split_first()
             && endpoint.ends_with(self.path.file_stem().unwrap_or_default())
-            && std::fs::remove_dir(endpoint).is_ok()
+            && (std::fs::remove_dir(endpoint).is_ok() || std::fs::symlink_metadata(endpoint).is_err())
         {
             for dir in rest {
                 let _ = std::fs::remove_dir(dir);
             }
         }
+    }
+}
+
+/// The locks of several endpoints (a project's run), released in the reverse order they were
+/// taken, so the first one, which may have made the state directory's folders, goes last and
+/// can remove them when nothing was kept.
+pub struct Locks(pub Vec<Lock>);
+
+impl Drop for Locks {
+    fn drop(&mut self) {
+        while self.0.pop().is_some() {}
     }
 }
 

@@ -415,7 +415,7 @@ fn a_csv_copy_holds_typed_values() {
     let dir = Dir::new();
     dir.write(
         "e.csv",
-        "ID;Datum;Kosten;Tekst\nA;04-05-2011;1.234,5;x\nB;31-02-2011;12,0;y\nC;2011-05-05;abc;z\n",
+        "ID;Datum;Kosten;Tekst\nA;04-05-2011;1.234,5;\"x\r\ny\"\nB;31-02-2011;12,0;y\nC;2011-05-05;abc;z\n",
     );
     dir.write(
         "c.toml",
@@ -439,4 +439,6 @@ fn a_csv_copy_holds_typed_values() {
     let (text, kind) = book.raw(2, "C4");
     assert_eq!((text.as_deref(), kind.is_some()), (Some("abc"), true));
     assert!(book.raw(2, "D2").1.is_some(), "text stays text");
+    // A line break as relsync reads it, no `\r` kept (Excel would show `_x000D_`).
+    assert_eq!(book.raw(2, "D2").0.as_deref(), Some("x\ny"));
 }

@@ -241,13 +241,26 @@ fn receipts_live_in_a_per_user_directory_without_home() {
     let dir = Dir::new();
     sheet(&dir, &["REQ-1"]);
     let run = dir.run_env(
-        &["submit", "req.xlsx", "-t", "req.toml", "--dry-run"],
+        &[
+            "submit",
+            "req.xlsx",
+            "-t",
+            "req.toml",
+            "--dry-run",
+            "--endpoint",
+            "https://acme.relatics.com/api/v1/workspaces/1/interfaces/synchronizing/x",
+        ],
         &[],
         &["HOME", "XDG_STATE_HOME"],
         None,
     );
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("relsync"), "{}", run.stdout);
+    let looked = run
+        .stdout
+        .split("no earlier submit to this endpoint is recorded in ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    assert!(looked.contains("relsync"), "{}", run.stdout);
 }
 
 #[test]

@@ -201,8 +201,14 @@ fn the_secret_the_host_and_the_origin() {
     assert_eq!(got.status, 403);
     // The secret in the first URL: a cookie, and the page without the secret in its address.
     let got = page.raw("GET", &format!("/?key={}", page.key), &host, &[], b"");
-    assert_eq!(got.status, 303);
-    assert_eq!(got.header("Location").as_deref(), Some("/"));
+    // (A page of this origin that sends the browser on: a redirect would keep a launch from
+    // a `file:` page cross-site, and the browser would leave the cookie out.)
+    assert_eq!(got.status, 200);
+    assert!(
+        String::from_utf8_lossy(&got.body).contains("<meta http-equiv=\"refresh\" content=\"0; url=/\">"),
+        "{:?}",
+        got.body
+    );
     let cookie = got.header("Set-Cookie").unwrap();
     assert!(
         cookie.contains("HttpOnly")

@@ -106,6 +106,39 @@ fn codes_stay_text_and_numbers_as_written_stay_numbers() {
     assert_eq!(first["Lengte"], 10.0);
 }
 
+/// In a comma-separated export, `1,250` is 1250 as much as 1.25: no decimal comma is guessed
+/// from such values, and the column is text with a comment saying why (a convert sent 1.25
+/// without a word). In a `;`-separated one the comma is the decimal separator.
+#[test]
+fn amounts_with_a_thousands_comma_are_not_guessed() {
+    let dir = Dir::new();
+    let mut csv = String::from("ID,Bedrag,Naam\n");
+    for i in 0..20 {
+        csv.push_str(&format!("T-{i},\"{},{}50\",n{i}\n", 1 + i / 4, i % 4 * 2));
+    }
+    dir.write("thou.csv", &csv);
+    let (template, _) = init(&dir, &["thou.csv"], "t.toml");
+    assert!(!template.contains("\ndecimal_comma"), "{template}");
+    let amount = block(&template, "Bedrag");
+    assert!(amount.contains("type = \"single-line-text\""), "{amount}");
+    assert!(
+        amount.contains("a value such as '1,050' (row 2) is 1.05 with a decimal comma and 1050 in an English export"),
+        "{amount}"
+    );
+    let run = dir.run(&["convert", "thou.csv", "-t", "t.toml"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(elements(&run.json(), "thou")[1]["Bedrag"], "1,250");
+    let semi: String = csv
+        .lines()
+        .map(|l| format!("{}\n", l.replacen(',', ";", 1).replace(",n", ";n").replace('"', "")))
+        .collect::<String>()
+        .replace("Bedrag,Naam", "Bedrag;Naam");
+    assert!(semi.starts_with("ID;Bedrag;Naam\nT-0;1,050;n0\n"), "{semi}");
+    dir.write("semi.csv", semi);
+    let (template, _) = init(&dir, &["semi.csv"], "u.toml");
+    assert!(template.contains("decimal_comma = true"), "{template}");
+}
+
 /// List values that differ only in case, spacing or accents are one value, spelled as most
 /// cells spell it; the note names each other spelling with its count and first cell, and check
 /// reports those cells.
@@ -186,12 +219,17 @@ fn a_column_of_other_rows_names_is_a_relation_to_the_same_sheet() {
         .replace("in gebruik", "In gebruik")
         .replace("In  gebruik", "In gebruik");
     dir.write("register.csv", text);
-    dir.write(
-        "relsync.toml",
-        "[workspace]\nurl = \"https://acme.relatics.com/api/v1/workspaces/7550\"\n\
-         [[interface]]\nname = \"objects\"\ninput = \"register.csv\"\ntemplate = \"t.toml\"\n\
-         endpoint = \"synchronizing/objects\"\nids = \"providing/objects\"\nname_property = \"Omschrijving\"\n",
+    // The project file is the lines the note gives, as they are.
+    let project: String = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("  "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(
+        project.contains("[[interface]]\nname = \"objects\"\ninput = \"register.csv\"\ntemplate = \"t.toml\"\n"),
+        "{project}"
     );
+    dir.write("relsync.toml", project);
     let check = dir.run(&["check", "relsync.toml"]);
     assert_eq!(check.code, 0, "{check:?}");
 }
@@ -402,6 +440,16 @@ fn names_beside_target_ids() {
             .contains("target 'FO-4' ('Dijk') is listed more than once"),
         "{report}"
     );
+    // Names equal but for case: each candidate's spelling tells them apart.
+    dir.write("l.csv", "id,name\nFO-1,Pomp\nFO-2,pomp\n");
+    dir.write("case.csv", "ID;Over\nA;POMP\n");
+    let run = dir.run(&["check", "case.csv", "-t", "t.toml"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stdout.contains("'POMP' names 2 elements in") && run.stdout.contains("(FO-1 'Pomp', FO-2 'pomp')"),
+        "{}",
+        run.stdout
+    );
 }
 
 /// diff of two sheets with problems names each problem's file (both sheets are called the
@@ -423,6 +471,9 @@ fn small_things() {
     let run = dir.run(&["submit", "req.xlsx", "-t", "req.toml", "--dry-run"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("no endpoint was given"), "{}", run.stdout);
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(!all.contains("no receipt for this endpoint"), "{all}");
+    assert!(all.contains("a real submit needs an endpoint"), "{all}");
     assert!(
         !run.stdout.contains("no earlier submit to this endpoint"),
         "{}",
@@ -456,6 +507,27 @@ fn a_refused_submit_leaves_no_folders_and_ids_do_not_break() {
     assert_ne!(run.code, 0, "{run:?}");
     assert_eq!(server.requests().len(), 1);
     assert!(!dir.exists("state"), "the state directory was made for nothing");
+    // Refused by the deletion guard (no receipt, no --allow-deletions): nothing sent, nothing made.
+    let run = dir.run_with(
+        &[
+            "submit",
+            "req.xlsx",
+            "-t",
+            "req.toml",
+            "--endpoint",
+            &endpoint,
+            "--state-dir",
+            "state",
+        ],
+        &[("RELATICS_TOKEN", "tok-400-1")],
+        None,
+    );
+    assert_eq!(run.code, 4, "{run:?}");
+    assert_eq!(server.requests().len(), 1);
+    assert!(
+        !dir.exists("state"),
+        "the state directory was made for a refused submit"
+    );
 
     dir.write("bad.csv", "ID;Over\nA;FO-5186\n");
     dir.write(

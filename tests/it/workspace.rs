@@ -465,6 +465,25 @@ fn a_cycle_between_two_interfaces() {
         [ws.id("requirements", "Geluid")]
     );
     assert_eq!(ws.issues(), Vec::<String>::new());
+    // The plan of the next run is what it sends: nothing changes, nothing waits (the first
+    // interface's names of the second were not read yet when its body was first made).
+    let posts = ws.posts();
+    let plan = submit_project(&dir, &["--dry-run"]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    assert!(
+        !plan.stdout.contains("wait for elements")
+            && !plan.stdout.contains("waits for elements")
+            && plan
+                .stdout
+                .matches("unchanged: the body is byte for byte the one last sent")
+                .count()
+                == 2,
+        "{}",
+        plan.stdout
+    );
+    let again = submit_project(&dir, &[]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(ws.posts(), posts, "{}", again.stderr);
 }
 
 /// The plan first, and one consent for every interface's deletions: without it (no terminal),
@@ -497,6 +516,7 @@ fn the_plan_and_one_consent() {
         refused.stderr
     );
     assert_eq!(ws.posts(), 0);
+    assert!(!dir.exists("state/in-flight"), "a refused run leaves no folder behind");
     // Sent once; then rows removed from both sheets: both deletions in one refusal.
     assert_eq!(submit_project(&dir, &["--allow-deletions"]).code, 0);
     let posts = ws.posts();
