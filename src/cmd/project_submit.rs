@@ -213,6 +213,15 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
         |i| std::mem::take(&mut held[i]),
         |i| s.sent[i],
     );
+    // The IDs kept from the last run: an element named so then, whose ID Relatics still has,
+    // is that element (renamed there since, or left out of its ids answer's names).
+    if net.is_some() {
+        for (i, k) in kept.iter().enumerate() {
+            if let Some((lookup, _)) = k {
+                reader.names.borrow_mut().set_kept(i, lookup.clone());
+            }
+        }
+    }
     // What is planned is what is sent: every read of this run reads the sheets as they are now.
     let frozen = if s.send.dry_run { None } else { Some(reader.freeze()?) };
     let _copies = frozen
@@ -277,7 +286,11 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
         step.planned = Some(submit::plan(&step.settings, &step.prepared)?);
         steps.push(step);
     }
-    let text = plan_text(s, &steps);
+    let stuck = waits_in_vain(s, &steps);
+    let mut text = plan_text(s, &steps);
+    if let Some(stuck) = &stuck {
+        let _ = writeln!(text, "\n{stuck}");
+    }
     if let Some(page) = &s.html_report {
         crate::report::add_plan(page, &text)
             .with_context(|| format!("adding the plan to the HTML report {}", page.display()))?;
@@ -340,7 +353,28 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
         say_on_interrupt(project, &steps);
     }
     crate::output::on_interrupt_say(None);
-    crate::errln!("{}", state_report(project, &steps));
+    // What finishes the job when running again does not: waits for elements no sync of a
+    // run makes, or for those of an interface --only leaves out.
+    let mut hints = String::new();
+    if stuck.is_some() {
+        hints.push_str(
+            "; if the same names wait again, their elements are gone from Relatics: add --resend (see the plan)",
+        );
+    }
+    let outside: Vec<&str> = (0..n)
+        .filter(|&t| !s.sent[t] && steps.iter().any(|st| st.pending.names.iter().any(|(i, _)| *i == t)))
+        .map(|t| project.interfaces[t].name.as_str())
+        .collect();
+    if !outside.is_empty() {
+        let _ = write!(
+            hints,
+            "; names of {} wait until a run sends {} too (leave out --only, or add --only {})",
+            outside.iter().map(|o| format!("'{o}'")).collect::<Vec<_>>().join(", "),
+            if outside.len() == 1 { "it" } else { "them" },
+            outside.join(" --only ")
+        );
+    }
+    crate::errln!("{}", state_report(project, &steps, &hints));
     let incomplete = steps.iter().any(|st| matches!(st.has, Has::PhaseOne(_)));
     Ok(if incomplete { Exit::Incomplete } else { Exit::Success })
 }
@@ -479,6 +513,58 @@ fn plan_text(s: &ProjectSubmit, steps: &[Step]) -> String {
         }
     }
     text
+}
+
+/// Names waited for that no sync of this run creates: elements of an interface this run does
+/// not send because its body is the one last sent. Relatics may still be processing that
+/// sync (the wait gives them IDs), or the elements were deleted there by hand (no wait
+/// does): the paragraph of the plan that says so, if there are any.
+fn waits_in_vain(s: &ProjectSubmit, steps: &[Step]) -> Option<String> {
+    if s.resend {
+        return None;
+    }
+    let unchanged = |t: usize| {
+        steps
+            .iter()
+            .any(|st| st.index == t && st.planned.as_ref().is_some_and(Planned::unchanged))
+    };
+    let mut lines = Vec::new();
+    for step in steps {
+        for (t, names) in &step.pending.names {
+            if !unchanged(*t) {
+                continue;
+            }
+            let shown: Vec<String> = names
+                .iter()
+                .take(5)
+                .map(|n| format!("'{}'", crate::problem::quoted(n)))
+                .collect();
+            let more = names.len().saturating_sub(shown.len());
+            lines.push(format!(
+                "'{}' waits for {} of '{}' ({}{}) that Relatics has no ID for, and '{}' is not sent again (its body \
+                 is the one last sent)",
+                s.project.interfaces[step.index].name,
+                if names.len() == 1 { "an element" } else { "elements" },
+                s.project.interfaces[*t].name,
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                },
+                s.project.interfaces[*t].name,
+            ));
+        }
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{}: if Relatics is still processing the last sync, this run's wait gives them IDs; if they were deleted \
+         in Relatics by hand, no wait does, and --resend sends those interfaces again so that Relatics makes them \
+         anew.",
+        lines.join(";\n")
+    ))
 }
 
 /// Phase 1 of step `k`: the IDs of what it points at read again, its body made again with
@@ -671,7 +757,15 @@ fn target_names(s: &ProjectSubmit, reader: &Reader<'_>, i: usize) -> crate::look
 /// second send (phase 2) plans again.
 fn send_step(s: &ProjectSubmit, net: &mut Net<'_>, step: &mut Step) -> anyhow::Result<()> {
     let name = &s.project.interfaces[step.index].name;
-    crate::errln!("relsync: sending '{name}'");
+    let targets = step.pending.targets;
+    let s_ = if targets == 1 { "" } else { "s" };
+    let what = match (matches!(step.has, Has::PhaseOne(_)), targets) {
+        (true, 0) => " again, complete".to_owned(),
+        (true, n) => format!(" again, {n} relation target{s_} still left out"),
+        (false, 0) => String::new(),
+        (false, n) => format!(" ({n} relation target{s_} left out until Relatics gives their elements IDs)"),
+    };
+    crate::errln!("relsync: sending '{name}'{what}");
     let planned = match step.planned.take() {
         Some(p) => p,
         None => submit::plan(&step.settings, &step.prepared)?,
@@ -691,7 +785,7 @@ fn send_step(s: &ProjectSubmit, net: &mut Net<'_>, step: &mut Step) -> anyhow::R
 }
 
 /// What Relatics has of every interface, one line each.
-fn state_report(project: &Project, steps: &[Step]) -> String {
+fn state_report(project: &Project, steps: &[Step], hints: &str) -> String {
     let mut text = String::from("what Relatics has of this run:");
     for step in steps {
         let _ = write!(
@@ -728,6 +822,7 @@ fn state_report(project: &Project, steps: &[Step]) -> String {
             text,
             "\nrun the same command again to finish (each body is a complete set; --only narrows the run)"
         );
+        text.push_str(hints);
     }
     text
 }
@@ -735,11 +830,11 @@ fn state_report(project: &Project, steps: &[Step]) -> String {
 /// A failure during the phases: the error, then what Relatics has of every interface.
 fn stopped(project: &Project, steps: &[Step], e: anyhow::Error) -> anyhow::Error {
     crate::output::on_interrupt_say(None);
-    crate::errln!("{}", state_report(project, steps));
+    crate::errln!("{}", state_report(project, steps, ""));
     e.context("the run stopped (what Relatics has is said above)")
 }
 
 /// What Ctrl+C says from now on: what was sent.
 fn say_on_interrupt(project: &Project, steps: &[Step]) {
-    crate::output::on_interrupt_say(Some(state_report(project, steps)));
+    crate::output::on_interrupt_say(Some(state_report(project, steps, "")));
 }

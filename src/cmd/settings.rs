@@ -1034,7 +1034,7 @@ struct Incomplete(&'static str);
 /// The sentence for a command that needs credentials and has none.
 const NO_CREDENTIALS: &str = "no credentials: set RELATICS_TOKEN (or use --token-file FILE) to a ready access token, or \
      set RELATICS_CLIENT_ID and RELATICS_CLIENT_SECRET with a token URL (--token-url, RELATICS_TOKEN_URL or \
-     target.token_url)";
+     target.token_url in the template; token_url in [workspace] of a project file)";
 
 /// `relsync fetch-lookup`.
 pub struct FetchSettings {

@@ -37,6 +37,10 @@ pub struct TargetNames {
     sheet: PathBuf,
     /// Elements Relatics has: the IDs last read from its `ids` endpoint, if any were.
     known: Option<Arc<Lookup>>,
+    /// The IDs kept from the last run (read before this one), when `known` was read afresh: an
+    /// element the last body sent under a name, whose ID was read then, is that element while
+    /// Relatics still has the ID (its name there changed, or its `ids` answer left it out).
+    kept: Option<Arc<Lookup>>,
     /// When those were read, for messages.
     known_from: Option<String>,
     /// The rows of its sheet: name -> external id.
@@ -60,6 +64,19 @@ pub enum Held {
     /// read after its sync.
     #[default]
     Unknown,
+}
+
+/// The ID the element named `name` had when the IDs were last kept, if Relatics still has an
+/// element of that ID: the same element, whose name there changed (or whose `ids` answer has
+/// no name for it). Leaving it out of a body would remove a relation that stands.
+fn still_there(t: &TargetNames, name: &str) -> Option<String> {
+    let Resolved::Id(id) = t.kept.as_ref()?.resolve_name(name) else {
+        return None;
+    };
+    match t.known.as_ref()?.resolve_id(id) {
+        Resolved::Id(id) => Some(id.to_owned()),
+        _ => None,
+    }
 }
 
 /// What a token in an `interface:` relation cell stands for.
@@ -114,6 +131,7 @@ impl ProjectNames {
             sheet: sheet.to_owned(),
             known,
             known_from,
+            kept: None,
             rows: Lookup::new(sheet),
             complete: false,
             held,
@@ -144,6 +162,13 @@ impl ProjectNames {
         if let Some(t) = self.targets.get_mut(i).and_then(Option::as_mut) {
             t.known = Some(known);
             t.known_from = Some(from);
+        }
+    }
+
+    /// The IDs kept from the last run for interface `i` (see [`TargetNames::kept`]).
+    pub fn set_kept(&mut self, i: usize, kept: Arc<Lookup>) {
+        if let Some(t) = self.targets.get_mut(i).and_then(Option::as_mut) {
+            t.kept = Some(kept);
         }
     }
 
@@ -217,7 +242,12 @@ impl ProjectNames {
                 match held_name.and_then(known_by_name) {
                     Some(Resolved::Id(id)) => Target::Id(id.to_owned()),
                     Some(Resolved::Ambiguous { count, first }) => ambiguous(count, first),
-                    _ => Target::Pending,
+                    // Not by that name now; the element it was, while Relatics has it, else an
+                    // element this run creates (its ID read after the sync).
+                    _ => match held_name.and_then(|name| still_there(t, name)) {
+                        Some(id) => Target::Id(id),
+                        None => Target::Pending,
+                    },
                 }
             }
             // No row (yet): an element Relatics has stays only if this run does not send its

@@ -35,6 +35,8 @@ pub struct App {
     /// A private folder for uploads and what is made from them, removed at the end.
     work: PathBuf,
     state: std::sync::Mutex<work::State>,
+    /// The project's send running now, or the last one (its output and exit status).
+    project_run: std::sync::Mutex<Option<project::Running>>,
 }
 
 /// Starts the server and serves until Ctrl+C.
@@ -70,6 +72,7 @@ pub fn run(settings: ServeSettings) -> anyhow::Result<Exit> {
         port,
         work: work.path().to_owned(),
         state: std::sync::Mutex::new(work::State::default()),
+        project_run: std::sync::Mutex::new(None),
     });
     let open = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
@@ -154,6 +157,7 @@ fn route(app: &App, call: &mut Call) -> Answer {
         ("POST", "/api/project/check") if project => project::check(app),
         ("POST", "/api/project/plan") if project => project::plan(app),
         ("POST", "/api/project/send") if project => project::send(app, call),
+        ("GET", "/api/project/run") if project => project::progress(app),
         ("GET", p) if project && p.starts_with("/api/project/files/") => {
             project::file(app, &p["/api/project/files/".len()..])
         }

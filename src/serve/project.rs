@@ -62,8 +62,9 @@ fn project_file(app: &App) -> anyhow::Result<PathBuf> {
     Ok(file)
 }
 
-/// Runs relsync with `args` (the project file first) and the page's state and network options.
-fn relsync(app: &App, command: &str, extra: &[&str]) -> Result<(i32, String, String), Answer> {
+/// The command line of relsync with `args` (the project file first) and the page's state and
+/// network options.
+fn command(app: &App, command: &str, extra: &[&str]) -> Result<Command, Answer> {
     let project = project_file(app).map_err(|e| Answer::error(500, &format!("{e:#}")))?;
     let exe = std::env::current_exe().map_err(|e| Answer::error(500, &format!("cannot find relsync itself ({e})")))?;
     let mut cmd = Command::new(exe);
@@ -74,8 +75,13 @@ fn relsync(app: &App, command: &str, extra: &[&str]) -> Result<(i32, String, Str
     } else if let Some(at) = app.settings.passthrough.iter().position(|a| a == "--state-dir") {
         cmd.args(&app.settings.passthrough[at..at + 2]);
     }
-    let out = cmd
-        .stdin(std::process::Stdio::null())
+    cmd.stdin(std::process::Stdio::null());
+    Ok(cmd)
+}
+
+/// Runs relsync (see [`command`]) to its end: exit status, standard output and error.
+fn relsync(app: &App, name: &str, extra: &[&str]) -> Result<(i32, String, String), Answer> {
+    let out = command(app, name, extra)?
         .output()
         .map_err(|e| Answer::error(500, &format!("cannot run relsync ({e})")))?;
     Ok((
@@ -174,17 +180,114 @@ fn tidy(app: &App, text: &str) -> String {
 }
 
 /// `POST /api/project/plan`: `relsync submit relsync.toml --dry-run`, with a fingerprint of
-/// the plan that a send must present.
+/// the plan that a send must present; the plan also in parts, interface by interface.
 pub fn plan(app: &App) -> Answer {
     let (exit, stdout, stderr) = match relsync(app, "submit", &["--dry-run"]) {
         Ok(r) => r,
         Err(answer) => return answer,
     };
+    let text = tidy(app, &stdout);
     Answer::json(&json!({
         "exit": exit,
-        "plan": tidy(app, &stdout),
+        "plan": text,
+        "parts": plan_parts(&text),
         "messages": tidy(app, &stderr),
         "fingerprint": fingerprint(&stdout),
+    }))
+}
+
+/// The dry run's plan as the page shows it: its first line, a part per interface (its heading
+/// and lines), and the notes after them, in the page's words (the page asks for the
+/// confirmation a terminal would).
+fn plan_parts(text: &str) -> Value {
+    let mut lines = text.lines();
+    let summary = lines.next().unwrap_or_default();
+    let mut parts: Vec<(String, Vec<String>)> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    let mut ids = String::new();
+    for line in lines {
+        let heading = line
+            .split_once(". ")
+            .filter(|(n, rest)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && rest.ends_with(')'));
+        if let Some((_, rest)) = heading {
+            parts.push((rest.to_owned(), Vec::new()));
+        } else if let (Some(inner), Some((_, body))) = (line.strip_prefix("   "), parts.last_mut()) {
+            // What the page does not need: how the token is got, the wire format.
+            if !(inner.starts_with("token:") || inner.starts_with("format:")) {
+                body.push(inner.replace(" (relsync diff shows all)", ""));
+            }
+        } else if let Some(rest) = line.strip_prefix("dry run: nothing was sent (") {
+            ids = rest.trim_end_matches(')').to_owned();
+        } else if !line.trim().is_empty() && !line.starts_with("not sent this run") {
+            let line = line
+                .replace("a real submit would ask (at a terminal) or refuse: ", "")
+                .replace(" (use --allow-deletions)", ": confirm below to send");
+            notes.push(line);
+        }
+    }
+    let unchanged = !parts.is_empty()
+        && parts
+            .iter()
+            .all(|(_, lines)| lines.iter().any(|l| l.starts_with("unchanged:")));
+    json!({
+        "summary": summary,
+        "unchanged": unchanged,
+        "interfaces": parts
+            .into_iter()
+            .map(|(heading, lines)| json!({ "heading": heading, "lines": lines }))
+            .collect::<Vec<_>>(),
+        "notes": notes,
+        "ids": ids,
+    })
+}
+
+/// A project's send, run in the background: the page follows its output.
+pub struct Running {
+    child: std::process::Child,
+    /// Standard output and error together, in the order written.
+    output: PathBuf,
+    exit: Option<i32>,
+}
+
+/// `GET /api/project/run`: the output of the project's send so far, whether it still runs,
+/// its exit status, and what Relatics has of each interface once it has ended.
+pub fn progress(app: &App) -> Answer {
+    let mut run = app.project_run.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(r) = run.as_mut() else {
+        return Answer::error(404, "nothing was sent from this page yet");
+    };
+    if r.exit.is_none()
+        && let Ok(Some(status)) = r.child.try_wait()
+    {
+        r.exit = Some(status.code().unwrap_or(-1));
+    }
+    // The output's last 256 KiB (a run says far less).
+    let text = std::fs::read(&r.output).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text[text.len().saturating_sub(256 * 1024)..]).into_owned();
+    let text = tidy(app, &text);
+    let has: Vec<Value> = text
+        .split("what Relatics has of this run:")
+        .nth(1)
+        .map(|rest| {
+            rest.lines()
+                .filter_map(|l| l.strip_prefix("  ").filter(|l| !l.starts_with(' ')))
+                .filter_map(|l| l.split_once(": "))
+                .map(|(name, has)| json!({ "interface": name, "has": has }))
+                .collect()
+        })
+        .unwrap_or_default();
+    let sending: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("relsync: sending '"))
+        .filter_map(|l| l.split_once('\''))
+        .map(|(name, _)| name)
+        .collect();
+    Answer::json(&json!({
+        "running": r.exit.is_none(),
+        "exit": r.exit,
+        "output": text,
+        "sending": sending.last(),
+        "has": has,
     }))
 }
 
@@ -216,9 +319,33 @@ pub fn send(app: &App, call: &mut Call) -> Answer {
             "output": "Nothing was sent: the plan changed since the page showed it (another submit?); make the plan again and confirm.",
         }));
     }
-    let (exit, stdout, stderr) = match relsync(app, "submit", &["--allow-deletions"]) {
-        Ok(r) => r,
+    let mut run = app.project_run.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(r) = run.as_mut()
+        && r.exit.is_none()
+        && !matches!(r.child.try_wait(), Ok(Some(_)))
+    {
+        return Answer::error(409, "the project is being sent; wait for that run to end");
+    }
+    // Both streams into one file, so what the run says stays in order.
+    let output = app.work.join("project-run.txt");
+    let started = std::fs::File::create(&output).and_then(|f| Ok((f.try_clone()?, f)));
+    let (out, err) = match started {
+        Ok(files) => files,
+        Err(e) => return Answer::error(500, &format!("cannot record the run's output ({e})")),
+    };
+    let mut cmd = match command(app, "submit", &["--allow-deletions"]) {
+        Ok(cmd) => cmd,
         Err(answer) => return answer,
     };
-    Answer::json(&json!({ "exit": exit, "output": tidy(app, &format!("{stderr}{stdout}")) }))
+    match cmd.stdout(out).stderr(err).spawn() {
+        Ok(child) => {
+            *run = Some(Running {
+                child,
+                output,
+                exit: None,
+            });
+            Answer::json(&json!({ "started": true }))
+        }
+        Err(e) => Answer::error(500, &format!("cannot run relsync ({e})")),
+    }
 }

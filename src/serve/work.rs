@@ -146,7 +146,13 @@ pub fn setup(app: &App) -> Answer {
                 .interfaces
                 .iter()
                 .map(|i| {
+                    let upload = app
+                        .uploads_by_interface()
+                        .into_iter()
+                        .find(|(n, _)| *n == i.name)
+                        .and_then(|(_, p)| Some(p.file_name()?.to_string_lossy().into_owned()));
                     json!({
+                        "upload": upload,
                         "name": i.name,
                         "template": i.template_path.display().to_string(),
                         "input": i.spec.path.display().to_string(),
@@ -772,7 +778,8 @@ fn plan(app: &App, job: &Mutex<Job>) -> Answer {
     };
     // What the command line adds about its flags is the page's confirmation box here.
     Answer::json(&json!({
-        "text": planned.plan.text,
+        // (The page has no `relsync diff` to point at.)
+        "text": planned.plan.text.replace(" (relsync diff shows all)", ""),
         "endpoint": settings.endpoint,
         "deletions": deletions_of(&planned.plan.deletions),
         "deleting": deleting(&planned.plan.deletions),
@@ -901,7 +908,13 @@ pub fn history(app: &App, call: &Call) -> Answer {
                     "status": r.status,
                     "elements": r.elements,
                     "size": r.size,
-                    "input": r.input,
+                    // An upload by its own name: its place in the private folder means
+                    // nothing once the page is closed.
+                    "input": Path::new(&r.input)
+                        .strip_prefix(&app.work)
+                        .ok()
+                        .and_then(|_| Path::new(&r.input).file_name())
+                        .map_or_else(|| r.input.clone(), |n| n.to_string_lossy().into_owned()),
                     "receipt": file,
                 }))
                 .collect::<Vec<_>>(),

@@ -94,6 +94,11 @@ pub fn plan(
     let mut text = String::new();
     match &settings.endpoint {
         Some(e) => text.push_str(&format!("endpoint: {e}\n")),
+        // (Only a project's run holds the locks itself.)
+        None if !settings.lock => text.push_str(
+            "endpoint: not given (a real run needs endpoint = \"...\" in the interface's [[interface]] of the project \
+             file, or target.endpoint in its template)\n",
+        ),
         None => text.push_str(
             "endpoint: not given (a real submit needs --endpoint URL, RELATICS_ENDPOINT or target.endpoint)\n",
         ),

@@ -445,6 +445,82 @@ fn a_project_on_the_page() {
     assert_eq!(refused["exit"], 4);
 }
 
+/// A project sent from the page, against a stand-in of a workspace: the plan interface by
+/// interface, the run followed while it runs, what Relatics has of each interface at its end,
+/// and an export uploaded for an interface named as the one used when the page is loaded again.
+#[test]
+fn a_project_sent_from_the_page() {
+    use crate::workspace::{assert_tree_in_place, tree_project, tree_workspace};
+    let dir = Dir::new();
+    let ws = tree_workspace();
+    tree_project(&dir, &ws);
+    let page = Page::start(&dir, &["relsync.toml"]);
+    assert_eq!(page.ask("POST", "/api/project/check", b"").json()["exit"], 0);
+    let plan = page.ask("POST", "/api/project/plan", b"").json();
+    assert_eq!(plan["exit"], 0, "{plan}");
+    let parts = &plan["parts"];
+    let headings: Vec<&str> = parts["interfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["heading"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        headings,
+        ["objects (exports/objecten.csv)", "requirements (exports/eisen.csv)"],
+        "{plan}"
+    );
+    let lines = parts["interfaces"][0]["lines"].to_string();
+    assert!(
+        lines.contains("relation targets wait") && !lines.contains("token:"),
+        "{lines}"
+    );
+    // In the page's words: the confirmation is the page's box, not a flag.
+    let notes = parts["notes"].to_string();
+    assert!(
+        !notes.contains("--allow-deletions") && notes.contains("confirm below"),
+        "{notes}"
+    );
+    assert_eq!(ws.posts(), 0);
+    let send = format!(
+        "{{\"confirm\": true, \"fingerprint\": \"{}\"}}",
+        plan["fingerprint"].as_str().unwrap()
+    );
+    let started = page.ask("POST", "/api/project/send", send.as_bytes()).json();
+    assert_eq!(started["started"], true, "{started}");
+    let mut run = page.ask("GET", "/api/project/run", b"").json();
+    for _ in 0..300 {
+        if run["running"] == false {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        run = page.ask("GET", "/api/project/run", b"").json();
+    }
+    assert_eq!(run["exit"], 0, "{run}");
+    assert_eq!(
+        run["has"],
+        serde_json::json!([
+            {"interface": "objects", "has": "complete"},
+            {"interface": "requirements", "has": "complete"}
+        ]),
+        "{run}"
+    );
+    assert!(
+        run["output"].as_str().unwrap().contains("relsync: sending 'objects'"),
+        "{run}"
+    );
+    assert_tree_in_place(&ws);
+    // Sent: the next plan has nothing to send.
+    let plan = page.ask("POST", "/api/project/plan", b"").json();
+    assert_eq!(plan["parts"]["unchanged"], true, "{plan}");
+    // Another export for objects: the page, loaded again, names it as the one used.
+    let csv = dir.read("exports/objecten.csv");
+    page.upload("objecten-nieuw.csv", csv.as_bytes(), "objects");
+    let setup = page.ask("GET", "/api/setup", b"").json();
+    assert_eq!(setup["interfaces"][1]["upload"], "objecten-nieuw.csv", "{setup}");
+    assert_eq!(setup["interfaces"][0]["upload"], serde_json::Value::Null, "{setup}");
+}
+
 /// From the hostile review: requests that claim huge bodies or send huge heads are answered
 /// and forgotten, the server keeps serving; an upload cut off is not kept; an empty sheet is no
 /// clean sheet; the element count is the sheet's; the private folder is private.

@@ -113,6 +113,31 @@ impl Workspace {
             .unwrap_or_default()
     }
 
+    /// Deletes an element in Relatics (by hand there, not by a sync).
+    pub fn remove(&self, interface: &str, name: &str) {
+        let mut state = self.state.lock().unwrap();
+        state
+            .interfaces
+            .get_mut(interface)
+            .unwrap()
+            .elements
+            .retain(|e| e.name != name);
+    }
+
+    /// Gives an element another name in Relatics (by hand there, not by a sync).
+    pub fn rename(&self, interface: &str, name: &str, to: &str) {
+        let mut state = self.state.lock().unwrap();
+        let el = state
+            .interfaces
+            .get_mut(interface)
+            .unwrap()
+            .elements
+            .iter_mut()
+            .find(|e| e.name == name)
+            .unwrap_or_else(|| panic!("no element '{name}' in {interface}"));
+        el.name = to.to_owned();
+    }
+
     pub fn issues(&self) -> Vec<String> {
         self.state.lock().unwrap().issues.clone()
     }
@@ -228,7 +253,7 @@ fn sync(state: &mut State, name: &str, body: &[u8]) -> Reply {
 
 /// A project of an object tree (parents by name, three levels) and requirements that name
 /// objects.
-fn tree_project(dir: &Dir, ws: &Workspace) {
+pub(crate) fn tree_project(dir: &Dir, ws: &Workspace) {
     std::fs::create_dir_all(dir.path("exports")).unwrap();
     std::fs::create_dir_all(dir.path("templates")).unwrap();
     dir.write(
@@ -272,7 +297,7 @@ fn tree_project(dir: &Dir, ws: &Workspace) {
     );
 }
 
-fn tree_workspace() -> Workspace {
+pub(crate) fn tree_workspace() -> Workspace {
     Workspace::start(&[
         ("objects", "Objecten", "OBJ", "Naam"),
         ("requirements", "Eisen", "EIS", "Titel"),
@@ -286,7 +311,7 @@ fn submit_project(dir: &Dir, extra: &[&str]) -> Run {
 }
 
 /// The tree's relations, as the stand-in holds them.
-fn assert_tree_in_place(ws: &Workspace) {
+pub(crate) fn assert_tree_in_place(ws: &Workspace) {
     let id = |n: &str| ws.id("objects", n);
     assert_eq!(
         ws.targets("objects", "Gemaal De Hoop", "Onderdeel_x0020_van"),
@@ -768,7 +793,10 @@ fn only_narrows_the_run() {
     // The names still waiting, so their cells can be found.
     assert!(
         run.stderr
-            .contains("waiting for elements of 'objects' named 'Gemaal De Hoop', 'Pomp 1', 'Pomp 2'"),
+            .contains("waiting for elements of 'objects' named 'Gemaal De Hoop', 'Pomp 1', 'Pomp 2'")
+            && run
+                .stderr
+                .contains("names of 'objects' wait until a run sends it too (leave out --only, or add --only objects)"),
         "{}",
         run.stderr
     );
@@ -778,6 +806,52 @@ fn only_narrows_the_run() {
     let run = submit_project(&dir, &["--allow-deletions"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_tree_in_place(&ws);
+}
+
+/// An element renamed in Relatics by hand since the last run (its sheet unchanged): its ID,
+/// read then under its name, is still there, so no relation to it is left out (they were, and
+/// the run waited in vain for that name), and nothing is sent.
+#[test]
+fn an_element_renamed_in_relatics_keeps_its_relations() {
+    let dir = Dir::new();
+    let ws = tree_workspace();
+    tree_project(&dir, &ws);
+    assert_eq!(submit_project(&dir, &["--allow-deletions"]).code, 0);
+    let posts = ws.posts();
+    ws.rename("objects", "Pompkelder", "Pompkelder (oud)");
+    let run = submit_project(&dir, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(ws.posts(), posts, "nothing changed, nothing sent: {}", run.stderr);
+    assert_eq!(
+        ws.targets("objects", "Pomp 1", "Onderdeel_x0020_van"),
+        [ws.id("objects", "Pompkelder (oud)")]
+    );
+}
+
+/// An element deleted in Relatics by hand while its sheet is unchanged: no sync of the next
+/// run would make it again, and the plan says so and what does (--resend).
+#[test]
+fn an_element_deleted_in_relatics_is_made_again_with_resend() {
+    let dir = Dir::new();
+    let ws = tree_workspace();
+    tree_project(&dir, &ws);
+    assert_eq!(submit_project(&dir, &["--allow-deletions"]).code, 0);
+    ws.remove("objects", "Pomp 2");
+    let plan = submit_project(&dir, &["--dry-run"]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    assert!(
+        plan.stdout.contains(
+            "'requirements' waits for an element of 'objects' ('Pomp 2') that Relatics has no ID for, and 'objects' \
+             is not sent again"
+        ) && plan.stdout.contains("--resend sends those interfaces again"),
+        "{}",
+        plan.stdout
+    );
+    let run = submit_project(&dir, &["--resend", "--allow-deletions"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let geluid = ws.targets("requirements", "Geluid", "Geldt_x0020_voor");
+    assert!(geluid.contains(&ws.id("objects", "Pomp 2")), "{geluid:?}");
+    assert_eq!(ws.issues(), Vec::<String>::new());
 }
 
 /// An ids answer whose elements have no name cannot be used: said with the interface, nothing

@@ -333,9 +333,13 @@ async function send() {
   if (!p) return;
   const button = $('send-button');
   button.disabled = true;
-  message('send-result', 'Sending ...', '');
+  // The time it takes, while it takes it (a large body, retries after a failed attempt).
+  const started = Date.now();
+  const tick = () => message('send-result', 'Sending to Relatics ... ' + Math.round((Date.now() - started) / 1000) + ' s (a large body takes a while; a failed attempt is tried again)', '');
+  tick();
+  const timer = setInterval(tick, 1000);
   try {
-    const r = await post('/api/jobs/' + current.job + '/send', { confirm: $('confirm').checked, fingerprint: p.fingerprint });
+    const r = await post('/api/jobs/' + current.job + '/send', { confirm: $('confirm').checked, fingerprint: p.fingerprint }).finally(() => clearInterval(timer));
     const kind = r.state === 'sent' ? 'good' : (r.state === 'refused' ? 'warn' : 'error');
     message('send-result', r.message + (r.receipt ? ' Receipt: ' + r.receipt : ''), kind);
     $('send-result').dataset.state = r.state;
@@ -363,7 +367,7 @@ async function loadHistory() {
       el('td', { class: 'num', text: thousands(s.size) }),
       el('td', { text: s.input }),
       el('td', { class: 'cell', text: s.receipt })));
-    box.replaceChildren(el('p', { class: 'muted', text: h.endpoint }), el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)));
+    box.replaceChildren(el('p', { class: 'muted', text: h.endpoint }), el('div', { class: 'scroll' }, el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows))));
   } catch (e) {
     box.replaceChildren(el('div', { class: 'message error', text: e.message }));
   }
@@ -377,7 +381,8 @@ function startProject() {
   const body = $('project-interfaces').tBodies[0];
   for (const i of setup.interfaces) {
     const input = el('input', { type: 'file', accept: '.xlsx,.xlsm,.xlsb,.xls,.ods,.csv,.tsv,.txt' });
-    const export_ = el('td', { class: 'cell', text: i.input });
+    // An export uploaded earlier (before the page was loaded again) is the one used.
+    const export_ = el('td', { class: 'wrap', text: i.upload ? i.upload + ' (uploaded; used instead of ' + i.input + ')' : i.input });
     input.addEventListener('change', async () => {
       if (!input.files.length) return;
       const file = input.files[0];
@@ -390,7 +395,7 @@ function startProject() {
         export_.textContent = e.message;
       }
     });
-    body.append(el('tr', {}, el('td', { text: i.name }), export_, el('td', { class: 'cell', text: i.endpoint || '(none)' }), el('td', {}, input)));
+    body.append(el('tr', {}, el('td', { text: i.name }), export_, el('td', { class: 'wrap', text: i.endpoint || '(none)' }), el('td', {}, input)));
   }
   $('project-check').addEventListener('click', checkProject);
   $('send-button').addEventListener('click', sendProject);
@@ -432,34 +437,117 @@ async function checkProject() {
 async function planProject() {
   show('changes', true);
   $('plan').replaceChildren(el('p', { class: 'muted', text: 'Making the plan ...' }));
-  const r = await post('/api/project/plan');
+  let r;
+  try {
+    r = await post('/api/project/plan');
+  } catch (e) {
+    $('plan').replaceChildren(el('div', { class: 'message error', text: e.message }));
+    return;
+  }
   current.plan = r;
-  $('plan').replaceChildren(el('pre', { class: 'plan', text: r.plan }), el('pre', { class: 'plan muted', text: r.messages }));
+  renderPlan(r);
   show('send', true);
   $('confirm-text').textContent = 'Send every interface as the plan says, deleting in Relatics what the plan lists.';
   $('confirm').checked = false;
-  show('confirm-row', true);
+  const ready = setup.credentials && setup.credentials.ready;
+  const unchanged = r.parts && r.parts.unchanged;
+  show('confirm-row', r.exit === 0 && ready && !unchanged);
   $('send-button').disabled = true;
-  $('send-why').textContent = r.exit === 0 ? 'confirm the plan first' : 'the plan could not be made (see above)';
+  $('send-why').textContent = r.exit !== 0 ? 'the plan could not be made (see above)'
+    : (!ready ? 'nothing can be sent from this page: ' + (setup.credentials.problem || 'relsync serve was started without credentials')
+      : (unchanged ? 'nothing to send: every interface\u2019s body is the one last sent' : 'confirm the plan first'));
 }
+
+// The plan interface by interface, in the order they are sent.
+function renderPlan(r) {
+  const p = r.parts;
+  const out = [];
+  if (r.exit !== 0 || !p || !p.interfaces.length) {
+    out.push(el('div', { class: 'message error', text: (r.messages || r.plan || 'the plan could not be made').trim() }));
+    $('plan').replaceChildren(...out);
+    return;
+  }
+  out.push(el('p', { text: p.summary }));
+  p.interfaces.forEach((part, k) => {
+    out.push(el('h3', { text: (k + 1) + '. ' + part.heading }));
+    out.push(el('pre', { class: 'plan', text: part.lines.join('\n') }));
+  });
+  for (const note of p.notes) out.push(el('div', { class: 'message warn', text: note }));
+  if (p.ids) out.push(el('p', { class: 'muted', text: 'Relation targets: ' + p.ids + '.' }));
+  $('plan').replaceChildren(...out);
+}
+
+// What the exit status of a project's send means, in the command line's words.
+const PROJECT_EXITS = {
+  0: ['Sent: every interface is complete in Relatics.', 'good'],
+  1: ['Nothing was sent: the sheets have problems (see above).', 'error'],
+  2: ['Nothing was sent: the project could not run.', 'error'],
+  3: ['The run stopped: a request failed or Relatics refused a body. What Relatics has of each interface is listed below.', 'error'],
+  4: ['Nothing was sent: a safety check refused (the plan changed?). Make the plan again.', 'error'],
+  5: ['A body was accepted, but its receipt could not be saved; the run stopped there.', 'error'],
+  6: ['Sent in part: some relation targets are still left out (their elements had no ID in time). Send again to finish.', 'warn'],
+  130: ['The run was interrupted; what was sent is listed below.', 'error'],
+};
 
 async function sendProject() {
   const p = current.plan;
   if (!p) return;
   $('send-button').disabled = true;
+  $('confirm').disabled = true;
   message('send-result', 'Sending the project ...', '');
   try {
     const r = await post('/api/project/send', { confirm: $('confirm').checked, fingerprint: p.fingerprint });
-    message('send-result', r.output, r.exit === 0 ? 'good' : 'error');
-    $('send-result').classList.add('pre');
+    if (!r.started) {
+      message('send-result', r.output, 'error');
+      $('confirm').disabled = false;
+      return;
+    }
   } catch (e) {
     message('send-result', e.message, 'error');
+    $('confirm').disabled = false;
+    return;
+  }
+  const started = Date.now();
+  let run;
+  for (;;) {
+    try {
+      run = await api('/api/project/run');
+    } catch (e) {
+      message('send-result', e.message, 'error');
+      break;
+    }
+    if (!run.running) break;
+    const seconds = Math.round((Date.now() - started) / 1000);
+    renderRun(run, (run.sending ? 'Sending \u2018' + run.sending + '\u2019' : 'Reading the sheets and the IDs') + ' ... ' + seconds + ' s', '');
+    await new Promise((done) => setTimeout(done, 700));
+  }
+  $('confirm').disabled = false;
+  if (run && !run.running) {
+    const [words, kind] = PROJECT_EXITS[run.exit] || ['The run ended with exit status ' + run.exit + '.', 'error'];
+    renderRun(run, words, kind);
   }
   loadHistory();
-  // What a next run would change, now.
-  const result = $('send-result').textContent;
+  // What a next run would change, now (the result stays).
+  const result = $('send-result').cloneNode(true);
   await planProject();
-  message('send-result', result, $('send-result').className.includes('error') ? 'error' : 'good');
+  $('send-result').replaceWith(result);
+}
+
+// A run: its state in words, what Relatics has of each interface, and all it said.
+function renderRun(run, words, kind) {
+  const box = $('send-result');
+  box.className = 'message ' + kind;
+  box.hidden = false;
+  const parts = [el('p', { class: 'verdict', text: words })];
+  if (run.has && run.has.length) {
+    parts.push(el('table', {},
+      el('thead', {}, el('tr', {}, el('th', { text: 'Interface' }), el('th', { text: 'What Relatics has of this run' }))),
+      el('tbody', {}, ...run.has.map((h) => el('tr', {}, el('td', { text: h.interface }), el('td', { text: h.has }))))));
+  }
+  const said = el('details', {}, el('summary', { text: 'What relsync said' }), el('pre', { class: 'plan', text: run.output }));
+  if (run.running) said.open = true;
+  parts.push(said);
+  box.replaceChildren(...parts);
 }
 
 document.addEventListener('DOMContentLoaded', start);
