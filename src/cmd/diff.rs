@@ -112,6 +112,18 @@ pub fn run(settings: &DiffSettings, global: &Global) -> anyhow::Result<Exit> {
         (Err(e), Ok(_)) | (Ok(_), Err(e)) => return Err(e),
         (Err(old), Err(new)) => bail!("neither side can be compared:\n  {old:#}\n  {new:#}"),
     };
+    if !settings.interfaces.is_empty() && !global.quiet {
+        crate::errln!(
+            "relsync: relations to elements of {} are shown by ID: their names are known within the project \
+             (relsync submit relsync.toml --dry-run shows its plan with them)",
+            settings
+                .interfaces
+                .iter()
+                .map(|i| format!("interface '{}'", crate::value::for_terminal(i)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let mut old_side = diff::load_old(open(&old)?, old.format);
     refuse_invalid(&old.path, &old_side.problems)?;
     let sides = Sides {

@@ -235,10 +235,18 @@ pub struct DiffSettings {
     /// Names of relation targets from the template's lookups (bodies compared with
     /// `--template` show them too).
     pub names: crate::lookup::TargetNames,
+    /// Project interfaces the template's relations point at: their targets are shown by ID.
+    pub interfaces: Vec<String>,
 }
 
 pub fn diff(args: &DiffArgs) -> anyhow::Result<DiffSettings> {
-    let template = args.template.as_deref().map(load_template).transpose()?;
+    let (template, interfaces) = match args.template.as_deref() {
+        Some(path) => {
+            let (template, interfaces) = crate::template::load_outside_project(path)?;
+            (Some(template), interfaces)
+        }
+        None => (None, Vec::new()),
+    };
     let side = |path: &Path| -> anyhow::Result<DiffSide> {
         if let Some(format) = BodyFormat::of_path(path) {
             return Ok(DiffSide::Body {
@@ -252,6 +260,15 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<DiffSettings> {
                 path.display()
             );
         };
+        if !interfaces.is_empty() {
+            bail!(
+                "{} relates to elements of project interfaces (lookup = \"interface:{}\"), whose names become IDs \
+                 only within the project: a sheet of it is compared by relsync submit relsync.toml --dry-run (the \
+                 plan, with names beside IDs), or compare two bodies with diff",
+                template_path.display(),
+                interfaces[0]
+            );
+        }
         let spec = input_spec(path, args.sheet.as_deref(), template)?;
         Ok(DiffSide::Sheet(Box::new(SheetSettings {
             spec,
@@ -276,6 +293,7 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<DiffSettings> {
             .as_ref()
             .map(crate::template::Template::target_names)
             .unwrap_or_default(),
+        interfaces,
     })
 }
 

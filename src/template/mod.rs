@@ -345,6 +345,40 @@ pub fn load_in(path: &Path, context: Context<'_>) -> Result<Template, TemplateEr
     parse_in(&text, path, context)
 }
 
+/// Reads a template for what it says of bodies alone (`diff` of two bodies): relations to
+/// project interfaces (`lookup = "interface:NAME"`) are taken as they are, without the
+/// project, their targets then known by ID only. The names of those interfaces come with it.
+pub fn load_outside_project(path: &Path) -> Result<(Template, Vec<String>), TemplateError> {
+    let text = crate::small::read_named_text(path, MAX_TEMPLATE).map_err(|e| TemplateError {
+        path: path.to_owned(),
+        line: None,
+        key: None,
+        message: format!("cannot read it: {e}"),
+    })?;
+    // The names its relations give; a template that does not parse says why below.
+    let mut names: Vec<String> = Vec::new();
+    if let Ok(table) = toml::from_str::<toml::Table>(&text)
+        && let Some(relations) = table.get("relation").and_then(toml::Value::as_array)
+    {
+        for lookup in relations.iter().filter_map(|r| r.get("lookup")?.as_str()) {
+            if let Some(name) = lookup.trim().strip_prefix(INTERFACE_LOOKUP)
+                && !names.iter().any(|n| n == name.trim())
+            {
+                names.push(name.trim().to_owned());
+            }
+        }
+    }
+    let template = parse_in(
+        &text,
+        path,
+        Context {
+            lookups: &mut Lookups::default(),
+            interfaces: Some(&names),
+        },
+    )?;
+    Ok((template, names))
+}
+
 /// Parses and checks template text; `path` is only used in messages (and to find lookups).
 pub fn parse(text: &str, path: &Path) -> Result<Template, TemplateError> {
     parse_with(text, path, &mut Lookups::default())

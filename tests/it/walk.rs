@@ -452,6 +452,48 @@ fn names_beside_target_ids() {
     );
 }
 
+/// A template whose relations point at project interfaces compares two bodies (their targets
+/// by ID, said so); a sheet of it is compared within its project only.
+#[test]
+fn diff_of_bodies_with_a_project_template() {
+    let dir = Dir::new();
+    dir.write(
+        "objects.toml",
+        "[target]\ntype = \"Object\"\nplural = \"Objecten\"\n[external_id]\ncolumn = \"Code\"\n\
+         [[relation]]\nrole = \"Onderdeel van\"\ncolumn = \"Onderdeel van\"\ntarget = \"Object\"\n\
+         lookup = \"interface:objects\"\n",
+    );
+    dir.write(
+        "a.json",
+        r#"{"Objecten": [{"@externalid": "A", "Onderdeel_x0020_van": [{"@id": "FO-1"}]}]}"#,
+    );
+    dir.write(
+        "b.json",
+        r#"{"Objecten": [{"@externalid": "A", "Onderdeel_x0020_van": [{"@id": "FO-2"}]}]}"#,
+    );
+    let run = dir.run(&["diff", "a.json", "b.json", "-t", "objects.toml"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stdout.contains("+ FO-2") && run.stdout.contains("- FO-1"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("relations to elements of interface 'objects' are shown by ID"),
+        "{}",
+        run.stderr
+    );
+    dir.write("s.csv", "Code;Onderdeel van\nA;Gemaal\n");
+    let run = dir.run(&["diff", "a.json", "s.csv", "-t", "objects.toml"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("relsync submit relsync.toml --dry-run"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// diff of two sheets with problems names each problem's file (both sheets are called the
 /// same); a dry run without an endpoint says that none was given.
 #[test]
