@@ -534,24 +534,13 @@ fn waits_in_vain(s: &ProjectSubmit, steps: &[Step]) -> Option<String> {
             if !unchanged(*t) {
                 continue;
             }
-            let shown: Vec<String> = names
-                .iter()
-                .take(5)
-                .map(|n| format!("'{}'", crate::problem::quoted(n)))
-                .collect();
-            let more = names.len().saturating_sub(shown.len());
             lines.push(format!(
-                "'{}' waits for {} of '{}' ({}{}) that Relatics has no ID for, and '{}' is not sent again (its body \
-                 is the one last sent)",
+                "'{}' waits for {} of '{}' ({}) that Relatics has no ID for, and '{}' is not sent again (its body is \
+                 the one last sent)",
                 s.project.interfaces[step.index].name,
                 if names.len() == 1 { "an element" } else { "elements" },
                 s.project.interfaces[*t].name,
-                shown.join(", "),
-                if more > 0 {
-                    format!(" and {more} more")
-                } else {
-                    String::new()
-                },
+                first_names(names),
                 s.project.interfaces[*t].name,
             ));
         }
@@ -784,6 +773,21 @@ fn send_step(s: &ProjectSubmit, net: &mut Net<'_>, step: &mut Step) -> anyhow::R
     }
 }
 
+/// The first five names, quoted, and how many more: `'a', 'b' and 3 more`.
+fn first_names(names: &std::collections::BTreeSet<String>) -> String {
+    let shown: Vec<String> = names
+        .iter()
+        .take(5)
+        .map(|n| format!("'{}'", crate::problem::quoted(n)))
+        .collect();
+    let more = names.len().saturating_sub(shown.len());
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
 /// What Relatics has of every interface, one line each.
 fn state_report(project: &Project, steps: &[Step], hints: &str) -> String {
     let mut text = String::from("what Relatics has of this run:");
@@ -797,22 +801,11 @@ fn state_report(project: &Project, steps: &[Step], hints: &str) -> String {
         // Which names still wait, so their cells can be found.
         if matches!(step.has, Has::PhaseOne(_)) {
             for (t, names) in &step.pending.names {
-                let shown: Vec<String> = names
-                    .iter()
-                    .take(5)
-                    .map(|n| format!("'{}'", crate::problem::quoted(n)))
-                    .collect();
-                let more = names.len().saturating_sub(shown.len());
                 let _ = write!(
                     text,
-                    "\n    waiting for elements of '{}' named {}{}",
+                    "\n    waiting for elements of '{}' named {}",
                     project.interfaces[*t].name,
-                    shown.join(", "),
-                    if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    }
+                    first_names(names)
                 );
             }
         }
