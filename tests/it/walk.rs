@@ -531,8 +531,8 @@ fn a_refused_submit_leaves_no_folders_and_ids_do_not_break() {
     req_workbook(&dir, &[req_row("REQ-1", "Pump")]);
     let server = Server::start(|_, _| Reply::json(400, r#"{"error": "bad request"}"#));
     let endpoint = server.url("/api/v1/workspaces/7550/interfaces/synchronizing/req");
-    let run = dir.run_with(
-        &[
+    let submit = |extra: &[&str]| {
+        let mut args = vec![
             "submit",
             "req.xlsx",
             "-t",
@@ -541,29 +541,16 @@ fn a_refused_submit_leaves_no_folders_and_ids_do_not_break() {
             &endpoint,
             "--state-dir",
             "state",
-            "--allow-deletions",
-        ],
-        &[("RELATICS_TOKEN", "tok-400-1")],
-        None,
-    );
+        ];
+        args.extend_from_slice(extra);
+        dir.run_with(&args, &[("RELATICS_TOKEN", "tok-400-1")], None)
+    };
+    let run = submit(&["--allow-deletions"]);
     assert_ne!(run.code, 0, "{run:?}");
     assert_eq!(server.requests().len(), 1);
     assert!(!dir.exists("state"), "the state directory was made for nothing");
     // Refused by the deletion guard (no receipt, no --allow-deletions): nothing sent, nothing made.
-    let run = dir.run_with(
-        &[
-            "submit",
-            "req.xlsx",
-            "-t",
-            "req.toml",
-            "--endpoint",
-            &endpoint,
-            "--state-dir",
-            "state",
-        ],
-        &[("RELATICS_TOKEN", "tok-400-1")],
-        None,
-    );
+    let run = submit(&[]);
     assert_eq!(run.code, 4, "{run:?}");
     assert_eq!(server.requests().len(), 1);
     assert!(
