@@ -622,6 +622,12 @@ pub struct SubmitArgs {
     #[arg(long)]
     pub resend: bool,
 
+    /// For a project: send only if the plan is this one (the fingerprint a dry run prints as
+    /// `plan: sha256 ...`); a sheet saved again or Relatics changed meanwhile stops the run
+    /// with exit 4, nothing sent
+    #[arg(long, value_name = "SHA256")]
+    pub expect_plan: Option<String>,
+
     #[command(flatten)]
     pub options: SheetOptions,
 }

@@ -21,6 +21,16 @@ static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// already be on its way).
 static INTERRUPT_NOTE: Mutex<Option<String>> = Mutex::new(None);
 
+/// What to do first when interrupted, before the temporary files go (`relsync serve` waits
+/// for a project's send it started, and says what it said).
+type InterruptHook = Box<dyn Fn() + Send>;
+static INTERRUPT_HOOK: Mutex<Option<InterruptHook>> = Mutex::new(None);
+
+/// Runs `hook` first if the run is interrupted.
+pub fn on_interrupt_first(hook: InterruptHook) {
+    *INTERRUPT_HOOK.lock().unwrap_or_else(|e| e.into_inner()) = Some(hook);
+}
+
 /// Says `note` if the run is interrupted from now on (`None`: the default sentence).
 pub fn on_interrupt_say(note: Option<String>) {
     *INTERRUPT_NOTE.lock().unwrap_or_else(|e| e.into_inner()) = note;
@@ -65,6 +75,9 @@ pub fn clean_up_on_interrupt() {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
     let _ = ctrlc::set_handler(|| {
+        if let Some(hook) = INTERRUPT_HOOK.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            hook();
+        }
         let paths = TEMPORARIES.lock().unwrap_or_else(|e| e.into_inner());
         for path in paths.iter() {
             // A registered folder (`relsync serve`'s uploads) goes with what is in it.

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use sha2::Digest as _;
 
 use super::project::write_report_files;
 use super::settings::{Global, ProjectSubmit};
@@ -45,6 +46,8 @@ enum Has {
     PhaseOne(u64),
     /// Sent whole.
     Complete,
+    /// Sent, but no answer came: whether Relatics received it cannot be told.
+    MayHaveArrived,
 }
 
 impl Has {
@@ -57,6 +60,9 @@ impl Has {
                 if n == 1 { "" } else { "s" }
             ),
             Has::Complete => "complete".into(),
+            Has::MayHaveArrived => "perhaps this run's body: it was sent, but no answer came, so whether Relatics \
+                                    received it cannot be told (the next run compares with it as if it had)"
+                .into(),
         }
     }
 }
@@ -295,8 +301,11 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
         crate::report::add_plan(page, &text)
             .with_context(|| format!("adding the plan to the HTML report {}", page.display()))?;
     }
+    // What identifies this plan: a run given it (--expect-plan) sends this plan and no other.
+    let fingerprint = crate::submit::receipt::hex(&sha2::Sha256::digest(text.as_bytes()));
     if s.send.dry_run {
         crate::out!("{}", crate::value::for_terminal_lines(&text));
+        crate::outln!("plan: sha256 {fingerprint} (--expect-plan {fingerprint} sends this plan and no other)");
         for step in &steps {
             if let Some(planned) = &step.planned {
                 for note in guard::dry_run_notes(&step.settings, &planned.plan) {
@@ -317,6 +326,20 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
         return Ok(Exit::Success);
     }
     crate::err!("{}", crate::value::for_terminal_lines(&text));
+    if let Some(expected) = &s.expect_plan
+        && *expected != fingerprint
+    {
+        return Err(ExitError::new(
+            Exit::Refused,
+            format!(
+                "the plan above is not the one expected (--expect-plan {}; this plan is sha256 {fingerprint}): a sheet \
+                 was saved again, or Relatics changed, since that plan was made. Nothing was sent; look at the plan \
+                 again",
+                crate::value::for_terminal(expected)
+            ),
+        )
+        .into());
+    }
     let plans: Vec<(&str, &guard::Plan)> = steps
         .iter()
         .filter(|st| s.resend || !st.planned.as_ref().is_some_and(Planned::unchanged))
@@ -764,12 +787,25 @@ fn send_step(s: &ProjectSubmit, net: &mut Net<'_>, step: &mut Step) -> anyhow::R
             crate::outln!("receipt: {}", path.display());
             Ok(())
         }
-        Ok(Sent::NotRecorded) => Err(ExitError::new(
-            Exit::NotRecorded,
-            format!("the body of '{name}' was accepted, but its receipt could not be saved; the run stops here"),
-        )
-        .into()),
-        Err(failed) => Err(failed.error),
+        Ok(Sent::NotRecorded) => {
+            // Relatics has it all the same.
+            step.has = if targets > 0 {
+                Has::PhaseOne(targets)
+            } else {
+                Has::Complete
+            };
+            Err(ExitError::new(
+                Exit::NotRecorded,
+                format!("the body of '{name}' was accepted, but its receipt could not be saved; the run stops here"),
+            )
+            .into())
+        }
+        Err(failed) => {
+            if failed.may_have_arrived {
+                step.has = Has::MayHaveArrived;
+            }
+            Err(failed.error)
+        }
     }
 }
 
@@ -810,7 +846,10 @@ fn state_report(project: &Project, steps: &[Step], hints: &str) -> String {
             }
         }
     }
-    if steps.iter().any(|st| matches!(st.has, Has::PhaseOne(_) | Has::Nothing)) {
+    if steps
+        .iter()
+        .any(|st| matches!(st.has, Has::PhaseOne(_) | Has::Nothing | Has::MayHaveArrived))
+    {
         let _ = write!(
             text,
             "\nrun the same command again to finish (each body is a complete set; --only narrows the run)"

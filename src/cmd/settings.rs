@@ -706,6 +706,8 @@ pub struct ProjectSubmit {
     /// How long to wait for new elements' IDs before the second phase.
     pub wait: Duration,
     pub resend: bool,
+    /// The fingerprint of the plan this run may send (`--expect-plan`).
+    pub expect_plan: Option<String>,
     pub format: BodyFormat,
     pub strict: bool,
     pub report_file: Option<PathBuf>,
@@ -721,9 +723,9 @@ pub fn submit(args: &SubmitArgs) -> anyhow::Result<SubmitCommand> {
     if is_project(&args.input) {
         return project_submit(args).map(|p| SubmitCommand::Project(Box::new(p)));
     }
-    if !args.only.is_empty() || args.resend {
+    if !args.only.is_empty() || args.resend || args.expect_plan.is_some() {
         bail!(
-            "--only and --resend apply to a project file; {} is not one",
+            "--only, --resend and --expect-plan apply to a project file; {} is not one",
             args.input.display()
         );
     }
@@ -814,6 +816,7 @@ fn project_submit(args: &SubmitArgs) -> anyhow::Result<ProjectSubmit> {
         sent,
         wait: Duration::from_secs(args.wait),
         resend: args.resend,
+        expect_plan: args.expect_plan.as_deref().map(|p| p.trim().to_ascii_lowercase()),
         format: args.format.map(api_format).transpose()?.unwrap_or(BodyFormat::Json),
         strict: args.options.strict,
         report_file,

@@ -74,6 +74,11 @@ pub fn run(settings: ServeSettings) -> anyhow::Result<Exit> {
         state: std::sync::Mutex::new(work::State::default()),
         project_run: std::sync::Mutex::new(None),
     });
+    // Stopped while a project's send runs: that run is told to stop too (as Ctrl+C in a
+    // terminal tells both), waited for, and what it said is said here; its output is in the
+    // private folder, which goes next.
+    let stopping = Arc::clone(&app);
+    crate::output::on_interrupt_first(Box::new(move || project::stop_running(&stopping)));
     let open = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };

@@ -4,11 +4,11 @@
 //! copy of the project file in the private folder; the files the project names are never
 //! touched.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use super::App;
 use super::http::{Answer, Call};
@@ -187,12 +187,18 @@ pub fn plan(app: &App) -> Answer {
         Err(answer) => return answer,
     };
     let text = tidy(app, &stdout);
+    // The plan's own fingerprint: the send gives it to the run (--expect-plan), which sends
+    // this plan and no other.
+    let fingerprint = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("plan: sha256 "))
+        .and_then(|l| l.split_whitespace().next());
     Answer::json(&json!({
         "exit": exit,
         "plan": text,
         "parts": plan_parts(&text),
         "messages": tidy(app, &stderr),
-        "fingerprint": fingerprint(&stdout),
+        "fingerprint": fingerprint,
     }))
 }
 
@@ -218,7 +224,8 @@ fn plan_parts(text: &str) -> Value {
             }
         } else if let Some(rest) = line.strip_prefix("dry run: nothing was sent (") {
             ids = rest.trim_end_matches(')').to_owned();
-        } else if !line.trim().is_empty() && !line.starts_with("not sent this run") {
+        } else if !line.trim().is_empty() && !line.starts_with("not sent this run") && !line.starts_with("plan: sha256")
+        {
             let line = line
                 .replace("a real submit would ask (at a terminal) or refuse: ", "")
                 .replace(" (use --allow-deletions)", ": confirm below to send");
@@ -247,6 +254,39 @@ pub struct Running {
     /// Standard output and error together, in the order written.
     output: PathBuf,
     exit: Option<i32>,
+}
+
+/// How long a project's send, told to stop, is waited for when the server stops.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The server is stopping: a project's send it started is told to stop (on Windows, Ctrl+C
+/// reaches it through the console), waited for, and what it said goes to standard error, so
+/// what was sent is not lost with the private folder.
+pub fn stop_running(app: &App) {
+    let mut run = app.project_run.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(r) = run.as_mut() else { return };
+    if r.exit.is_some() || matches!(r.child.try_wait(), Ok(Some(_))) {
+        return;
+    }
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(r.child.id()) {
+        // SAFETY: kill(2) on the process relsync started and has not yet waited for, so its
+        // id is not reused; SIGINT is what Ctrl+C in a terminal sends it.
+        unsafe {
+            libc::kill(pid, libc::SIGINT);
+        }
+    }
+    let started = std::time::Instant::now();
+    while started.elapsed() < STOP_WAIT && matches!(r.child.try_wait(), Ok(None)) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let text = std::fs::read(&r.output).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text[text.len().saturating_sub(64 * 1024)..]).into_owned();
+    let _ = writeln!(
+        std::io::stderr(),
+        "relsync serve: the project's send from the page was running; what it said:\n{}",
+        crate::value::for_terminal_lines(tidy(app, &text).trim_end())
+    );
 }
 
 /// `GET /api/project/run`: the output of the project's send so far, whether it still runs,
@@ -291,10 +331,6 @@ pub fn progress(app: &App) -> Answer {
     }))
 }
 
-fn fingerprint(plan: &str) -> String {
-    crate::submit::receipt::hex(&Sha256::digest(plan.as_bytes()))
-}
-
 /// `POST /api/project/send` `{"confirm": true, "fingerprint": F}`: sends the project, its
 /// deletions confirmed, when the plan is still the one the page showed.
 pub fn send(app: &App, call: &mut Call) -> Answer {
@@ -309,16 +345,17 @@ pub fn send(app: &App, call: &mut Call) -> Answer {
             "output": "Nothing was sent: confirm what the plan deletes first.",
         }));
     }
-    let (_, now, _) = match relsync(app, "submit", &["--dry-run"]) {
-        Ok(r) => r,
-        Err(answer) => return answer,
-    };
-    if request["fingerprint"].as_str() != Some(fingerprint(&now).as_str()) {
+    // The run sends the plan the page showed and no other: a sheet saved again, or another
+    // submit, since then makes it stop before sending anything.
+    let Some(fingerprint) = request["fingerprint"]
+        .as_str()
+        .filter(|f| f.len() == 64 && f.bytes().all(|b| b.is_ascii_hexdigit()))
+    else {
         return Answer::json(&json!({
             "exit": 4,
-            "output": "Nothing was sent: the plan changed since the page showed it (another submit?); make the plan again and confirm.",
+            "output": "Nothing was sent: make the plan first, then confirm it.",
         }));
-    }
+    };
     let mut run = app.project_run.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(r) = run.as_mut()
         && r.exit.is_none()
@@ -333,7 +370,7 @@ pub fn send(app: &App, call: &mut Call) -> Answer {
         Ok(files) => files,
         Err(e) => return Answer::error(500, &format!("cannot record the run's output ({e})")),
     };
-    let mut cmd = match command(app, "submit", &["--allow-deletions"]) {
+    let mut cmd = match command(app, "submit", &["--allow-deletions", "--expect-plan", fingerprint]) {
         Ok(cmd) => cmd,
         Err(answer) => return answer,
     };

@@ -482,20 +482,36 @@ fn a_project_sent_from_the_page() {
         "{notes}"
     );
     assert_eq!(ws.posts(), 0);
-    let send = format!(
-        "{{\"confirm\": true, \"fingerprint\": \"{}\"}}",
-        plan["fingerprint"].as_str().unwrap()
-    );
-    let started = page.ask("POST", "/api/project/send", send.as_bytes()).json();
-    assert_eq!(started["started"], true, "{started}");
-    let mut run = page.ask("GET", "/api/project/run", b"").json();
-    for _ in 0..300 {
-        if run["running"] == false {
-            break;
+    // Sends the plan `plan` and follows the run to its end.
+    let send = |plan: &Value| {
+        let send = format!(
+            "{{\"confirm\": true, \"fingerprint\": \"{}\"}}",
+            plan["fingerprint"].as_str().unwrap()
+        );
+        let started = page.ask("POST", "/api/project/send", send.as_bytes()).json();
+        assert_eq!(started["started"], true, "{started}");
+        let mut run = page.ask("GET", "/api/project/run", b"").json();
+        for _ in 0..300 {
+            if run["running"] == false {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            run = page.ask("GET", "/api/project/run", b"").json();
         }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        run = page.ask("GET", "/api/project/run", b"").json();
-    }
+        run
+    };
+    // A sheet saved again after the plan was shown: the run sends nothing.
+    let sheet = dir.read("exports/objecten.csv");
+    dir.write("exports/objecten.csv", format!("{sheet}OBJ-E;Pomp 3;Pompkelder\n"));
+    let run = send(&plan);
+    assert_eq!(run["exit"], 4, "{run}");
+    assert!(
+        run["output"].as_str().unwrap().contains("is not the one expected"),
+        "{run}"
+    );
+    assert_eq!(ws.posts(), 0);
+    dir.write("exports/objecten.csv", sheet);
+    let run = send(&plan);
     assert_eq!(run["exit"], 0, "{run}");
     assert_eq!(
         run["has"],

@@ -44,6 +44,9 @@ pub struct State {
     pub delay_reads: usize,
     /// (interface, n): the n-th POST to it (1-based) answers 500.
     pub fail_post: Option<(String, usize)>,
+    /// (interface, n): the n-th POST to it is applied, but its answer never comes (the
+    /// connection is dropped).
+    pub drop_post: Option<(String, usize)>,
 }
 
 pub struct Workspace {
@@ -152,7 +155,15 @@ fn handle(state: &mut State, req: &Request) -> Reply {
         return Reply::json(404, r#"{"error": "no such interface"}"#);
     }
     match (req.method.as_str(), kind) {
-        ("POST", "synchronizing") => sync(state, name, &req.body),
+        ("POST", "synchronizing") => {
+            let reply = sync(state, name, &req.body);
+            let posts = state.interfaces[name].posts;
+            if state.drop_post.as_ref().is_some_and(|(n, k)| n == name && *k == posts) {
+                Reply::Drop
+            } else {
+                reply
+            }
+        }
         ("GET", "providing") => {
             let iface = state.interfaces.get_mut(name).unwrap();
             iface.reads += 1;
@@ -440,6 +451,60 @@ fn a_failure_in_phase_two_and_the_rerun_that_finishes() {
     assert_eq!(rerun.code, 0, "{rerun:?}");
     assert_tree_in_place(&ws);
     assert_eq!(ws.issues(), Vec::<String>::new());
+}
+
+/// `--expect-plan`: a run sends the plan a dry run showed, and refuses (exit 4, nothing sent)
+/// when a sheet changed in between.
+#[test]
+fn a_run_sends_only_the_plan_expected() {
+    let dir = Dir::new();
+    let ws = tree_workspace();
+    tree_project(&dir, &ws);
+    let fingerprint = |run: &Run| {
+        run.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("plan: sha256 "))
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no fingerprint: {}", run.stdout))
+            .to_owned()
+    };
+    let plan = fingerprint(&submit_project(&dir, &["--dry-run"]));
+    assert_eq!(plan.len(), 64, "{plan}");
+    // The sheet saved again after the plan was seen: refused, nothing sent.
+    let text = dir.read("exports/objecten.csv") + "OBJ-E;Pomp 3;Pompkelder\n";
+    dir.write("exports/objecten.csv", &text);
+    let refused = submit_project(&dir, &["--allow-deletions", "--expect-plan", &plan]);
+    assert_eq!(refused.code, 4, "{refused:?}");
+    assert!(refused.stderr.contains("is not the one expected"), "{}", refused.stderr);
+    assert_eq!(ws.posts(), 0);
+    // The plan seen now is the plan sent.
+    let plan = fingerprint(&submit_project(&dir, &["--dry-run"]));
+    let run = submit_project(&dir, &["--allow-deletions", "--expect-plan", &plan]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!ws.id("objects", "Pomp 3").is_empty());
+}
+
+/// A body applied whose answer never came: the end of the run says that Relatics may have it,
+/// not that it has nothing of this run.
+#[test]
+fn a_body_whose_answer_never_came_may_have_arrived() {
+    let dir = Dir::new();
+    let ws = tree_workspace();
+    ws.state.lock().unwrap().drop_post = Some(("objects".into(), 1));
+    tree_project(&dir, &ws);
+    let run = submit_project(&dir, &["--allow-deletions", "--retries", "0"]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr.contains("objects: perhaps this run's body")
+            && run.stderr.contains("requirements: nothing of this run"),
+        "{}",
+        run.stderr
+    );
+    assert!(!ws.elements("objects").is_empty(), "the stand-in applied it");
+    // (requirements was never sent: its first submit is consented to again.)
+    let rerun = submit_project(&dir, &["--allow-deletions"]);
+    assert_eq!(rerun.code, 0, "{rerun:?}");
+    assert_tree_in_place(&ws);
 }
 
 /// Two interfaces that point at each other: requirements verified by tests, tests that verify
