@@ -150,6 +150,21 @@ impl<'c> Net<'c> {
                 ),
             )
         })?;
+        if let Some((id, first, second)) = &lookup.two_names {
+            return Err(ExitError::new(
+                Exit::SubmitFailed,
+                format!(
+                    "the IDs read from interface '{}' ({url}) give one element two names: {} is '{}' and '{}', so which \
+                     element a name means cannot be told. Nothing more is sent; correct the providing interface (one \
+                     row per element) and run again",
+                    interface.name,
+                    crate::value::for_terminal(id),
+                    crate::value::for_terminal(first),
+                    crate::value::for_terminal(second)
+                ),
+            )
+            .into());
+        }
         if lookup.nameless > 0 && self.nameless_said.insert(i) {
             crate::errln!(
                 "relsync: {} element{} read from interface '{}' {} no name ({}{}): no cell can name {}",

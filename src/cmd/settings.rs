@@ -1157,6 +1157,13 @@ pub fn serve(args: &crate::cli::ServeArgs) -> anyhow::Result<ServeSettings> {
                 bail!("--endpoint applies to one template; a project file names each interface's endpoint");
             }
             let project = crate::project::load(path)?;
+            // The project's addresses as a submit checks them (no credentials in a URL, a
+            // trusted host): the page shows them, and never an address a submit would refuse.
+            for interface in &project.interfaces {
+                for url in [&interface.endpoint, &interface.ids].into_iter().flatten() {
+                    project_url(url)?;
+                }
+            }
             // The runs check the credentials themselves; the page says what they will find.
             let credentials = project_token_url(&project)
                 .and_then(|fallback| credentials_from(&given, fallback))

@@ -51,6 +51,9 @@ pub struct TargetNames {
     held: Held,
     /// This run sends the interface: elements that are no row of its sheet are deleted.
     sent: bool,
+    /// The last body's external ids by their folded names, made when first asked for (a name
+    /// no row has now: was its row renamed?).
+    held_by_name: std::sync::OnceLock<HashMap<String, String>>,
 }
 
 /// What Relatics holds of an interface: which name each external id has there.
@@ -66,6 +69,22 @@ pub enum Held {
     Unknown,
 }
 
+/// The row that had the name `name` in the body last sent and has another now (its external
+/// id, and its name now): renamed in the sheet, not removed.
+fn renamed_row(t: &TargetNames, name: &str) -> Option<(String, String)> {
+    let Held::Body(names) = &t.held else {
+        return None;
+    };
+    let by_name = t.held_by_name.get_or_init(|| {
+        names
+            .iter()
+            .map(|(external_id, held)| (crate::lookup::fold(held), external_id.clone()))
+            .collect()
+    });
+    let external_id = by_name.get(&crate::lookup::fold(name))?;
+    Some((external_id.clone(), t.rows.name_of(external_id)?.to_owned()))
+}
+
 /// The ID the element named `name` had when the IDs were last kept, if Relatics still has an
 /// element of that ID: the same element, whose name there changed (or whose `ids` answer has
 /// no name for it). Leaving it out of a body would remove a relation that stands.
@@ -73,10 +92,7 @@ fn still_there(t: &TargetNames, name: &str) -> Option<String> {
     let Resolved::Id(id) = t.kept.as_ref()?.resolve_name(name) else {
         return None;
     };
-    match t.known.as_ref()?.resolve_id(id) {
-        Resolved::Id(id) => Some(id.to_owned()),
-        _ => None,
-    }
+    t.known.as_ref()?.has_id(id).then(|| id.to_owned())
 }
 
 /// What a token in an `interface:` relation cell stands for.
@@ -136,6 +152,7 @@ impl ProjectNames {
             complete: false,
             held,
             sent,
+            held_by_name: std::sync::OnceLock::new(),
         });
     }
 
@@ -283,14 +300,25 @@ impl ProjectNames {
             ),
             Target::Deleted(id) => (
                 Code::UnknownTarget,
-                format!(
-                    "'{field}': '{shown}' is no row of interface '{}' ({}), so the element Relatics has of that name \
-                     ({id}) is deleted by this run, which sends '{}' as a complete set; add the row back to that \
-                     sheet, or correct the name",
-                    t.interface,
-                    t.sheet.display(),
-                    t.interface
-                ),
+                match renamed_row(t, token) {
+                    // The element stays: its row (by external id) has another name now.
+                    Some((external_id, now)) => format!(
+                        "'{field}': '{shown}' is no longer a name of interface '{}': its row '{}' ({}) renames that \
+                         element ({id}) to '{}' in this run; write the new name",
+                        t.interface,
+                        quoted(&external_id),
+                        t.sheet.display(),
+                        quoted(&now)
+                    ),
+                    None => format!(
+                        "'{field}': '{shown}' is no row of interface '{}' ({}), so the element Relatics has of that \
+                         name ({id}) is deleted by this run, which sends '{}' as a complete set; add the row back to \
+                         that sheet, or correct the name",
+                        t.interface,
+                        t.sheet.display(),
+                        t.interface
+                    ),
+                },
             ),
             Target::Ambiguous { rows, count, first } => {
                 let more = count - first.len();

@@ -56,6 +56,11 @@ pub struct Lookup {
     /// few of their IDs.
     pub nameless: u64,
     pub nameless_first: Vec<String>,
+    /// The IDs of those elements (an ids answer's: [`Lookup::has_id`] knows them).
+    nameless_ids: std::collections::HashSet<String>,
+    /// An ID given two names (the first such, in an ids answer): which element a name means
+    /// cannot be trusted then.
+    pub two_names: Option<(String, String, String)>,
     /// The file to read again for the other fields of ambiguous candidates, and how its
     /// fields are named (only for a lookup read from the file it is named by).
     source: Option<(PathBuf, Fields)>,
@@ -274,7 +279,14 @@ impl Lookup {
                 if lookup.nameless_first.len() < 5 {
                     lookup.nameless_first.push(crate::problem::clip(pair.id, 100));
                 }
+                lookup.nameless_ids.insert(pair.id.to_owned());
             } else {
+                if lookup.two_names.is_none()
+                    && let Some(other) = lookup.name_of(pair.id)
+                    && other != pair.name
+                {
+                    lookup.two_names = Some((pair.id.to_owned(), other.to_owned(), pair.name.to_owned()));
+                }
                 lookup.add(pair.name, pair.id, &mut scratch)
             }
         })
@@ -595,6 +607,11 @@ impl Lookup {
     /// Every (name, id) pair, in file order.
     pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
         self.entries.iter().map(|e| (self.at(e.name), self.at(e.id)))
+    }
+
+    /// Whether `id` is the ID of an element here, with a name or (in an ids answer) without.
+    pub fn has_id(&self, id: &str) -> bool {
+        matches!(self.resolve_id(id), Resolved::Id(_)) || self.nameless_ids.contains(id)
     }
 
     /// The name an ID has in this lookup (the first, when it has several).

@@ -294,7 +294,8 @@ pub fn stop_running(app: &App) {
 pub fn progress(app: &App) -> Answer {
     let mut run = app.project_run.lock().unwrap_or_else(|e| e.into_inner());
     let Some(r) = run.as_mut() else {
-        return Answer::error(404, "nothing was sent from this page yet");
+        // Nothing was sent from this page yet.
+        return Answer::json(&json!({ "running": false, "exit": null, "output": "", "has": [] }));
     };
     if r.exit.is_none()
         && let Ok(Some(status)) = r.child.try_wait()

@@ -445,6 +445,25 @@ fn a_project_on_the_page() {
     assert_eq!(refused["exit"], 4);
 }
 
+/// A project whose addresses a submit would refuse (a password in the workspace URL) is
+/// refused by serve too, without showing the password.
+#[test]
+fn a_project_with_a_password_in_its_url_is_refused() {
+    use crate::workspace::{tree_project, tree_workspace};
+    let dir = Dir::new();
+    let ws = tree_workspace();
+    tree_project(&dir, &ws);
+    let text = dir.read("relsync.toml").replace("http://", "http://admin:pw-LEAK@");
+    dir.write("relsync.toml", text);
+    let run = dir.run(&["serve", "relsync.toml", "--port", "0"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("must not hold a user name or password") && !run.stderr.contains("pw-LEAK"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// A project sent from the page, against a stand-in of a workspace: the plan interface by
 /// interface, the run followed while it runs, what Relatics has of each interface at its end,
 /// and an export uploaded for an interface named as the one used when the page is loaded again.

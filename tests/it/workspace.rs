@@ -47,7 +47,13 @@ pub struct State {
     /// (interface, n): the n-th POST to it is applied, but its answer never comes (the
     /// connection is dropped).
     pub drop_post: Option<(String, usize)>,
+    /// The providing endpoints answer these items instead of the elements' (a providing
+    /// interface set up wrong): (interface, items as `(ID, name)`, a name `None` left out).
+    pub ids_answer: Option<(String, Vec<IdsItem>)>,
 }
+
+/// An item of an ids answer: an ID and its name (`None`: left out).
+pub type IdsItem = (String, Option<String>);
 
 pub struct Workspace {
     pub server: Server,
@@ -168,12 +174,21 @@ fn handle(state: &mut State, req: &Request) -> Reply {
             let iface = state.interfaces.get_mut(name).unwrap();
             iface.reads += 1;
             let reads = iface.reads;
-            let items: Vec<Value> = iface
+            let mut items: Vec<Value> = iface
                 .elements
                 .iter()
                 .filter(|e| e.visible_from <= reads)
                 .map(|e| json!({"@id": e.id, "@name": e.name}))
                 .collect();
+            if let Some((_, answer)) = state.ids_answer.as_ref().filter(|(n, _)| n == name) {
+                items = answer
+                    .iter()
+                    .map(|(id, n)| match n {
+                        Some(n) => json!({"@id": id, "@name": n}),
+                        None => json!({"@id": id}),
+                    })
+                    .collect();
+            }
             Reply::json(200, &json!({ iface.plural.clone(): items }).to_string())
         }
         _ => Reply::json(405, "{}"),
@@ -893,6 +908,51 @@ fn an_element_renamed_in_relatics_keeps_its_relations() {
     );
 }
 
+/// An ids answer that gives an element no name: the element it was at the last run is still
+/// there by its ID, so no relation to it is left out. One that gives an element two names
+/// cannot be used: the run stops before sending.
+#[test]
+fn ids_answers_without_a_name_or_with_two() {
+    let dir = Dir::new();
+    let ws = tree_workspace();
+    tree_project(&dir, &ws);
+    assert_eq!(submit_project(&dir, &["--allow-deletions"]).code, 0);
+    let posts = ws.posts();
+    let answer = |rename: &dyn Fn(&str) -> Option<String>| {
+        let items: Vec<IdsItem> = ws
+            .elements("objects")
+            .values()
+            .map(|e| (e.id.clone(), rename(&e.name)))
+            .collect();
+        ws.state.lock().unwrap().ids_answer = Some(("objects".into(), items));
+    };
+    answer(&|n| (n != "Pompkelder").then(|| n.to_owned()));
+    let run = submit_project(&dir, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(ws.posts(), posts, "nothing changed: {}", run.stderr);
+    assert!(run.stderr.contains("has no name"), "{}", run.stderr);
+    assert_tree_in_place(&ws);
+    // One element under two names (and another left out).
+    let pomp1 = ws.id("objects", "Pomp 1");
+    let mut items: Vec<IdsItem> = ws
+        .elements("objects")
+        .values()
+        .filter(|e| e.name != "Pomp 2")
+        .map(|e| (e.id.clone(), Some(e.name.clone())))
+        .collect();
+    items.push((pomp1.clone(), Some("Pomp 2".into())));
+    ws.state.lock().unwrap().ids_answer = Some(("objects".into(), items));
+    let run = submit_project(&dir, &[]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr
+            .contains(&format!("give one element two names: {pomp1} is 'Pomp 1' and 'Pomp 2'")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(ws.posts(), posts);
+}
+
 /// An element deleted in Relatics by hand while its sheet is unchanged: no sync of the next
 /// run would make it again, and the plan says so and what does (--resend).
 #[test]
@@ -992,6 +1052,23 @@ fn a_name_of_a_removed_row_is_an_error_before_anything_is_sent() {
     let run = submit_project(&dir, &["--allow-deletions"]);
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(ws.posts(), posts, "nothing sent");
+    // Renamed, not removed: the message says so (adding the row back would make a second
+    // element).
+    let text = dir
+        .read("exports/objecten.csv")
+        .replace("OBJ-C;Pomp 1;", "OBJ-C;Pomp 1A;")
+        + "OBJ-D;Pomp 2;pompkelder\n";
+    dir.write("exports/objecten.csv", text);
+    let check = dir.run(&["check", "relsync.toml", "--state-dir", "state"]);
+    assert_eq!(check.code, 1, "{check:?}");
+    assert!(
+        check.stdout.contains(
+            "'Pomp 1' is no longer a name of interface 'objects': its row 'OBJ-C' (exports/objecten.csv) renames \
+             that element"
+        ) && check.stdout.contains("to 'Pomp 1A' in this run; write the new name"),
+        "{}",
+        check.stdout
+    );
 }
 
 /// Two rows of one name, one naming the other's name as its parent: ambiguous in check,

@@ -399,6 +399,7 @@ function startProject() {
   }
   $('project-check').addEventListener('click', checkProject);
   $('send-button').addEventListener('click', sendProject);
+  resumeRun();
   $('confirm').addEventListener('change', () => {
     $('send-button').disabled = !$('confirm').checked;
     $('send-why').textContent = $('confirm').checked ? '' : 'confirm the plan first';
@@ -507,6 +508,11 @@ async function sendProject() {
     $('confirm').disabled = false;
     return;
   }
+  await followRun();
+}
+
+// Follows the project's send to its end, then shows what it means and plans again.
+async function followRun() {
   const started = Date.now();
   let run;
   for (;;) {
@@ -531,6 +537,21 @@ async function sendProject() {
   const result = $('send-result').cloneNode(true);
   await planProject();
   $('send-result').replaceWith(result);
+}
+
+// A send started before the page was loaded (again) and still running: followed here too.
+async function resumeRun() {
+  let run;
+  try {
+    run = await api('/api/project/run');
+  } catch (_) {
+    return;
+  }
+  if (!run.running) return;
+  show('send', true);
+  $('send-button').disabled = true;
+  $('confirm').disabled = true;
+  await followRun();
 }
 
 // A run: its state in words, what Relatics has of each interface, and all it said.
