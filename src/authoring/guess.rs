@@ -125,6 +125,9 @@ pub struct Guesses {
     /// Every named column, the external id's included.
     pub columns: Vec<Guess>,
     pub decimal_comma: bool,
+    /// The decimal comma was taken from the file's `;` separator alone: its numbers (`1.500`)
+    /// read either way.
+    pub decimal_comma_guessed: bool,
     /// As a template writes them (`dd-mm-yyyy`, `dd-mm-yyyy hh:mm`).
     pub date_formats: Vec<String>,
     /// Columns without a header that hold values: no template can map them.
@@ -393,7 +396,10 @@ pub fn guess(profile: &Profile) -> Guesses {
             if !decimal_comma
                 && ty != Type::Number
                 && column.text_comma_thousands > 0
-                && mostly(column.number_cells + column.text_comma_thousands, column.values)
+                && mostly(
+                    column.number_cells + column.point.read() + column.text_comma_thousands,
+                    column.values,
+                )
                 && let Some((example, row)) = &column.first_comma_thousands
             {
                 let decimal = example.replace(',', ".");
@@ -458,6 +464,7 @@ pub fn guess(profile: &Profile) -> Guesses {
         id_note,
         columns: guesses,
         decimal_comma,
+        decimal_comma_guessed: decimal_comma && by_comma == by_point,
         date_formats,
         headerless_values,
     }

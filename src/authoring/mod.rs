@@ -163,7 +163,14 @@ pub fn init(settings: &InitSettings) -> anyhow::Result<Authored> {
         source.push((
             "decimal_comma".to_owned(),
             "true".to_owned(),
-            "numbers are written 1.234,5".to_owned(),
+            if guesses.decimal_comma_guessed {
+                // `1.500` is 1500 here, but 1.5 in an English export.
+                "check: numbers such as 1.500 read either way; taken as 1500, as a ;-separated export writes them \
+                 (1.234,5)"
+                    .to_owned()
+            } else {
+                "numbers are written 1.234,5".to_owned()
+            },
         ));
     }
     if !guesses.date_formats.is_empty() {

@@ -136,7 +136,27 @@ fn amounts_with_a_thousands_comma_are_not_guessed() {
     assert!(semi.starts_with("ID;Bedrag;Naam\nT-0;1,050;n0\n"), "{semi}");
     dir.write("semi.csv", semi);
     let (template, _) = init(&dir, &["semi.csv"], "u.toml");
-    assert!(template.contains("decimal_comma = true"), "{template}");
+    assert!(
+        template.contains("decimal_comma = true  # numbers are written 1.234,5"),
+        "{template}"
+    );
+    // Mixed with plain and unambiguous numbers: still text, and said why.
+    dir.write(
+        "mixed.csv",
+        "ID,Bedrag\nA,999\nB,\"1,250,000\"\nC,\"1,250\"\nD,12\nE,\"2,500\"\n",
+    );
+    let (template, _) = init(&dir, &["mixed.csv"], "m.toml");
+    assert!(
+        block(&template, "Bedrag").contains("is 1.25 with a decimal comma and 1250 in an English export"),
+        "{template}"
+    );
+    // `1.500` in a `;` file is 1500, but only guessed: marked for a check.
+    dir.write("km.csv", "ID;Afstand\nA;1.500\nB;2.250\nC;3.125\nD;4.000\nE;5.750\n");
+    let (template, _) = init(&dir, &["km.csv"], "k.toml");
+    assert!(
+        template.contains("decimal_comma = true  # check: numbers such as 1.500 read either way"),
+        "{template}"
+    );
 }
 
 /// List values that differ only in case, spacing or accents are one value, spelled as most
