@@ -898,9 +898,29 @@ pub fn history(app: &App, call: &Call) -> Answer {
         return Answer::json(&json!({ "endpoint": null, "submits": [] }));
     };
     let store = crate::submit::receipt::Store::new(&app.settings.send.state_dir);
+    // An upload by its own name: its place in the private folder means nothing once the page
+    // is closed.
+    let input = |input: &str| {
+        Path::new(input)
+            .strip_prefix(&app.work)
+            .ok()
+            .and_then(|_| Path::new(input).file_name())
+            .map_or_else(|| input.to_owned(), |n| n.to_string_lossy().into_owned())
+    };
+    // A submit whose answer never came (it may have arrived): the guard counts it, so the page
+    // shows it.
+    let pending = store.in_flight(&endpoint).ok().flatten().map(|r| {
+        json!({
+            "time": r.time,
+            "elements": r.elements,
+            "size": r.size,
+            "input": input(&r.input),
+        })
+    });
     match store.history(&endpoint) {
         Ok(receipts) => Answer::json(&json!({
             "endpoint": endpoint,
+            "pending": pending,
             "submits": receipts
                 .iter()
                 .map(|(file, r)| json!({
@@ -908,13 +928,7 @@ pub fn history(app: &App, call: &Call) -> Answer {
                     "status": r.status,
                     "elements": r.elements,
                     "size": r.size,
-                    // An upload by its own name: its place in the private folder means
-                    // nothing once the page is closed.
-                    "input": Path::new(&r.input)
-                        .strip_prefix(&app.work)
-                        .ok()
-                        .and_then(|_| Path::new(&r.input).file_name())
-                        .map_or_else(|| r.input.clone(), |n| n.to_string_lossy().into_owned()),
+                    "input": input(&r.input),
                     "receipt": file,
                 }))
                 .collect::<Vec<_>>(),

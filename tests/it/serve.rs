@@ -445,6 +445,28 @@ fn a_project_on_the_page() {
     assert_eq!(refused["exit"], 4);
 }
 
+/// A body whose answer never came: the page says it may have arrived, and the history shows
+/// that submit (without a receipt) above the others.
+#[test]
+fn a_send_whose_answer_never_came_is_in_the_history() {
+    let dir = Dir::new();
+    let relatics = Server::start(|_, _| Reply::Drop);
+    let endpoint = relatics.url("/api/v1/workspaces/7550/interfaces/synchronizing/req");
+    let bytes = workbook(&dir, &["REQ-1", "REQ-2"]);
+    let page = Page::start(&dir, &["-t", "req.toml", "--endpoint", &endpoint, "--retries", "0"]);
+    let (job, _) = page.check("req.xlsx", &bytes);
+    let plan = page.ask("GET", &format!("/api/jobs/{job}/plan"), b"").json();
+    let confirm = format!("{{\"confirm\": true, \"fingerprint\": {}}}", plan["fingerprint"]);
+    let sent = page
+        .ask("POST", &format!("/api/jobs/{job}/send"), confirm.as_bytes())
+        .json();
+    assert_eq!(sent["state"], "may-have-arrived", "{sent}");
+    let history = page.ask("GET", "/api/history?interface=Requirements", b"").json();
+    assert_eq!(history["pending"]["elements"], 2, "{history}");
+    assert_eq!(history["pending"]["input"], "req.xlsx", "{history}");
+    assert_eq!(history["submits"], serde_json::json!([]), "{history}");
+}
+
 /// A project whose addresses a submit would refuse (a password in the workspace URL) is
 /// refused by serve too, without showing the password.
 #[test]

@@ -358,15 +358,23 @@ async function loadHistory() {
   try {
     const h = await api('/api/history?interface=' + encodeURIComponent(name));
     if (!h.endpoint) { box.replaceChildren(el('p', { class: 'muted', text: 'No endpoint: nothing is sent from here.' })); return; }
-    if (!h.submits.length) { box.replaceChildren(el('p', { class: 'muted', text: 'No submit to ' + h.endpoint + ' is recorded yet.' })); return; }
+    if (!h.submits.length && !h.pending) { box.replaceChildren(el('p', { class: 'muted', text: 'No submit to ' + h.endpoint + ' is recorded yet.' })); return; }
     const head = el('tr', {}, ...['Time (UTC)', 'Answer', 'Elements', 'Bytes', 'From', 'Receipt'].map((t) => el('th', { text: t })));
-    const rows = h.submits.map((s) => el('tr', {},
+    const p = h.pending;
+    const pending = p ? [el('tr', {},
+      el('td', { class: 'cell', text: p.time }),
+      el('td', { text: 'none: may have arrived' }),
+      el('td', { class: 'num', text: thousands(p.elements) }),
+      el('td', { class: 'num', text: thousands(p.size) }),
+      el('td', { text: p.input }),
+      el('td', { class: 'muted', text: 'no receipt; the next send guards its elements too' }))] : [];
+    const rows = pending.concat(h.submits.map((s) => el('tr', {},
       el('td', { class: 'cell', text: s.time }),
       el('td', { class: 'num', text: s.status }),
       el('td', { class: 'num', text: thousands(s.elements) }),
       el('td', { class: 'num', text: thousands(s.size) }),
       el('td', { text: s.input }),
-      el('td', { class: 'cell', text: s.receipt })));
+      el('td', { class: 'cell', text: s.receipt }))));
     box.replaceChildren(el('p', { class: 'muted', text: h.endpoint }), el('div', { class: 'scroll' }, el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows))));
   } catch (e) {
     box.replaceChildren(el('div', { class: 'message error', text: e.message }));
