@@ -97,6 +97,19 @@ pub fn clean_up_on_interrupt() {
     });
 }
 
+/// A temporary folder only its owner may enter (on Windows, the user's temporary folder is
+/// the user's own).
+pub fn private_folder(prefix: &str) -> std::io::Result<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    builder.tempdir()
+}
+
 /// Is `e` the error Windows gives for a file another program holds open?
 fn held_open(e: &io::Error) -> bool {
     cfg!(windows) && (e.kind() == io::ErrorKind::PermissionDenied || matches!(e.raw_os_error(), Some(32 | 33)))

@@ -207,8 +207,10 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
         Vec::new()
     } else {
         let store = Store::new(&s.send.state_dir);
+        // And of the interfaces whose elements relations point at, sent or not (--only): a
+        // submit to one of those in between would change what the names mean.
         (0..n)
-            .filter(|&i| s.sent[i])
+            .filter(|&i| s.sent[i] || project.is_target(i))
             .filter_map(|i| s.endpoints[i].as_deref())
             .map(|e| store.lock(e))
             .collect::<anyhow::Result<Vec<_>>>()?
@@ -317,7 +319,7 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
             .with_context(|| format!("adding the plan to the HTML report {}", page.display()))?;
     }
     // What identifies this plan: a run given it (--expect-plan) sends this plan and no other.
-    let fingerprint = crate::submit::receipt::hex(&sha2::Sha256::digest(text.as_bytes()));
+    let fingerprint = plan_fingerprint(s, &steps);
     if s.send.dry_run {
         crate::out!("{}", crate::value::for_terminal_lines(&text));
         crate::outln!("plan: sha256 {fingerprint} (--expect-plan {fingerprint} sends this plan and no other)");
@@ -327,6 +329,15 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
                     crate::outln!("{}: {note}", project.interfaces[step.index].name);
                 }
             }
+        }
+        if let Some(expected) = &s.expect_plan
+            && *expected != fingerprint
+        {
+            return Err(ExitError::new(
+                Exit::Refused,
+                format!("the plan above is not the one expected (--expect-plan {expected}); a run would send nothing"),
+            )
+            .into());
         }
         let kept_any = kept.iter().any(Option::is_some);
         crate::outln!(
@@ -553,6 +564,38 @@ fn plan_text(s: &ProjectSubmit, steps: &[Step]) -> String {
     text
 }
 
+/// What identifies a plan, however its paths are spelled: per interface sent, in order, its
+/// name and endpoint, its body's digest, the last body it is compared with, what it deletes,
+/// whether it is sent, and the targets that wait and where (the bodies leave them out, so only
+/// this tells which element a new one will be related to).
+fn plan_fingerprint(s: &ProjectSubmit, steps: &[Step]) -> String {
+    let mut digest = sha2::Sha256::new();
+    let mut field = |text: &[u8]| {
+        digest.update((text.len() as u64).to_le_bytes());
+        digest.update(text);
+    };
+    for step in steps {
+        field(s.project.interfaces[step.index].name.as_bytes());
+        field(step.settings.endpoint.as_deref().unwrap_or("").as_bytes());
+        if let Some(planned) = &step.planned {
+            field(planned.sha256.as_bytes());
+            field(planned.last.as_ref().map_or("", |r| r.body_sha256.as_str()).as_bytes());
+            match &planned.plan.deletions {
+                guard::Deletions::Known(ids) => {
+                    field(b"deletes");
+                    for id in ids {
+                        field(id.as_bytes());
+                    }
+                }
+                guard::Deletions::Unknown => field(b"cannot tell"),
+            }
+            field(&[u8::from(planned.unchanged() && !s.resend)]);
+        }
+        field(&step.pending.digest);
+    }
+    crate::submit::receipt::hex(&digest.finalize())
+}
+
 /// Names waited for that no sync of this run creates: elements of an interface this run does
 /// not send because its body is the one last sent. Relatics may still be processing that
 /// sync (the wait gives them IDs), or the elements were deleted there by hand (no wait
@@ -623,6 +666,8 @@ fn phase_one(
         );
         return Ok(());
     }
+    say_while_sending(&s.project, steps, k);
+    let step = &mut steps[k];
     send_step(s, net, step)?;
     // Relatics has this sheet's rows now: a relation to one is to the element of its name.
     reader.names.borrow_mut().synced(i);
@@ -660,7 +705,8 @@ fn phase_two(
             // Each read within what is left of --wait (at least a few seconds), once: the
             // polling is the retry.
             let left = deadline.saturating_duration_since(Instant::now());
-            net.http.set_timeout(left.clamp(Duration::from_secs(5), s.send.timeout));
+            net.http
+                .set_timeout(left.max(Duration::from_secs(5)).min(s.send.timeout));
             let read = net.read_ids_with(s, *t, 0);
             net.http.set_timeout(s.send.timeout);
             let (ids, when) = read?;
@@ -700,6 +746,8 @@ fn phase_two(
         step.has = Has::PhaseOne(step.pending.targets);
         return Ok(());
     }
+    say_while_sending(&s.project, steps, k);
+    let step = &mut steps[k];
     send_step(s, net, step)?;
     step.has = if step.pending.targets > 0 {
         Has::PhaseOne(step.pending.targets)
@@ -879,6 +927,14 @@ fn stopped(project: &Project, steps: &[Step], e: anyhow::Error) -> anyhow::Error
     crate::output::on_interrupt_say(None);
     crate::errln!("{}", state_report(project, steps, ""));
     e.context("the run stopped (what Relatics has is said above)")
+}
+
+/// What Ctrl+C says while step `k`'s body is on its way: that Relatics may have it.
+fn say_while_sending(project: &Project, steps: &mut [Step], k: usize) {
+    let has = steps[k].has;
+    steps[k].has = Has::MayHaveArrived;
+    say_on_interrupt(project, steps);
+    steps[k].has = has;
 }
 
 /// What Ctrl+C says from now on: what was sent.

@@ -698,6 +698,21 @@ pub enum SubmitCommand {
     Project(Box<ProjectSubmit>),
 }
 
+/// The fingerprint `--expect-plan` gives: 64 hex digits, as a dry run prints them (its
+/// `sha256 ` before them may come along).
+fn plan_fingerprint(given: &str) -> anyhow::Result<String> {
+    let text = given.trim();
+    let text = text.strip_prefix("plan:").unwrap_or(text).trim();
+    let text = text.strip_prefix("sha256").unwrap_or(text).trim();
+    if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!(
+            "--expect-plan takes the 64 hex digits a dry run prints after 'plan: sha256'; '{}' is not that",
+            crate::problem::clip(given, 80)
+        );
+    }
+    Ok(text.to_ascii_lowercase())
+}
+
 /// `relsync submit relsync.toml`.
 pub struct ProjectSubmit {
     pub project: Project,
@@ -816,7 +831,7 @@ fn project_submit(args: &SubmitArgs) -> anyhow::Result<ProjectSubmit> {
         sent,
         wait: Duration::from_secs(args.wait),
         resend: args.resend,
-        expect_plan: args.expect_plan.as_deref().map(|p| p.trim().to_ascii_lowercase()),
+        expect_plan: args.expect_plan.as_deref().map(plan_fingerprint).transpose()?,
         format: args.format.map(api_format).transpose()?.unwrap_or(BodyFormat::Json),
         strict: args.options.strict,
         report_file,

@@ -431,10 +431,21 @@ impl Deferred {
 pub struct Pending {
     pub targets: u64,
     pub names: Vec<(usize, std::collections::BTreeSet<String>)>,
+    /// A digest of every target left out and where (row, column, name): two bodies that leave
+    /// out the same count of targets, but others or elsewhere, differ here (a plan's
+    /// fingerprint covers it; the bodies without them are the same).
+    pub digest: [u8; 32],
 }
 
 impl Pending {
-    pub fn add(&mut self, interface: usize, name: &str) {
+    /// Target `name` of interface `interface`, in the cell at `row` and `col`, waits.
+    pub fn add(&mut self, interface: usize, name: &str, row: u32, col: u32) {
+        use sha2::Digest as _;
+        let mut next = sha2::Sha256::new();
+        next.update(self.digest);
+        next.update(format!("{interface}\t{row}\t{col}\t{}\n", name.len()));
+        next.update(name.as_bytes());
+        self.digest = next.finalize().into();
         self.targets += 1;
         match self.names.iter_mut().find(|(i, _)| *i == interface) {
             Some((_, set)) => {

@@ -876,6 +876,9 @@ mod tests {
                 "(the fields found: 'Code', 'Titel')",
             ),
             ("g.xml", "<a><b/></a>", "holds no name/ID pairs"),
+            ("i.xml", "<a><b id='1' name='x'/><b id='2' name='y'/>", "is cut off"),
+            ("j.xml", "<html><body></body></html>", "is a web page"),
+            ("k.xml", "[{\"id\": \"1\", \"name\": \"x\"}]", "holds no XML element"),
             ("e.json", "{", "is not valid JSON"),
         ] {
             let e = load(name, text, &none).unwrap_err();

@@ -527,6 +527,7 @@ fn from_xml(input: impl BufRead, fields: &Fields, keep_others: bool, sink: Sink<
     let mut stack: Vec<Open> = Vec::new();
     let mut text_for: Option<(usize, Reading)> = None;
     let mut root_closed = false;
+    let mut seen_root = false;
     let mut text = String::new();
     let mut buf = Vec::new();
     // What the elements hold, for the message when none has an id (attribute names and child
@@ -577,6 +578,14 @@ fn from_xml(input: impl BufRead, fields: &Fields, keep_others: bool, sink: Sink<
                 return bad("it has content after its root element".into());
             }
             Event::Start(e) | Event::Empty(e) => {
+                if stack.is_empty() {
+                    if e.local_name().into_inner().eq_ignore_ascii_case("html") {
+                        return Err(ParseError::Other(format!(
+                            "is a web page (<html>), not the answer of a providing interface; {SHAPES}"
+                        )));
+                    }
+                    seen_root = true;
+                }
                 if stack.is_empty() && empty {
                     root_closed = true;
                 }
@@ -666,6 +675,18 @@ fn from_xml(input: impl BufRead, fields: &Fields, keep_others: bool, sink: Sink<
             Event::Eof => break,
             _ => {}
         }
+    }
+    // An answer cut off, or none at all: never taken for a short list (its elements would be
+    // taken for new ones, and relations to the rest left out).
+    if !seen_root {
+        return Err(ParseError::Other(format!(
+            "holds no XML element (is it XML?); {SHAPES}"
+        )));
+    }
+    if !stack.is_empty() {
+        return Err(ParseError::Other(format!(
+            "is cut off: it ends before its elements are closed; {SHAPES}"
+        )));
     }
     if pairs == 0 && !fields_seen.is_empty() {
         let fields = fields_seen

@@ -591,7 +591,7 @@ impl Mapper<'_> {
                 Some(id)
             }
             Target::Pending | Target::Deferred => {
-                self.pending.add(interface, token);
+                self.pending.add(interface, token, self.row_number, col);
                 self.cell_waiting += 1;
                 if !complete {
                     defer(self);

@@ -84,9 +84,8 @@ impl<'p> Reader<'p> {
     /// plan, phase 1, phase 2) reads the same rows: a sheet saved again while the run waits for
     /// IDs cannot change what is sent after the consent. The copies go with the returned folder.
     pub fn freeze(&mut self) -> anyhow::Result<tempfile::TempDir> {
-        let dir = tempfile::Builder::new()
-            .prefix("relsync-run-")
-            .tempdir()
+        // Only its owner may enter it: the copies are the exports (and the page's uploads).
+        let dir = crate::output::private_folder("relsync-run-")
             .context("creating a private folder for the copies of the sheets")?;
         for (i, spec) in self.specs.iter_mut().enumerate() {
             let name = spec.path.file_name().map(std::ffi::OsStr::to_owned).unwrap_or_default();

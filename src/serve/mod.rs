@@ -57,7 +57,7 @@ pub fn run(settings: ServeSettings) -> anyhow::Result<Exit> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for the page's secret ({e})"))?;
     let secret = crate::submit::receipt::hex(&bytes);
-    let work = private_folder("relsync-serve-").context("creating a private folder for the uploads")?;
+    let work = crate::output::private_folder("relsync-serve-").context("creating a private folder for the uploads")?;
     // Removed at the end, and on Ctrl+C (which ends the process).
     let _registered = crate::output::remove_on_interrupt(work.path());
     let url = format!("http://127.0.0.1:{port}/?key={secret}");
@@ -101,18 +101,6 @@ pub fn run(settings: ServeSettings) -> anyhow::Result<Exit> {
     }
     drop(work);
     Ok(Exit::Success)
-}
-
-/// A temporary folder only its owner may enter.
-pub fn private_folder(prefix: &str) -> std::io::Result<tempfile::TempDir> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(prefix);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o700));
-    }
-    builder.tempdir()
 }
 
 /// Opens the page through a file in the private folder that sends the browser on: the

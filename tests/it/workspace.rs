@@ -374,7 +374,8 @@ fn a_new_tree_and_requirements_in_one_run() {
     tree_project(&dir, &ws);
     let check = dir.run(&["check", "relsync.toml"]);
     assert_eq!(check.code, 0, "{check:?}");
-    let run = submit_project(&dir, &["--allow-deletions"]);
+    // (A time limit under the 5 s phase 2 gives each read of the IDs once panicked.)
+    let run = submit_project(&dir, &["--allow-deletions", "--timeout", "2"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_tree_in_place(&ws);
     assert_eq!(ws.issues(), Vec::<String>::new());
@@ -485,6 +486,25 @@ fn a_run_sends_only_the_plan_expected() {
     };
     let plan = fingerprint(&submit_project(&dir, &["--dry-run"]));
     assert_eq!(plan.len(), 64, "{plan}");
+    // Other new elements named: the bodies are the same (those targets wait), the plan is not.
+    let eisen = dir.read("exports/eisen.csv");
+    dir.write(
+        "exports/eisen.csv",
+        eisen.replace("EIS-1;Capaciteit;Pomp 1", "EIS-1;Capaciteit;Pomp 2"),
+    );
+    let refused = submit_project(&dir, &["--allow-deletions", "--expect-plan", &plan]);
+    assert_eq!(refused.code, 4, "{refused:?}");
+    dir.write("exports/eisen.csv", &eisen);
+    // The project file however spelled: the same plan.
+    let again = dir.run_with(
+        &["submit", "./relsync.toml", "--state-dir", "state", "--dry-run"],
+        &[("RELATICS_TOKEN", "ws-token-1")],
+        None,
+    );
+    assert_eq!(fingerprint(&again), plan, "{}", again.stdout);
+    // A value that is no fingerprint: refused before anything is read.
+    let bad = submit_project(&dir, &["--allow-deletions", "--expect-plan", "abc"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
     // The sheet saved again after the plan was seen: refused, nothing sent.
     let text = dir.read("exports/objecten.csv") + "OBJ-E;Pomp 3;Pompkelder\n";
     dir.write("exports/objecten.csv", &text);

@@ -363,7 +363,7 @@ async function loadHistory() {
     const p = h.pending;
     const pending = p ? [el('tr', {},
       el('td', { class: 'cell', text: p.time }),
-      el('td', { text: 'none: may have arrived' }),
+      el('td', { text: 'none yet: being sent, or it may have arrived' }),
       el('td', { class: 'num', text: thousands(p.elements) }),
       el('td', { class: 'num', text: thousands(p.size) }),
       el('td', { text: p.input }),
