@@ -591,7 +591,7 @@ fn plan_fingerprint(s: &ProjectSubmit, steps: &[Step]) -> String {
             }
             field(&[u8::from(planned.unchanged() && !s.resend)]);
         }
-        field(&step.pending.digest);
+        field(&step.pending.digest());
     }
     crate::submit::receipt::hex(&digest.finalize())
 }

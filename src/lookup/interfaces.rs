@@ -427,25 +427,34 @@ impl Deferred {
 
 /// Targets a sheet's relations left out because their elements have no ID yet: how many, and
 /// their names per interface pointed at (the names to wait for).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Pending {
     pub targets: u64,
     pub names: Vec<(usize, std::collections::BTreeSet<String>)>,
     /// A digest of every target left out and where (row, column, name): two bodies that leave
     /// out the same count of targets, but others or elsewhere, differ here (a plan's
     /// fingerprint covers it; the bodies without them are the same).
-    pub digest: [u8; 32],
+    digest: sha2::Sha256,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending")
+            .field("targets", &self.targets)
+            .field("names", &self.names)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Pending {
     /// Target `name` of interface `interface`, in the cell at `row` and `col`, waits.
     pub fn add(&mut self, interface: usize, name: &str, row: u32, col: u32) {
         use sha2::Digest as _;
-        let mut next = sha2::Sha256::new();
-        next.update(self.digest);
-        next.update(format!("{interface}\t{row}\t{col}\t{}\n", name.len()));
-        next.update(name.as_bytes());
-        self.digest = next.finalize().into();
+        self.digest.update((interface as u64).to_le_bytes());
+        self.digest.update(row.to_le_bytes());
+        self.digest.update(col.to_le_bytes());
+        self.digest.update((name.len() as u64).to_le_bytes());
+        self.digest.update(name.as_bytes());
         self.targets += 1;
         match self.names.iter_mut().find(|(i, _)| *i == interface) {
             Some((_, set)) => {
@@ -455,6 +464,12 @@ impl Pending {
             }
             None => self.names.push((interface, std::iter::once(name.to_owned()).collect())),
         }
+    }
+
+    /// The digest of the targets left out so far (see [`Pending::add`]).
+    pub fn digest(&self) -> [u8; 32] {
+        use sha2::Digest as _;
+        self.digest.clone().finalize().into()
     }
 
     /// Distinct names waited for.
