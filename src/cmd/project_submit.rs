@@ -531,7 +531,15 @@ fn plan_text(s: &ProjectSubmit, steps: &[Step]) -> String {
         if planned.unchanged() && !s.resend {
             let _ = writeln!(
                 text,
-                "   unchanged: the body is byte for byte the one last sent, so it is not sent again (--resend sends it)"
+                "{}",
+                if step.pending.targets == 0 {
+                    "   unchanged: the body is byte for byte the one last sent, so it is not sent again (--resend sends \
+                     it)"
+                } else {
+                    // The targets that wait are what changes: sent once they have IDs.
+                    "   unchanged but for the relation targets that wait (below): the body is sent with them once \
+                     Relatics has given their elements IDs"
+                }
             );
         }
         if step.pending.targets > 0 {
@@ -542,14 +550,21 @@ fn plan_text(s: &ProjectSubmit, steps: &[Step]) -> String {
                 .filter(|(t, _)| !s.sent[*t])
                 .map(|(t, _)| project.interfaces[*t].name.as_str())
                 .collect();
+            let names: Vec<String> = step
+                .pending
+                .names
+                .iter()
+                .map(|(t, names)| format!("of '{}': {}", project.interfaces[*t].name, first_names(names)))
+                .collect();
             let _ = writeln!(
                 text,
-                "   {} relation target{} for elements this run creates ({} name{}): left out of the first body, \
-                 sent in a second once Relatics has given them IDs{}",
+                "   {} relation target{} for elements this run creates ({} name{} {}): sent once Relatics has given \
+                 them IDs, in this interface's first body if they come in time, else in a second{}",
                 step.pending.targets,
                 if step.pending.targets == 1 { " waits" } else { "s wait" },
                 step.pending.distinct(),
                 if step.pending.distinct() == 1 { "" } else { "s" },
+                names.join("; "),
                 if outside.is_empty() {
                     String::new()
                 } else {

@@ -432,21 +432,23 @@ pub fn load(path: &Path) -> anyhow::Result<Project> {
                     ("ids", "ids") => "read their IDs from one providing interface: give each its own",
                     _ => "use one URL as a synchronizing endpoint and as the ids of a providing interface",
                 };
-                return Err(fail(
-                    Some(a.line),
-                    Some(key),
+                return Err(fail(Some(a.line), Some(key), {
+                    let other = match other_key {
+                        "endpoint" => b.endpoint.as_ref().map_or("", |u| u.url.as_str()),
+                        _ => b.ids.as_ref().map_or("", |u| u.url.as_str()),
+                    };
+                    // The other spelling, when it is another.
+                    let same = if other == url.url {
+                        String::new()
+                    } else {
+                        format!(", the same interface as {other}")
+                    };
                     format!(
-                        "interfaces '{}' (line {}) and '{}' {what} ({}, the same interface as {})",
-                        b.name,
-                        b.line,
-                        a.name,
-                        url.url,
-                        match other_key {
-                            "endpoint" => b.endpoint.as_ref().map_or("", |u| u.url.as_str()),
-                            _ => b.ids.as_ref().map_or("", |u| u.url.as_str()),
-                        }
-                    ),
-                )
+                        "interfaces '{}' ([[interface]] at line {}) and '{}' ([[interface]] at line {}) {what} \
+                             ({}{same})",
+                        b.name, b.line, a.name, a.line, url.url
+                    )
+                })
                 .into());
             }
             seen.insert(canonical, (i, key));

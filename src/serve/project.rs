@@ -317,17 +317,28 @@ pub fn progress(app: &App) -> Answer {
                 .collect()
         })
         .unwrap_or_default();
-    let sending: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("relsync: sending '"))
-        .filter_map(|l| l.split_once('\''))
-        .map(|(name, _)| name)
-        .collect();
+    // What the run does now (its last line of sending or of waiting for IDs), and the last
+    // thing it said of itself (why it stopped, when it did).
+    let mut doing: Option<String> = None;
+    let mut said: Option<&str> = None;
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("relsync: ") else {
+            continue;
+        };
+        if let Some((name, _)) = rest.strip_prefix("sending '").and_then(|r| r.split_once('\'')) {
+            doing = Some(format!("Sending \u{2018}{name}\u{2019}"));
+        } else if let Some((waits, _)) = rest.split_once("; reading the IDs again in") {
+            doing = Some(format!("Waiting for Relatics to give new elements their IDs: {waits}"));
+        } else if !rest.contains("is unchanged: its body is the one last sent") {
+            said = Some(rest);
+        }
+    }
     Answer::json(&json!({
         "running": r.exit.is_none(),
         "exit": r.exit,
         "output": text,
-        "sending": sending.last(),
+        "doing": doing,
+        "said": said,
         "has": has,
     }))
 }

@@ -550,6 +550,11 @@ fn a_project_sent_from_the_page() {
         run["output"].as_str().unwrap().contains("is not the one expected"),
         "{run}"
     );
+    // Why it stopped, for the page's verdict.
+    assert!(
+        run["said"].as_str().unwrap().contains("is not the one expected"),
+        "{run}"
+    );
     assert_eq!(ws.posts(), 0);
     dir.write("exports/objecten.csv", sheet);
     let run = send(&plan);

@@ -519,6 +519,37 @@ fn a_run_sends_only_the_plan_expected() {
     assert!(!ws.id("objects", "Pomp 3").is_empty());
 }
 
+/// A body that differs from the last one only by targets that wait for new elements is not
+/// called unchanged in the plan: the run sends it with them.
+#[test]
+fn a_body_changed_only_by_waiting_targets_is_sent() {
+    let dir = Dir::new();
+    let ws = tree_workspace();
+    tree_project(&dir, &ws);
+    assert_eq!(submit_project(&dir, &["--allow-deletions"]).code, 0);
+    let objects = dir.read("exports/objecten.csv") + "OBJ-E;Pomp 3;Pompkelder\n";
+    dir.write("exports/objecten.csv", objects);
+    let eisen = dir
+        .read("exports/eisen.csv")
+        .replace("EIS-1;Capaciteit;Pomp 1", "EIS-1;Capaciteit;\"Pomp 1\nPomp 3\"");
+    dir.write("exports/eisen.csv", eisen);
+    let plan = submit_project(&dir, &["--dry-run"]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    let requirements = plan.stdout.split("2. requirements").nth(1).unwrap_or_default();
+    assert!(
+        requirements.contains("unchanged but for the relation targets that wait")
+            && requirements
+                .contains("1 relation target waits for elements this run creates (1 name of 'objects': 'Pomp 3')")
+            && !requirements.contains("not sent again"),
+        "{}",
+        plan.stdout
+    );
+    let run = submit_project(&dir, &["--allow-deletions"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let capaciteit = ws.targets("requirements", "Capaciteit", "Geldt_x0020_voor");
+    assert!(capaciteit.contains(&ws.id("objects", "Pomp 3")), "{capaciteit:?}");
+}
+
 /// A body applied whose answer never came: the end of the run says that Relatics may have it,
 /// not that it has nothing of this run.
 #[test]

@@ -494,7 +494,7 @@ const PROJECT_EXITS = {
   3: ['The run stopped: a request failed or Relatics refused a body. What Relatics has of each interface is listed below.', 'error'],
   4: ['Nothing was sent: a safety check refused (the plan changed?). Make the plan again.', 'error'],
   5: ['A body was accepted, but its receipt could not be saved; the run stopped there.', 'error'],
-  6: ['Sent in part: some relation targets are still left out (their elements had no ID in time). Send again to finish.', 'warn'],
+  6: ['Sent in part: some relation targets are still left out (their elements had no ID in time). Check the project again later and send it to finish.', 'warn'],
   130: ['The run was interrupted; what was sent is listed below.', 'error'],
 };
 
@@ -532,7 +532,7 @@ async function followRun() {
     }
     if (!run.running) break;
     const seconds = Math.round((Date.now() - started) / 1000);
-    renderRun(run, (run.sending ? 'Sending \u2018' + run.sending + '\u2019' : 'Reading the sheets and the IDs') + ' ... ' + seconds + ' s', '');
+    renderRun(run, (run.doing || 'Reading the sheets and the IDs') + ' ... ' + seconds + ' s', '');
     await new Promise((done) => setTimeout(done, 700));
   }
   $('confirm').disabled = false;
@@ -568,6 +568,8 @@ function renderRun(run, words, kind) {
   box.className = 'message ' + kind;
   box.hidden = false;
   const parts = [el('p', { class: 'verdict', text: words })];
+  // Why it stopped, in the run's own words.
+  if (!run.running && run.exit !== 0 && run.said) parts.push(el('p', { text: run.said }));
   if (run.has && run.has.length) {
     parts.push(el('table', {},
       el('thead', {}, el('tr', {}, el('th', { text: 'Interface' }), el('th', { text: 'What Relatics has of this run' }))),
