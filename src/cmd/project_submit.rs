@@ -330,15 +330,7 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
                 }
             }
         }
-        if let Some(expected) = &s.expect_plan
-            && *expected != fingerprint
-        {
-            return Err(ExitError::new(
-                Exit::Refused,
-                format!("the plan above is not the one expected (--expect-plan {expected}); a run would send nothing"),
-            )
-            .into());
-        }
+        expected_plan(s, &fingerprint)?;
         let kept_any = kept.iter().any(Option::is_some);
         crate::outln!(
             "dry run: nothing was sent ({})",
@@ -352,20 +344,7 @@ pub fn run(s: &ProjectSubmit, global: &Global) -> anyhow::Result<Exit> {
         return Ok(Exit::Success);
     }
     crate::err!("{}", crate::value::for_terminal_lines(&text));
-    if let Some(expected) = &s.expect_plan
-        && *expected != fingerprint
-    {
-        return Err(ExitError::new(
-            Exit::Refused,
-            format!(
-                "the plan above is not the one expected (--expect-plan {}; this plan is sha256 {fingerprint}): a sheet \
-                 was saved again, or Relatics changed, since that plan was made. Nothing was sent; look at the plan \
-                 again",
-                crate::value::for_terminal(expected)
-            ),
-        )
-        .into());
-    }
+    expected_plan(s, &fingerprint)?;
     let plans: Vec<(&str, &guard::Plan)> = steps
         .iter()
         .filter(|st| s.resend || !st.planned.as_ref().is_some_and(Planned::unchanged))
@@ -577,6 +556,22 @@ fn plan_text(s: &ProjectSubmit, steps: &[Step]) -> String {
         }
     }
     text
+}
+
+/// Exit 4 when `--expect-plan` names another plan than `fingerprint` (nothing sent).
+fn expected_plan(s: &ProjectSubmit, fingerprint: &str) -> anyhow::Result<()> {
+    match &s.expect_plan {
+        Some(expected) if expected != fingerprint => Err(ExitError::new(
+            Exit::Refused,
+            format!(
+                "the plan above is not the one expected (--expect-plan {expected}; this plan is sha256 {fingerprint}): a \
+                 sheet was saved again, or Relatics changed, since that plan was made. Nothing was sent; look at the \
+                 plan again"
+            ),
+        )
+        .into()),
+        _ => Ok(()),
+    }
 }
 
 /// What identifies a plan, however its paths are spelled: per interface sent, in order, its

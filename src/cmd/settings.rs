@@ -698,6 +698,31 @@ pub enum SubmitCommand {
     Project(Box<ProjectSubmit>),
 }
 
+/// What a submit of `args` does, to `endpoint` (a project's run gives each interface's).
+fn send_settings(
+    args: &SubmitArgs,
+    endpoint: Option<String>,
+    state_dir: PathBuf,
+    credentials: Option<Credentials>,
+    credentials_problem: Option<String>,
+) -> submit::Settings {
+    submit::Settings {
+        input: args.input.clone(),
+        endpoint,
+        dry_run: args.dry_run,
+        allow_deletions: args.allow_deletions,
+        allow_empty: args.allow_empty,
+        state_dir,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        retries: args.retries,
+        accept: args.accept.into(),
+        credentials,
+        credentials_problem,
+        verbose: args.verbose,
+        lock: true,
+    }
+}
+
 /// The fingerprint `--expect-plan` gives: 64 hex digits, as a dry run prints them (its
 /// `sha256 ` before them may come along).
 fn plan_fingerprint(given: &str) -> anyhow::Result<String> {
@@ -838,21 +863,7 @@ fn project_submit(args: &SubmitArgs) -> anyhow::Result<ProjectSubmit> {
         html_report,
         endpoints,
         ids,
-        send: submit::Settings {
-            input: args.input.clone(),
-            endpoint: None,
-            dry_run: args.dry_run,
-            allow_deletions: args.allow_deletions,
-            allow_empty: args.allow_empty,
-            state_dir,
-            timeout: Duration::from_secs(args.timeout.max(1)),
-            retries: args.retries,
-            accept: args.accept.into(),
-            credentials,
-            credentials_problem,
-            verbose: args.verbose,
-            lock: true,
-        },
+        send: send_settings(args, None, state_dir, credentials, credentials_problem),
         project,
     })
 }
@@ -906,21 +917,13 @@ fn one_submit(args: &SubmitArgs) -> anyhow::Result<SubmitSettings> {
         Some(dir) => dir.clone(),
         None => submit::default_state_dir()?,
     };
-    let send = submit::Settings {
-        input: args.input.clone(),
-        endpoint: endpoint.map(String::from),
-        dry_run: args.dry_run,
-        allow_deletions: args.allow_deletions,
-        allow_empty: args.allow_empty,
+    let send = send_settings(
+        args,
+        endpoint.map(String::from),
         state_dir,
-        timeout: Duration::from_secs(args.timeout.max(1)),
-        retries: args.retries,
-        accept: args.accept.into(),
         credentials,
         credentials_problem,
-        verbose: args.verbose,
-        lock: true,
-    };
+    );
     let input = match (body_format, template) {
         (Some(format), template) => {
             if let Some(asked) = args.format.map(api_format).transpose()?
