@@ -148,6 +148,24 @@ pub fn context<'a>(project: &'a Project, read: &'a Read) -> Context<'a> {
     }
 }
 
+/// [`context`] with the read's problems beside it, to write a report of them.
+fn context_and_problems<'a>(
+    project: &'a Project,
+    read: &'a mut Read,
+) -> (Context<'a>, &'a mut crate::problem::Problems) {
+    let interface = &project.interfaces[read.index];
+    let elapsed = read.started.elapsed();
+    let outcome = &mut read.outcome;
+    let ctx = Context {
+        input: &interface.spec.path,
+        sheet: outcome.info.sheet.as_deref(),
+        template: Some(&interface.template_path),
+        stats: outcome.stats,
+        elapsed: Some(elapsed),
+    };
+    (ctx, &mut outcome.problems)
+}
+
 pub fn check(settings: &ProjectCheck, global: &Global) -> anyhow::Result<Exit> {
     let project = &settings.project;
     let known = kept_ids(project, settings.state_dir.as_deref())?;
@@ -226,21 +244,8 @@ pub fn write_report_files(
         for read in reads.iter_mut() {
             let interface = &project.interfaces[read.index];
             let path = crate::project::annotated_copy(dir, &interface.name);
-            let sheet = read.outcome.info.sheet.clone();
-            let ctx = Context {
-                input: &interface.spec.path,
-                sheet: sheet.as_deref(),
-                template: Some(&interface.template_path),
-                stats: read.outcome.stats,
-                elapsed: Some(read.started.elapsed()),
-            };
-            crate::annotate::write(
-                &path,
-                &interface.spec,
-                &interface.template,
-                &ctx,
-                &mut read.outcome.problems,
-            )?;
+            let (ctx, problems) = context_and_problems(project, read);
+            crate::annotate::write(&path, &interface.spec, &interface.template, &ctx, problems)?;
         }
     }
     Ok(())
@@ -293,16 +298,9 @@ fn write_json(out: &mut dyn Write, project: &Project, reads: &mut [Read]) -> std
             out.write_all(b",\n")?;
         }
         let interface = &project.interfaces[read.index];
-        let sheet = read.outcome.info.sheet.clone();
-        let ctx = Context {
-            input: &interface.spec.path,
-            sheet: sheet.as_deref(),
-            template: Some(&interface.template_path),
-            stats: read.outcome.stats,
-            elapsed: Some(read.started.elapsed()),
-        };
+        let (ctx, problems) = context_and_problems(project, read);
         let mut one = Vec::new();
-        report::write_json_for(&mut one, &ctx, &mut read.outcome.problems, Some(&interface.name))?;
+        report::write_json_for(&mut one, &ctx, problems, Some(&interface.name))?;
         out.write_all(String::from_utf8_lossy(&one).trim_end().as_bytes())?;
     }
     out.write_all(b"\n  ]\n}\n")
@@ -318,20 +316,13 @@ fn write_html(out: &mut dyn Write, project: &Project, reads: &mut [Read]) -> std
     report::page_start(out, &title, &format!("interfaces {}", names.join(", ")))?;
     for (n, read) in reads.iter_mut().enumerate() {
         let interface = &project.interfaces[read.index];
-        let sheet = read.outcome.info.sheet.clone();
-        let ctx = Context {
-            input: &interface.spec.path,
-            sheet: sheet.as_deref(),
-            template: Some(&interface.template_path),
-            stats: read.outcome.stats,
-            elapsed: Some(read.started.elapsed()),
-        };
+        let (ctx, problems) = context_and_problems(project, read);
         writeln!(
             out,
             "<section class=\"interface\" id=\"interface-{n}\">\n<h2>Interface {}</h2>",
             report::html_escape(&interface.name)
         )?;
-        report::html_section(out, &ctx, &mut read.outcome.problems, &format!("-{n}"))?;
+        report::html_section(out, &ctx, problems, &format!("-{n}"))?;
         writeln!(out, "</section>")?;
     }
     report::page_end(out)

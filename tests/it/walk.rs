@@ -371,6 +371,22 @@ fn dates_with_a_time_and_the_date_cell_hint() {
 }
 
 /// A lookup with two elements of one name, told apart by their other fields.
+/// `relsync submit INPUT -t t.toml` to `endpoint`, receipts in `state`.
+fn submit_with_t(dir: &Dir, endpoint: &str, input: &str, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "submit",
+        input,
+        "-t",
+        "t.toml",
+        "--endpoint",
+        endpoint,
+        "--state-dir",
+        "state",
+    ];
+    args.extend_from_slice(extra);
+    dir.run_with(&args, &[("RELATICS_TOKEN", "tok-names-1")], None)
+}
+
 fn lookup_template(dir: &Dir) {
     dir.write(
         "l.csv",
@@ -416,20 +432,7 @@ fn names_beside_target_ids() {
     // The submit plan: changes against the body last sent, with names.
     let server = Server::start(|_, _| Reply::json(200, r#"{"result": "accepted"}"#));
     let endpoint = server.url("/api/v1/workspaces/7550/interfaces/synchronizing/os");
-    let submit = |input: &str, extra: &[&str]| {
-        let mut args = vec![
-            "submit",
-            input,
-            "-t",
-            "t.toml",
-            "--endpoint",
-            &endpoint,
-            "--state-dir",
-            "state",
-        ];
-        args.extend_from_slice(extra);
-        dir.run_with(&args, &[("RELATICS_TOKEN", "tok-names-1")], None)
-    };
+    let submit = |input: &str, extra: &[&str]| submit_with_t(&dir, &endpoint, input, extra);
     assert_eq!(submit("old.csv", &["--allow-deletions"]).code, 0);
     let plan = submit("new.csv", &["--dry-run"]);
     assert_eq!(plan.code, 0, "{plan:?}");
@@ -654,20 +657,7 @@ fn the_html_report_of_a_submit_shows_its_plan() {
     dir.write("new.csv", "ID;Over\nA;Brug\nB;FO-1\n");
     let server = Server::start(|_, _| Reply::json(200, r#"{"result": "accepted"}"#));
     let endpoint = server.url("/api/v1/workspaces/7550/interfaces/synchronizing/os");
-    let submit = |input: &str, extra: &[&str]| {
-        let mut args = vec![
-            "submit",
-            input,
-            "-t",
-            "t.toml",
-            "--endpoint",
-            &endpoint,
-            "--state-dir",
-            "state",
-        ];
-        args.extend_from_slice(extra);
-        dir.run_with(&args, &[("RELATICS_TOKEN", "tok-names-1")], None)
-    };
+    let submit = |input: &str, extra: &[&str]| submit_with_t(&dir, &endpoint, input, extra);
     assert_eq!(submit("old.csv", &["--allow-deletions"]).code, 0);
     let plan = submit("new.csv", &["--dry-run", "--html-report", "plan.html"]);
     assert_eq!(plan.code, 0, "{plan:?}");
